@@ -1,0 +1,5 @@
+"""Settings: one root object, built once by the composition root and passed down."""
+
+from config.settings import Settings
+
+__all__ = ["Settings"]

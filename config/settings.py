@@ -1,0 +1,98 @@
+"""The one root Settings object.
+
+Sources, highest priority first: constructor arguments, process environment (Azure
+Functions app settings arrive this way), the `Values` of `local.settings.json` when
+present, then the defaults below (the same values `local.settings.example.json` lists).
+"""
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LOCAL_SETTINGS_FILE = PROJECT_ROOT / "local.settings.json"
+
+# Azurite's published development account; not a secret (documented by Microsoft).
+AZURITE_CONNECTION_STRING = (
+    "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
+    "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;"
+    "BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;"
+)
+
+
+class LocalSettingsJsonSource(PydanticBaseSettingsSource):
+    """Reads the `Values` object of Functions' local.settings.json."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path):
+        super().__init__(settings_cls)
+        self._values = _read_values(path)
+
+    def get_field_value(self, field, field_name):  # pragma: no cover - __call__ is used
+        return self._values.get(field_name.upper()), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        names = {name.upper(): name for name in self.settings_cls.model_fields}
+        return {names[k]: v for k, v in self._values.items() if k in names and v != ""}
+
+
+def _read_values(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text()).get("Values", {})
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+
+    # runtime
+    runtime_mode: Literal["local", "azure"] = "local"
+    log_level: str = "INFO"
+    api_host: str = "127.0.0.1"
+    api_port: int = 7071
+
+    # database
+    database_url: SecretStr = SecretStr("postgresql://postgres@127.0.0.1:5439/geoetl")
+    db_pool_min_size: int = Field(1, ge=0)
+    db_pool_max_size: int = Field(10, ge=1)
+    db_connect_timeout_seconds: float = Field(5.0, gt=0)
+
+    # blob storage: a connection string (Azurite, keys) or an account URL (managed identity)
+    storage_connection_string: SecretStr | None = SecretStr(AZURITE_CONNECTION_STRING)
+    storage_account_url: str | None = None
+    bronze_container: str = "bronze"
+    silver_container: str = "silver"
+
+    # task delivery
+    queue_backend: Literal["postgres", "servicebus"] = "postgres"
+    servicebus_connection: SecretStr | None = None
+    servicebus_namespace: str | None = None
+    servicebus_task_queue: str = "geoetl-tasks"
+
+    # admin
+    admin_api_key: SecretStr | None = None
+
+    # health
+    health_timeout_seconds: float = Field(3.0, gt=0)
+
+    @field_validator("storage_connection_string", "servicebus_connection", "admin_api_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, LocalSettingsJsonSource(settings_cls, LOCAL_SETTINGS_FILE))
+
+    @property
+    def dsn(self) -> str:
+        return self.database_url.get_secret_value()

@@ -1,0 +1,57 @@
+"""The project's one error tree.
+
+Each error carries the HTTP status and problem+json title it maps to, and whether a task
+failing with it may be retried. Anything outside this tree is treated as transient.
+"""
+
+from typing import Any
+
+
+class GeoETLError(Exception):
+    status: int = 500
+    title: str = "Internal error"
+    slug: str = "internal-error"
+    retryable: bool = True
+
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+
+class InvalidInput(GeoETLError):
+    """Bad parameters or a malformed file: retrying cannot help."""
+
+    status, title, slug, retryable = 422, "Invalid input", "invalid-input", False
+
+
+class BadRequest(GeoETLError):
+    status, title, slug, retryable = 400, "Bad request", "bad-request", False
+
+
+class NotFound(GeoETLError):
+    status, title, slug, retryable = 404, "Not found", "not-found", False
+
+
+class Conflict(GeoETLError):
+    status, title, slug, retryable = 409, "Conflict", "conflict", False
+
+
+class Unauthorized(GeoETLError):
+    status, title, slug, retryable = 401, "Unauthorized", "unauthorized", False
+
+
+class ContractViolation(GeoETLError):
+    """A dependency or handler broke its contract (wrong result shape, bad upstream data)."""
+
+    status, title, slug, retryable = 502, "Contract violation", "contract-violation", False
+
+
+class DependencyUnavailable(GeoETLError):
+    """A database, storage account or queue could not be reached: worth retrying."""
+
+    status, title, slug, retryable = 503, "Dependency unavailable", "dependency-unavailable", True
+
+
+class MigrationError(GeoETLError):
+    status, title, slug, retryable = 500, "Schema migration failed", "migration-failed", False

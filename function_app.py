@@ -1,0 +1,27 @@
+"""Azure Functions entry point (Python v2 programming model).
+
+Thin on purpose: builds settings and the platform (no network or database access at
+import), hands every HTTP request to the same ASGI app the local host serves, and
+registers the triggers from triggers/.
+"""
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from config import Settings
+from triggers.composition import Platform
+from triggers.http.app import create_app
+
+settings = Settings()
+platform = Platform.build(settings)
+asgi = func.AsgiMiddleware(create_app(platform))
+
+# Authentication is the app's own (ADMIN_API_KEY on admin routes); Azure's host may put
+# its function keys or Easy Auth in front as well.
+app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+
+@app.function_name("http_api")
+@app.route(route="{*route}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+async def http_api(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+    return await asgi.handle_async(req, context)

@@ -1,0 +1,1 @@
+"""Adapters: database, queues, blob storage, external HTTP clients."""

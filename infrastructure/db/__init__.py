@@ -1,0 +1,1 @@
+"""PostgreSQL: connection pool, SQL files, migrations, repositories, locks."""

@@ -1,0 +1,1 @@
+"""Blob storage (Azure Blob Storage; Azurite locally)."""

@@ -1,0 +1,48 @@
+"""Blob storage through azure-storage-blob: Azurite locally, Azure Blob Storage in the cloud."""
+
+from azure.core.exceptions import ResourceExistsError
+from azure.storage.blob import BlobServiceClient
+
+from config import Settings
+
+
+def make_service_client(settings: Settings, *, retries: int = 3, timeout: float | None = None) -> BlobServiceClient:
+    """A client from the connection string, or from the account URL with managed identity."""
+    options = {"retry_total": retries}
+    if timeout is not None:
+        options |= {"connection_timeout": timeout, "read_timeout": timeout}
+    if settings.storage_connection_string is not None:
+        return BlobServiceClient.from_connection_string(settings.storage_connection_string.get_secret_value(), **options)
+    if settings.storage_account_url:
+        from azure.identity import DefaultAzureCredential  # only needed on Azure
+
+        return BlobServiceClient(settings.storage_account_url, credential=DefaultAzureCredential(), **options)
+    raise ValueError("blob storage is not configured: set STORAGE_CONNECTION_STRING or STORAGE_ACCOUNT_URL")
+
+
+class BlobStore:
+    def __init__(self, settings: Settings):
+        self._settings = settings
+        self._client: BlobServiceClient | None = None
+
+    @property
+    def client(self) -> BlobServiceClient:
+        if self._client is None:
+            self._client = make_service_client(self._settings)
+        return self._client
+
+    def ensure_containers(self) -> list[str]:
+        """Create the platform's containers when missing; returns the ones created."""
+        created = []
+        for name in (self._settings.bronze_container, self._settings.silver_container):
+            try:
+                self.client.create_container(name)
+                created.append(name)
+            except ResourceExistsError:
+                pass
+        return created
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None

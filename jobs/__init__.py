@@ -1,0 +1,1 @@
+"""Job definitions (declarative stages) and the explicit job registry."""

@@ -1,0 +1,1 @@
+"""Task handlers, grouped by domain: vector/, raster/, ingest/, curated/, stac/."""

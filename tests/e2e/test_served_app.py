@@ -1,0 +1,43 @@
+"""The CLI-served app (uvicorn, as `make run` serves it) answered over real HTTP."""
+
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from tests.support import ROOT, child_env, free_port, wait_for_port
+
+
+@pytest.fixture(scope="module")
+def served(settings):
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "triggers.cli", "serve"],
+        cwd=ROOT, env=child_env(settings, API_PORT=str(port), LOG_LEVEL="WARNING"),
+    )
+    try:
+        wait_for_port(port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_health_over_http(served):
+    response = httpx.get(f"{served}/api/health", timeout=10)
+    assert response.status_code == 200
+    assert response.json()["status"] == "up"
+
+
+def test_admin_over_http(served, admin_headers):
+    assert httpx.get(f"{served}/api/admin/db/status", timeout=10).status_code == 401
+    response = httpx.get(f"{served}/api/admin/db/status", headers=admin_headers, timeout=10)
+    assert response.status_code == 200 and response.json()["up_to_date"] is True
+
+
+def test_cli_db_status_exit_code_says_up_to_date(settings):
+    result = subprocess.run([sys.executable, "-m", "triggers.cli", "db", "status"], cwd=ROOT,
+                            env=child_env(settings, LOG_LEVEL="WARNING"), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert '"up_to_date": true' in result.stdout

@@ -1,0 +1,94 @@
+"""Helpers for tests that need real services: fresh databases, free ports, Azurite."""
+
+import os
+import secrets
+import socket
+import subprocess
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+from config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def base_settings() -> Settings:
+    """What the environment (make test) points at; tests derive isolated copies from it."""
+    return Settings()
+
+
+@contextmanager
+def fresh_database(prefix: str = "geoetl_test") -> Iterator[str]:
+    """An empty database created for the caller and dropped afterwards; yields its DSN."""
+    base = base_settings().dsn
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    maintenance = make_conninfo(base, dbname="postgres")
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield make_conninfo(base, dbname=name)
+    finally:
+        with psycopg.connect(maintenance, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
+
+
+def azurite_connection_string(port: int) -> str:
+    account_key = base_settings().storage_connection_string.get_secret_value().split("AccountKey=")[1].split(";")[0]
+    return (
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
+        f"AccountKey={account_key};BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;"
+    )
+
+
+@contextmanager
+def private_azurite(workdir: Path) -> Iterator[tuple[subprocess.Popen, int]]:
+    """A second Azurite, owned by the test, on a free port (so it can be stopped)."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(ROOT / "node_modules/.bin/azurite-blob"), "--blobHost", "127.0.0.1", "--blobPort", str(port),
+         "--location", str(workdir), "--skipApiVersionCheck", "--loose", "--silent"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        wait_for_port(port)
+        yield proc, port
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def child_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """Environment for a subprocess running the app against the test's settings."""
+    env = dict(os.environ)
+    env.update({
+        "DATABASE_URL": settings.dsn,
+        "BRONZE_CONTAINER": settings.bronze_container,
+        "SILVER_CONTAINER": settings.silver_container,
+    })
+    if settings.admin_api_key is not None:
+        env["ADMIN_API_KEY"] = settings.admin_api_key.get_secret_value()
+    env.update(extra)
+    return env

@@ -1,0 +1,2 @@
+"""Entry points: HTTP routers, timers, Service Bus, durable orchestrator and activities,
+CLI and the local host."""

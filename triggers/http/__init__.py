@@ -1,0 +1,1 @@
+"""The HTTP API: one ASGI app, served by uvicorn locally and through function_app.py on Azure."""
