@@ -71,6 +71,16 @@ class Settings(BaseSettings):
     servicebus_namespace: str | None = None
     servicebus_task_queue: str = "geoetl-tasks"
 
+    # engine
+    local_workers: int = Field(2, ge=0, description="worker threads inside the local host")
+    worker_threads: int = Field(2, ge=1, description="threads of a standalone `worker` process")
+    worker_batch_size: int = Field(50, ge=1, le=1000)
+    worker_poll_seconds: float = Field(0.5, gt=0)
+    lease_seconds: float = Field(30.0, gt=0)
+    heartbeat_seconds: float = Field(10.0, gt=0)
+    reconcile_interval_seconds: float = Field(15.0, gt=0)
+    stale_dispatch_seconds: float = Field(120.0, gt=0)
+
     # admin
     admin_api_key: SecretStr | None = None
 

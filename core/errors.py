@@ -55,3 +55,23 @@ class DependencyUnavailable(GeoETLError):
 
 class MigrationError(GeoETLError):
     status, title, slug, retryable = 500, "Schema migration failed", "migration-failed", False
+
+
+class TaskCancelled(GeoETLError):
+    """Raised inside a handler (through its context) when its job was cancelled or its
+    lease was lost; the worker records the task as cancelled, not failed."""
+
+    status, title, slug, retryable = 409, "Task cancelled", "task-cancelled", False
+
+
+class TaskTimedOut(GeoETLError):
+    status, title, slug, retryable = 504, "Task timed out", "task-timed-out", True
+
+
+def field_errors(validation_errors: list[dict]) -> list[dict[str, str]]:
+    """pydantic's errors as [{field, message, type}]; FastAPI's 'body' prefix dropped."""
+    out = []
+    for error in validation_errors:
+        loc = [str(part) for part in error.get("loc", ()) if part != "body"]
+        out.append({"field": ".".join(loc) or "(root)", "message": error.get("msg", ""), "type": error.get("type", "")})
+    return out

@@ -1,6 +1,7 @@
 """Command line for local operation: python -m triggers.cli (or ./geoetl) COMMAND."""
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -9,9 +10,12 @@ from config import Settings
 from config.logging_setup import configure_logging
 from core.errors import GeoETLError
 from infrastructure.db import migrations
+from services.engine import reads
 from triggers import local_host
 from triggers.composition import Platform
-from triggers.operations import deploy_platform, schema_status
+from triggers.operations import deploy_platform, schema_status, submit_job
+
+log = logging.getLogger(__name__)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,18 +38,44 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="schema deployment").add_subparsers(required=True, metavar="ACTION")
     db.add_parser("deploy", help="create the database if missing and apply pending migrations").set_defaults(run=_db_deploy)
     db.add_parser("status", help="applied and pending migrations, extension versions").set_defaults(run=_db_status)
-    commands.add_parser("serve", help="serve the API on API_HOST:API_PORT").set_defaults(run=_serve)
+    commands.add_parser("serve", help="serve the API with in-process workers and the reconciler").set_defaults(run=_serve)
     commands.add_parser("up", help="db deploy, then serve (what `make run` does)").set_defaults(run=_up)
+
+    worker = commands.add_parser("worker", help="run a standalone worker process against the same database")
+    worker.add_argument("--threads", type=int, default=None, help="worker threads (default: WORKER_THREADS)")
+    worker.set_defaults(run=_worker)
+
+    submit = commands.add_parser("submit", help="submit a job: submit JOB_TYPE '{\"n\": 10}'")
+    submit.add_argument("job_type")
+    submit.add_argument("parameters", nargs="?", default="{}", help="JSON object")
+    submit.set_defaults(run=_submit)
+
+    for name, helptext, fn in [("status", "a job's status", _status), ("cancel", "cancel a job", _cancel),
+                               ("retry", "re-run a failed job's failed tasks", _retry),
+                               ("resubmit", "run a finished job again as a new attempt", _resubmit)]:
+        cmd = commands.add_parser(name, help=helptext)
+        cmd.add_argument("job_id")
+        cmd.set_defaults(run=fn)
+
+    tasks = commands.add_parser("tasks", help="a job's tasks")
+    tasks.add_argument("job_id")
+    tasks.add_argument("--stage", type=int)
+    tasks.add_argument("--status")
+    tasks.add_argument("--limit", type=int, default=100)
+    tasks.set_defaults(run=_tasks)
+
+    commands.add_parser("reconcile", help="run one reconciler sweep").set_defaults(run=_reconcile)
     return parser
 
 
 def _print(model) -> None:
-    print(json.dumps(model.model_dump(mode="json"), indent=2))
+    data = model.model_dump(mode="json") if hasattr(model, "model_dump") else dataclasses.asdict(model)
+    print(json.dumps(data, indent=2))
 
 
 def _db_deploy(platform: Platform, _args) -> int:
     if migrations.ensure_database(platform.settings.dsn):
-        logging.getLogger(__name__).info("created the database")
+        log.info("created the database")
     _print(deploy_platform(platform))
     return 0
 
@@ -64,6 +94,51 @@ def _serve(platform: Platform, _args) -> int:
 def _up(platform: Platform, args) -> int:
     _db_deploy(platform, args)
     return _serve(platform, args)
+
+
+def _worker(platform: Platform, args) -> int:
+    local_host.run_workers(platform, args.threads or platform.settings.worker_threads)
+    return 0
+
+
+def _submit(platform: Platform, args) -> int:
+    try:
+        parameters = json.loads(args.parameters)
+    except json.JSONDecodeError as exc:
+        print(f"error: parameters are not JSON: {exc}", file=sys.stderr)
+        return 2
+    _print(submit_job(platform, args.job_type, parameters))
+    return 0
+
+
+def _status(platform: Platform, args) -> int:
+    _print(reads.job_view(platform.db, args.job_id))
+    return 0
+
+
+def _tasks(platform: Platform, args) -> int:
+    _print(reads.list_tasks(platform.db, args.job_id, stage=args.stage, status=args.status, limit=args.limit, offset=0))
+    return 0
+
+
+def _cancel(platform: Platform, args) -> int:
+    platform.engine.cancel(args.job_id)
+    return _status(platform, args)
+
+
+def _retry(platform: Platform, args) -> int:
+    platform.engine.retry_failed(args.job_id)
+    return _status(platform, args)
+
+
+def _resubmit(platform: Platform, args) -> int:
+    platform.engine.resubmit(args.job_id)
+    return _status(platform, args)
+
+
+def _reconcile(platform: Platform, _args) -> int:
+    _print(platform.engine.reconcile())
+    return 0
 
 
 if __name__ == "__main__":

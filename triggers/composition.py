@@ -1,4 +1,4 @@
-"""The composition root: wires settings, database, storage and drivers, once.
+"""The composition root: wires settings, database, storage, registries and the engine, once.
 
 Building a Platform does no I/O; connections open on first use, so importing
 function_app.py stays cheap and safe.
@@ -9,6 +9,10 @@ from dataclasses import dataclass
 from config import Settings
 from infrastructure.db.pool import Database
 from infrastructure.storage.blobs import BlobStore
+from jobs.registry import build_job_registry
+from services.engine.engine import Engine
+from services.engine.handlers import JobRegistry
+from services.engine.ports import Dispatcher, RowIsTheMessage
 
 
 @dataclass
@@ -16,17 +20,33 @@ class Platform:
     settings: Settings
     db: Database
     blobs: BlobStore
+    engine: Engine
 
     @classmethod
-    def build(cls, settings: Settings) -> "Platform":
+    def build(cls, settings: Settings, *, jobs: JobRegistry | None = None, dispatcher: Dispatcher | None = None) -> "Platform":
         db = Database(
             settings.dsn,
             min_size=settings.db_pool_min_size,
             max_size=settings.db_pool_max_size,
             timeout=settings.db_connect_timeout_seconds,
         )
-        return cls(settings=settings, db=db, blobs=BlobStore(settings))
+        engine = Engine(
+            db,
+            jobs or build_job_registry(),
+            dispatcher=dispatcher or default_dispatcher(settings, db),
+            lease_seconds=settings.lease_seconds,
+            stale_dispatch_seconds=settings.stale_dispatch_seconds,
+        )
+        return cls(settings=settings, db=db, blobs=BlobStore(settings), engine=engine)
 
     def close(self) -> None:
         self.db.close()
         self.blobs.close()
+
+
+def default_dispatcher(settings: Settings, db: Database) -> Dispatcher:
+    if settings.queue_backend == "servicebus":
+        from infrastructure.queues.servicebus import ServiceBusDispatcher
+
+        return ServiceBusDispatcher(settings)
+    return RowIsTheMessage()

@@ -1,5 +1,6 @@
 """Operations shared by the HTTP admin routes and the CLI."""
 
+from core.models.jobs import SubmitResponse
 from core.models.platform import DeployView, MigrationView, SchemaStatusView
 from infrastructure.db import migrations
 from triggers.composition import Platform
@@ -29,3 +30,11 @@ def schema_status(platform: Platform) -> SchemaStatusView:
         pgstac_version=status.pgstac_version,
         pgstac_target_version=status.pgstac_target_version,
     )
+
+
+def submit_job(platform: Platform, job_type: str, parameters: dict) -> SubmitResponse:
+    """Validate and submit; identical parameters return the existing job (created=False)."""
+    submission = platform.engine.submit(job_type, parameters)
+    job_id = submission.job["job_id"]
+    return SubmitResponse(job_id=job_id, status=submission.job["status"], created=submission.created,
+                          status_url=f"/api/jobs/status/{job_id}")

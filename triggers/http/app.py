@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from triggers.composition import Platform
-from triggers.http import admin, health
+from triggers.http import admin, health, jobs
 from triggers.http.problems import install_problem_handlers
 
 
@@ -18,6 +18,6 @@ def create_app(platform: Platform) -> FastAPI:
     )
     app.state.platform = platform
     install_problem_handlers(app)
-    for module in (health, admin):
+    for module in (health, admin, jobs):
         app.include_router(module.router)
     return app

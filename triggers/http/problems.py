@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from core.errors import GeoETLError
+from core.errors import GeoETLError, field_errors
 
 PROBLEM_TYPE_BASE = "https://geoetl.dev/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -27,7 +27,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [field_error(e) for e in exc.errors()]
+        errors = field_errors(exc.errors())
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem(422, "Invalid input", detail, "invalid-input", errors)
 
@@ -35,12 +35,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         return problem(exc.status_code, _reason(exc.status_code), str(exc.detail), slug)
-
-
-def field_error(error: dict) -> dict:
-    """One pydantic error as {field, message, type}; the location drops FastAPI's 'body'."""
-    loc = [str(part) for part in error.get("loc", ()) if part not in ("body",)]
-    return {"field": ".".join(loc) or "(root)", "message": error.get("msg", ""), "type": error.get("type", "")}
 
 
 def _reason(status: int) -> str:

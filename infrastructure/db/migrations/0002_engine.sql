@@ -23,7 +23,8 @@ CREATE INDEX jobs_type_created_idx ON app.jobs (job_type, created_at DESC);
 CREATE INDEX jobs_created_idx ON app.jobs (created_at DESC);
 
 -- Per-stage counters kept in step with task transitions, so completing a task costs
--- O(1) and nobody counts rows to learn whether a stage is finished.
+-- O(1) and nobody counts rows to learn whether a stage is finished. Claiming touches
+-- task rows only (no counter), so claims never queue behind a stage's row lock.
 CREATE TABLE app.job_stages (
     job_id           text        NOT NULL REFERENCES app.jobs ON DELETE CASCADE,
     attempt          integer     NOT NULL,
@@ -36,7 +37,6 @@ CREATE TABLE app.job_stages (
     total            integer     NOT NULL DEFAULT 0,
     completed        integer     NOT NULL DEFAULT 0,
     failed           integer     NOT NULL DEFAULT 0,
-    running          integer     NOT NULL DEFAULT 0,
     released         integer     NOT NULL DEFAULT 0,     -- queued + running: bounded by max_concurrency
     started_at       timestamptz NOT NULL DEFAULT now(),
     completed_at     timestamptz,
@@ -60,6 +60,7 @@ CREATE TABLE app.tasks (
     lease_until      timestamptz,
     next_attempt_at  timestamptz NOT NULL DEFAULT now(),
     dispatched_at    timestamptz,                        -- last publish to Service Bus
+    progress         jsonb,                              -- last figures from ctx.progress
     result           jsonb,
     error            text,
     created_at       timestamptz NOT NULL DEFAULT now(),

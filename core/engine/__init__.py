@@ -1,0 +1,1 @@
+"""The engine's pure parts: job definitions, identity, state rules."""

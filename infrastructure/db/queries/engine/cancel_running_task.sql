@@ -1,0 +1,4 @@
+UPDATE app.tasks
+SET status = 'cancelled', error = %(error)s, completed_at = now(), lease_until = NULL
+WHERE task_id = %(task_id)s AND status = 'running' AND tries = %(tries)s
+RETURNING task_id, job_id, attempt, stage;

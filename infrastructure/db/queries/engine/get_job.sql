@@ -1,0 +1,1 @@
+SELECT * FROM app.jobs WHERE job_id = %(job_id)s;

@@ -1,0 +1,1 @@
+SELECT * FROM app.job_stages WHERE job_id = %(job_id)s AND attempt = %(attempt)s AND stage = %(stage)s;

@@ -1,0 +1,7 @@
+SELECT j.*, s.name AS current_stage_name, count(*) OVER () AS total_count
+FROM app.jobs j
+LEFT JOIN app.job_stages s ON s.job_id = j.job_id AND s.attempt = j.attempt AND s.stage = j.current_stage
+WHERE (%(status)s::text IS NULL OR j.status = %(status)s)
+  AND (%(job_type)s::text IS NULL OR j.job_type = %(job_type)s)
+ORDER BY j.created_at DESC, j.job_id
+LIMIT %(limit)s OFFSET %(offset)s;

@@ -1,0 +1,232 @@
+"""The engine's entry points. Each is one transaction (retried on deadlock or a lost
+connection); effects (tasks to deliver, stages finished) are announced after commit."""
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable, TypeVar
+
+import psycopg
+from psycopg.types.json import Jsonb
+from pydantic import ValidationError
+
+from core.engine.identity import job_id_for
+from core.errors import Conflict, InvalidInput, NotFound, field_errors
+from infrastructure.db.pool import Database
+from infrastructure.db.queries import sql
+from infrastructure.db.transactions import in_transaction
+from services.engine.completion import Outcome, record_outcomes
+from services.engine.context import ClaimedTask
+from services.engine.handlers import JobRegistry
+from services.engine.ports import Dispatcher, NoNotifier, RowIsTheMessage, StageNotifier
+from services.engine.progression import Effects, advance, lock_job, plan_from, record_event
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Submission:
+    job: dict
+    created: bool
+
+
+@dataclass
+class ReconcileReport:
+    acted: bool = True                 # False: another sweep held the singleton lock
+    requeued: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    advanced: int = 0
+    republished: int = 0
+    details: list[str] = field(default_factory=list)
+
+
+class Engine:
+    def __init__(self, db: Database, jobs: JobRegistry, *, dispatcher: Dispatcher | None = None,
+                 notifier: StageNotifier | None = None, lease_seconds: float = 30.0,
+                 stale_dispatch_seconds: float = 120.0):
+        self.db = db
+        self.jobs = jobs
+        self.dispatcher = dispatcher or RowIsTheMessage()
+        self.notifier = notifier or NoNotifier()
+        self.lease_seconds = lease_seconds
+        self.stale_dispatch_seconds = stale_dispatch_seconds
+
+    # -- submission ------------------------------------------------------------------
+
+    def submit(self, job_type: str, raw_parameters: dict[str, Any] | None) -> Submission:
+        definition = self.jobs.get(job_type)
+        if definition is None:
+            raise NotFound(f"unknown job type {job_type!r}; known job types: {', '.join(self.jobs.job_types())}")
+        try:
+            parameters = definition.parameters_model.model_validate(raw_parameters or {})
+        except ValidationError as exc:
+            errors = field_errors(exc.errors())
+            raise InvalidInput(f"invalid parameters for {job_type}: " + "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors) from exc
+        data = parameters.model_dump(mode="json")
+        job_id = job_id_for(job_type, data)
+
+        def work(conn):
+            inserted = conn.execute(sql("engine/insert_job"), {
+                "job_id": job_id, "job_type": job_type, "parameters": Jsonb(data), "total_stages": len(definition.stages),
+            }).fetchone()
+            if inserted is None:
+                return Submission(self._job(conn, job_id), created=False), Effects()
+            job = lock_job(conn, job_id)
+            record_event(conn, job_id, job["attempt"], "submitted", job_type=job_type)
+            effects = plan_from(conn, definition, job, 0)
+            return Submission(self._job(conn, job_id), created=True), effects
+
+        return self._run(work)
+
+    # -- workers ---------------------------------------------------------------------
+
+    def claim(self, worker_id: str, limit: int) -> list[ClaimedTask]:
+        rows = self._run(lambda conn: (conn.execute(sql("engine/claim"), {
+            "worker_id": worker_id, "limit": limit, "lease_seconds": self.lease_seconds}).fetchall(), Effects()))
+        return [ClaimedTask.from_row(r) for r in rows]
+
+    def claim_task(self, task_id: int, worker_id: str) -> ClaimedTask | None:
+        row = self._run(lambda conn: (conn.execute(sql("engine/claim_one"), {
+            "task_id": task_id, "worker_id": worker_id, "lease_seconds": self.lease_seconds}).fetchone(), Effects()))
+        return ClaimedTask.from_row(row) if row else None
+
+    def record(self, outcomes: list[Outcome]) -> None:
+        if outcomes:
+            self._run(lambda conn: (None, record_outcomes(conn, self.jobs, outcomes)))
+
+    def heartbeat(self, entries: list[tuple[int, int, dict | None]]) -> dict[int, dict]:
+        """Extend leases of (task_id, tries, progress) entries; returns the rows still owned."""
+        if not entries:
+            return {}
+        rows = self._run(lambda conn: (conn.execute(sql("engine/heartbeat"), {
+            "lease_seconds": self.lease_seconds,
+            "task_ids": [e[0] for e in entries], "tries": [e[1] for e in entries],
+            "progress": [Jsonb(e[2]) if e[2] is not None else None for e in entries],
+        }).fetchall(), Effects()))
+        return {r["task_id"]: r for r in rows}
+
+    # -- control ---------------------------------------------------------------------
+
+    def cancel(self, job_id: str, reason: str = "cancelled by request") -> dict:
+        def work(conn):
+            job = self._require(lock_job(conn, job_id), job_id)
+            if conn.execute(sql("engine/cancel_job"), {"job_id": job_id, "reason": reason}).fetchone() is None:
+                raise Conflict(f"job {job_id} is {job['status']}: only queued or processing jobs can be cancelled")
+            key = {"job_id": job_id, "attempt": job["attempt"]}
+            cancelled = conn.execute(sql("engine/cancel_open_tasks"), key | {"reason": reason}).fetchall()
+            conn.execute(sql("engine/cancel_stages"), key)
+            record_event(conn, job_id, job["attempt"], "job_cancelled", reason=reason, open_tasks_cancelled=len(cancelled))
+            return self._job(conn, job_id), Effects()
+
+        return self._run(work)
+
+    def retry_failed(self, job_id: str) -> dict:
+        """Re-run the failed (and cancelled) tasks of the stage the job stopped in; completed
+        tasks and their results stay."""
+
+        def work(conn):
+            job = self._require(lock_job(conn, job_id), job_id)
+            reopened = conn.execute(sql("engine/reopen_job"), {"job_id": job_id}).fetchone()
+            if reopened is None:
+                raise Conflict(f"job {job_id} is {job['status']}: retry applies to failed or cancelled jobs (use resubmit otherwise)")
+            key = {"job_id": job_id, "attempt": reopened["attempt"], "stage": reopened["current_stage"]}
+            requeued = conn.execute(sql("engine/requeue_failed_tasks"), key).fetchall()
+            conn.execute(sql("engine/reset_stage_counters"), key)
+            stage = conn.execute(sql("engine/get_stage"), key).fetchone()
+            released = conn.execute(sql("engine/release_pending"), key | {"limit": max(0, stage["max_concurrency"] - stage["released"])}).fetchall()
+            record_event(conn, job_id, reopened["attempt"], "job_retried", stage=reopened["current_stage"], tasks=len(requeued))
+            effects = Effects(queued_task_ids=[r["task_id"] for r in released])
+            if not requeued:  # nothing to re-run: the stage is complete, move on
+                effects.merge(advance(conn, self.jobs.get(job["job_type"]), job_id, reopened["attempt"], reopened["current_stage"]))
+            return self._job(conn, job_id), effects
+
+        return self._run(work)
+
+    def resubmit(self, job_id: str) -> dict:
+        """A new attempt of a finished job from stage 1; earlier attempts stay as history."""
+
+        def work(conn):
+            job = self._require(lock_job(conn, job_id), job_id)
+            renewed = conn.execute(sql("engine/new_attempt"), {"job_id": job_id}).fetchone()
+            if renewed is None:
+                raise Conflict(f"job {job_id} is {job['status']}: only finished jobs can be resubmitted (cancel it first)")
+            job = conn.execute(sql("engine/get_job"), {"job_id": job_id}).fetchone()
+            record_event(conn, job_id, job["attempt"], "resubmitted", previous_attempt=job["attempt"] - 1)
+            effects = plan_from(conn, self.jobs.get(job["job_type"]), job, 0)
+            return self._job(conn, job_id), effects
+
+        return self._run(work)
+
+    # -- reconciler ------------------------------------------------------------------
+
+    def reconcile(self, limit: int = 1000) -> ReconcileReport:
+        """One singleton sweep: expired leases, stalled (zombie) jobs, stale dispatches."""
+
+        def work(conn):
+            if not conn.execute(sql("engine/reconcile_lock")).fetchone()["acquired"]:
+                return ReconcileReport(acted=False), Effects()
+            report = ReconcileReport()
+            effects = self._expire_leases(conn, limit, report)
+            for row in conn.execute(sql("engine/stalled_stages"), {"limit": limit}).fetchall():
+                definition = self.jobs.get(self._job(conn, row["job_id"])["job_type"])
+                effects.merge(advance(conn, definition, row["job_id"], row["attempt"], row["stage"]))
+                report.advanced += 1
+            if self.dispatcher.tracks_dispatch:
+                stale = conn.execute(sql("engine/stale_dispatches"), {"stale_seconds": self.stale_dispatch_seconds, "limit": limit}).fetchall()
+                effects.queued_task_ids += [r["task_id"] for r in stale]
+                report.republished = len(stale)
+            return report, effects
+
+        return self._run(work)
+
+    def _expire_leases(self, conn, limit: int, report: ReconcileReport) -> Effects:
+        outcomes = []
+        for row in conn.execute(sql("engine/expired_leases"), {"limit": limit}).fetchall():
+            task = ClaimedTask.from_row(row)
+            if not row["job_active"]:
+                outcomes.append(Outcome.cancelled(task, "lease expired after the job ended"))
+                report.cancelled += 1
+                continue
+            why = f"timed out after {task.timeout_seconds}s" if row["timed_out"] else "lease expired: the worker stopped heartbeating"
+            outcomes.append(Outcome.failed(task, why, retryable=True))
+            if task.tries < task.max_tries:
+                report.requeued += 1
+            else:
+                report.failed += 1
+        return record_outcomes(conn, self.jobs, outcomes)
+
+    # -- plumbing --------------------------------------------------------------------
+
+    def job(self, job_id: str) -> dict:
+        return self._run(lambda conn: (self._require(conn.execute(sql("engine/get_job"), {"job_id": job_id}).fetchone(), job_id), Effects()))
+
+    def _job(self, conn, job_id: str) -> dict:
+        return conn.execute(sql("engine/get_job"), {"job_id": job_id}).fetchone()
+
+    @staticmethod
+    def _require(job: dict | None, job_id: str) -> dict:
+        if job is None:
+            raise NotFound(f"no job {job_id}")
+        return job
+
+    def _run(self, work: Callable[[psycopg.Connection], tuple[T, Effects]]) -> T:
+        value, effects = in_transaction(self.db, work)
+        self._announce(effects)
+        return value
+
+    def _announce(self, effects: Effects) -> None:
+        # Messages are hints: a failed publish delays work (the reconciler republishes
+        # stale queued tasks), it never loses it, so it is logged rather than raised.
+        if effects.queued_task_ids:
+            try:
+                self.dispatcher.publish(effects.queued_task_ids)
+                if self.dispatcher.tracks_dispatch:
+                    in_transaction(self.db, lambda conn: conn.execute(sql("engine/mark_dispatched"), {"task_ids": effects.queued_task_ids}))
+            except Exception:
+                log.exception("publishing %d task ids failed; the reconciler will republish them", len(effects.queued_task_ids))
+        for job_id, stage in effects.finished_stages:
+            try:
+                self.notifier.stage_finished(job_id, stage)
+            except Exception:
+                log.exception("stage-finished notification for job %s failed; the orchestrator's timer covers it", job_id[:12])

@@ -1,0 +1,1 @@
+"""Handlers of the reference job, hello_world."""
