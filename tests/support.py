@@ -7,7 +7,7 @@ import subprocess
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import psycopg
 from psycopg import sql
@@ -92,3 +92,43 @@ def child_env(settings: Settings, **extra: str) -> dict[str, str]:
         env["ADMIN_API_KEY"] = settings.admin_api_key.get_secret_value()
     env.update(extra)
     return env
+
+
+def wait_for_status(platform, job_id: str, statuses: set[str], timeout: float = 60.0, reconcile: bool = False) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if reconcile:
+            platform.engine.reconcile()
+        job = platform.engine.job(job_id)
+        if job["status"] in statuses:
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} still {platform.engine.job(job_id)['status']} after {timeout}s (wanted {statuses})")
+
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+@contextmanager
+def private_postgres() -> Iterator[tuple[str, Callable[[], None]]]:
+    """A throwaway PostgreSQL cluster owned by the test (so it can be restarted);
+    yields its DSN and a restart function. Needs root (it runs the server as `postgres`)."""
+    import shutil
+    import tempfile
+
+    data = Path(tempfile.mkdtemp(prefix="geoetl-pg-", dir="/var/tmp"))
+    shutil.chown(data, "postgres", "postgres")
+    port = free_port()
+
+    def pg(*args: str) -> None:
+        subprocess.run(["runuser", "-u", "postgres", "--", *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    pg(str(PG_BIN / "initdb"), "-D", str(data / "db"), "-U", "postgres", "--auth=trust", "--no-locale", "-E", "UTF8")
+    options = f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off"
+    start = [str(PG_BIN / "pg_ctl"), "-D", str(data / "db"), "-o", options, "-l", str(data / "log"), "-w"]
+    pg(*start, "start")
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres", lambda: pg(*start, "-m", "fast", "restart")
+    finally:
+        pg(str(PG_BIN / "pg_ctl"), "-D", str(data / "db"), "-m", "immediate", "stop")
+        shutil.rmtree(data, ignore_errors=True)

@@ -109,6 +109,9 @@ class Worker:
             except GeoETLError as exc:  # e.g. the database is restarting: back off and try again
                 log.warning("worker %s: %s", self.name, exc.detail)
                 done = 0
+            except Exception:  # the loop must outlive any one failure; its tasks' leases will lapse
+                log.exception("worker %s: unexpected error; continuing", self.name)
+                done = 0
             idle = 0 if done else min(idle + 1, 5)
             if not done:
                 stop.wait(self.poll_seconds * idle / 5 + 0.02)
