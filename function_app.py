@@ -2,18 +2,21 @@
 
 Thin on purpose: builds settings and the platform (no network or database access at
 import), hands every HTTP request to the same ASGI app the local host serves, and
-registers the triggers from triggers/.
+registers the Azure runtime's functions from triggers/azure (docs/azure.md).
 """
 
 import azure.durable_functions as df
 import azure.functions as func
 
 from config import Settings
+from triggers.azure import register_azure_functions
+from triggers.azure.notifier import DurableStageNotifier
 from triggers.composition import Platform
 from triggers.http.app import create_app
 
 settings = Settings()
-platform = Platform.build(settings)
+notifier = DurableStageNotifier()  # finished stages become events on the jobs' orchestrators
+platform = Platform.build(settings, notifier=notifier)
 asgi = func.AsgiMiddleware(create_app(platform))
 
 # Authentication is the app's own (ADMIN_API_KEY on admin routes); Azure's host may put
@@ -25,3 +28,6 @@ app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 @app.route(route="{*route}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 async def http_api(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
     return await asgi.handle_async(req, context)
+
+
+register_azure_functions(app, platform, asgi, notifier)

@@ -7,8 +7,14 @@ from pydantic import SecretStr
 
 from config.settings import Settings
 
-# Keys the Functions host itself needs locally; not GeoETL settings.
-HOST_VALUES = {"FUNCTIONS_WORKER_RUNTIME": "python", "AzureWebJobsStorage": "UseDevelopmentStorage=true"}
+# Keys the Functions host itself reads; not GeoETL settings. ServiceBusConnection is the
+# Service Bus trigger's connection (a connection string; on Azure, with managed identity,
+# ServiceBusConnection__fullyQualifiedNamespace instead).
+HOST_VALUES = {
+    "FUNCTIONS_WORKER_RUNTIME": "python",
+    "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+    "ServiceBusConnection": "",
+}
 
 
 def example_values() -> dict[str, str]:

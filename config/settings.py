@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     heartbeat_seconds: float = Field(10.0, gt=0)
     reconcile_interval_seconds: float = Field(15.0, gt=0)
     stale_dispatch_seconds: float = Field(120.0, gt=0)
+    orchestrator_wait_seconds: float = Field(
+        60.0, gt=0, description="Azure: how long a job's orchestrator waits for a stage_finished event before reconciling")
 
     # admin
     admin_api_key: SecretStr | None = None

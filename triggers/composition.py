@@ -12,7 +12,7 @@ from infrastructure.storage.blobs import BlobStore
 from jobs.registry import build_job_registry
 from services.engine.engine import Engine
 from services.engine.handlers import JobRegistry
-from services.engine.ports import Dispatcher, RowIsTheMessage
+from services.engine.ports import Dispatcher, RowIsTheMessage, StageNotifier
 
 
 @dataclass
@@ -23,7 +23,10 @@ class Platform:
     engine: Engine
 
     @classmethod
-    def build(cls, settings: Settings, *, jobs: JobRegistry | None = None, dispatcher: Dispatcher | None = None) -> "Platform":
+    def build(cls, settings: Settings, *, jobs: JobRegistry | None = None, dispatcher: Dispatcher | None = None,
+              notifier: StageNotifier | None = None) -> "Platform":
+        """`notifier`: who hears that a stage finished (Azure: the job's Durable orchestrator);
+        by default nobody, as the local runtime polls."""
         db = Database(
             settings.dsn,
             min_size=settings.db_pool_min_size,
@@ -34,6 +37,7 @@ class Platform:
             db,
             jobs or build_job_registry(),
             dispatcher=dispatcher or default_dispatcher(settings, db),
+            notifier=notifier,
             lease_seconds=settings.lease_seconds,
             stale_dispatch_seconds=settings.stale_dispatch_seconds,
         )

@@ -1,0 +1,108 @@
+"""Activities, timer triggers and the scheduling entry point, against a fake engine."""
+
+import asyncio
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+from core.errors import InvalidInput, NotFound
+from services.engine.engine import ReconcileReport, Submission
+from triggers import scheduling
+from triggers.azure import activities, timers
+from triggers.azure.names import ORCHESTRATOR, STAGE_FINISHED_EVENT
+from triggers.azure.notifier import DurableStageNotifier
+from triggers.azure.starter import OrchestratorStarter
+from triggers.scheduling import ScheduledJob, run_scheduled_work
+
+NIGHT = datetime(2024, 5, 2, 2, 0, tzinfo=timezone.utc)
+
+
+class FakeEngine:
+    def __init__(self, jobs: dict | None = None, notifier=None, finishes: tuple[str, int] | None = None):
+        self.jobs = jobs or {}
+        self.notifier = notifier
+        self.finishes = finishes  # a stage the next sweep finishes (announced as the engine does)
+        self.calls: list[str] = []
+
+    def reconcile(self) -> ReconcileReport:
+        self.calls.append("reconcile")
+        if self.finishes:
+            self.notifier.stage_finished(*self.finishes)
+        return ReconcileReport(advanced=1 if self.finishes else 0, details=["a long list of what the sweep did"])
+
+    def job(self, job_id: str) -> dict:
+        self.calls.append("job")
+        if job_id not in self.jobs:
+            raise NotFound(f"no job {job_id}")
+        return self.jobs[job_id]
+
+    def submit(self, job_type: str, parameters: dict) -> Submission:
+        if job_type == "broken":
+            raise InvalidInput("bad parameters")
+        job_id = f"{job_type}:{parameters['day']}"
+        return Submission(job={"job_id": job_id, "status": "queued"}, created=not parameters.get("seen", False))
+
+
+class FakeClient:
+    def __init__(self):
+        self.events, self.started = [], []
+
+    async def raise_event(self, instance_id, event_name, event_data=None):
+        self.events.append((instance_id, event_name, event_data))
+
+    async def start_new(self, orchestration_function_name, instance_id=None, client_input=None):
+        self.started.append((orchestration_function_name, instance_id, client_input))
+
+
+def test_advance_job_sweeps_then_reports_the_jobs_status():
+    engine = FakeEngine({"j1": {"status": "processing", "current_stage": 2}, "j2": {"status": "completed_with_errors", "current_stage": 3}})
+    assert activities.advance_job(engine, "j1") == {"status": "processing", "current_stage": 2, "terminal": False}
+    assert activities.advance_job(engine, "j2") == {"status": "completed_with_errors", "current_stage": 3, "terminal": True}
+    assert engine.calls == ["reconcile", "job", "reconcile", "job"]
+
+
+def test_advance_job_on_an_unknown_job_ends_its_orchestrator():
+    assert activities.advance_job(FakeEngine(), "nope") == {"status": "not_found", "current_stage": None, "terminal": True}
+
+
+def test_reconcile_job_returns_the_counters_without_the_details():
+    report = activities.reconcile_job(FakeEngine())
+    assert report == {"acted": True, "requeued": 0, "failed": 0, "cancelled": 0, "advanced": 0, "republished": 0}
+
+
+def test_reconciler_timer_raises_events_for_the_stages_its_sweep_finished():
+    notifier, client = DurableStageNotifier(), FakeClient()
+    engine = FakeEngine(notifier=notifier, finishes=("job-z", 4))
+    platform = SimpleNamespace(engine=engine)
+    report = asyncio.run(timers.reconcile(platform, notifier, client))
+    assert report.advanced == 1
+    assert client.events == [("job-z", STAGE_FINISHED_EVENT, {"stage": 4})]
+
+
+def test_run_scheduled_work_has_nothing_scheduled_today():
+    assert scheduling.SCHEDULED_JOBS == ()
+    assert run_scheduled_work(SimpleNamespace(engine=FakeEngine()), NIGHT) == []
+
+
+def test_run_scheduled_work_submits_each_entry_for_the_scheduled_day_and_survives_a_bad_one(caplog):
+    day = lambda now: {"day": now.date().isoformat()}  # noqa: E731
+    schedule = [ScheduledJob("refresh_a", day), ScheduledJob("broken", day), ScheduledJob("refresh_b", day)]
+    submitted = run_scheduled_work(SimpleNamespace(engine=FakeEngine()), NIGHT, schedule)
+    assert [s.job_id for s in submitted] == ["refresh_a:2024-05-02", "refresh_b:2024-05-02"]
+    assert "scheduled broken job not submitted" in caplog.text
+
+
+def test_nightly_starts_orchestrators_for_new_jobs_only(monkeypatch):
+    schedule = [ScheduledJob("refresh_a", lambda now: {"day": "d1"}), ScheduledJob("refresh_b", lambda now: {"day": "d1", "seen": True})]
+    monkeypatch.setattr(timers, "run_scheduled_work", lambda platform, now: run_scheduled_work(platform, now, schedule))
+    client = FakeClient()
+    created = asyncio.run(timers.run_nightly(SimpleNamespace(engine=FakeEngine()), DurableStageNotifier(),
+                                             OrchestratorStarter(enabled=True), client, NIGHT))
+    assert created == ["refresh_a:d1"]
+    assert client.started == [(ORCHESTRATOR, "refresh_a:d1", "refresh_a:d1")]
+
+
+def test_nightly_with_nothing_scheduled_starts_nothing():
+    client = FakeClient()
+    created = asyncio.run(timers.run_nightly(SimpleNamespace(engine=FakeEngine()), DurableStageNotifier(),
+                                             OrchestratorStarter(enabled=True), client, NIGHT))
+    assert created == [] and client.started == []

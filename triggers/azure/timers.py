@@ -1,0 +1,48 @@
+"""Timer triggers: the reconciler sweep every 5 minutes and the nightly schedule."""
+
+import logging
+from datetime import datetime, timezone
+
+import azure.functions as func
+from azure.durable_functions import DFApp
+
+from services.engine.engine import ReconcileReport
+from triggers.azure.names import NIGHTLY_SCHEDULE, RECONCILER_SCHEDULE
+from triggers.azure.notifier import DurableStageNotifier
+from triggers.azure.starter import OrchestratorStarter
+from triggers.composition import Platform
+from triggers.scheduling import run_scheduled_work
+
+log = logging.getLogger(__name__)
+
+
+async def reconcile(platform: Platform, notifier: DurableStageNotifier, client) -> ReconcileReport:
+    report = await notifier.run(client, platform.engine.reconcile)
+    if report.requeued or report.failed or report.cancelled or report.advanced or report.republished:
+        log.info("reconciler: %s", report)
+    return report
+
+
+async def run_nightly(platform: Platform, notifier: DurableStageNotifier, starter: OrchestratorStarter,
+                      client, now: datetime) -> list[str]:
+    """Submits the scheduled jobs and starts an orchestrator for each new one; returns their ids."""
+    submitted = await notifier.run(client, run_scheduled_work, platform, now)
+    created = [s.job_id for s in submitted if s.created]
+    for job_id in created:
+        await starter.start(client, job_id)
+    log.info("nightly schedule: %d jobs submitted, %d new", len(submitted), len(created))
+    return created
+
+
+def register(app: DFApp, platform: Platform, notifier: DurableStageNotifier, starter: OrchestratorStarter) -> None:
+    @app.function_name("reconciler_timer")
+    @app.timer_trigger(arg_name="timer", schedule=RECONCILER_SCHEDULE)
+    @app.durable_client_input(client_name="client")
+    async def reconciler_timer(timer: func.TimerRequest, client) -> None:
+        await reconcile(platform, notifier, client)
+
+    @app.function_name("nightly_scheduler")
+    @app.timer_trigger(arg_name="timer", schedule=NIGHTLY_SCHEDULE)
+    @app.durable_client_input(client_name="client")
+    async def nightly_scheduler(timer: func.TimerRequest, client) -> None:
+        await run_nightly(platform, notifier, starter, client, datetime.now(timezone.utc))
