@@ -121,7 +121,12 @@ class Worker:
         if not tasks:
             return 0
         started = time.monotonic()
-        outcomes = [self.execute(task) for task in tasks]
+        # Every claimed task is heartbeated from the claim on, not only the one running,
+        # so a task waiting its turn in the batch keeps its lease.
+        contexts = [self._context(task) for task in tasks]
+        for ctx in contexts:
+            self.monitor.add(ctx)
+        outcomes = [self._finish(ctx) for ctx in contexts]
         self.engine.record(outcomes)
         per_task = (time.monotonic() - started) / len(tasks)
         self._seconds_per_task = 0.7 * self._seconds_per_task + 0.3 * per_task
@@ -131,7 +136,24 @@ class Worker:
         fit = int(self.target_batch_seconds / max(self._seconds_per_task, 1e-6))
         return max(1, min(self.batch_size, fit))
 
+    def _context(self, task: ClaimedTask) -> TaskContext:
+        return TaskContext(task=task, adapters=self.adapters, results_reader=self._results_reader(task),
+                           deadline=time.monotonic() + task.timeout_seconds)
+
     def execute(self, task: ClaimedTask) -> Outcome:
+        """Run one claimed task through its handler; every failure becomes an Outcome."""
+        ctx = self._context(task)
+        self.monitor.add(ctx)
+        return self._finish(ctx)
+
+    def _finish(self, ctx: TaskContext) -> Outcome:
+        try:
+            return self._run_handler(ctx)
+        finally:
+            self.monitor.remove(ctx.task_id)
+
+    def _run_handler(self, ctx: TaskContext) -> Outcome:
+        task = ctx.task
         handler = self.handlers.get(task.task_type)
         if handler is None:
             return Outcome.failed(task, f"no handler for task type {task.task_type!r}", retryable=False)
@@ -139,9 +161,6 @@ class Worker:
             params = handler.params_model.model_validate(task.parameters)
         except ValidationError as exc:
             return Outcome.failed(task, f"invalid task parameters: {exc}", retryable=False)
-        ctx = TaskContext(task=task, adapters=self.adapters, results_reader=self._results_reader(task),
-                          deadline=time.monotonic() + task.timeout_seconds)
-        self.monitor.add(ctx)
         try:
             result = handler.run(params, ctx)
             if not isinstance(result, handler.result_model):
@@ -154,8 +173,6 @@ class Worker:
         except Exception as exc:  # a handler's unexpected error: recorded on the task and retried per policy
             log.exception("task %s (%s) raised", task.task_id, task.task_type)
             return Outcome.failed(task, f"{type(exc).__name__}: {exc}", retryable=True)
-        finally:
-            self.monitor.remove(task.task_id)
 
     def _results_reader(self, task: ClaimedTask):
         db = self.engine.db
