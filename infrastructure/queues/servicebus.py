@@ -7,6 +7,7 @@ a duplicated, late or lost message can delay work but never double or lose it.
 import json
 import logging
 import threading
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from azure.servicebus import ServiceBusClient, ServiceBusMessage
@@ -27,8 +28,10 @@ def make_servicebus_client(settings: Settings) -> ServiceBusClient:
     raise ValueError("Service Bus is not configured: set SERVICEBUS_CONNECTION or SERVICEBUS_NAMESPACE")
 
 
-def task_message(task_id: int) -> ServiceBusMessage:
-    return ServiceBusMessage(json.dumps({"task_id": task_id}), content_type="application/json", subject="task")
+def task_message(task_id: int, not_before: datetime | None = None) -> ServiceBusMessage:
+    """A message carrying only the task id; `not_before` schedules it (a retry's backoff)."""
+    return ServiceBusMessage(json.dumps({"task_id": task_id}), content_type="application/json", subject="task",
+                             scheduled_enqueue_time_utc=not_before)
 
 
 def task_id_of(body: bytes | str) -> int:
@@ -52,19 +55,20 @@ class ServiceBusDispatcher:
         self._client = None
         self._sender = None
 
-    def publish(self, task_ids: list[int]) -> None:
+    def publish(self, task_ids: list[int], delay_seconds: float = 0.0) -> None:
+        not_before = datetime.now(timezone.utc) + timedelta(seconds=delay_seconds) if delay_seconds > 0 else None
         with self._lock:
             try:
-                self._send(task_ids)
+                self._send(task_ids, not_before)
             except Exception:
                 self._reset()  # the next publish reconnects; the reconciler republishes these
                 raise
 
-    def _send(self, task_ids: list[int]) -> None:
+    def _send(self, task_ids: list[int], not_before: datetime | None) -> None:
         sender = self._get_sender()
         batch = sender.create_message_batch()
         for task_id in task_ids:
-            message = task_message(task_id)
+            message = task_message(task_id, not_before)
             try:
                 batch.add_message(message)
             except ValueError:  # batch full (MessageSizeExceededError is a ValueError)

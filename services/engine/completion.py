@@ -52,13 +52,13 @@ class StageDelta:
 
 def record_outcomes(conn: psycopg.Connection, jobs: JobRegistry, outcomes: list[Outcome]) -> Effects:
     deltas: dict[tuple[str, int, int], StageDelta] = defaultdict(StageDelta)
+    effects = Effects()
     _record_completions(conn, [o for o in outcomes if o.kind == "completed"], deltas)
     for outcome in outcomes:
         if outcome.kind == "failed":
-            _record_failure(conn, jobs, outcome, deltas)
+            _record_failure(conn, jobs, outcome, deltas, effects)
         elif outcome.kind == "cancelled":
             _record_cancellation(conn, outcome, deltas)
-    effects = Effects()
     for key in sorted(deltas):  # one lock order for stage rows across all transactions
         effects.merge(_settle_stage(conn, jobs, key, deltas[key]))
     return effects
@@ -78,14 +78,16 @@ def _record_completions(conn, outcomes: list[Outcome], deltas) -> None:
         delta.freed += 1
 
 
-def _record_failure(conn, jobs: JobRegistry, outcome: Outcome, deltas) -> None:
+def _record_failure(conn, jobs: JobRegistry, outcome: Outcome, deltas, effects: Effects) -> None:
     task = outcome.task
     key = {"task_id": task.task_id, "tries": task.tries, "error": outcome.error}
     if outcome.retryable and task.tries < task.max_tries:
         definition = jobs.get(task.job_type)
         policy = definition.stage(task.stage).retry
-        row = conn.execute(sql("engine/retry_task"), key | {"delay_seconds": backoff_seconds(policy, task.tries)}).fetchone()
+        delay = backoff_seconds(policy, task.tries)
+        row = conn.execute(sql("engine/retry_task"), key | {"delay_seconds": delay}).fetchone()
         if row:
+            effects.retried_tasks.append((task.task_id, delay))
             record_event(conn, task.job_id, task.attempt, "task_retry", stage=task.stage, task_id=task.task_id,
                          tries=task.tries, error=outcome.error)
         else:  # no retry for a job that is no longer active: the task ends cancelled

@@ -218,13 +218,15 @@ class Engine:
     def _announce(self, effects: Effects) -> None:
         # Messages are hints: a failed publish delays work (the reconciler republishes
         # stale queued tasks), it never loses it, so it is logged rather than raised.
-        if effects.queued_task_ids:
+        deliveries = [(effects.queued_task_ids, 0.0)] if effects.queued_task_ids else []
+        deliveries += [([task_id], delay) for task_id, delay in effects.retried_tasks]
+        for task_ids, delay in deliveries:
             try:
-                self.dispatcher.publish(effects.queued_task_ids)
+                self.dispatcher.publish(task_ids, delay)
                 if self.dispatcher.tracks_dispatch:
-                    in_transaction(self.db, lambda conn: conn.execute(sql("engine/mark_dispatched"), {"task_ids": effects.queued_task_ids}))
+                    in_transaction(self.db, lambda conn: conn.execute(sql("engine/mark_dispatched"), {"task_ids": task_ids}))
             except Exception:
-                log.exception("publishing %d task ids failed; the reconciler will republish them", len(effects.queued_task_ids))
+                log.exception("publishing %d task ids failed; the reconciler will republish them", len(task_ids))
         for job_id, stage in effects.finished_stages:
             try:
                 self.notifier.stage_finished(job_id, stage)

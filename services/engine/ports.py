@@ -8,7 +8,9 @@ from typing import Protocol
 class Dispatcher(Protocol):
     tracks_dispatch: bool  # True: the engine records dispatched_at and the reconciler republishes
 
-    def publish(self, task_ids: list[int]) -> None: ...
+    def publish(self, task_ids: list[int], delay_seconds: float = 0.0) -> None:
+        """Deliver the ids now, or not before `delay_seconds` (a retry's backoff)."""
+        ...
 
 
 class StageNotifier(Protocol):
@@ -20,7 +22,7 @@ class RowIsTheMessage:
 
     tracks_dispatch = False
 
-    def publish(self, task_ids: list[int]) -> None:
+    def publish(self, task_ids: list[int], delay_seconds: float = 0.0) -> None:
         return None
 
 

@@ -29,10 +29,12 @@ class Effects:
     """What to announce once the transaction has committed."""
 
     queued_task_ids: list[int] = field(default_factory=list)
+    retried_tasks: list[tuple[int, float]] = field(default_factory=list)  # (task id, backoff seconds)
     finished_stages: list[tuple[str, int]] = field(default_factory=list)
 
     def merge(self, other: "Effects") -> None:
         self.queued_task_ids += other.queued_task_ids
+        self.retried_tasks += other.retried_tasks
         self.finished_stages += other.finished_stages
 
 

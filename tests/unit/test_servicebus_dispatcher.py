@@ -113,3 +113,27 @@ def test_task_id_of_reads_good_bodies(body):
 def test_task_id_of_rejects_malformed_bodies_with_value_error(body):
     with pytest.raises(ValueError):
         task_id_of(body)
+
+
+def test_a_retry_is_published_as_a_message_scheduled_after_its_backoff():
+    from datetime import datetime, timedelta, timezone
+
+    sender = SchedulingSender()
+    dispatcher, _ = dispatcher_with(sender)
+    before = datetime.now(timezone.utc)
+    dispatcher.publish([5], delay_seconds=30)
+    dispatcher.publish([6])
+    (retry,), (fresh,) = sender.sent
+    assert before + timedelta(seconds=30) <= retry.scheduled_enqueue_time_utc <= datetime.now(timezone.utc) + timedelta(seconds=30)
+    assert fresh.scheduled_enqueue_time_utc is None
+
+
+class SchedulingSender(FakeSender):
+    """Keeps the messages themselves, to read their scheduled enqueue time."""
+
+    def __init__(self):
+        super().__init__(capacity=10)
+        self.sent = []
+
+    def send_messages(self, batch: FakeBatch) -> None:
+        self.sent.append(list(batch.messages))
