@@ -1,5 +1,6 @@
 """The local host: the ASGI app under uvicorn on 127.0.0.1:7071, plus in-process worker
-threads and the reconciler loop. Standalone `worker` processes add capacity."""
+threads, the reconciler loop and the scheduler loop. Standalone `worker` processes add
+capacity."""
 
 import logging
 import signal
@@ -10,7 +11,7 @@ import uvicorn
 from services.engine.worker import WorkerPool
 from triggers.composition import Platform
 from triggers.http.app import create_app
-from triggers.loops import ReconcilerLoop
+from triggers.loops import ReconcilerLoop, SchedulerLoop
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ def worker_pool(platform: Platform, threads: int) -> WorkerPool:
 
 def serve(platform: Platform) -> None:
     settings = platform.settings
-    background = [ReconcilerLoop(platform.engine, settings.reconcile_interval_seconds)]
+    background = [ReconcilerLoop(platform.engine, settings.reconcile_interval_seconds), SchedulerLoop(platform)]
     if settings.local_workers:
         background.append(worker_pool(platform, settings.local_workers))
     for part in background:

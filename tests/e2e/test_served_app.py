@@ -41,3 +41,17 @@ def test_cli_db_status_exit_code_says_up_to_date(settings):
                             env=child_env(settings, LOG_LEVEL="WARNING"), capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert '"up_to_date": true' in result.stdout
+
+
+def test_a_job_submitted_over_http_is_run_by_the_hosts_own_workers(served):
+    import time
+    import uuid
+
+    submitted = httpx.post(f"{served}/api/jobs/submit/hello_world", json={"n": 30, "message": uuid.uuid4().hex}, timeout=10)
+    assert submitted.status_code == 202
+    status_url = served + submitted.json()["status_url"]
+    deadline = time.monotonic() + 60
+    while (status := httpx.get(status_url, timeout=10).json())["status"] not in ("completed", "failed"):
+        assert time.monotonic() < deadline, status
+        time.sleep(0.2)
+    assert status["status"] == "completed" and status["result"]["replies"] == 30
