@@ -5,9 +5,9 @@ from infrastructure.db.migrations import MIGRATIONS_DIR, discover
 from infrastructure.db.queries import sql
 
 
-def test_migrations_are_numbered_without_gaps():
+def test_migrations_are_numbered_in_order_and_unique():
     versions = [m.version for m in discover()]
-    assert versions == list(range(1, len(versions) + 1))
+    assert versions == sorted(set(versions)) and versions[0] == 1
 
 
 def test_a_badly_named_migration_is_refused(tmp_path):
