@@ -12,6 +12,8 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from config.metrics_config import MetricsSettings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCAL_SETTINGS_FILE = PROJECT_ROOT / "local.settings.json"
 
@@ -44,7 +46,7 @@ def _read_values(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text()).get("Values", {})
 
 
-class Settings(BaseSettings):
+class Settings(BaseSettings, MetricsSettings):
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
 
     # runtime
@@ -89,6 +91,25 @@ class Settings(BaseSettings):
     # health
     health_timeout_seconds: float = Field(3.0, gt=0)
 
+    # vector ETL (docs/vector.md)
+    upload_max_bytes: int = Field(2 * 1024**3, ge=1, description="largest file POST /api/uploads accepts")
+    archive_max_uncompressed_bytes: int = Field(
+        8 * 1024**3, ge=1, description="a zip may expand to at most this many bytes in total (zip-bomb guard)")
+    archive_max_ratio: float = Field(
+        200.0, gt=1, description="largest uncompressed/compressed size ratio of a zip member (zip-bomb guard)")
+    archive_max_members: int = Field(10_000, ge=1, description="most entries a zip may hold")
+    vector_default_crs: str = Field("EPSG:4326", description="assumed (with a warning) when a source has no CRS")
+    vector_chunk_features: int = Field(25_000, ge=1, description="features per load task (fast-seek formats)")
+    vector_sequential_chunk_features: int = Field(
+        250_000, ge=1, description="features per load task for formats read front to back (GeoJSON, KML, CSV)")
+    vector_max_columns: int = Field(1000, ge=1, le=1500, description="attribute columns a source may have")
+    vector_report_sample_size: int = Field(20, ge=0, le=1000, description="source feature ids kept per drop reason")
+    vector_vertex_tolerance: float = Field(
+        1e-9, ge=0, description="consecutive vertices closer than this (degrees, after reprojection) are merged")
+    vector_work_dir: str = Field("", description="local cache of downloaded and unpacked sources (default: temp dir)")
+    vector_cache_max_bytes: int = Field(50 * 1024**3, ge=0, description="the cache is trimmed to this size")
+    stac_vector_collection: str = Field("vectors", description="pgSTAC collection of published vector tables")
+
     @field_validator("storage_connection_string", "servicebus_connection", "admin_api_key", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
@@ -104,6 +125,11 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, LocalSettingsJsonSource(settings_cls, LOCAL_SETTINGS_FILE))
+
+    @property
+    def heartbeat_interval(self) -> float:
+        """Heartbeats also flush task progress, so they run at least once per metrics sample."""
+        return min(self.heartbeat_seconds, self.metrics_sample_interval)
 
     @property
     def dsn(self) -> str:

@@ -40,6 +40,7 @@ class Platform:
             notifier=notifier,
             lease_seconds=settings.lease_seconds,
             stale_dispatch_seconds=settings.stale_dispatch_seconds,
+            metrics_retention_minutes=settings.metrics_retention_minutes,
         )
         return cls(settings=settings, db=db, blobs=BlobStore(settings), engine=engine)
 

@@ -11,7 +11,7 @@ import uvicorn
 from services.engine.worker import WorkerPool
 from triggers.composition import Platform
 from triggers.http.app import create_app
-from triggers.loops import ReconcilerLoop, SchedulerLoop
+from triggers.loops import metrics_loop, reconciler_loop, scheduler_loop
 
 log = logging.getLogger(__name__)
 
@@ -19,12 +19,14 @@ log = logging.getLogger(__name__)
 def worker_pool(platform: Platform, threads: int) -> WorkerPool:
     s = platform.settings
     return WorkerPool(platform.engine, platform.engine.jobs.handlers, platform, threads=threads,
-                      heartbeat_seconds=s.heartbeat_seconds, batch_size=s.worker_batch_size, poll_seconds=s.worker_poll_seconds)
+                      heartbeat_seconds=s.heartbeat_interval, batch_size=s.worker_batch_size, poll_seconds=s.worker_poll_seconds)
 
 
 def serve(platform: Platform) -> None:
     settings = platform.settings
-    background = [ReconcilerLoop(platform.engine, settings.reconcile_interval_seconds), SchedulerLoop(platform)]
+    background = [reconciler_loop(platform.engine, settings.reconcile_interval_seconds), scheduler_loop(platform)]
+    if settings.metrics_enabled:
+        background.append(metrics_loop(platform.db, settings.metrics_sample_interval, settings.metrics_rate_window_seconds))
     if settings.local_workers:
         background.append(worker_pool(platform, settings.local_workers))
     for part in background:

@@ -1,28 +1,34 @@
-"""Background loops of the local runtime: the reconciler sweep and the nightly schedule
-(on Azure, timer triggers do the same: triggers/azure/timers.py)."""
+"""Background loops of the local runtime: the reconciler sweep, the metrics sampler and
+the nightly schedule (on Azure, timer triggers do the same: triggers/azure/timers.py)."""
 
 import logging
 import threading
 from datetime import datetime, timezone
+from typing import Callable
 
 from croniter import croniter
 
 from core.errors import GeoETLError
+from infrastructure.db.pool import Database
 from services.engine.engine import Engine
+from services.metrics.sampler import sample_job_metrics
 from triggers.scheduling import run_scheduled_work
 
 log = logging.getLogger(__name__)
 
 
-class ReconcilerLoop:
-    def __init__(self, engine: Engine, interval_seconds: float):
-        self.engine = engine
-        self.interval = interval_seconds
+class BackgroundLoop:
+    """A daemon thread calling `step` until stopped; `wait` says how long to sleep first."""
+
+    def __init__(self, name: str, step: Callable[[], None], wait: Callable[[], float]):
+        self.name = name
+        self._step = step
+        self._wait = wait
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="reconciler", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -31,41 +37,39 @@ class ReconcilerLoop:
             self._thread.join(timeout=30)
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
+        while not self._stop.wait(self._wait()):
             try:
-                report = self.engine.reconcile()
-            except GeoETLError as exc:
-                log.warning("reconciler sweep failed: %s", exc.detail)
-                continue
-            if report.requeued or report.failed or report.cancelled or report.advanced or report.republished:
-                log.info("reconciler: %s", report)
+                self._step()
+            except GeoETLError as exc:  # e.g. the database is restarting: the next round retries
+                log.warning("%s: %s", self.name, exc.detail)
 
 
-class SchedulerLoop:
+def reconciler_loop(engine: Engine, interval_seconds: float) -> BackgroundLoop:
+    def sweep() -> None:
+        report = engine.reconcile()
+        if report.requeued or report.failed or report.cancelled or report.advanced or report.republished:
+            log.info("reconciler: %s", report)
+
+    return BackgroundLoop("reconciler", sweep, lambda: interval_seconds)
+
+
+def metrics_loop(db: Database, interval_seconds: float, rate_window_seconds: float) -> BackgroundLoop:
+    return BackgroundLoop("metrics", lambda: sample_job_metrics(db, rate_window_seconds), lambda: interval_seconds)
+
+
+def scheduler_loop(platform, cron: str = "0 2 * * *") -> BackgroundLoop:
     """Runs `run_scheduled_work` at each fire time of a cron expression (UTC), like the
     Azure timer `0 0 2 * * *`. A fire time missed while the host was down is not replayed
     (the Azure timer behaves the same unless its `useMonitor` catch-up applies)."""
+    schedule = croniter(cron, datetime.now(timezone.utc))
+    next_fire = [schedule.get_next(datetime)]
 
-    def __init__(self, platform, cron: str = "0 2 * * *"):
-        self.platform = platform
-        self.cron = cron
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+    def wait() -> float:
+        return max(0.0, (next_fire[0] - datetime.now(timezone.utc)).total_seconds())
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="scheduler", daemon=True)
-        self._thread.start()
+    def fire() -> None:
+        fire_at, next_fire[0] = next_fire[0], schedule.get_next(datetime)
+        submitted = run_scheduled_work(platform, fire_at)
+        log.info("scheduler (%s): %d jobs submitted", cron, len(submitted))
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-
-    def _run(self) -> None:
-        schedule = croniter(self.cron, datetime.now(timezone.utc))
-        while True:
-            fire_at = schedule.get_next(datetime)
-            if self._stop.wait(max(0.0, (fire_at - datetime.now(timezone.utc)).total_seconds())):
-                return
-            submitted = run_scheduled_work(self.platform, fire_at)
-            log.info("scheduler (%s): %d jobs submitted", self.cron, len(submitted))
+    return BackgroundLoop("scheduler", fire, wait)

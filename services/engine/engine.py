@@ -19,6 +19,7 @@ from services.engine.context import ClaimedTask
 from services.engine.handlers import JobRegistry
 from services.engine.ports import Dispatcher, NoNotifier, RowIsTheMessage, StageNotifier
 from services.engine.progression import Effects, advance, lock_job, plan_from, record_event
+from services.metrics.sampler import prune_job_metrics
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -38,19 +39,21 @@ class ReconcileReport:
     cancelled: int = 0
     advanced: int = 0
     republished: int = 0
+    metrics_pruned: int = 0
     details: list[str] = field(default_factory=list)
 
 
 class Engine:
     def __init__(self, db: Database, jobs: JobRegistry, *, dispatcher: Dispatcher | None = None,
                  notifier: StageNotifier | None = None, lease_seconds: float = 30.0,
-                 stale_dispatch_seconds: float = 120.0):
+                 stale_dispatch_seconds: float = 120.0, metrics_retention_minutes: int = 1440):
         self.db = db
         self.jobs = jobs
         self.dispatcher = dispatcher or RowIsTheMessage()
         self.notifier = notifier or NoNotifier()
         self.lease_seconds = lease_seconds
         self.stale_dispatch_seconds = stale_dispatch_seconds
+        self.metrics_retention_minutes = metrics_retention_minutes
 
     # -- submission ------------------------------------------------------------------
 
@@ -176,6 +179,7 @@ class Engine:
                 stale = conn.execute(sql("engine/stale_dispatches"), {"stale_seconds": self.stale_dispatch_seconds, "limit": limit}).fetchall()
                 effects.queued_task_ids += [r["task_id"] for r in stale]
                 report.republished = len(stale)
+            report.metrics_pruned = prune_job_metrics(conn, self.metrics_retention_minutes)
             return report, effects
 
         return self._run(work)

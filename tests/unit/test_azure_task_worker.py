@@ -93,7 +93,7 @@ def test_normal_message_claims_runs_and_records_the_outcome():
 
 def test_task_runner_runs_the_handler_through_worker_execute_with_one_heartbeat_monitor():
     engine = FakeEngine()
-    runner = TaskRunner(SimpleNamespace(engine=engine, settings=SimpleNamespace(heartbeat_seconds=30.0)))
+    runner = TaskRunner(SimpleNamespace(engine=engine, settings=SimpleNamespace(heartbeat_interval=30.0)))
     try:
         ok = runner.run(claimed(1, parameters={"index": 3, "message": "hello"}))
         bad = runner.run(claimed(2, parameters={"index": "not a number"}))

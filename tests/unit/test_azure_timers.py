@@ -66,7 +66,7 @@ def test_advance_job_on_an_unknown_job_ends_its_orchestrator():
 
 def test_reconcile_job_returns_the_counters_without_the_details():
     report = activities.reconcile_job(FakeEngine())
-    assert report == {"acted": True, "requeued": 0, "failed": 0, "cancelled": 0, "advanced": 0, "republished": 0}
+    assert report == {"acted": True, "requeued": 0, "failed": 0, "cancelled": 0, "advanced": 0, "republished": 0, "metrics_pruned": 0}
 
 
 def test_reconciler_timer_raises_events_for_the_stages_its_sweep_finished():

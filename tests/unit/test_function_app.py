@@ -49,7 +49,7 @@ def has_durable_client(function) -> bool:
 def test_registers_the_azure_runtime_functions(monkeypatch):
     _, functions = registered(monkeypatch)
     assert set(functions) == {"http_api", "job_orchestrator", "advance_job", "reconcile_job", "task_worker",
-                              "reconciler_timer", "nightly_scheduler", "submit_job", "resubmit_job", "retry_job"}
+                              "reconciler_timer", "metrics_sampler", "nightly_scheduler", "submit_job", "resubmit_job", "retry_job"}
     assert trigger_of(functions["job_orchestrator"]) == {"direction": "IN", "type": "orchestrationTrigger", "name": "context"}
     for activity in ("advance_job", "reconcile_job"):
         assert trigger_of(functions[activity]) == {"direction": "IN", "type": "activityTrigger", "name": "job_id"}
@@ -67,6 +67,7 @@ def test_service_bus_worker_listens_on_the_task_queue_through_the_host_connectio
 def test_timer_schedules(monkeypatch):
     _, functions = registered(monkeypatch)
     assert trigger_of(functions["reconciler_timer"])["schedule"] == "0 */5 * * * *"
+    assert trigger_of(functions["metrics_sampler"])["schedule"] == "*/30 * * * * *"
     assert trigger_of(functions["nightly_scheduler"])["schedule"] == "0 0 2 * * *"
     assert all(trigger_of(functions[name])["type"] == "timerTrigger" for name in ("reconciler_timer", "nightly_scheduler"))
     assert has_durable_client(functions["reconciler_timer"]) and has_durable_client(functions["nightly_scheduler"])

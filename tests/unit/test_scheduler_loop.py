@@ -13,7 +13,7 @@ def test_the_scheduler_loop_runs_the_scheduled_work_at_each_fire_time(monkeypatc
         return []
 
     monkeypatch.setattr(loops, "run_scheduled_work", fake_run)
-    loop = loops.SchedulerLoop(platform=object(), cron="* * * * * *")  # every second
+    loop = loops.scheduler_loop(platform=object(), cron="* * * * * *")  # every second
     loop.start()
     try:
         assert called.wait(5)

@@ -13,3 +13,4 @@ SERVICE_BUS_CONNECTION = "ServiceBusConnection"
 
 RECONCILER_SCHEDULE = "0 */5 * * * *"   # every 5 minutes
 NIGHTLY_SCHEDULE = "0 0 2 * * *"        # 02:00 UTC daily
+METRICS_SCHEDULE = "*/30 * * * * *"     # job metrics samples for the dashboard

@@ -19,7 +19,7 @@ class TaskRunner:
     def __init__(self, platform: Platform):
         engine = platform.engine
         self.name = f"{socket.gethostname()}:{os.getpid()}:servicebus"
-        self.monitor = HeartbeatMonitor(engine, platform.settings.heartbeat_seconds)
+        self.monitor = HeartbeatMonitor(engine, platform.settings.heartbeat_interval)
         self.worker = Worker(engine, engine.jobs.handlers, platform, self.monitor, name=self.name)
         self._lock = threading.Lock()
         self._started = False

@@ -7,7 +7,8 @@ import azure.functions as func
 from azure.durable_functions import DFApp
 
 from services.engine.engine import ReconcileReport
-from triggers.azure.names import NIGHTLY_SCHEDULE, RECONCILER_SCHEDULE
+from services.metrics.sampler import sample_job_metrics
+from triggers.azure.names import METRICS_SCHEDULE, NIGHTLY_SCHEDULE, RECONCILER_SCHEDULE
 from triggers.azure.notifier import DurableStageNotifier
 from triggers.azure.starter import OrchestratorStarter
 from triggers.composition import Platform
@@ -40,6 +41,12 @@ def register(app: DFApp, platform: Platform, notifier: DurableStageNotifier, sta
     @app.durable_client_input(client_name="client")
     async def reconciler_timer(timer: func.TimerRequest, client) -> None:
         await reconcile(platform, notifier, client)
+
+    @app.function_name("metrics_sampler")
+    @app.timer_trigger(arg_name="timer", schedule=METRICS_SCHEDULE)
+    def metrics_sampler(timer: func.TimerRequest) -> None:
+        if platform.settings.metrics_enabled:
+            sample_job_metrics(platform.db, platform.settings.metrics_rate_window_seconds)
 
     @app.function_name("nightly_scheduler")
     @app.timer_trigger(arg_name="timer", schedule=NIGHTLY_SCHEDULE)

@@ -1,10 +1,12 @@
 """Builds the one ASGI app (no I/O here: the platform connects on first use)."""
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from triggers.composition import Platform
-from triggers.http import admin, health, jobs
+from triggers.http import admin, dashboard, health, jobs, metrics
 from triggers.http.problems import install_problem_handlers
+from web_interfaces import STATIC_DIR
 
 
 def create_app(platform: Platform) -> FastAPI:
@@ -18,6 +20,7 @@ def create_app(platform: Platform) -> FastAPI:
     )
     app.state.platform = platform
     install_problem_handlers(app)
-    for module in (health, admin, jobs):
+    for module in (health, admin, jobs, metrics, dashboard):
         app.include_router(module.router)
+    app.mount("/api/interface/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

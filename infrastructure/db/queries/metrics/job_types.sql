@@ -1,0 +1,1 @@
+SELECT DISTINCT job_type FROM app.jobs ORDER BY 1;

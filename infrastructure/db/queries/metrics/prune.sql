@@ -1,0 +1,1 @@
+DELETE FROM app.job_metrics WHERE sampled_at < now() - make_interval(mins => %(retention_minutes)s);
