@@ -1,0 +1,1 @@
+"""STAC documents: validation of collections and items, and href resolution (pure)."""

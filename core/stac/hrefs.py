@@ -1,0 +1,51 @@
+"""Where a STAC href points: a blob of the source container, or somewhere else.
+
+Relative hrefs resolve against the document that holds them (as STAC says); absolute
+ones count as blobs when they are the source container's URL or its /vsiaz/ path.
+"""
+
+import posixpath
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from core.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class BlobLocation:
+    """A source container, as the hrefs of its documents may name it."""
+
+    container: str
+    container_url: str  # e.g. https://account.blob.core.windows.net/bronze (no trailing slash)
+
+    def blob_of(self, href: str, document_blob: str) -> str | None:
+        """The blob `href` names in this container, or None when it points elsewhere."""
+        if _is_absolute(href):
+            return self._absolute_blob(href)
+        base = posixpath.dirname(document_blob)
+        joined = posixpath.normpath(posixpath.join(base, unquote(urlsplit(href).path)))
+        if joined.startswith("../") or joined == ".." or joined.startswith("/"):
+            raise InvalidInput(f"{document_blob}: href {href!r} points outside container {self.container!r}")
+        return joined
+
+    def _absolute_blob(self, href: str) -> str | None:
+        for prefix in (self.container_url.rstrip("/") + "/", f"/vsiaz/{self.container}/"):
+            if href.startswith(prefix):
+                blob = unquote(urlsplit(href[len(prefix):]).path)
+                return posixpath.normpath(blob) if blob else None
+        return None
+
+
+def _is_absolute(href: str) -> bool:
+    return "://" in href or href.startswith("/")
+
+
+def with_assets_moved(document: dict, target_hrefs: dict[str, str]) -> dict:
+    """A copy of a STAC document whose copied assets point at their new home (by asset
+    key) and without relative links, which would resolve against the source files."""
+    moved = dict(document)
+    if "assets" in document:
+        moved["assets"] = {key: ({**asset, "href": target_hrefs[key]} if key in target_hrefs else asset)
+                           for key, asset in document["assets"].items()}
+    moved["links"] = [link for link in document.get("links", []) if _is_absolute(link["href"])]
+    return moved

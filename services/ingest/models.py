@@ -1,0 +1,99 @@
+"""ingest_collection's parameters and the shapes its stages exchange."""
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+# Azure container names: 3-63 lowercase letters, digits and hyphens, no '--' (checked below).
+CONTAINER_PATTERN = r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$"
+AggregationMethod = Literal["mean", "mode", "sum", "min", "max"]
+
+
+class IngestCollectionParams(BaseModel):
+    source_container: str = Field("bronze", pattern=CONTAINER_PATTERN, description="container holding the collection")
+    target_container: str = Field("silver", pattern=CONTAINER_PATTERN, description="container the assets are copied to")
+    collection_json_path: str = Field("collection.json", min_length=1, max_length=1024,
+                                      description="blob path of the STAC collection document in the source container")
+    batch_size: int = Field(100, ge=10, le=500, description="items per copy / register task")
+    overwrite: bool = Field(False, description="replace target blobs whose content differs from the source")
+    asset_key: str | None = Field(None, max_length=255, description="H3 source asset (default: the first 'data' asset)")
+    theme: str | None = Field(None, max_length=100, description="H3 source theme (default: the first collection keyword)")
+    aggregation_method: AggregationMethod | None = Field(
+        None, description="H3 aggregation (default: mode for categorical data, mean otherwise)")
+
+    @field_validator("source_container", "target_container")
+    @classmethod
+    def _single_hyphens(cls, name: str) -> str:
+        if "--" in name:
+            raise ValueError("container names cannot contain '--'")
+        return name
+
+    @field_validator("collection_json_path")
+    @classmethod
+    def _inside_the_container(cls, path: str) -> str:
+        if path.startswith("/") or ".." in path.split("/"):
+            raise ValueError("must be a blob path inside the source container (no leading '/', no '..')")
+        return path
+
+
+class AssetCopy(BaseModel):
+    key: str
+    source_blob: str
+    target_blob: str
+
+
+class BatchSummary(BaseModel):
+    batch: int
+    items: int
+    assets: int
+
+
+class Inventory(BaseModel):
+    """The inventory's result: everything later stages need, except the items themselves
+    (staged in app.ingest_items)."""
+
+    collection_id: str
+    collection: dict
+    collection_blob: str
+    items: int
+    batches: list[BatchSummary]
+    collection_assets: list[AssetCopy]
+    asset_keys: list[str]
+
+
+class CopyParams(BaseModel):
+    batch: int | None = Field(None, description="the item batch to copy; None: the collection's own assets")
+    source_container: str
+    target_container: str
+    overwrite: bool
+
+
+class CopyResult(BaseModel):
+    batch: int | None
+    copied: int
+    skipped: int
+    bytes_copied: int
+
+
+class RegisterCollectionResult(BaseModel):
+    collection_id: str
+    assets_rewritten: int
+
+
+class RegisterItemsParams(BaseModel):
+    batch: int
+    target_container: str
+
+
+class RegisterItemsResult(BaseModel):
+    batch: int
+    items: int
+
+
+class FinalizeResult(BaseModel):
+    collection_id: str
+    items_total: int
+    items_registered: int
+    failed_batches: list[int]
+    source_catalog_id: str | None
+    data_type: str | None
