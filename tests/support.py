@@ -4,6 +4,7 @@ import os
 import secrets
 import socket
 import subprocess
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -132,3 +133,42 @@ def private_postgres() -> Iterator[tuple[str, Callable[[], None]]]:
     finally:
         pg(str(PG_BIN / "pg_ctl"), "-D", str(data / "db"), "-m", "immediate", "stop")
         shutil.rmtree(data, ignore_errors=True)
+
+
+def all_at_once(call: Callable[[], object], times: int, timeout: float = 120.0) -> list:
+    """Runs `call` from `times` threads released together; returns the results, and
+    raises the first exception any of them raised."""
+    import threading
+
+    barrier = threading.Barrier(times)
+    results, errors = [], []
+
+    def run():
+        barrier.wait()
+        try:
+            results.append(call())
+        except Exception as exc:  # handed to the caller below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    if errors:
+        raise errors[0]
+    return results
+
+
+@contextmanager
+def served_app(settings: Settings, module: str = "triggers.cli", *args: str, **env: str) -> Iterator[str]:
+    """The local host in a subprocess on a free port; yields its base URL."""
+    port = free_port()
+    command = [sys.executable, "-m", module, *(args or (("serve",) if module == "triggers.cli" else ()))]
+    proc = subprocess.Popen(command, cwd=ROOT, env=child_env(settings, API_PORT=str(port), LOG_LEVEL="WARNING", **env))
+    try:
+        wait_for_port(port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -9,6 +9,7 @@ all pending files land together or none do.
 import hashlib
 import logging
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -141,14 +142,25 @@ def _apply(conn: psycopg.Connection, migration: Migration) -> None:
     conn.execute(sql("migrations/record"), {"version": migration.version, "name": migration.name, "checksum": migration.checksum})
 
 
-def _migrate_pgstac(dsn: str) -> str | None:
-    """Install or upgrade pgSTAC; returns the version found before (None: fresh install)."""
-    db = PgstacDB(dsn=dsn)
-    try:
-        before = db.version
-        Migrate(db).run_migration()
-        return before
-    except psycopg.Error as exc:
-        raise MigrationError(f"pgSTAC migration failed: {exc}") from exc
-    finally:
-        db.close()
+def _migrate_pgstac(dsn: str, attempts: int = 3) -> str | None:
+    """Install or upgrade pgSTAC; returns the version found before (None: fresh install).
+
+    pgSTAC's roles are cluster-wide, so installing it in two databases of one cluster at
+    once can collide ("tuple concurrently updated"); its migration is one transaction, so
+    it is simply tried again."""
+    for attempt in range(1, attempts + 1):
+        db = PgstacDB(dsn=dsn)
+        try:
+            before = db.version
+            Migrate(db).run_migration()
+            return before
+        except psycopg.errors.InternalError as exc:
+            if attempt == attempts:
+                raise MigrationError(f"pgSTAC migration failed: {exc}") from exc
+            log.warning("pgSTAC migration collided with another (%s); trying again", exc)
+            time.sleep(0.5 * attempt)
+        except psycopg.Error as exc:
+            raise MigrationError(f"pgSTAC migration failed: {exc}") from exc
+        finally:
+            db.close()
+    raise AssertionError("unreachable")

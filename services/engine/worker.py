@@ -163,6 +163,8 @@ class Worker:
             return Outcome.failed(task, f"invalid task parameters: {exc}", retryable=False)
         try:
             result = handler.run(params, ctx)
+            if time.monotonic() > ctx.deadline:  # too late: a timeout holds even if no heartbeat caught it
+                return Outcome.failed(task, f"timed out after {task.timeout_seconds}s", retryable=True)
             if not isinstance(result, handler.result_model):
                 raise ContractViolation(f"handler {task.task_type} returned {type(result).__name__}, not {handler.result_model.__name__}")
             return Outcome.completed(task, result.model_dump(mode="json"))

@@ -2,8 +2,6 @@
 from 0 to 100 %, the detail view, a failed job's error, filters, pause and cancel."""
 
 import os
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -14,7 +12,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from tests.engine_jobs import TEST_TABLES
-from tests.support import ROOT, child_env, free_port, wait_for_port
+from tests.support import ROOT, served_app
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -26,16 +24,9 @@ SCREENSHOT = ROOT / "docs/images/dashboard.png"
 def host(settings):
     with psycopg.connect(settings.dsn, autocommit=True) as conn:
         conn.execute(TEST_TABLES)
-    port = free_port()
-    env = child_env(settings, API_PORT=str(port), LOG_LEVEL="WARNING", LOCAL_WORKERS="1", WORKER_BATCH_SIZE="1",
-                    METRICS_SAMPLE_INTERVAL="0.5", DASHBOARD_REFRESH_SECONDS="0.5", HEARTBEAT_SECONDS="0.5")
-    proc = subprocess.Popen([sys.executable, "-m", "tests.serve_with_test_jobs"], cwd=ROOT, env=env)
-    try:
-        wait_for_port(port)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with served_app(settings, "tests.serve_with_test_jobs", LOCAL_WORKERS="1", WORKER_BATCH_SIZE="1",
+                    METRICS_SAMPLE_INTERVAL="0.5", DASHBOARD_REFRESH_SECONDS="0.5", HEARTBEAT_SECONDS="0.5") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -6,22 +6,13 @@ import sys
 import httpx
 import pytest
 
-from tests.support import ROOT, child_env, free_port, wait_for_port
+from tests.support import ROOT, child_env, served_app
 
 
 @pytest.fixture(scope="module")
 def served(settings):
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "triggers.cli", "serve"],
-        cwd=ROOT, env=child_env(settings, API_PORT=str(port), LOG_LEVEL="WARNING"),
-    )
-    try:
-        wait_for_port(port)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with served_app(settings) as url:
+        yield url
 
 
 def test_health_over_http(served):

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from core.errors import InvalidInput, NotFound
-from tests.support import wait_for_status
+from tests.support import all_at_once, wait_for_status
 from triggers.http.app import create_app
 
 DONE = {"completed", "completed_with_errors", "failed", "cancelled"}
@@ -68,22 +68,7 @@ def test_job_types_publish_their_parameter_schemas(api):
 
 
 def test_fifty_concurrent_identical_submissions_make_one_job(engine_platform, tag):
-    barrier = threading.Barrier(50)
-    results, errors = [], []
-
-    def submit():
-        barrier.wait()
-        try:
-            results.append(engine_platform.engine.submit("hello_world", {"n": 40, "message": tag}))
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=submit) for _ in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = all_at_once(lambda: engine_platform.engine.submit("hello_world", {"n": 40, "message": tag}), 50)
     assert sum(r.created for r in results) == 1
     assert len({r.job["job_id"] for r in results}) == 1
     job_id = results[0].job["job_id"]

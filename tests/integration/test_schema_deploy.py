@@ -1,13 +1,12 @@
 """Schema deployment against a real PostgreSQL with PostGIS and pgSTAC."""
 
-import threading
 
 import psycopg
 import pytest
 
 from core.errors import MigrationError
 from infrastructure.db import migrations
-from tests.support import fresh_database
+from tests.support import all_at_once, fresh_database
 
 CATALOG_SNAPSHOT = """
 SELECT n.nspname, c.relname, c.relkind
@@ -43,23 +42,7 @@ def test_deploy_installs_everything_and_a_second_deploy_changes_nothing():
 
 def test_two_concurrent_deploys_apply_once():
     with fresh_database() as dsn:
-        barrier = threading.Barrier(2)
-        results, errors = [], []
-
-        def run():
-            barrier.wait()
-            try:
-                results.append(migrations.deploy(dsn))
-            except Exception as exc:  # recorded and asserted below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=run) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-
-        assert errors == []
+        results = all_at_once(lambda: migrations.deploy(dsn), 2)
         applied = sorted((len(r.applied) for r in results))
         assert applied == [0, len(migrations.discover())]
         assert sorted(str(r.pgstac_from) for r in results) == ["0.10.0", "None"]
