@@ -37,6 +37,10 @@ class Conflict(GeoETLError):
     status, title, slug, retryable = 409, "Conflict", "conflict", False
 
 
+class PayloadTooLarge(GeoETLError):
+    status, title, slug, retryable = 413, "Payload too large", "payload-too-large", False
+
+
 class Unauthorized(GeoETLError):
     status, title, slug, retryable = 401, "Unauthorized", "unauthorized", False
 

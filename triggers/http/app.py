@@ -5,6 +5,7 @@ from fastapi.staticfiles import StaticFiles
 
 from triggers.composition import Platform
 from triggers.http import admin, dashboard, health, jobs, metrics
+from triggers.http import features, platform_requests, stac, uploads, vector
 from triggers.http.problems import install_problem_handlers
 from web_interfaces import STATIC_DIR
 
@@ -21,6 +22,8 @@ def create_app(platform: Platform) -> FastAPI:
     app.state.platform = platform
     install_problem_handlers(app)
     for module in (health, admin, jobs, metrics, dashboard):
+        app.include_router(module.router)
+    for module in (uploads, vector, features, stac, platform_requests):
         app.include_router(module.router)
     app.mount("/api/interface/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -1,0 +1,1 @@
+DELETE FROM geo.table_metadata WHERE table_name = %(table_name)s;

@@ -1,0 +1,1 @@
+SELECT count(*) AS matched FROM {table} t WHERE {where};

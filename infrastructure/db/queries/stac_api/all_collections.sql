@@ -1,0 +1,1 @@
+SELECT pgstac.all_collections() AS collections;

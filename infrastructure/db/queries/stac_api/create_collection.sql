@@ -1,0 +1,1 @@
+SELECT pgstac.create_collection(%(collection)s);

@@ -1,0 +1,1 @@
+SELECT pgstac.get_collection(%(collection_id)s) AS collection;

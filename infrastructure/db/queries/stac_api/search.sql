@@ -1,0 +1,1 @@
+SELECT pgstac.search(%(search)s) AS result;

@@ -1,0 +1,1 @@
+SELECT pgstac.upsert_item(%(item)s);

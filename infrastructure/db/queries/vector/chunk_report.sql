@@ -1,0 +1,1 @@
+SELECT report FROM app.vector_chunks WHERE job_id = %(job_id)s AND attempt = %(attempt)s AND chunk = %(chunk)s;

@@ -1,0 +1,1 @@
+DELETE FROM app.vector_staging WHERE staging_table = %(staging_table)s;

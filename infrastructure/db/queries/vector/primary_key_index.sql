@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX IF NOT EXISTS {index} ON {table} (id);

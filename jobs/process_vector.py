@@ -1,0 +1,34 @@
+"""process_vector: a vector file in blob storage → clean, indexed PostGIS tables in `geo`,
+with a quality report, catalog metadata, a STAC item and an OGC API – Features collection.
+
+    inspect (1 task)        download once per machine, check, infer, plan chunks, create staging
+    load (1 task / chunk)   read, repair and binary-COPY a chunk into staging (idempotent per chunk)
+    index (2 tasks / kind)  primary key and GIST index on each non-empty staging table, in parallel
+    publish (1 task)        ANALYZE, swap into geo atomically, metadata + STAC + refs, the report
+"""
+
+from core.engine.definitions import JobDefinition, RetryPolicy, StageDefinition
+from services.vector.handlers import plan_chunks, plan_indexes
+from services.vector.models import ProcessVectorParams
+
+
+def _job_parameters(_source, ctx) -> dict:
+    return ctx.parameters.model_dump(mode="json")
+
+
+PROCESS_VECTOR = JobDefinition(
+    job_type="process_vector",
+    description="Load a vector file (GeoJSON, KML/KMZ, GeoPackage, FlatGeobuf, CSV, zipped Shapefile or File "
+                "Geodatabase) into clean PostGIS tables with a repair report, STAC item and OGC API collection.",
+    parameters_model=ProcessVectorParams,
+    stages=(
+        StageDefinition(name="inspect", task_type="vector.inspect", timeout_seconds=1800,
+                        retry=RetryPolicy(max_tries=3, backoff_base_seconds=2)),
+        StageDefinition(name="load", task_type="vector.load_chunk", fan_out="per_item", planner=plan_chunks,
+                        max_concurrency=64, timeout_seconds=1800, retry=RetryPolicy(max_tries=3, backoff_base_seconds=2)),
+        StageDefinition(name="index", task_type="vector.build_index", fan_out="per_item", planner=plan_indexes,
+                        timeout_seconds=3600),
+        StageDefinition(name="publish", task_type="vector.publish", fan_out="fan_in", task_params=_job_parameters,
+                        timeout_seconds=1800),
+    ),
+)

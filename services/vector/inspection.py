@@ -1,0 +1,194 @@
+"""What a prepared source holds, as far as the load needs to know before reading it:
+the layer, its size, columns, CRS and bounds, time columns and the chunk plan.
+Every inference records its reason; impossible sources fail here, before any loading."""
+
+import math
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import pyogrio
+from pyogrio import raw
+from pyogrio.errors import CRSError, DataLayerError, DataSourceError, FieldError, GeometryError
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError as ProjCRSError
+
+from config import Settings
+from core.errors import InvalidInput
+from services.vector.columns import TEMPORAL_NAME, ColumnPlan, plan_columns, time_candidates
+from services.vector.csv_geometry import detect_csv_geometry
+from services.vector.models import ChunkSpec
+from services.vector.sources import PreparedSource
+
+WGS84 = CRS.from_epsg(4326)
+CSV_OPTIONS = {"AUTODETECT_TYPE": "YES", "EMPTY_STRING_AS_NULL": "YES"}
+
+
+@contextmanager
+def gdal_errors(what: str) -> Iterator[None]:
+    """GDAL refusing a file is bad input, not a reason to retry."""
+    try:
+        yield
+    except (DataSourceError, DataLayerError, FieldError, GeometryError, CRSError) as exc:
+        raise InvalidInput(f"{what}: {exc}") from exc
+
+
+@dataclass
+class Inspection:
+    layer: str | None
+    layers: list[dict[str, Any]]
+    open_options: dict[str, str]
+    feature_count: int
+    declared_geometry_type: str | None
+    encoding: str | None
+    source_crs: str
+    crs_reason: str
+    needs_reprojection: bool
+    columns: list[ColumnPlan]
+    time_candidates: list[dict[str, str]]
+    temporal_property: str | None
+    chunks: list[ChunkSpec]
+    csv_geometry: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def inspect_source(prepared: PreparedSource, settings: Settings, *, layer: str | None,
+                   source_crs: str | None) -> Inspection:
+    path = Path(prepared.path)
+    options, csv_reason = _open_options(prepared, path)
+    layers = _layers(path, options)
+    chosen = _choose_layer(layers, layer)
+    with gdal_errors("the source could not be read"):
+        info = pyogrio.read_info(path, layer=chosen, force_feature_count=True, force_total_bounds=True, **options)
+    count = int(info["features"])
+    if count <= 0:
+        raise InvalidInput(f"layer {chosen!r} has no features" if chosen else "the source has no features")
+    if info["geometry_type"] is None:
+        raise InvalidInput(f"layer {chosen!r} has no geometry column")
+    if len(info["fields"]) > settings.vector_max_columns:
+        raise InvalidInput(f"the source has {len(info['fields']):,} columns; at most {settings.vector_max_columns:,} "
+                           "are accepted (PostgreSQL allows 1,600 per table)")
+    warnings: list[str] = []
+    # GDAL labels CSV points WGS 84 on its own; a CSV carries no CRS, so it gets the default.
+    declared = None if prepared.format == "csv" else info["crs"]
+    crs, crs_reason, reproject = resolve_crs(declared, source_crs, settings.vector_default_crs, prepared.format, warnings)
+    check_bounds(info.get("total_bounds"), crs, crs_reason, warnings)
+    columns = _columns(path, chosen, options)
+    candidates = time_candidates(columns)
+    fast = bool(info.get("capabilities", {}).get("fast_set_next_by_index"))
+    size = settings.vector_chunk_features if fast else settings.vector_sequential_chunk_features
+    return Inspection(
+        layer=chosen, layers=layers, open_options=options, feature_count=count,
+        declared_geometry_type=info["geometry_type"], encoding=info.get("encoding"),
+        source_crs=crs, crs_reason=crs_reason, needs_reprojection=reproject, columns=columns,
+        time_candidates=candidates, temporal_property=_temporal_property(columns),
+        chunks=[ChunkSpec(index=i, skip=skip, count=min(size, count - skip)) for i, skip in enumerate(range(0, count, size))],
+        csv_geometry=csv_reason, warnings=warnings,
+    )
+
+
+def _open_options(prepared: PreparedSource, path: Path) -> tuple[dict[str, str], str | None]:
+    if prepared.format != "csv":
+        return {}, None
+    found = detect_csv_geometry(path)
+    return {**CSV_OPTIONS, **found.open_options}, found.reason
+
+
+def _layers(path: Path, options: dict[str, str]) -> list[dict[str, Any]]:
+    """Layers with a geometry column (attribute-only tables are not loadable)."""
+    with gdal_errors("the source could not be opened"):
+        listed = pyogrio.list_layers(path)
+        layers = []
+        for name, geometry_type in listed:
+            if geometry_type is None:
+                continue
+            features = int(pyogrio.read_info(path, layer=name, force_feature_count=True, **options)["features"])
+            layers.append({"name": str(name), "geometry_type": geometry_type, "features": features})
+    if not layers:
+        raise InvalidInput("the source has no layer with geometries")
+    return layers
+
+
+def _choose_layer(layers: list[dict[str, Any]], wanted: str | None) -> str:
+    names = [layer["name"] for layer in layers]
+    described = ", ".join(f"{layer['name']} ({layer['geometry_type']}, {layer['features']} features)" for layer in layers)
+    if wanted is not None:
+        if wanted not in names:
+            raise InvalidInput(f"no layer {wanted!r}; the source has: {described}")
+        return wanted
+    non_empty = [layer["name"] for layer in layers if layer["features"] > 0]
+    if len(non_empty) > 1:
+        raise InvalidInput(f"the source has {len(non_empty)} layers; choose one with `layer`: {described}")
+    return non_empty[0] if non_empty else names[0]
+
+
+def resolve_crs(found: str | None, override: str | None, default: str, fmt: str,
+                warnings: list[str]) -> tuple[str, str, bool]:
+    """(CRS as used, why, whether features need reprojecting to EPSG:4326)."""
+    if override is not None:
+        crs = CRS.from_user_input(override)
+        reason = f"source_crs parameter {override}"
+        if found and not _same(CRS.from_user_input(found), crs):
+            warnings.append(f"source_crs {override} overrides the CRS in the file ({describe_crs(CRS.from_user_input(found))})")
+    elif found:
+        crs = CRS.from_user_input(found)
+        reason = "declared by the source" + (" (RFC 7946: GeoJSON is WGS 84)" if fmt == "geojson" else "")
+    else:
+        crs = CRS.from_user_input(default)
+        reason = f"none in the source: assumed the default {default}"
+        warnings.append(f"the source declares no CRS; assumed {default} (pass source_crs if that is wrong)")
+    return describe_crs(crs), reason, not _same(crs, WGS84)
+
+
+def describe_crs(crs: CRS) -> str:
+    epsg = crs.to_epsg(min_confidence=70)
+    return f"EPSG:{epsg}" if epsg else crs.to_wkt()
+
+
+def _same(a: CRS, b: CRS) -> bool:
+    return a.equals(b, ignore_axis_order=True)
+
+
+def check_bounds(bounds, crs_text: str, crs_reason: str, warnings: list[str]) -> None:
+    """Refuses sources whose coordinates lie nowhere near the range of their CRS (a wrong
+    or missing CRS); a few stray features only earn a warning (they are dropped and counted)."""
+    if bounds is None or not all(math.isfinite(v) for v in bounds):
+        return
+    crs = CRS.from_user_input(crs_text)
+    try:
+        west, south, east, north = Transformer.from_crs(crs, WGS84, always_xy=True).transform_bounds(*bounds, errcheck=False)
+    except ProjCRSError as exc:
+        raise InvalidInput(f"cannot transform from {crs_text} to EPSG:4326: {exc}") from exc
+    span = f"x {bounds[0]:.6g}..{bounds[2]:.6g}, y {bounds[1]:.6g}..{bounds[3]:.6g}"
+    finite = all(math.isfinite(v) for v in (west, south, east, north))
+    if not finite or south > 90 or north < -90 or west > 360 or east < -360:
+        raise InvalidInput(f"coordinates ({span}) lie far outside the valid range of {_short(crs_text)} "
+                           f"(CRS {crs_reason}): the CRS is missing or wrong; pass source_crs")
+    if south < -90 or north > 90 or west < -360 or east > 360:
+        warnings.append(f"some coordinates ({span}) fall outside the valid range of {_short(crs_text)}; "
+                        "those features are dropped (dropped.out_of_bounds)")
+
+
+def _short(crs_text: str) -> str:
+    return crs_text if crs_text.startswith("EPSG:") else "the source CRS"
+
+
+def _columns(path: Path, layer: str | None, options: dict[str, str]) -> list[ColumnPlan]:
+    with gdal_errors("the source's attributes could not be read"):
+        meta, table = raw.read_arrow(path, layer=layer, max_features=1, return_fids=True, **options)
+    return plan_columns(table.schema, skip=set(source_special_columns(meta)))
+
+
+def source_special_columns(meta: dict[str, Any]) -> tuple[str, str]:
+    """(fid column, geometry column) of an arrow read: not attributes."""
+    return meta.get("fid_column") or "OGC_FID", meta.get("geometry_name") or "wkb_geometry"
+
+
+def _temporal_property(columns: list[ColumnPlan]) -> str | None:
+    typed = [c for c in columns if c.kind in ("date", "timestamp")]
+    named = [c for c in typed if TEMPORAL_NAME.search(c.source_name)]
+    chosen = (named or typed or [None])[0]
+    return chosen.name if chosen else None
+
+

@@ -1,0 +1,102 @@
+"""One chunk of features: read, repaired, and COPYed into the staging tables in one
+transaction, recorded in app.vector_chunks so running it again changes nothing."""
+
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+import pyarrow as pa
+from psycopg.types.json import Jsonb
+from pyogrio import raw
+from pyproj import CRS, Transformer
+
+from infrastructure.db.queries import sql
+from services.vector.attributes import prepare_columns, python_values, temporal_range
+from services.vector.inspection import gdal_errors, source_special_columns
+from services.vector.models import ChunkSpec, InspectResult
+from services.vector.repair import RepairedGeometries, repair
+from services.vector.report import KINDS, ChunkReport, RepairLog
+from services.vector.staging import copy_rows
+
+
+def stored_report(conn, key: dict) -> ChunkReport | None:
+    row = conn.execute(sql("vector/chunk_report"), key).fetchone()
+    return ChunkReport(**row["report"]) if row else None
+
+
+def read_chunk(path: Path, plan: InspectResult, spec: ChunkSpec) -> tuple[dict, pa.Table]:
+    with gdal_errors(f"features {spec.skip}-{spec.skip + spec.count - 1} could not be read"):
+        return raw.read_arrow(path, layer=plan.layer, skip_features=spec.skip, max_features=spec.count,
+                              return_fids=True, **plan.open_options)
+
+
+def to_wgs84(source_crs: str) -> Callable[[np.ndarray], np.ndarray]:
+    transformer = Transformer.from_crs(CRS.from_user_input(source_crs), CRS.from_epsg(4326), always_xy=True)
+
+    def transform(coords: np.ndarray) -> np.ndarray:
+        x, y = transformer.transform(coords[:, 0], coords[:, 1], errcheck=False)
+        return np.column_stack([x, y])
+
+    return transform
+
+
+class PreparedChunk:
+    """A chunk after repair, ready to COPY: rows per kind and the report."""
+
+    def __init__(self, plan: InspectResult, spec: ChunkSpec, meta: dict, table: pa.Table, *, tolerance: float,
+                 sample_size: int):
+        fid_column, geometry_column = source_special_columns(meta)
+        fids = (table.column(fid_column).to_numpy() if fid_column in table.column_names
+                else np.arange(spec.skip, spec.skip + table.num_rows))
+        wkb = table.column(geometry_column).to_numpy(zero_copy_only=False)
+        self.plan, self.spec = plan, spec
+        self.log = RepairLog(sample_size)
+        transform = to_wgs84(plan.source_crs) if plan.needs_reprojection else None
+        self.geometries: RepairedGeometries = repair(wkb, fids, self.log, transform=transform, tolerance=tolerance)
+        self.attributes = prepare_columns(table, plan.columns, fids, self.log)
+        self.read = table.num_rows
+        self.report = self._report()
+
+    def _report(self) -> ChunkReport:
+        g = self.geometries
+        kept = np.unique(g.rows)
+        report = ChunkReport(
+            chunk=self.spec.index, features_read=self.read, features_kept=len(kept),
+            rows={kind: int((g.kinds == kind).sum()) for kind in KINDS if (g.kinds == kind).any()},
+            repairs=self.log.repairs, dropped=self.log.dropped, repair_samples=self.log.repair_samples,
+            dropped_samples=self.log.drop_samples, geometries_checked=g.checked, invalid_before=g.invalid_before,
+            invalid_after=g.invalid_after, input_types=g.input_types,
+            bbox={kind: _bbox(g.bounds[g.kinds == kind]) for kind in KINDS if (g.kinds == kind).any()},
+        )
+        if self.plan.temporal_property is not None:
+            position = [c.name for c in self.plan.columns].index(self.plan.temporal_property)
+            report.temporal_min, report.temporal_max = temporal_range(self.attributes[position], kept)
+        return report
+
+    def rows(self, kind: str) -> Iterator[tuple]:
+        g = self.geometries
+        selected = np.flatnonzero(g.kinds == kind)
+        if len(selected) == 0:
+            return iter(())
+        source_rows = g.rows[selected]
+        ids = (self.spec.skip + source_rows + 1).tolist()   # the feature's ordinal in the source
+        geometries = [g.ewkb[i] for i in selected]
+        values = [python_values(array, column, source_rows) for array, column in zip(self.attributes, self.plan.columns)]
+        return zip(ids, geometries, *values)
+
+
+def _bbox(bounds: np.ndarray) -> list[float]:
+    return [float(bounds[:, 0].min()), float(bounds[:, 1].min()), float(bounds[:, 2].max()), float(bounds[:, 3].max())]
+
+
+def commit_chunk(conn, key: dict, chunk: PreparedChunk) -> ChunkReport:
+    """COPY every kind's rows and record the chunk, all or nothing. A concurrent duplicate
+    run waits on the ledger row and then finds the chunk already recorded."""
+    recorded = conn.execute(sql("vector/record_chunk"), key | {"report": Jsonb(chunk.report.model_dump())}).fetchone()
+    if recorded is None:
+        conn.rollback()
+        return stored_report(conn, key)
+    for kind in KINDS:
+        if chunk.report.rows.get(kind):
+            copy_rows(conn, chunk.plan.staging[kind], chunk.plan.columns, chunk.rows(kind))
+    return chunk.report

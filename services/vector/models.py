@@ -1,0 +1,107 @@
+"""Parameters and results of the process_vector job and its tasks."""
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from core.models.metadata import BaseMetadata, DDHRefs
+from services.vector.columns import ColumnPlan
+
+TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+# Names our own objects use in schema geo (and PostGIS's), never a user's table.
+RESERVED_TABLES = {"table_metadata", "spatial_ref_sys", "geometry_columns", "geography_columns"}
+
+
+def check_table_name(value: str) -> str:
+    if not TABLE_NAME.match(value):
+        raise ValueError("table_name must be a lowercase identifier: a letter, then letters, digits or _ (at most 63)")
+    if value in RESERVED_TABLES:
+        raise ValueError(f"table_name {value!r} is reserved")
+    return value
+
+
+class ProcessVectorParams(BaseModel):
+    container: str | None = Field(None, max_length=63, description="blob container (default: the bronze container)")
+    blob_name: str = Field(min_length=1, max_length=1024)
+    table_name: str = Field(description="lowercase identifier, at most 63 characters")
+    layer: str | None = Field(None, max_length=255, description="layer to load when the source has several")
+    source_crs: str | None = Field(None, max_length=10_000, description="overrides the source's CRS, e.g. EPSG:27700")
+    ddh: DDHRefs | None = None
+    title: str | None = Field(None, max_length=500)
+    description: str | None = Field(None, max_length=10_000)
+    license: str | None = Field(None, max_length=200, description="SPDX identifier, e.g. CC-BY-4.0")
+    keywords: list[str] = Field([], max_length=100)
+
+    @field_validator("table_name")
+    @classmethod
+    def _table_name(cls, value: str) -> str:
+        return check_table_name(value)
+
+    @field_validator("source_crs")
+    @classmethod
+    def _known_crs(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        from pyproj import CRS
+        from pyproj.exceptions import CRSError
+
+        try:
+            CRS.from_user_input(value)
+        except CRSError as exc:
+            raise ValueError(f"unknown CRS {value!r}") from exc
+        return value
+
+    @field_validator("license")
+    @classmethod
+    def _spdx(cls, value: str | None) -> str | None:
+        return BaseMetadata._spdx(value)
+
+
+class ChunkSpec(BaseModel):
+    index: int
+    skip: int
+    count: int
+
+
+class InspectResult(BaseModel):
+    source: dict[str, Any]          # container, blob_name, etag, format, reason, size_bytes, encoding…
+    layer: str | None
+    layers: list[dict[str, Any]]    # every layer the source has: name, geometry_type, features
+    open_options: dict[str, str]
+    feature_count: int
+    declared_geometry_type: str | None
+    source_crs: str                 # as used: "EPSG:n" or WKT
+    crs_reason: str
+    needs_reprojection: bool
+    columns: list[ColumnPlan]
+    time_candidates: list[dict[str, str]]
+    temporal_property: str | None
+    staging: dict[str, str]         # kind → staging table
+    chunks: list[ChunkSpec]
+    warnings: list[str]
+
+
+class LoadChunkParams(BaseModel):
+    index: int
+    skip: int
+    count: int
+
+
+class IndexParams(BaseModel):
+    kind: str
+    staging_table: str
+    index: str   # "primary_key" or "spatial"
+
+
+class IndexResult(BaseModel):
+    kind: str
+    staging_table: str
+    index: str
+    seconds: float
+
+
+class PublishResult(BaseModel):
+    tables: list[str]
+    report_summary: dict[str, Any]
+    report: dict[str, Any]

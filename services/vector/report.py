@@ -1,0 +1,168 @@
+"""The quality report: what was read, what was repaired or dropped and why, what was inferred.
+
+Chunk tasks each produce a ChunkReport; the publish stage merges them into one
+VectorReport, stored with the job result and served at GET /api/vector/{table}/report.
+"""
+
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+# What each counter means (published with the report, so a reader needs no docs).
+REPAIRS = {
+    "rings_closed": "features whose unclosed rings were closed",
+    "forced_2d": "features whose Z/M coordinates were dropped",
+    "reprojected": "features reprojected to EPSG:4326",
+    "duplicate_vertices_removed": "repeated or near-identical consecutive vertices removed (vertices)",
+    "features_with_duplicate_vertices": "features that had repeated consecutive vertices",
+    "made_valid": "invalid features repaired with make_valid (structure method)",
+    "collapsed_parts_dropped": "parts that collapsed to a lower dimension during repair (dropped)",
+    "reoriented": "polygon features re-oriented (exterior counter-clockwise, holes clockwise)",
+    "antimeridian_split": "features cut at the antimeridian into pieces on both sides",
+    "longitudes_wrapped": "features moved back into [-180, 180] longitude",
+    "collections_split": "geometry collections split by kind into the per-kind tables",
+    "promoted_to_multi": "single geometries stored as their Multi type",
+    "dates_nulled": "date/time values outside years 1-9999 set to NULL",
+    "nul_characters_removed": "text values from which NUL characters were removed",
+    "invalid_utf8_replaced": "text values with invalid UTF-8 (bad bytes replaced)",
+}
+DROPS = {
+    "null_geometry": "no geometry",
+    "empty_geometry": "empty geometry",
+    "unreadable_geometry": "geometry that could not be parsed (corrupt or unsupported, e.g. curves)",
+    "out_of_bounds": "coordinates outside the valid range of the CRS (non-finite, |lat| > 90 or |lon| > 360 after reprojection)",
+    "collapsed": "geometry that collapsed entirely to a lower dimension when made valid",
+}
+KINDS = ("points", "lines", "polygons")
+
+
+class RepairLog:
+    """Counters and capped samples of source feature ids, filled by the vectorized steps."""
+
+    def __init__(self, sample_size: int):
+        self.sample_size = sample_size
+        self.repairs: dict[str, int] = {}
+        self.dropped: dict[str, int] = {}
+        self.repair_samples: dict[str, list[int]] = {}
+        self.drop_samples: dict[str, list[int]] = {}
+
+    def repair(self, name: str, fids: np.ndarray, amount: int | None = None) -> None:
+        if len(fids) == 0 and not amount:
+            return
+        self.repairs[name] = self.repairs.get(name, 0) + (len(fids) if amount is None else amount)
+        self._sample(self.repair_samples, name, fids)
+
+    def drop(self, reason: str, fids: np.ndarray) -> None:
+        if len(fids) == 0:
+            return
+        self.dropped[reason] = self.dropped.get(reason, 0) + len(fids)
+        self._sample(self.drop_samples, reason, fids)
+
+    def _sample(self, samples: dict[str, list[int]], name: str, fids: np.ndarray) -> None:
+        kept = samples.setdefault(name, [])
+        room = self.sample_size - len(kept)
+        if room > 0:
+            kept.extend(int(f) for f in fids[:room])
+
+
+class ChunkReport(BaseModel):
+    chunk: int
+    features_read: int = 0
+    features_kept: int = 0
+    rows: dict[str, int] = {}
+    repairs: dict[str, int] = {}
+    dropped: dict[str, int] = {}
+    repair_samples: dict[str, list[int]] = {}
+    dropped_samples: dict[str, list[int]] = {}
+    geometries_checked: int = 0
+    invalid_before: int = 0
+    invalid_after: int = 0
+    input_types: dict[str, int] = {}
+    bbox: dict[str, list[float]] = {}
+    temporal_min: str | None = None
+    temporal_max: str | None = None
+
+
+class Validity(BaseModel):
+    checked: int
+    invalid_before: int
+    invalid_after: int
+
+
+class PublishedTable(BaseModel):
+    table_name: str
+    kind: str
+    geometry_type: str
+    feature_count: int
+    bbox: list[float] | None
+
+
+class VectorReport(BaseModel):
+    job_id: str
+    table_name: str
+    tables: list[PublishedTable]
+    source: dict[str, Any]
+    inferred: dict[str, Any]
+    features_read: int
+    features_written: int
+    accounted: bool
+    rows: dict[str, int]
+    repairs: dict[str, int]
+    dropped: dict[str, int]
+    repair_samples: dict[str, list[int]]
+    dropped_samples: dict[str, list[int]]
+    validity: Validity
+    warnings: list[str]
+    definitions: dict[str, dict[str, str]] = {"repairs": REPAIRS, "dropped": DROPS}
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "features_read": self.features_read,
+            "features_written": self.features_written,
+            "accounted": self.accounted,
+            "rows": self.rows,
+            "repairs": self.repairs,
+            "dropped": self.dropped,
+            "validity": self.validity.model_dump(),
+            "warnings": len(self.warnings),
+        }
+
+
+def merge_chunks(chunks: list[ChunkReport], sample_size: int) -> ChunkReport:
+    total = ChunkReport(chunk=-1)
+    for chunk in sorted(chunks, key=lambda c: c.chunk):
+        total.features_read += chunk.features_read
+        total.features_kept += chunk.features_kept
+        total.geometries_checked += chunk.geometries_checked
+        total.invalid_before += chunk.invalid_before
+        total.invalid_after += chunk.invalid_after
+        for mine, theirs in ((total.rows, chunk.rows), (total.repairs, chunk.repairs),
+                             (total.dropped, chunk.dropped), (total.input_types, chunk.input_types)):
+            for key, value in theirs.items():
+                mine[key] = mine.get(key, 0) + value
+        for mine, theirs in ((total.repair_samples, chunk.repair_samples), (total.dropped_samples, chunk.dropped_samples)):
+            for key, values in theirs.items():
+                kept = mine.setdefault(key, [])
+                kept.extend(values[: max(0, sample_size - len(kept))])
+        for kind, box in chunk.bbox.items():
+            total.bbox[kind] = union_bbox(total.bbox.get(kind), box)
+        total.temporal_min = _min(total.temporal_min, chunk.temporal_min)
+        total.temporal_max = _max(total.temporal_max, chunk.temporal_max)
+    return total
+
+
+def union_bbox(a: list[float] | None, b: list[float] | None) -> list[float] | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
+
+
+def _min(a: str | None, b: str | None) -> str | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _max(a: str | None, b: str | None) -> str | None:
+    return b if a is None else a if b is None else max(a, b)

@@ -1,0 +1,112 @@
+"""Vector test files, good and bad, built in memory (bytes) so tests need no fixtures on disk."""
+
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+import shapely
+
+GARBAGE_KML = b"""<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2">
+<Document><name>garbage</name>
+<Placemark><name>bowtie</name><ExtendedData><Data name="surveyed"><value>2021-03-04</value></Data></ExtendedData>
+  <Polygon><outerBoundaryIs><LinearRing><coordinates>0,0 1,1 1,0 0,1 0,0</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>
+<Placemark><name>dupes3d</name>
+  <Polygon><outerBoundaryIs><LinearRing><coordinates>2,0,10 2,0,10 3,0,10 3,1,10 3,1,10 2,1,10 2,0,10</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>
+<Placemark><name>unclosed</name>
+  <Polygon><outerBoundaryIs><LinearRing><coordinates>4,0 5,0 5,1 4,1</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>
+<Placemark><name>road</name><LineString><coordinates>0,5 1,6 1,6 2,7</coordinates></LineString></Placemark>
+<Placemark><name>well</name><Point><coordinates>10,10,5</coordinates></Point></Placemark>
+<Placemark><name>dateline</name>
+  <Polygon><outerBoundaryIs><LinearRing><coordinates>179,-17 -179,-17 -179,-16 179,-16 179,-17</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>
+<Placemark><name>mixed</name><MultiGeometry><Point><coordinates>20,20</coordinates></Point>
+  <Polygon><outerBoundaryIs><LinearRing><coordinates>20,21 21,21 21,22 20,22 20,21</coordinates></LinearRing></outerBoundaryIs></Polygon></MultiGeometry></Placemark>
+<Placemark><name>nothing</name></Placemark>
+<Placemark><name>sliver</name>
+  <Polygon><outerBoundaryIs><LinearRing><coordinates>30,0 31,0 32,0 30,0</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>
+</Document></kml>
+"""
+
+
+def geodataframe(n: int = 5, crs: str = "EPSG:4326", offset: float = 0.0) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"Name": [f"feature {i}" for i in range(n)], "count": list(range(n)), "Observed Date": [f"2020-01-{i + 1:02d}" for i in range(n)]},
+        geometry=[shapely.box(offset + i, i, offset + i + 0.5, i + 0.5) for i in range(n)], crs=crs)
+
+
+def written(frame: gpd.GeoDataFrame, driver: str, suffix: str, **options) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"data{suffix}"
+        pyogrio.write_dataframe(frame, path, driver=driver, **options)
+        return path.read_bytes()
+
+
+def geopackage(layers: dict[str, gpd.GeoDataFrame]) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "data.gpkg"
+        for name, frame in layers.items():
+            pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", append=path.exists())
+        return path.read_bytes()
+
+
+def zipped_dataset(frame: gpd.GeoDataFrame, driver: str, name: str, drop: tuple[str, ...] = ()) -> bytes:
+    """A zip of a multi-file dataset (shapefile, File Geodatabase); `drop` removes members by suffix."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        pyogrio.write_dataframe(frame, path, driver=driver)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for file in sorted(Path(tmp).rglob("*")):
+                if file.is_file() and not file.name.endswith(drop):
+                    archive.write(file, file.relative_to(tmp).as_posix())
+        return buffer.getvalue()
+
+
+def zip_of(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def traversal_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("../../etc/evil.geojson"), b'{"type": "FeatureCollection", "features": []}')
+    return buffer.getvalue()
+
+
+def zip_bomb(size: int = 64 * 1024 * 1024) -> bytes:
+    """A member that deflates ~1000-fold (zeros), well past the default ratio limit."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        with archive.open("data.geojson", "w") as member:
+            block = b"\x00" * (1024 * 1024)
+            for _ in range(size // len(block)):
+                member.write(block)
+    return buffer.getvalue()
+
+
+def corrupt_zip() -> bytes:
+    good = zip_of({"data.geojson": b'{"type": "FeatureCollection", "features": []}' * 100})
+    return good[:30] + b"\xde\xad\xbe\xef" * 8 + good[62:]
+
+
+def geojson(features: list[dict], extra: str = "") -> bytes:
+    import json
+
+    return json.dumps({"type": "FeatureCollection", **({"name": extra} if extra else {}), "features": features}).encode()
+
+
+def point_feature(x: float, y: float, **properties) -> dict:
+    return {"type": "Feature", "properties": properties, "geometry": {"type": "Point", "coordinates": [x, y]}}
+
+
+def wide_csv(columns: int = 10_000) -> bytes:
+    header = ["lon", "lat"] + [f"c{i}" for i in range(columns)]
+    row = ["1", "2"] + ["x"] * columns
+    return (",".join(header) + "\n" + ",".join(row) + "\n").encode()

@@ -1,0 +1,150 @@
+"""OGC API – Features, Part 1 (core, GeoJSON) over the published tables in `geo`.
+
+Collections are built from VectorMetadata (geo.table_metadata); features come from
+PostGIS as GeoJSON. QGIS, GDAL (OAPIF driver) and OWSLib can add these layers.
+"""
+
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from core.errors import BadRequest, NotFound
+from core.models.metadata import VectorMetadata
+from infrastructure.db import catalog, features
+
+router = APIRouter(prefix="/api/features", tags=["ogc-features"])
+
+GEOJSON = "application/geo+json"
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+MAX_LIMIT = 10_000
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _meta(request: Request, collection_id: str) -> VectorMetadata:
+    with request.app.state.platform.db.connection() as conn:
+        meta = catalog.get_vector_metadata(conn, collection_id)
+    if meta is None:
+        raise NotFound(f"no collection {collection_id!r}")
+    return meta
+
+
+@router.get("")
+def landing(request: Request) -> dict[str, Any]:
+    root = f"{_base(request)}/api/features"
+    return {
+        "title": "GeoETL features",
+        "description": "Vector tables published by GeoETL (OGC API – Features)",
+        "links": [
+            {"href": root, "rel": "self", "type": "application/json", "title": "this document"},
+            {"href": f"{_base(request)}/api/openapi.json", "rel": "service-desc",
+             "type": "application/vnd.oai.openapi+json;version=3.0", "title": "the API definition"},
+            {"href": f"{root}/conformance", "rel": "conformance", "type": "application/json",
+             "title": "conformance classes"},
+            {"href": f"{root}/collections", "rel": "data", "type": "application/json", "title": "collections"},
+        ],
+    }
+
+
+@router.get("/conformance")
+def conformance() -> dict[str, Any]:
+    return {"conformsTo": CONFORMANCE}
+
+
+@router.get("/collections")
+def collections(request: Request, limit: int = Query(1000, ge=1, le=MAX_LIMIT),
+                offset: int = Query(0, ge=0)) -> dict[str, Any]:
+    with request.app.state.platform.db.connection() as conn:
+        metas, _ = catalog.list_vector_metadata(conn, limit=limit, offset=offset)
+    base = _base(request)
+    return {
+        "links": [{"href": f"{base}/api/features/collections", "rel": "self", "type": "application/json"}],
+        "collections": [m.to_ogc_collection(base) for m in metas],
+    }
+
+
+@router.get("/collections/{collection_id}")
+def collection(collection_id: str, request: Request) -> dict[str, Any]:
+    return _meta(request, collection_id).to_ogc_collection(_base(request))
+
+
+@router.get("/collections/{collection_id}/queryables")
+def queryables(collection_id: str, request: Request) -> JSONResponse:
+    return JSONResponse(_meta(request, collection_id).queryables(_base(request)), media_type="application/schema+json")
+
+
+@router.get("/collections/{collection_id}/items")
+def items(collection_id: str, request: Request, bbox: str | None = Query(None, description="west,south,east,north (CRS84)"),
+          limit: int = Query(10, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0)) -> JSONResponse:
+    meta = _meta(request, collection_id)
+    boxes = parse_bbox(bbox)
+    with request.app.state.platform.db.connection() as conn:
+        found, matched = features.items(conn, meta, bboxes=boxes, limit=limit, offset=offset)
+    url = f"{_base(request)}/api/features/collections/{collection_id}"
+    body = {
+        "type": "FeatureCollection",
+        "features": found,
+        "numberMatched": matched,
+        "numberReturned": len(found),
+        "timeStamp": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+        "links": _page_links(f"{url}/items", bbox, limit, offset, len(found), matched)
+                 + [{"href": url, "rel": "collection", "type": "application/json", "title": meta.title or meta.id}],
+    }
+    return JSONResponse(body, media_type=GEOJSON)
+
+
+@router.get("/collections/{collection_id}/items/{feature_id}")
+def item(collection_id: str, feature_id: str, request: Request) -> JSONResponse:
+    meta = _meta(request, collection_id)
+    if not feature_id.isdigit():
+        raise NotFound(f"no feature {feature_id!r} in {collection_id!r}")
+    with request.app.state.platform.db.connection() as conn:
+        feature = features.item(conn, meta, int(feature_id))
+    if feature is None:
+        raise NotFound(f"no feature {feature_id!r} in {collection_id!r}")
+    url = f"{_base(request)}/api/features/collections/{collection_id}"
+    feature["links"] = [{"href": f"{url}/items/{feature_id}", "rel": "self", "type": GEOJSON},
+                        {"href": url, "rel": "collection", "type": "application/json"}]
+    return JSONResponse(feature, media_type=GEOJSON)
+
+
+def parse_bbox(text: str | None) -> list[tuple[float, float, float, float]]:
+    """One box, or two when it crosses the antimeridian (west > east)."""
+    if text is None:
+        return []
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError as exc:
+        raise BadRequest(f"bbox must be four numbers: west,south,east,north (got {text!r})") from exc
+    if len(values) == 6:  # with heights: west,south,min,east,north,max
+        values = [values[0], values[1], values[3], values[4]]
+    if len(values) != 4:
+        raise BadRequest(f"bbox must be four numbers: west,south,east,north (got {text!r})")
+    west, south, east, north = values
+    if south > north:
+        raise BadRequest("bbox south is greater than north")
+    if west > east:
+        return [(west, south, 180.0, north), (-180.0, south, east, north)]
+    return [(west, south, east, north)]
+
+
+def _page_links(url: str, bbox: str | None, limit: int, offset: int, returned: int, matched: int) -> list[dict]:
+    def href(at: int) -> str:
+        query = {"limit": limit, "offset": at} | ({"bbox": bbox} if bbox else {})
+        return f"{url}?{urlencode(query)}"
+
+    links = [{"href": href(offset), "rel": "self", "type": GEOJSON, "title": "this page"}]
+    if offset + returned < matched:
+        links.append({"href": href(offset + limit), "rel": "next", "type": GEOJSON, "title": "next page"})
+    if offset > 0:
+        links.append({"href": href(max(0, offset - limit)), "rel": "prev", "type": GEOJSON, "title": "previous page"})
+    return links
