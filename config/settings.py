@@ -85,6 +85,15 @@ class Settings(BaseSettings, MetricsSettings):
     orchestrator_wait_seconds: float = Field(
         60.0, gt=0, description="Azure: how long a job's orchestrator waits for a stage_finished event before reconciling")
 
+    # curated reference datasets (docs/curated.md); credentials are named by the registry
+    ibat_base_url: str = "https://api.ibat-alliance.org/v1"
+    ibat_auth_key: SecretStr | None = None
+    ibat_auth_token: SecretStr | None = None
+    curated_download_max_bytes: int = Field(10 * 1024**3, ge=1, description="largest source download accepted")
+    http_timeout_seconds: float = Field(60.0, gt=0, description="connect/read timeout for external APIs")
+    http_max_retries: int = Field(4, ge=0, le=10, description="retries of 429/5xx answers from external APIs")
+    curated_scheduler_cron: str = Field("* * * * *", description="how often the local host evaluates dataset schedules")
+
     # admin
     admin_api_key: SecretStr | None = None
 
@@ -110,7 +119,8 @@ class Settings(BaseSettings, MetricsSettings):
     vector_cache_max_bytes: int = Field(50 * 1024**3, ge=0, description="the cache is trimmed to this size")
     stac_vector_collection: str = Field("vectors", description="pgSTAC collection of published vector tables")
 
-    @field_validator("storage_connection_string", "servicebus_connection", "admin_api_key", mode="before")
+    @field_validator("storage_connection_string", "servicebus_connection", "admin_api_key", "ibat_auth_key",
+                     "ibat_auth_token", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
         return None if value == "" else value

@@ -79,3 +79,9 @@ def field_errors(validation_errors: list[dict]) -> list[dict[str, str]]:
         loc = [str(part) for part in error.get("loc", ()) if part != "body"]
         out.append({"field": ".".join(loc) or "(root)", "message": error.get("msg", ""), "type": error.get("type", "")})
     return out
+
+
+class SourceRejected(GeoETLError):
+    """An external source refused us (401/403): retrying with the same credentials cannot help."""
+
+    status, title, slug, retryable = 502, "Source rejected the request", "source-rejected", False

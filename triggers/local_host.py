@@ -24,7 +24,7 @@ def worker_pool(platform: Platform, threads: int) -> WorkerPool:
 
 def serve(platform: Platform) -> None:
     settings = platform.settings
-    background = [reconciler_loop(platform.engine, settings.reconcile_interval_seconds), scheduler_loop(platform)]
+    background = [reconciler_loop(platform.engine, settings.reconcile_interval_seconds), scheduler_loop(platform, settings.curated_scheduler_cron)]
     if settings.metrics_enabled:
         background.append(metrics_loop(platform.db, settings.metrics_sample_interval, settings.metrics_rate_window_seconds))
     if settings.local_workers:

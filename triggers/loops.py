@@ -57,10 +57,10 @@ def metrics_loop(db: Database, interval_seconds: float, rate_window_seconds: flo
     return BackgroundLoop("metrics", lambda: sample_job_metrics(db, rate_window_seconds), lambda: interval_seconds)
 
 
-def scheduler_loop(platform, cron: str = "0 2 * * *") -> BackgroundLoop:
-    """Runs `run_scheduled_work` at each fire time of a cron expression (UTC), like the
-    Azure timer `0 0 2 * * *`. A fire time missed while the host was down is not replayed
-    (the Azure timer behaves the same unless its `useMonitor` catch-up applies)."""
+def scheduler_loop(platform, cron: str) -> BackgroundLoop:
+    """Runs `run_scheduled_work` at each fire time of `cron` (UTC; CURATED_SCHEDULER_CRON,
+    every minute by default), as the Azure timer does nightly. Missed fire times need no
+    replay: the work itself finds every dataset due since its last check."""
     schedule = croniter(cron, datetime.now(timezone.utc))
     next_fire = [schedule.get_next(datetime)]
 

@@ -1,43 +1,20 @@
-"""Scheduled work: the jobs the nightly schedule submits (timer trigger on Azure).
+"""Scheduled work: what the nightly timer (Azure, `0 0 2 * * *`) and the local scheduler
+loop run. Today that is the curated-dataset updates that are due (services/curated/schedule.py):
+each due dataset gets one `curated_update` job whose parameters carry the scheduled fire
+time, so a timer firing twice submits nothing new and each day's run is its own job."""
 
-A ScheduledJob names a job type and builds its parameters for the scheduled time. The
-scheduled date belongs in those parameters: job identity is a hash of the parameters,
-so each day's run is its own job and a second run on the same day returns the
-existing job instead of starting another.
-
-SCHEDULED_JOBS is empty today, so a nightly run submits nothing and returns []; the
-curated-dataset refreshes are the entries that go here.
-"""
-
-import logging
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Sequence
 
-from core.errors import GeoETLError
 from core.models.jobs import SubmitResponse
+from services.curated.schedule import submit_due_updates
 from triggers.composition import Platform
-from triggers.operations import submit_job
-
-log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class ScheduledJob:
-    job_type: str
-    parameters: Callable[[datetime], dict[str, Any]]  # scheduled time -> job parameters
-
-
-SCHEDULED_JOBS: tuple[ScheduledJob, ...] = ()
-
-
-def run_scheduled_work(platform: Platform, now: datetime, scheduled: Sequence[ScheduledJob] = SCHEDULED_JOBS) -> list[SubmitResponse]:
-    """Submits every scheduled job for `now`; returns the submissions (created or existing).
-    One job failing to submit is logged and does not keep the others from running."""
-    submitted = []
-    for entry in scheduled:
-        try:
-            submitted.append(submit_job(platform, entry.job_type, entry.parameters(now)))
-        except GeoETLError as exc:
-            log.error("scheduled %s job not submitted: %s: %s", entry.job_type, exc.title, exc.detail)
-    return submitted
+def run_scheduled_work(platform: Platform, now: datetime) -> list[SubmitResponse]:
+    """Submits what is due at `now`; returns the submissions (created or existing), none
+    when another scheduler instance is acting."""
+    return [
+        SubmitResponse(job_id=s.job["job_id"], status=s.job["status"], created=s.created,
+                       status_url=f"/api/jobs/status/{s.job['job_id']}")
+        for s in submit_due_updates(platform, now) or []
+    ]

@@ -11,7 +11,7 @@ from triggers.azure import activities, timers
 from triggers.azure.names import ORCHESTRATOR, STAGE_FINISHED_EVENT
 from triggers.azure.notifier import DurableStageNotifier
 from triggers.azure.starter import OrchestratorStarter
-from triggers.scheduling import ScheduledJob, run_scheduled_work
+from triggers.scheduling import run_scheduled_work
 
 NIGHT = datetime(2024, 5, 2, 2, 0, tzinfo=timezone.utc)
 
@@ -78,22 +78,25 @@ def test_reconciler_timer_raises_events_for_the_stages_its_sweep_finished():
     assert client.events == [("job-z", STAGE_FINISHED_EVENT, {"stage": 4})]
 
 
-def test_run_scheduled_work_has_nothing_scheduled_today():
-    assert scheduling.SCHEDULED_JOBS == ()
-    assert run_scheduled_work(SimpleNamespace(engine=FakeEngine()), NIGHT) == []
+def submissions(*pairs):
+    """Engine Submissions as the curated scheduler returns them: (job_id, created)."""
+    return [Submission(job={"job_id": job_id, "status": "processing"}, created=created) for job_id, created in pairs]
 
 
-def test_run_scheduled_work_submits_each_entry_for_the_scheduled_day_and_survives_a_bad_one(caplog):
-    day = lambda now: {"day": now.date().isoformat()}  # noqa: E731
-    schedule = [ScheduledJob("refresh_a", day), ScheduledJob("broken", day), ScheduledJob("refresh_b", day)]
-    submitted = run_scheduled_work(SimpleNamespace(engine=FakeEngine()), NIGHT, schedule)
-    assert [s.job_id for s in submitted] == ["refresh_a:2024-05-02", "refresh_b:2024-05-02"]
-    assert "scheduled broken job not submitted" in caplog.text
+def test_run_scheduled_work_reports_the_curated_schedulers_submissions(monkeypatch):
+    monkeypatch.setattr(scheduling, "submit_due_updates", lambda platform, now: submissions(("job-a", True), ("job-b", False)))
+    submitted = run_scheduled_work(SimpleNamespace(), NIGHT)
+    assert [(s.job_id, s.created, s.status_url) for s in submitted] == [
+        ("job-a", True, "/api/jobs/status/job-a"), ("job-b", False, "/api/jobs/status/job-b")]
+
+
+def test_run_scheduled_work_submits_nothing_while_another_scheduler_acts(monkeypatch):
+    monkeypatch.setattr(scheduling, "submit_due_updates", lambda platform, now: None)
+    assert run_scheduled_work(SimpleNamespace(), NIGHT) == []
 
 
 def test_nightly_starts_orchestrators_for_new_jobs_only(monkeypatch):
-    schedule = [ScheduledJob("refresh_a", lambda now: {"day": "d1"}), ScheduledJob("refresh_b", lambda now: {"day": "d1", "seen": True})]
-    monkeypatch.setattr(timers, "run_scheduled_work", lambda platform, now: run_scheduled_work(platform, now, schedule))
+    monkeypatch.setattr(scheduling, "submit_due_updates", lambda platform, now: submissions(("refresh_a:d1", True), ("refresh_b:d1", False)))
     client = FakeClient()
     created = asyncio.run(timers.run_nightly(SimpleNamespace(engine=FakeEngine()), DurableStageNotifier(),
                                              OrchestratorStarter(enabled=True), client, NIGHT))
@@ -101,7 +104,8 @@ def test_nightly_starts_orchestrators_for_new_jobs_only(monkeypatch):
     assert client.started == [(ORCHESTRATOR, "refresh_a:d1", "refresh_a:d1")]
 
 
-def test_nightly_with_nothing_scheduled_starts_nothing():
+def test_nightly_with_nothing_scheduled_starts_nothing(monkeypatch):
+    monkeypatch.setattr(scheduling, "submit_due_updates", lambda platform, now: [])
     client = FakeClient()
     created = asyncio.run(timers.run_nightly(SimpleNamespace(engine=FakeEngine()), DurableStageNotifier(),
                                              OrchestratorStarter(enabled=True), client, NIGHT))

@@ -1,0 +1,1 @@
+SELECT * FROM app.curated_datasets ORDER BY dataset_id;

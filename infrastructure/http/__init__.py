@@ -1,0 +1,1 @@
+"""Clients of external HTTP APIs (IBAT, plain URLs)."""

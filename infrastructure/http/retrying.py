@@ -1,0 +1,43 @@
+"""GET with backoff for 429 and 5xx answers (honouring Retry-After); 401/403 are final."""
+
+import logging
+import random
+import time
+from typing import Callable
+
+import httpx
+
+from core.errors import DependencyUnavailable, SourceRejected
+
+log = logging.getLogger(__name__)
+RETRYABLE = {429, 500, 502, 503, 504}
+
+
+def send_with_retries(send: Callable[[], httpx.Response], *, what: str, max_retries: int, base_delay: float = 1.0,
+                      sleep: Callable[[float], None] = time.sleep) -> httpx.Response:
+    """`send` issues the request; returns the first answer that is neither 429 nor 5xx."""
+    for attempt in range(max_retries + 1):
+        try:
+            response = send()
+        except httpx.TransportError as exc:
+            if attempt == max_retries:
+                raise DependencyUnavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
+            response = None
+        if response is not None and response.status_code in (401, 403):
+            raise SourceRejected(f"{what}: {response.status_code} {response.reason_phrase} — check the credentials "
+                                 "named by the dataset's credential_settings")
+        if response is not None and response.status_code not in RETRYABLE:
+            return response
+        if attempt == max_retries:
+            raise DependencyUnavailable(f"{what}: still {response.status_code} after {max_retries} retries")
+        delay = _delay(response, attempt, base_delay)
+        log.warning("%s: %s, retrying in %.1fs", what, response.status_code if response else "no answer", delay)
+        sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def _delay(response: httpx.Response | None, attempt: int, base_delay: float) -> float:
+    retry_after = response.headers.get("retry-after") if response is not None else None
+    if retry_after and retry_after.isdigit():
+        return min(float(retry_after), 300.0)
+    return min(60.0, base_delay * 2**attempt) * random.uniform(0.75, 1.25)

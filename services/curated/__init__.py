@@ -1,0 +1,1 @@
+"""Curated reference datasets: registry, schedule, sources (IBAT, files), styles."""

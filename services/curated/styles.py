@@ -1,0 +1,61 @@
+"""MapLibre GL style layers and legends for curated datasets.
+
+WDPA is coloured by IUCN management category (the `iucn_cat` column of the target
+schema); KBAs by their KBA status (`kba_status`). Colours follow the conventional IUCN
+palette (strict protection dark green → sustainable use light green, unassigned greys)."""
+
+from core.errors import NotFound
+
+IUCN_CATEGORIES = [
+    ("Ia", "Strict nature reserve", "#004d1a"),
+    ("Ib", "Wilderness area", "#0b6623"),
+    ("II", "National park", "#1e8449"),
+    ("III", "Natural monument or feature", "#28b463"),
+    ("IV", "Habitat/species management area", "#58d68d"),
+    ("V", "Protected landscape/seascape", "#82e0aa"),
+    ("VI", "Protected area with sustainable use", "#abebc6"),
+    ("Not Reported", "Not reported", "#aab7b8"),
+    ("Not Applicable", "Not applicable", "#d5dbdb"),
+    ("Not Assigned", "Not assigned", "#e5e8e8"),
+]
+
+KBA_STATUSES = [
+    ("confirmed", "Confirmed KBA", "#c0392b"),
+    ("proposed", "Proposed KBA", "#f39c12"),
+    ("delisted", "Delisted", "#95a5a6"),
+]
+
+STYLE_PALETTES = {"iucn_categories": ("iucn_cat", IUCN_CATEGORIES), "kba_status": ("kba_status", KBA_STATUSES)}
+FALLBACK = "#bdc3c7"
+
+
+def style_for(dataset) -> dict:
+    """{layers: [...MapLibre layers...], legend: [{value, label, color}]} for a dataset
+    whose source_config names a style."""
+    name = dataset.source_config.get("style")
+    if name not in STYLE_PALETTES:
+        raise NotFound(f"dataset {dataset.dataset_id!r} has no style (source_config.style: one of {sorted(STYLE_PALETTES)})")
+    column, palette = STYLE_PALETTES[name]
+    source_layer = f"{dataset.target_schema}.{dataset.target_table}"
+    return {
+        "name": name,
+        "property": column,
+        "layers": _layers(dataset.dataset_id, source_layer, column, palette),
+        "legend": [{"value": value, "label": label, "color": color} for value, label, color in palette],
+    }
+
+
+def _layers(dataset_id: str, source_layer: str, column: str, palette) -> list[dict]:
+    match = ["match", ["get", column]]
+    for value, _label, color in palette:
+        match += [value, color]
+    match.append(FALLBACK)
+    common = {"source": dataset_id, "source-layer": source_layer}
+    return [
+        {"id": f"{dataset_id}-fill", "type": "fill", **common, "filter": ["==", ["geometry-type"], "Polygon"],
+         "paint": {"fill-color": match, "fill-opacity": 0.55}},
+        {"id": f"{dataset_id}-outline", "type": "line", **common, "filter": ["==", ["geometry-type"], "Polygon"],
+         "paint": {"line-color": match, "line-width": 0.8}},
+        {"id": f"{dataset_id}-points", "type": "circle", **common, "filter": ["==", ["geometry-type"], "Point"],
+         "paint": {"circle-color": match, "circle-radius": 4, "circle-stroke-color": "#ffffff", "circle-stroke-width": 1}},
+    ]
