@@ -110,3 +110,21 @@ def wide_csv(columns: int = 10_000) -> bytes:
     header = ["lon", "lat"] + [f"c{i}" for i in range(columns)]
     row = ["1", "2"] + ["x"] * columns
     return (",".join(header) + "\n" + ",".join(row) + "\n").encode()
+
+
+def geopackage_with_dates() -> bytes:
+    """Three points with a timestamp column; one value set to year 0 (out of range)."""
+    import sqlite3
+
+    import pandas as pd
+
+    frame = gpd.GeoDataFrame({"name": ["a", "b", "c"], "seen": pd.to_datetime(["2020-01-01", "2021-01-01", "2022-01-01"])},
+                             geometry=[shapely.Point(i, i) for i in range(3)], crs="EPSG:4326")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "dates.gpkg"
+        pyogrio.write_dataframe(frame, path, layer="dates")
+        with sqlite3.connect(path) as conn:  # GeoPackage triggers need SpatiaLite functions: drop them first
+            for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+                conn.execute(f'DROP TRIGGER "{trigger}"')
+            conn.execute("UPDATE dates SET seen = '0000-01-01T00:00:00Z' WHERE name = 'a'")
+        return path.read_bytes()

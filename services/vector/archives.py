@@ -4,6 +4,7 @@ The checks run on the central directory (cheap, so uploads can be refused at onc
 again while extracting, on the bytes actually written: a zip can lie about its sizes.
 """
 
+import os
 import posixpath
 import shutil
 import zipfile
@@ -55,6 +56,21 @@ def list_archive(path: Path, limits: ArchiveLimits) -> ArchiveListing:
     return ArchiveListing(names=names, uncompressed_bytes=total)
 
 
+def verify_archive(path: Path, limits: ArchiveLimits) -> ArchiveListing:
+    """Lists the archive, then decompresses every member without writing it (checking the
+    CRCs and the real sizes), so a broken or lying archive is refused at upload time."""
+    listing = list_archive(path, limits)
+    written = 0
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if not info.is_dir():
+                    written = _copy_member(archive, info, None, written, limits)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
+        raise InvalidInput(f"corrupt zip archive: {exc}") from exc
+    return listing
+
+
 def extract_archive(path: Path, target: Path, limits: ArchiveLimits) -> ArchiveListing:
     """Unpacks into `target` (created), counting the bytes really written, so a member whose
     header understates its size is stopped at the limit rather than filling the disk."""
@@ -78,10 +94,12 @@ def extract_archive(path: Path, target: Path, limits: ArchiveLimits) -> ArchiveL
     return listing
 
 
-def _copy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, destination: Path, written: int,
+def _copy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, destination: Path | None, written: int,
                  limits: ArchiveLimits) -> int:
+    """Streams one member (to `destination`, or nowhere), enforcing the limits on the bytes
+    actually produced; returns the archive's running total."""
     member_bytes = 0
-    with archive.open(info) as source, destination.open("wb") as out:
+    with archive.open(info) as source, (destination.open("wb") if destination else open(os.devnull, "wb")) as out:
         while block := source.read(CHUNK):
             member_bytes += len(block)
             written += len(block)

@@ -88,14 +88,19 @@ def _detect_text(text: str, filename: str | None) -> str:
 
 
 def _looks_like_csv(text: str) -> bool:
-    lines = [line for line in text.splitlines()[:20] if line.strip()]
-    if len(lines) < 2:
-        return False
+    truncated = len(text) >= HEAD_BYTES - 4   # the head may end mid-line
+    lines = [line for line in text.splitlines() if line.strip()]
+    if truncated and len(lines) > 1:
+        lines = lines[:-1]
+    lines = lines[:20]
+    if len(lines) == 1:
+        # A header longer than the sniffed head (very wide tables): judge by its separators.
+        return truncated and max(lines[0].count(d) for d in ",;\t|") >= 2
     try:
         dialect = csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|")
     except csv.Error:
         return False
-    widths = {len(row) for row in csv.reader(lines[:-1], dialect)}  # the last line may be cut
+    widths = {len(row) for row in csv.reader(lines, dialect)}
     return len(widths) == 1 and widths.pop() >= 2
 
 

@@ -100,11 +100,12 @@ def _layers(path: Path, options: dict[str, str]) -> list[dict[str, Any]]:
     with gdal_errors("the source could not be opened"):
         listed = pyogrio.list_layers(path)
         layers = []
-        for name, geometry_type in listed:
-            if geometry_type is None:
-                continue
-            features = int(pyogrio.read_info(path, layer=name, force_feature_count=True, **options)["features"])
-            layers.append({"name": str(name), "geometry_type": geometry_type, "features": features})
+        for name, _ in listed:
+            # read_info, unlike list_layers, applies the open options (a CSV's geometry columns)
+            info = pyogrio.read_info(path, layer=name, force_feature_count=True, **options)
+            if info["geometry_type"] is not None:
+                layers.append({"name": str(name), "geometry_type": info["geometry_type"],
+                               "features": int(info["features"])})
     if not layers:
         raise InvalidInput("the source has no layer with geometries")
     return layers

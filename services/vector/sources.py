@@ -22,7 +22,7 @@ from azure.storage.blob import BlobServiceClient
 
 from config import Settings
 from core.errors import InvalidInput
-from services.vector.archives import ArchiveLimits, extract_archive, list_archive
+from services.vector.archives import ArchiveLimits, extract_archive, verify_archive
 from services.vector.formats import EXTENSIONS, Detection, classify_archive, detect_file, extension_hint
 from services.vector.text_encoding import check_well_formed_xml, detect_encoding, transcode_to_utf8
 
@@ -50,7 +50,7 @@ def inspect_local_file(path: Path, filename: str | None, limits: ArchiveLimits) 
     shapefile completeness, KML well-formedness."""
     kind = detect_file(path, filename)
     if kind == "zip":
-        return classify_archive(list_archive(path, limits), filename)
+        return classify_archive(verify_archive(path, limits), filename)
     if kind == "kml":
         check_well_formed_xml(path)
     return Detection(kind, _reason(kind, filename))
