@@ -13,6 +13,7 @@ from typing import Any, Literal
 import psycopg
 from psycopg.types.json import Jsonb
 
+from core.engine.definitions import RetryPolicy
 from core.engine.rules import allowed_failures, backoff_seconds
 from infrastructure.db.queries import sql
 from services.engine.context import ClaimedTask
@@ -83,7 +84,7 @@ def _record_failure(conn, jobs: JobRegistry, outcome: Outcome, deltas, effects: 
     key = {"task_id": task.task_id, "tries": task.tries, "error": outcome.error}
     if outcome.retryable and task.tries < task.max_tries:
         definition = jobs.get(task.job_type)
-        policy = definition.stage(task.stage).retry
+        policy = definition.stage(task.stage).retry if definition else RetryPolicy()
         delay = backoff_seconds(policy, task.tries)
         row = conn.execute(sql("engine/retry_task"), key | {"delay_seconds": delay}).fetchone()
         if row:
@@ -119,6 +120,8 @@ def _settle_stage(conn, jobs: JobRegistry, key: tuple[str, int, int], delta: Sta
         return Effects()  # the job was cancelled, failed or resubmitted meanwhile
     job = conn.execute(sql("engine/get_job"), {"job_id": job_id}).fetchone()
     definition = jobs.get(job["job_type"])
+    if definition is None:  # the stage cannot be judged or planned on: see advance()
+        return advance(conn, None, job_id, attempt, stage_number)
     if stage["failed"] > allowed_failures(definition.stage(stage_number).failure, stage["total"]):
         return _fail_fast(conn, job_id, attempt, stage)
     if stage["completed"] + stage["failed"] >= stage["total"]:

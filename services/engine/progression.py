@@ -73,12 +73,17 @@ def record_event(conn, job_id: str, attempt: int, event: str, *, stage: int | No
     })
 
 
-def advance(conn: psycopg.Connection, definition: JobDefinition, job_id: str, attempt: int, finished_stage: int) -> Effects:
+def advance(conn: psycopg.Connection, definition: JobDefinition | None, job_id: str, attempt: int, finished_stage: int) -> Effects:
     """Close `finished_stage` (all its tasks are terminal) and move the job on.
-    Idempotent: a second call for the same stage finds the job already moved and does nothing."""
+    Idempotent: a second call for the same stage finds the job already moved and does nothing.
+    A job whose type this host does not know (another version's registry) fails with the
+    reason rather than staying stuck."""
     job = lock_job(conn, job_id)
     if job is None or job["attempt"] != attempt or job["current_stage"] != finished_stage or job["status"] not in ("queued", "processing"):
         return Effects()
+    if definition is None:
+        fail_job(conn, job, finished_stage, f"job type {job['job_type']!r} is not registered on this host")
+        return Effects(finished_stages=[(job_id, finished_stage)])
     stage_def = definition.stage(finished_stage)
     stage = conn.execute(sql("engine/get_stage"), {"job_id": job_id, "attempt": attempt, "stage": finished_stage}).fetchone()
     effects = Effects(finished_stages=[(job_id, finished_stage)])

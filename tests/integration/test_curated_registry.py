@@ -85,7 +85,8 @@ def scheduling_platform(settings):
                                'curated_nightly', now() - interval '10 days') ON CONFLICT (dataset_id) DO NOTHING""")
         conn.execute("UPDATE app.curated_datasets SET enabled = true, last_checked_at = NULL WHERE dataset_id = 'nightly'")
     yield platform
-    with psycopg.connect(settings.dsn) as conn:
+    with psycopg.connect(settings.dsn) as conn:  # the stand-in's jobs must not reach other tests' workers
+        conn.execute("DELETE FROM app.jobs WHERE job_type = 'curated_update' AND parameters->>'dataset_id' = 'nightly'")
         conn.execute("DELETE FROM app.curated_datasets WHERE dataset_id = 'nightly'")
         conn.execute("UPDATE app.curated_datasets SET enabled = true")
     platform.close()

@@ -2,6 +2,7 @@
 
 import psycopg
 
+from services.engine.completion import Outcome
 from services.engine.worker import HeartbeatMonitor, Worker
 from tests.support import wait_for_status
 
@@ -97,3 +98,20 @@ def test_a_running_task_of_a_cancelled_job_with_a_lapsed_lease_ends_cancelled(en
     expire_leases(engine_platform, job_id)
     engine_platform.engine.reconcile()
     assert sql_one(engine_platform, "SELECT status FROM app.tasks WHERE job_id = %s", job_id) == ("cancelled",)
+
+
+def test_a_job_of_a_type_this_host_does_not_know_fails_with_the_reason(engine_platform, tag):
+    job_id = engine_platform.engine.submit("test_flaky", {"tag": tag}).job["job_id"]
+    with psycopg.connect(engine_platform.settings.dsn) as conn:  # as if submitted by another version of the platform
+        conn.execute("UPDATE app.jobs SET job_type = 'retired_type' WHERE job_id = %s", (job_id,))
+    task = claim_for(engine_platform, job_id)
+    engine_platform.engine.record([Outcome.failed(task, "boom", retryable=True)])   # default retry policy
+    expire_leases(engine_platform, job_id)
+    (status,) = sql_one(engine_platform, "SELECT status FROM app.tasks WHERE job_id = %s", job_id)
+    assert status == "queued"
+    with psycopg.connect(engine_platform.settings.dsn) as conn:
+        conn.execute("UPDATE app.tasks SET status = 'completed', completed_at = now() WHERE job_id = %s", (job_id,))
+        conn.execute("UPDATE app.job_stages SET completed = total WHERE job_id = %s", (job_id,))
+    engine_platform.engine.reconcile()
+    job = engine_platform.engine.job(job_id)
+    assert job["status"] == "failed" and "'retired_type' is not registered on this host" in job["error"]
