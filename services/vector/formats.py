@@ -16,6 +16,8 @@ HEAD_BYTES = 64 * 1024
 
 # The file extension GDAL needs to pick the right driver for each format.
 EXTENSIONS = {"geojson": "geojson", "kml": "kml", "gpkg": "gpkg", "flatgeobuf": "fgb", "csv": "csv"}
+# Single data files recognised inside a zip (by name: a .txt in a zip is more often a readme).
+ARCHIVED_DATA = {".geojson", ".json", ".gpkg", ".fgb", ".csv", ".tsv"}
 _BY_EXTENSION = {".geojson": "geojson", ".json": "geojson", ".kml": "kml", ".gpkg": "gpkg", ".fgb": "flatgeobuf",
                  ".csv": "csv", ".kmz": "kmz", ".zip": "zip", ".shp": "shapefile", ".txt": "csv", ".tsv": "csv"}
 
@@ -119,7 +121,7 @@ def classify_archive(listing: ArchiveListing, filename: str | None = None) -> De
     if kmls:
         member = next((n for n in kmls if PurePosixPath(n).name.lower() == "doc.kml"), kmls[0])
         return Detection("kmz", f"zip holding {member} (KMZ)", member)
-    data = [n for n in names if extension_hint(n) in {"geojson", "gpkg", "flatgeobuf", "csv"}]
+    data = [n for n in names if PurePosixPath(n).suffix.lower() in ARCHIVED_DATA]
     if len(data) == 1:
         fmt = extension_hint(data[0])
         return Detection(fmt, f"zip holding one {fmt} file, {data[0]}", data[0])

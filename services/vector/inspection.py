@@ -22,6 +22,9 @@ from services.vector.models import ChunkSpec
 from services.vector.sources import PreparedSource
 
 WGS84 = CRS.from_epsg(4326)
+# GDAL silently caps CSV columns at 2,000; lift the cap so the column limit below reports
+# the file's real width.
+pyogrio.set_gdal_config_options({"OGR_CSV_MAX_FIELD_COUNT": "100000"})
 CSV_OPTIONS = {"AUTODETECT_TYPE": "YES", "EMPTY_STRING_AS_NULL": "YES"}
 
 

@@ -71,7 +71,7 @@ def failing_sources(tag: str) -> dict[str, tuple[bytes, str, str]]:
         "far_outside": (FAR_OUTSIDE, "utm.geojson", "far outside the valid range of EPSG:4326"),
         "no_prj_projected": (zipped_dataset(geodataframe(3, crs="EPSG:32631", offset=500_000).set_crs(None, allow_override=True),
                                             "ESRI Shapefile", "utm.shp"), "utm.zip", "the CRS is missing or wrong"),
-        "wide": (WIDE, "wide.csv", "columns; at most 1,000 are accepted"),
+        "wide": (WIDE, "wide.csv", "the source has 10,000 columns; at most 1,000"),
         "corrupt_zip": (corrupt_zip(), "broken.zip", "corrupt zip archive"),
         "traversal": (traversal_zip(), "evil.zip", "path traversal"),
         "unknown": (PNG, "picture.png", "unknown format"),
