@@ -109,8 +109,6 @@ class Settings(BaseSettings, MetricsSettings):
     archive_max_members: int = Field(10_000, ge=1, description="most entries a zip may hold")
     vector_default_crs: str = Field("EPSG:4326", description="assumed (with a warning) when a source has no CRS")
     vector_chunk_features: int = Field(25_000, ge=1, description="features per load task (fast-seek formats)")
-    vector_sequential_chunk_features: int = Field(
-        250_000, ge=1, description="features per load task for formats read front to back (GeoJSON, KML, CSV)")
     vector_max_columns: int = Field(1000, ge=1, le=1500, description="attribute columns a source may have")
     vector_report_sample_size: int = Field(20, ge=0, le=1000, description="source feature ids kept per drop reason")
     vector_vertex_tolerance: float = Field(
