@@ -71,7 +71,7 @@ def drop_stale_staging(conn: psycopg.Connection, job_id: str, attempt: int) -> l
     return dropped
 
 
-def geometry_dumper(conn: psycopg.Connection) -> None:
+def geometry_dumper(conn: psycopg.Connection) -> int:
     """Binary COPY sends EWKB bytes as PostGIS geometry (geometry_recv reads EWKB)."""
     oid = conn.execute("SELECT 'geometry'::regtype::oid AS oid").fetchone()["oid"]
 

@@ -65,3 +65,23 @@ def test_features_and_stac_apis(api, engine_platform, workers, tag):  # noqa: F8
     assert {link["rel"] for link in item["links"]} >= {"self", "collection", "parent"}
     assert api.get("/api/stac/collections/vectors/items/nope").status_code == 404
     assert api.get("/api/stac/collections/nope/items").status_code == 404
+
+
+def test_gdal_ogc_api_client_reads_a_published_layer(api, engine_platform, workers, tag):  # noqa: F811
+    """GDAL's OAPIF driver walks the API as QGIS does (landing, conformance, collections,
+    paged items) and gets the features back."""
+    import pyogrio
+
+    from tests.support import served_app
+
+    workers(threads=1)
+    table = f"oapif_{tag}"
+    job = finish(engine_platform, submit(api, put_blob(engine_platform, written(geodataframe(12), "GeoJSON", ".geojson"),
+                                                       "oapif.geojson"), table))
+    assert job["status"] == "completed", job["error"]
+    with served_app(engine_platform.settings, LOCAL_WORKERS="0") as url:
+        layers = [name for name, _ in pyogrio.list_layers(f"OAPIF:{url}/api/features")]
+        assert table in layers
+        frame = pyogrio.read_dataframe(f"OAPIF:{url}/api/features", layer=table, PAGE_SIZE="5")
+    assert len(frame) == 12 and sorted(frame["count"]) == list(range(12))
+    assert frame.crs.to_string() == "OGC:CRS84" and set(frame.geometry.geom_type) == {"MultiPolygon"}
