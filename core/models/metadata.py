@@ -18,6 +18,7 @@ STAC_VERSION = "1.0.0"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 PROJECTION_EXTENSION = "https://stac-extensions.github.io/projection/v1.1.0/schema.json"
 RASTER_EXTENSION = "https://stac-extensions.github.io/raster/v1.1.0/schema.json"
+EO_EXTENSION = "https://stac-extensions.github.io/eo/v1.1.0/schema.json"
 TABLE_EXTENSION = "https://stac-extensions.github.io/table/v1.2.0/schema.json"
 DATACUBE_EXTENSION = "https://stac-extensions.github.io/datacube/v2.2.0/schema.json"
 
@@ -302,9 +303,29 @@ class RasterMetadata(BaseMetadata):
     color_interpretation: list[str] = Field([], description="per band: red, green, blue, alpha, gray, palette, …")
     cog_profile: str | None = Field(None, description="e.g. deflate, lzw, jpeg, webp")
     compression: str | None = None
+    source_blob: str | None = Field(None, description="container/blob the COG was made from")
+    size_bytes: int | None = Field(None, ge=0)
+    overview_levels: list[int] = Field([], description="decimation factor of each overview, e.g. [2, 4, 8]")
+    raster_type: str | None = Field(None, description="the class processed as: rgb, rgba, multispectral, dem, "
+                                                      "categorical, continuous or unknown")
+    inferred_type: str | None = Field(None, description="the class inferred from the data")
+    type_confidence: float | None = Field(None, ge=0, le=1)
+    type_reasons: list[str] = []
+    band_statistics: list[dict[str, float]] = Field([], description="per band: minimum, maximum, mean, stddev")
+
+    def eo_bands(self) -> list[dict[str, Any]]:
+        """EO band entries when bands carry a colour (red, green, blue); none otherwise."""
+        colours = {"red", "green", "blue"}
+        if not colours & set(self.color_interpretation):
+            return []
+        names = [d or f"b{i + 1}" for i, d in enumerate(self.band_descriptions or [None] * self.band_count)]
+        return [{"name": names[i] if i < len(names) else f"b{i + 1}",
+                 **({"common_name": self.color_interpretation[i]} if i < len(self.color_interpretation)
+                    and self.color_interpretation[i] in colours else {})}
+                for i in range(self.band_count)]
 
     def stac_extensions(self) -> list[str]:
-        return [PROJECTION_EXTENSION, RASTER_EXTENSION]
+        return [PROJECTION_EXTENSION, RASTER_EXTENSION] + ([EO_EXTENSION] if self.eo_bands() else [])
 
     def stac_properties(self) -> dict[str, Any]:
         props = super().stac_properties()
@@ -314,6 +335,8 @@ class RasterMetadata(BaseMetadata):
             props["proj:wkt2"] = self.crs
         if self.width and self.height:
             props["proj:shape"] = [self.height, self.width]
+        if self.raster_type:
+            props["geoetl:raster_type"] = self.raster_type
         return props
 
     def asset_href(self, base_url: str) -> str | None:
@@ -334,16 +357,19 @@ class RasterMetadata(BaseMetadata):
                 band["spatial_resolution"] = abs(self.resolution[0])
             if index < len(self.band_descriptions) and self.band_descriptions[index]:
                 band["name"] = self.band_descriptions[index]
+            if index < len(self.band_statistics) and self.band_statistics[index]:
+                band["statistics"] = self.band_statistics[index]
             bands.append(band)
-        return {
-            "data": {
-                "href": href,
-                "type": "image/tiff; application=geotiff; profile=cloud-optimized",
-                "title": self.title or self.id,
-                "roles": ["data"],
-                "raster:bands": bands,
-            }
+        asset = {
+            "href": href,
+            "type": "image/tiff; application=geotiff; profile=cloud-optimized",
+            "title": self.title or self.id,
+            "roles": ["data"],
+            "raster:bands": bands,
         }
+        if self.eo_bands():
+            asset["eo:bands"] = self.eo_bands()
+        return {"data": asset}
 
 
 class ZarrMetadata(BaseMetadata):

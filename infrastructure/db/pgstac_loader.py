@@ -1,8 +1,13 @@
 """Writing collections and items into pgSTAC through pypgstac's Loader (upsert).
 
-The Loader runs on one dedicated connection we open (pypgstac would otherwise build a
-pool of its own per use). Items are formatted by the Loader itself, except geometries,
-which are converted by `core.stac.wkb` instead of plpygis: the same EWKB, much faster.
+The Loader runs on a connection borrowed from the platform's pool (no connection set-up
+per task), in autocommit mode as pypgstac expects: its own transaction blocks then commit
+one partition at a time and hold pgSTAC's locks only that long (one enclosing
+transaction made concurrent loads into a new collection deadlock). The connection goes
+back to the pool as it came: autocommit off, default search path. Upserts are
+idempotent, so a task retried after a partial load converges. Items are formatted by the
+Loader itself, except geometries, which are converted by `core.stac.wkb` instead of
+plpygis: the same EWKB, several times faster.
 """
 
 from contextlib import contextmanager
@@ -13,10 +18,12 @@ from pypgstac.db import PgstacDB
 from pypgstac.load import Loader, Methods
 
 from core.stac.wkb import ewkb_hex
+from infrastructure.db.pool import Database
+from infrastructure.db.queries import sql
 
 
 class _DedicatedPgstacDB(PgstacDB):
-    """A PgstacDB over a connection we own: never opens a pool, never registers atexit."""
+    """A PgstacDB over a connection we lend it: it never opens a pool of its own."""
 
     def connect(self) -> psycopg.Connection:
         return self.connection
@@ -44,9 +51,23 @@ class PgstacWriter:
         """Inserts new items and replaces changed ones; unchanged items are not rewritten."""
         self._loader.load_items(iter(items), Methods.upsert)
 
+    def collection_exists(self, collection_id: str) -> bool:
+        row = self._db.connection.execute(sql("pgstac/collection_exists"), {"collection_id": collection_id}).fetchone()
+        return bool(row["exists"])
+
+    def refresh_extent(self, collection_id: str) -> None:
+        """The collection's extent from its items, so it grows as items are added."""
+        self._db.connection.execute(sql("pgstac/refresh_collection_extent"), {"collection_id": collection_id})
+
 
 @contextmanager
-def pgstac_writer(dsn: str, *, connect_timeout: float = 5.0) -> Iterator[PgstacWriter]:
-    with psycopg.connect(dsn, autocommit=True, connect_timeout=max(1, int(connect_timeout)),
-                         options="-c search_path=pgstac,public", application_name="geoetl-pgstac") as conn:
-        yield PgstacWriter(conn)
+def pgstac_writer(db: Database) -> Iterator[PgstacWriter]:
+    with db.connection() as conn:
+        conn.autocommit = True
+        try:
+            conn.execute(sql("pgstac/search_path"))
+            yield PgstacWriter(conn)
+        finally:
+            if not (conn.closed or conn.broken):
+                conn.execute(sql("pgstac/reset_search_path"))
+                conn.autocommit = False

@@ -1,20 +1,25 @@
-"""Reading what STAC metadata left out from the copied raster itself, in place (/vsiaz/)."""
+"""Reading what STAC metadata left out from the copied raster itself, in place (/vsiaz/):
+its bands, its pixel size and, through the raster inference, its kind of data."""
 
 import rasterio
 from rasterio.errors import RasterioIOError
 
 from config import Settings
 from core.h3.resolutions import degrees_to_metres
+from core.raster.inference import infer
 from infrastructure.storage.gdal import gdal_env, vsiaz_path
 from services.ingest.source_description import SourceDescription
+from services.raster.sampling import read_facts
 
 
 def probe_asset(settings: Settings, container: str, blob: str) -> SourceDescription:
-    """Bands and pixel size from the raster's header; an unreadable asset (not a raster)
-    describes nothing rather than failing the ingestion it was not needed for."""
+    """Bands and pixel size from the raster's header, its class from a bounded sample; an
+    unreadable asset (not a raster) describes nothing rather than failing the ingestion
+    it was not needed for."""
     try:
         with gdal_env(settings), rasterio.open(vsiaz_path(container, blob)) as dataset:
-            return SourceDescription(asset_key="", band_info=_bands(dataset), pixel_metres=_pixel_metres(dataset))
+            return SourceDescription(asset_key="", band_info=_bands(dataset), pixel_metres=_pixel_metres(dataset),
+                                     data_type=infer(read_facts(dataset)).raster_class)
     except RasterioIOError:
         return SourceDescription(asset_key="")
 

@@ -24,7 +24,7 @@ def register_collection(params: IngestCollectionParams, ctx: TaskContext) -> Reg
     targets = {a.key: blob_url(client, BlobRef(params.target_container, a.target_blob))
                for a in inventory.collection_assets} if copied else {}
     collection = with_assets_moved(inventory.collection, targets)
-    with pgstac_writer(ctx.adapters.settings.dsn) as writer:
+    with pgstac_writer(ctx.adapters.db) as writer:
         writer.upsert_collections([collection])
     return RegisterCollectionResult(collection_id=inventory.collection_id, assets_rewritten=len(targets))
 
@@ -38,7 +38,7 @@ def register_items(params: RegisterItemsParams, ctx: TaskContext) -> RegisterIte
     client = ctx.adapters.blobs.client
     container = client.get_container_client(params.target_container).url.rstrip("/")
     items = [with_assets_moved(orjson.loads(row["item"]), _target_hrefs(row["assets"], container)) for row in rows]
-    with pgstac_writer(ctx.adapters.settings.dsn) as writer:
+    with pgstac_writer(ctx.adapters.db) as writer:
         writer.upsert_items(items)
     return RegisterItemsResult(batch=params.batch, items=len(items))
 

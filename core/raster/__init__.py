@@ -1,0 +1,1 @@
+"""Rasters: data-type inference and COG profiles (pure)."""

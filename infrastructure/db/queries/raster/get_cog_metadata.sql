@@ -1,0 +1,1 @@
+SELECT * FROM raster.cog_metadata WHERE id = %(id)s;

@@ -1,0 +1,101 @@
+"""process_raster's parameters and the shapes its stages exchange."""
+
+import posixpath
+import re
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from core.raster.inference import InferredType, RasterClass
+from core.raster.profiles import CogProfile
+from services.ingest.models import CONTAINER_PATTERN
+
+
+class ProcessRasterParams(BaseModel):
+    container: str = Field("bronze", pattern=CONTAINER_PATTERN, description="container holding the source raster")
+    blob_name: str = Field(min_length=1, max_length=1024, description="the source raster's blob path")
+    collection_id: str = Field("rasters", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$",
+                               description="pgSTAC collection the item goes to (created when missing)")
+    raster_type: RasterClass | None = Field(None, description="what the raster is; checked against the data")
+    force: bool = Field(False, description="process as raster_type even when the data says otherwise")
+    target_container: str = Field("silver", pattern=CONTAINER_PATTERN, description="container the COG is written to")
+
+    @field_validator("blob_name")
+    @classmethod
+    def _inside_the_container(cls, name: str) -> str:
+        if name.startswith("/") or ".." in name.split("/"):
+            raise ValueError("must be a blob path inside the container (no leading '/', no '..')")
+        return name
+
+    @property
+    def item_id(self) -> str:
+        return item_id_for(self.blob_name)
+
+    @property
+    def cog_blob(self) -> str:
+        return f"{self.collection_id}/{self.item_id}.tif"
+
+
+def item_id_for(blob_name: str) -> str:
+    """The STAC item id (and API id) of a source blob: its path without extension,
+    lower-cased, anything but letters, digits, '_' and '-' turned into '-'."""
+    stem, _ = posixpath.splitext(blob_name)
+    return re.sub(r"[^a-z0-9_-]+", "-", stem.lower()).strip("-")[:200] or "raster"
+
+
+class Header(BaseModel):
+    width: int
+    height: int
+    band_count: int
+    dtypes: list[str]
+    nodata: float | None
+    crs: str | None
+    colorinterp: list[str]
+    descriptions: list[str | None]
+
+
+class InspectResult(BaseModel):
+    inferred_type: InferredType
+    raster_type: RasterClass
+    forced: bool
+    profile: CogProfile
+    header: Header
+
+    def public_inferred(self) -> dict[str, Any]:
+        return self.inferred_type.public()
+
+
+class CogResult(BaseModel):
+    cog_blob: str                   # container/blob
+    size_bytes: int
+    valid: bool
+    warnings: list[str]
+    width: int
+    height: int
+    band_count: int
+    dtype: str
+    nodata: float | None
+    crs: str | None
+    resolution: tuple[float, float]
+    bbox: tuple[float, float, float, float] | None     # WGS 84
+    color_interpretation: list[str]
+    band_descriptions: list[str | None]
+    compression: str | None
+    overview_levels: list[int]
+    band_statistics: list[dict[str, float]]
+    seconds: float
+
+
+class RasterResult(BaseModel):
+    """The job's result."""
+
+    item_id: str
+    collection_id: str
+    inferred_type: dict[str, Any]   # {class, confidence, reasons}
+    raster_type: RasterClass
+    forced: bool
+    cog_blob: str
+    cog_url: str
+    cog_profile: str
+    valid_cog: bool
+    info_url: str
