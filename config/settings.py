@@ -115,6 +115,8 @@ class Settings(BaseSettings, MetricsSettings):
         1e-9, ge=0, description="consecutive vertices closer than this (degrees, after reprojection) are merged")
     vector_work_dir: str = Field("", description="local cache of downloaded and unpacked sources (default: temp dir)")
     vector_cache_max_bytes: int = Field(50 * 1024**3, ge=0, description="the cache is trimmed to this size")
+    vector_staging_retention_hours: float = Field(
+        24.0, ge=0, description="staging tables of a failed/cancelled load are kept this long (for a retry)")
     stac_vector_collection: str = Field("vectors", description="pgSTAC collection of published vector tables")
 
     @field_validator("storage_connection_string", "servicebus_connection", "admin_api_key", "ibat_auth_key",

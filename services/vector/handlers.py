@@ -5,7 +5,7 @@ from pathlib import Path
 
 from psycopg import sql as pgsql
 
-from core.errors import ContractViolation
+from core.errors import ContractViolation, InvalidInput
 from core.models.metadata import ExternalRefs
 from services.engine.context import TaskContext
 from services.engine.handlers import handler
@@ -35,7 +35,7 @@ def inspect(params: ProcessVectorParams, ctx: TaskContext) -> InspectResult:
     found = inspect_source(prepared, settings, layer=params.layer, source_crs=params.source_crs)
     attempt = ctx.task.attempt
     with ctx.adapters.db.connection() as conn:
-        staging.drop_stale_staging(conn, ctx.job_id, attempt)
+        staging.drop_stale_staging(conn, ctx.job_id, attempt, settings.vector_staging_retention_hours)
         tables = staging.create_staging_tables(conn, ctx.job_id, attempt, found.columns)
     return InspectResult(
         source={"container": container, "blob_name": params.blob_name, "etag": prepared.etag,
@@ -63,8 +63,12 @@ def load_chunk(params: LoadChunkParams, ctx: TaskContext) -> ChunkReport:
     key = {"job_id": ctx.job_id, "attempt": ctx.task.attempt, "chunk": params.index}
     with ctx.adapters.db.connection() as conn:
         done = stored_report(conn, key)
+        missing = [] if done else staging.missing_staging(conn, list(plan.staging.values()))
     if done is not None:
         return done
+    if missing:
+        raise InvalidInput(f"this load's staging tables were dropped ({', '.join(missing)}): its job sat failed "
+                           "past VECTOR_STAGING_RETENTION_HOURS; resubmit the job")
     settings = ctx.adapters.settings
     prepared = SourceCache(settings).materialize(ctx.adapters.blobs.client, plan.source["container"],
                                                  plan.source["blob_name"], etag=plan.source["etag"])

@@ -60,15 +60,21 @@ def create_staging_tables(conn: psycopg.Connection, job_id: str, attempt: int, c
     return tables
 
 
-def drop_stale_staging(conn: psycopg.Connection, job_id: str, attempt: int) -> list[str]:
+def drop_stale_staging(conn: psycopg.Connection, job_id: str, attempt: int, retention_hours: float) -> list[str]:
     """Drops staging tables that can no longer be published (earlier attempts, finished jobs)."""
     dropped = []
-    for row in conn.execute(sql("vector/stale_staging"), {"job_id": job_id, "attempt": attempt}).fetchall():
+    params = {"job_id": job_id, "attempt": attempt, "retention_hours": retention_hours}
+    for row in conn.execute(sql("vector/stale_staging"), params).fetchall():
         conn.execute(query("vector/drop_table", table=staged(row["staging_table"])))
         conn.execute(sql("vector/forget_staging"), {"staging_table": row["staging_table"]})
         conn.execute(sql("vector/clear_chunks"), {"job_id": row["job_id"], "attempt": row["attempt"]})
         dropped.append(row["staging_table"])
     return dropped
+
+
+def missing_staging(conn: psycopg.Connection, tables: list[str]) -> list[str]:
+    return [t for t in tables
+            if not conn.execute(sql("vector/table_exists"), {"qualified": f"{STAGING_SCHEMA}.{t}"}).fetchone()["present"]]
 
 
 def geometry_dumper(conn: psycopg.Connection) -> int:

@@ -10,7 +10,7 @@ import pyarrow as pa
 from services.vector.columns import ColumnPlan
 from services.vector.loading import PreparedChunk, commit_chunk
 from services.vector.models import ChunkSpec, InspectResult
-from services.vector.staging import create_staging_tables
+from services.vector.staging import create_staging_tables, drop_stale_staging, missing_staging
 from tests.integration.vector_support import api, finish, put_blob, query, submit  # noqa: F401 (fixture)
 from tests.vector_samples import GARBAGE_KML, geodataframe, geopackage, geopackage_with_dates, written
 
@@ -103,6 +103,11 @@ def test_a_chunk_committed_twice_loads_once(engine_platform, tag):
     assert reports[0] == reports[1] and reports[0].rows == {"points": 2}
     assert query(engine_platform, f'SELECT count(*) FROM geo_staging."{staging["points"]}"') == [(2,)]
     assert np.array_equal(chunk.geometries.rows, [0, 1])
+    # No job owns this staging: the next inspection (of any load) drops it.
+    with engine_platform.db.connection() as conn:
+        dropped = drop_stale_staging(conn, f"{tag}other", 1, retention_hours=24)
+        assert set(staging.values()) <= set(dropped)
+        assert missing_staging(conn, list(staging.values())) == list(staging.values())
 
 
 def test_platform_submit_links_ddh_ids(api, engine_platform, workers, tag):  # noqa: F811
