@@ -46,7 +46,7 @@ def choose_profile(raster_class: str, dtypes: tuple[str, ...], nodata: float | N
 def _imagery(raster_class: str, dtypes: tuple[str, ...], nodata: float | None, data_bands: int) -> CogProfile:
     if all(d == "uint8" for d in dtypes) and nodata is None and data_bands == 3:
         mask = raster_class == "rgba"
-        return CogProfile(name="jpeg", rio_cogeo_profile="jpeg", creation_options={"quality": JPEG_QUALITY},
+        return CogProfile(name="jpeg", rio_cogeo_profile="jpeg", creation_options={"jpeg_quality": JPEG_QUALITY},
                           overview_resampling="average", add_mask=mask,
                           reasons=["8-bit imagery without nodata: JPEG (YCbCr)"]
                           + (["the alpha band becomes an internal mask"] if mask else []))

@@ -91,6 +91,21 @@ def test_a_collection_is_copied_registered_and_catalogued_and_reingesting_change
                   sample["collection_id"]) == pgstac_before
 
 
+def test_without_band_metadata_the_h3_entry_is_read_from_the_raster_itself(api, engine_platform, workers, tag):
+    settings, client = engine_platform.settings, engine_platform.blobs.client
+    sample = upload_collection(client, settings.bronze_container, f"bare-{tag}", 12, band_metadata=False)
+    workers(threads=2)
+
+    status = run(api, engine_platform, params(settings, sample["collection_blob"], theme="testing"))
+    assert status["status"] == "completed", status
+    assert status["result"]["data_type"] == "rgb"       # inferred from the copied COG: 3 uint8 bands
+    band_info, max_resolution, theme = pgstac(
+        engine_platform, "SELECT band_info, max_resolution, theme FROM h3.source_catalog WHERE id = %s",
+        status["result"]["source_catalog_id"])[0]
+    assert [(b["index"], b["dtype"]) for b in band_info] == [(1, "uint8"), (2, "uint8"), (3, "uint8")]
+    assert max_resolution == 9 and theme == "testing"   # 0.001 degree pixels at 10 N: ~110 m
+
+
 def test_a_missing_asset_fails_only_its_batch_and_names_the_blob(api, engine_platform, workers, tag):
     settings, client = engine_platform.settings, engine_platform.blobs.client
     sample = upload_collection(client, settings.bronze_container, f"missing-{tag}", 50)
