@@ -48,10 +48,14 @@ class _Batch:
         self.geoms, self.rows, self.wkb, self.fids = geoms, rows, wkb, fids
         self.modified = np.zeros(len(geoms), dtype=bool)   # WKB must be re-encoded
         self.recheck = np.zeros(len(geoms), dtype=bool)    # repaired: validity checked again at the end
+        # Twice the signed area of each geometry's coordinate sequence, taken once from the
+        # shared coordinate pass; NaN where the shape changed since (then shapely decides).
+        self.area2 = np.full(len(geoms), np.nan)
 
     def keep(self, mask: np.ndarray) -> None:
         self.geoms, self.rows, self.wkb = self.geoms[mask], self.rows[mask], self.wkb[mask]
         self.fids, self.modified, self.recheck = self.fids[mask], self.modified[mask], self.recheck[mask]
+        self.area2 = self.area2[mask]
 
     def append(self, geoms: list, source: np.ndarray) -> None:
         """Extra geometries for rows already in the batch (positions `source`)."""
@@ -59,10 +63,12 @@ class _Batch:
         self.rows, self.wkb, self.fids = (np.concatenate([a, a[source]]) for a in (self.rows, self.wkb, self.fids))
         self.modified = np.concatenate([self.modified, np.ones(len(source), dtype=bool)])
         self.recheck = np.concatenate([self.recheck, self.recheck[source]])
+        self.area2 = np.concatenate([self.area2, np.full(len(source), np.nan)])
 
     def replace(self, mask: np.ndarray, geoms: np.ndarray) -> None:
         self.geoms[mask] = geoms
         self.modified[mask] = True
+        self.area2[mask] = np.nan
 
 
 def repair(wkb: np.ndarray, fids: np.ndarray, log: RepairLog, *,
@@ -77,6 +83,7 @@ def repair(wkb: np.ndarray, fids: np.ndarray, log: RepairLog, *,
     _reproject(batch, transform, log)
     _drop_out_of_range(batch, log)
     coords, index = shapely.get_coordinates(batch.geoms, return_index=True)
+    batch.area2 = _signed_area2(coords, index, len(batch.geoms))
     _unwrap_antimeridian(batch, coords, index)
     _remove_duplicate_vertices(batch, coords, index, tolerance, log)
     checked, invalid_before = _make_valid(batch, log)
@@ -170,6 +177,17 @@ def _drop_out_of_range(batch: _Batch, log: RepairLog) -> None:
     batch.keep(~bad)
 
 
+def _signed_area2(coords: np.ndarray, index: np.ndarray, count: int) -> np.ndarray:
+    """Shoelace sum per geometry (twice the signed area of a single closed ring; positive
+    when counter-clockwise). Meaningful only for one-ring polygons, which is how it is used."""
+    if len(coords) < 2:
+        return np.full(count, np.nan)
+    same = index[1:] == index[:-1]
+    x, y = coords[:, 0], coords[:, 1]
+    terms = x[:-1] * y[1:] - x[1:] * y[:-1]
+    return np.bincount(index[:-1][same], weights=terms[same], minlength=count)
+
+
 def _unwrap_antimeridian(batch: _Batch, coords: np.ndarray, index: np.ndarray) -> None:
     """Crossing shapes are made continuous (and cut back at ±180° once valid)."""
     candidates = np.flatnonzero(antimeridian.jump_candidates(coords, index, len(batch.geoms)))
@@ -177,6 +195,7 @@ def _unwrap_antimeridian(batch: _Batch, coords: np.ndarray, index: np.ndarray) -
         if antimeridian.has_jump(batch.geoms[position]):
             batch.geoms[position] = antimeridian.unwrap(batch.geoms[position])
             batch.modified[position] = True
+            batch.area2[position] = np.nan
 
 
 def _remove_duplicate_vertices(batch: _Batch, coords: np.ndarray, index: np.ndarray, tolerance: float,
@@ -241,6 +260,7 @@ def _cut_antimeridian(batch: _Batch, log: RepairLog) -> None:
             continue
         batch.geoms[position] = geometry
         batch.modified[position] = batch.recheck[position] = True
+        batch.area2[position] = np.nan
         (split if windows > 1 else wrapped).append(position)
     log.repair("antimeridian_split", batch.fids[np.array(split, dtype=np.int64)])
     log.repair("longitudes_wrapped", batch.fids[np.array(wrapped, dtype=np.int64)])
@@ -249,24 +269,24 @@ def _cut_antimeridian(batch: _Batch, log: RepairLog) -> None:
 
 
 def _orient(batch: _Batch, log: RepairLog) -> None:
-    """Exterior rings counter-clockwise, holes clockwise (RFC 7946), where they are not."""
+    """Exterior rings counter-clockwise, holes clockwise (RFC 7946), where they are not.
+    One-ring polygons are judged by the shoelace sums already computed; multi-part, holed
+    or reshaped ones by shapely (orienting, then comparing)."""
     types = shapely.get_type_id(batch.geoms)
-    polygonal = np.flatnonzero((types == POLYGON) | (types == MULTIPOLYGON) | (types == COLLECTION))
-    if len(polygonal) == 0:
+    polygonal = (types == POLYGON) | (types == MULTIPOLYGON) | (types == COLLECTION)
+    if not polygonal.any():
         return
-    parts, owner = shapely.get_parts(batch.geoms[polygonal], return_index=True)
-    is_polygon = shapely.get_type_id(parts) == POLYGON
-    wrong = np.zeros(len(parts), dtype=bool)
-    wrong[is_polygon] = ~shapely.is_ccw(shapely.get_exterior_ring(parts[is_polygon]))
-    # Holes need a closer look; few polygons have them, so those are simply re-oriented and compared.
-    wrong |= shapely.get_num_interior_rings(parts) > 0
-    candidates = polygonal[np.unique(owner[wrong])]
-    if len(candidates) == 0:
-        return
-    oriented = shapely.orient_polygons(batch.geoms[candidates], exterior_cw=False)
-    changed = ~shapely.equals_identical(oriented, batch.geoms[candidates])
-    batch.replace(candidates[changed], oriented[changed])
-    log.repair("reoriented", batch.fids[candidates[changed]])
+    simple = (types == POLYGON) & np.isfinite(batch.area2)
+    simple[simple] = shapely.get_num_interior_rings(batch.geoms[simple]) == 0
+    known_wrong = np.flatnonzero(simple & (batch.area2 < 0))
+    others = np.flatnonzero(polygonal & ~simple)
+    oriented = shapely.orient_polygons(batch.geoms[others], exterior_cw=False)
+    changed = others[~shapely.equals_identical(oriented, batch.geoms[others])]
+    batch.geoms[others] = oriented
+    batch.replace(known_wrong, shapely.orient_polygons(batch.geoms[known_wrong], exterior_cw=False))
+    batch.modified[changed] = True
+    flipped = np.union1d(known_wrong, changed)
+    log.repair("reoriented", batch.fids[flipped])
 
 
 def _finish(batch: _Batch, log: RepairLog, checked: int, invalid_before: int, invalid_after: int,
