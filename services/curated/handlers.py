@@ -1,6 +1,7 @@
 """Task handlers of `curated_update`: check the source version, download to bronze,
 finalize the registry and the update log. (The load in between is the vector pipeline's.)"""
 
+import hashlib
 from datetime import datetime
 from typing import Literal
 
@@ -8,11 +9,13 @@ from pydantic import BaseModel, Field
 from psycopg import sql as pgsql
 
 from core.errors import InvalidInput, NotFound
-from core.models.curated import IDENTIFIER
+from core.models.curated import IDENTIFIER, CuratedDataset
 from infrastructure.db.queries import sql
 from infrastructure.storage.streaming import stream_to_blob
 from services.curated import registry
+from services.curated.schemas import loads_all_layers, schema_for
 from services.curated.sources import check_source, http_client
+from services.curated.targets import TARGET_SCHEMA
 from services.engine.context import TaskContext
 from services.engine.handlers import handler
 
@@ -27,6 +30,9 @@ class CuratedUpdateParams(BaseModel):
 
 
 class VersionCheck(BaseModel):
+    """The check's verdict, and the dataset as it was when the update began: the later
+    stages (and their planners, which cannot read the registry) work from this snapshot."""
+
     dataset_id: str
     version: str
     previous_version: str | None
@@ -34,6 +40,16 @@ class VersionCheck(BaseModel):
     reason: str
     download_url: str | None = None
     source_blob: str | None = None
+    target_table: str | None = None
+    publish_table: str | None = Field(None, description="where the vector publish writes: the target table "
+                                                        "itself, or an intermediate the finalize stage merges")
+    update_strategy: str = "full_replace"
+    key_columns: list[str] = []
+    all_layers: bool = False
+    source_handler: str | None = Field(None, description="source_config.handler: names the target schema, if any")
+    title: str | None = None
+    description: str | None = None
+    records_before: int | None = None
 
 
 class Downloaded(BaseModel):
@@ -46,8 +62,12 @@ class Downloaded(BaseModel):
 class Finalized(BaseModel):
     dataset_id: str
     version: str
+    table: str
+    records_added: int
+    records_updated: int
+    records_deleted: int
     records_total: int
-    records_previous: int | None
+    source_schema: str | None = None
 
 
 @handler("curated.check_version")
@@ -57,8 +77,12 @@ def check_version(params: CuratedUpdateParams, ctx: TaskContext) -> VersionCheck
         dataset = registry.get_dataset(db, params.dataset_id)
     except NotFound as exc:
         raise InvalidInput(exc.detail) from exc
+    if dataset.target_schema != TARGET_SCHEMA:
+        raise InvalidInput(f"dataset {dataset.dataset_id}: target_schema must be {TARGET_SCHEMA!r} (the vector "
+                           "pipeline publishes there)")
     with db.connection() as conn:
         conn.execute(sql("curated/log_start"), {"dataset_id": dataset.dataset_id, "job_id": ctx.job_id, "update_type": params.update_type})
+        records_before = count_rows(conn, TARGET_SCHEMA, dataset.target_table)
     with http_client(settings) as http:
         source = check_source(dataset, settings, http)
     unchanged = source.version == dataset.source_version
@@ -68,7 +92,22 @@ def check_version(params: CuratedUpdateParams, ctx: TaskContext) -> VersionCheck
     if not proceed:
         _finish_skipped(ctx, dataset.dataset_id, source.version, reason)
     return VersionCheck(dataset_id=dataset.dataset_id, version=source.version, previous_version=dataset.source_version,
-                        proceed=proceed, reason=reason, download_url=source.download_url, source_blob=source.source_blob)
+                        proceed=proceed, reason=reason, download_url=source.download_url, source_blob=source.source_blob,
+                        target_table=dataset.target_table, publish_table=publish_table(dataset),
+                        update_strategy=dataset.update_strategy, key_columns=dataset.key_columns,
+                        all_layers=loads_all_layers(dataset.source_config),
+                        source_handler=dataset.source_config.get("handler"), title=dataset.name,
+                        description=dataset.description or None, records_before=records_before)
+
+
+def publish_table(dataset: CuratedDataset) -> str:
+    """A plain full replace publishes straight to the target; a mapped schema or an upsert
+    goes through an intermediate table (one name per dataset, so a failed run's leftover
+    is replaced by the next run)."""
+    if dataset.update_strategy == "full_replace" and schema_for(dataset.source_config) is None:
+        return dataset.target_table
+    digest = hashlib.sha1(dataset.dataset_id.encode()).hexdigest()[:8]
+    return f"incoming_{digest}_{dataset.dataset_id[:30]}"
 
 
 def _finish_skipped(ctx: TaskContext, dataset_id: str, version: str, reason: str) -> None:
@@ -111,8 +150,6 @@ def _filename(url: str | None) -> str:
 
 
 def count_rows(conn, schema: str, table: str) -> int | None:
-    exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL AS e", (f"{schema}.{table}",)).fetchone()["e"]
-    if not exists:
+    if not conn.execute(sql("vector/table_exists"), {"qualified": f"{schema}.{table}"}).fetchone()["present"]:
         return None
-    query = pgsql.SQL("SELECT count(*) AS n FROM {}.{}").format(pgsql.Identifier(schema), pgsql.Identifier(table))
-    return conn.execute(query).fetchone()["n"]
+    return conn.execute(pgsql.SQL(sql("curated/count_rows")).format(table=pgsql.Identifier(schema, table))).fetchone()["n"]

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from psycopg.types.json import Jsonb
 
-from services.vector.columns import ColumnPlan
+from services.vector.columns import ColumnPlan, column_kind
 from services.vector.report import RepairLog
 
 # The year range every consumer (Python, ISO 8601, JSON) agrees on.
@@ -24,9 +24,25 @@ COPY_TYPES = {"boolean": "bool", "integer": "int4", "bigint": "int8", "double pr
               "bytea": "bytea", "date": "date", "timestamptz": "timestamptz", "time": "time", "jsonb": "jsonb"}
 
 
+# The arrow type each PostgreSQL column type is read as, for columns one layer of an
+# all-layers load lacks (NULLs) or has with a narrower type (cast).
+ARROW_TYPES = {"boolean": pa.bool_(), "integer": pa.int32(), "bigint": pa.int64(), "double precision": pa.float64(),
+               "text": pa.large_string(), "bytea": pa.large_binary(), "date": pa.date32(),
+               "timestamptz": pa.timestamp("us", tz="UTC"), "time": pa.time64("us"), "jsonb": pa.null()}
+
+
 def prepare_columns(table: pa.Table, columns: list[ColumnPlan], fids: np.ndarray, log: RepairLog) -> list[pa.Array]:
     """Each planned column cleaned once for the whole chunk (rows are taken per kind later)."""
-    return [_clean(_as_array(table.column(c.source_name)), c, fids, log) for c in columns]
+    return [_clean(_source_array(table, c), c, fids, log) for c in columns]
+
+
+def _source_array(table: pa.Table, column: ColumnPlan) -> pa.Array:
+    if column.source_name not in table.column_names:
+        return pa.nulls(table.num_rows, type=ARROW_TYPES[column.pg_type])
+    array = _as_array(table.column(column.source_name))
+    if column.kind in ("int", "float") and column_kind(array.type)[0] != column.pg_type:
+        return array.cast(ARROW_TYPES[column.pg_type])
+    return array
 
 
 def python_values(array: pa.Array, column: ColumnPlan, rows: np.ndarray) -> list:

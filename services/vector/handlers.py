@@ -32,7 +32,8 @@ def inspect(params: ProcessVectorParams, ctx: TaskContext) -> InspectResult:
     container = params.container or settings.bronze_container
     prepared = SourceCache(settings).materialize(ctx.adapters.blobs.client, container, params.blob_name)
     ctx.check()
-    found = inspect_source(prepared, settings, layer=params.layer, source_crs=params.source_crs)
+    found = inspect_source(prepared, settings, layer=params.layer, source_crs=params.source_crs,
+                           all_layers=params.all_layers)
     attempt = ctx.task.attempt
     with ctx.adapters.db.connection() as conn:
         staging.drop_stale_staging(conn, ctx.job_id, attempt, settings.vector_staging_retention_hours)

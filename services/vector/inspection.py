@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+import pyarrow as pa
 import pyogrio
 from pyogrio import raw
 from pyogrio.errors import CRSError, DataLayerError, DataSourceError, FieldError, GeometryError
@@ -57,40 +58,88 @@ class Inspection:
 
 
 def inspect_source(prepared: PreparedSource, settings: Settings, *, layer: str | None,
-                   source_crs: str | None) -> Inspection:
+                   source_crs: str | None, all_layers: bool = False) -> Inspection:
+    """`all_layers` loads every non-empty geometry layer (e.g. a source shipping its
+    polygons and its points as two layers): the columns are their union, chunks name
+    their layer, and feature ids continue from one layer to the next."""
     path = Path(prepared.path)
     options, csv_reason = _open_options(prepared, path)
     layers = _layers(path, options)
-    chosen = _choose_layer(layers, layer)
-    with gdal_errors("the source could not be read"):
-        info = pyogrio.read_info(path, layer=chosen, force_feature_count=True, force_total_bounds=True, **options)
-    count = int(info["features"])
-    if count <= 0:
-        raise InvalidInput(f"layer {chosen!r} has no features" if chosen else "the source has no features")
-    if info["geometry_type"] is None:
-        raise InvalidInput(f"layer {chosen!r} has no geometry column")
-    if len(info["fields"]) > settings.vector_max_columns:
-        raise InvalidInput(f"the source has {len(info['fields']):,} columns; at most {settings.vector_max_columns:,} "
-                           "are accepted (PostgreSQL allows 1,600 per table)")
+    chosen = _non_empty_layers(layers) if all_layers else [_choose_layer(layers, layer)]
+    infos = [_layer_info(path, name, options) for name in chosen]
+    count = sum(int(info["features"]) for info in infos)
+    _check_width(max(len(info["fields"]) for info in infos), settings)  # before reading any attribute
+    fields = _union_fields([_attribute_fields(path, name, options) for name in chosen])
+    _check_width(len(fields), settings)
     warnings: list[str] = []
     # GDAL labels CSV points WGS 84 on its own; a CSV carries no CRS, so it gets the default.
-    declared = None if prepared.format == "csv" else info["crs"]
+    declared = None if prepared.format == "csv" else _one_crs(chosen, infos)
     crs, crs_reason, reproject = resolve_crs(declared, source_crs, settings.vector_default_crs, prepared.format, warnings)
-    check_bounds(info.get("total_bounds"), crs, crs_reason, warnings)
-    columns = _columns(path, chosen, options)
+    check_bounds(_union_bounds(infos), crs, crs_reason, warnings)
+    columns = plan_columns(pa.schema(fields), skip=set())
     candidates = time_candidates(columns)
-    # Formats without fast seeking (FlatGeobuf, KML, CSV) reach a chunk by reading past the
-    # features before it; that scan is cheap next to the repair (FlatGeobuf: 90,000 complex
-    # polygons skipped in 0.2 s), so every format gets the same memory-bounded chunk size.
-    size = settings.vector_chunk_features
     return Inspection(
-        layer=chosen, layers=layers, open_options=options, feature_count=count,
-        declared_geometry_type=info["geometry_type"], encoding=info.get("encoding"),
-        source_crs=crs, crs_reason=crs_reason, needs_reprojection=reproject, columns=columns,
-        time_candidates=candidates, temporal_property=_temporal_property(columns),
-        chunks=[ChunkSpec(index=i, skip=skip, count=min(size, count - skip)) for i, skip in enumerate(range(0, count, size))],
+        layer=None if all_layers else chosen[0], layers=layers, open_options=options, feature_count=count,
+        declared_geometry_type=", ".join(dict.fromkeys(str(info["geometry_type"]) for info in infos)),
+        encoding=infos[0].get("encoding"), source_crs=crs, crs_reason=crs_reason, needs_reprojection=reproject,
+        columns=columns, time_candidates=candidates, temporal_property=_temporal_property(columns),
+        chunks=_plan_chunks(chosen if all_layers else [None], infos, settings.vector_chunk_features),
         csv_geometry=csv_reason, warnings=warnings,
     )
+
+
+def _check_width(columns: int, settings: Settings) -> None:
+    if columns > settings.vector_max_columns:
+        raise InvalidInput(f"the source has {columns:,} columns; at most {settings.vector_max_columns:,} "
+                           "are accepted (PostgreSQL allows 1,600 per table)")
+
+
+def _layer_info(path: Path, name: str, options: dict[str, str]) -> dict[str, Any]:
+    with gdal_errors("the source could not be read"):
+        info = pyogrio.read_info(path, layer=name, force_feature_count=True, force_total_bounds=True, **options)
+    if int(info["features"]) <= 0:
+        raise InvalidInput(f"layer {name!r} has no features" if name else "the source has no features")
+    if info["geometry_type"] is None:
+        raise InvalidInput(f"layer {name!r} has no geometry column")
+    return info
+
+
+def _plan_chunks(names: list[str | None], infos: list[dict[str, Any]], size: int) -> list[ChunkSpec]:
+    """Formats without fast seeking (FlatGeobuf, KML, CSV) reach a chunk by reading past the
+    features before it; that scan is cheap next to the repair (FlatGeobuf: 90,000 complex
+    polygons skipped in 0.2 s), so every format gets the same memory-bounded chunk size.
+    `names` is [None] for the usual one-layer load (the inspection's layer is read)."""
+    chunks, first_id = [], 0
+    for name, info in zip(names, infos):
+        count = int(info["features"])
+        for skip in range(0, count, size):
+            chunks.append(ChunkSpec(index=len(chunks), skip=skip, count=min(size, count - skip), layer=name,
+                                    id_offset=first_id))
+        first_id += count
+    return chunks
+
+
+def _non_empty_layers(layers: list[dict[str, Any]]) -> list[str]:
+    names = [layer["name"] for layer in layers if layer["features"] > 0]
+    if not names:
+        raise InvalidInput("the source has no features")
+    return names
+
+
+def _one_crs(names: list[str], infos: list[dict[str, Any]]) -> str | None:
+    """Layers loaded together must share their CRS (one reprojection per load)."""
+    declared = {info["crs"] for info in infos}
+    if len(declared) > 1:
+        described = ", ".join(f"{name}: {info['crs'] or 'none'}" for name, info in zip(names, infos))
+        raise InvalidInput(f"the layers declare different CRSs ({described}); load them one at a time with `layer`")
+    return infos[0]["crs"]
+
+
+def _union_bounds(infos: list[dict[str, Any]]):
+    bounds = [info.get("total_bounds") for info in infos if info.get("total_bounds") is not None]
+    if not bounds:
+        return None
+    return (min(b[0] for b in bounds), min(b[1] for b in bounds), max(b[2] for b in bounds), max(b[3] for b in bounds))
 
 
 def _open_options(prepared: PreparedSource, path: Path) -> tuple[dict[str, str], str | None]:
@@ -180,10 +229,35 @@ def _short(crs_text: str) -> str:
     return crs_text if crs_text.startswith("EPSG:") else "the source CRS"
 
 
-def _columns(path: Path, layer: str | None, options: dict[str, str]) -> list[ColumnPlan]:
+def _attribute_fields(path: Path, layer: str | None, options: dict[str, str]) -> list[pa.Field]:
     with gdal_errors("the source's attributes could not be read"):
         meta, table = raw.read_arrow(path, layer=layer, max_features=1, return_fids=True, **options)
-    return plan_columns(table.schema, skip=set(source_special_columns(meta)))
+    special = set(source_special_columns(meta))
+    return [f for f in table.schema if f.name not in special]
+
+
+def _union_fields(per_layer: list[list[pa.Field]]) -> list[pa.Field]:
+    """Every column any layer has, in first-seen order; a column whose type differs
+    between layers takes the wider numeric (or text) type."""
+    merged: dict[str, pa.Field] = {}
+    for fields in per_layer:
+        for field_ in fields:
+            seen = merged.get(field_.name)
+            if seen is None:
+                merged[field_.name] = field_
+            elif seen.type != field_.type:
+                merged[field_.name] = pa.field(field_.name, _wider(seen, field_))
+    return list(merged.values())
+
+
+def _wider(a: pa.Field, b: pa.Field) -> pa.DataType:
+    numeric = (pa.types.is_integer, pa.types.is_floating)
+    if all(any(test(f.type) for test in numeric) for f in (a, b)):
+        return pa.int64() if pa.types.is_integer(a.type) and pa.types.is_integer(b.type) else pa.float64()
+    if all(pa.types.is_string(f.type) or pa.types.is_large_string(f.type) for f in (a, b)):
+        return pa.large_string()
+    raise InvalidInput(f"the layers disagree on the type of column {a.name!r} ({a.type} and {b.type}); "
+                       "load them one at a time with `layer`")
 
 
 def source_special_columns(meta: dict[str, Any]) -> tuple[str, str]:

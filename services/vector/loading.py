@@ -26,7 +26,7 @@ def stored_report(conn, key: dict) -> ChunkReport | None:
 
 def read_chunk(path: Path, plan: InspectResult, spec: ChunkSpec) -> tuple[dict, pa.Table]:
     with gdal_errors(f"features {spec.skip}-{spec.skip + spec.count - 1} could not be read"):
-        return raw.read_arrow(path, layer=plan.layer, skip_features=spec.skip, max_features=spec.count,
+        return raw.read_arrow(path, layer=spec.layer or plan.layer, skip_features=spec.skip, max_features=spec.count,
                               return_fids=True, **plan.open_options)
 
 
@@ -79,7 +79,7 @@ class PreparedChunk:
         if len(selected) == 0:
             return iter(())
         source_rows = g.rows[selected]
-        ids = (self.spec.skip + source_rows + 1).tolist()   # the feature's ordinal in the source
+        ids = (self.spec.id_offset + self.spec.skip + source_rows + 1).tolist()   # the feature's ordinal in the source
         geometries = [g.ewkb[i] for i in selected]
         values = [python_values(array, column, source_rows) for array, column in zip(self.attributes, self.plan.columns)]
         return zip(ids, geometries, *values)

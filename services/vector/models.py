@@ -3,7 +3,7 @@
 import re
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from core.models.metadata import BaseMetadata, DDHRefs
 from services.vector.columns import ColumnPlan
@@ -26,6 +26,8 @@ class ProcessVectorParams(BaseModel):
     blob_name: str = Field(min_length=1, max_length=1024)
     table_name: str = Field(description="lowercase identifier, at most 63 characters")
     layer: str | None = Field(None, max_length=255, description="layer to load when the source has several")
+    all_layers: bool = Field(False, description="load every non-empty geometry layer together (their columns united), "
+                                                "e.g. a source's polygons and points layers; excludes `layer`")
     source_crs: str | None = Field(None, max_length=10_000, description="overrides the source's CRS, e.g. EPSG:27700")
     ddh: DDHRefs | None = None
     title: str | None = Field(None, max_length=500)
@@ -37,6 +39,12 @@ class ProcessVectorParams(BaseModel):
     @classmethod
     def _table_name(cls, value: str) -> str:
         return check_table_name(value)
+
+    @model_validator(mode="after")
+    def _one_layer_or_all(self) -> "ProcessVectorParams":
+        if self.all_layers and self.layer is not None:
+            raise ValueError("give either `layer` or `all_layers`, not both")
+        return self
 
     @field_validator("source_crs")
     @classmethod
@@ -62,6 +70,8 @@ class ChunkSpec(BaseModel):
     index: int
     skip: int
     count: int
+    layer: str | None = None     # all_layers loads: the layer this chunk reads
+    id_offset: int = 0           # all_layers loads: features in the layers before this one
 
 
 class InspectResult(BaseModel):
@@ -86,6 +96,8 @@ class LoadChunkParams(BaseModel):
     index: int
     skip: int
     count: int
+    layer: str | None = None
+    id_offset: int = 0
 
 
 class IndexParams(BaseModel):

@@ -103,16 +103,18 @@ def swap_in(conn: psycopg.Connection, base: str, choices: list[TableChoice], met
     new_names = {c.table_name for c in choices}
     for stale in catalog.tables_of_base(conn, base):
         if stale not in new_names:
-            _retire(conn, stale, collection["id"])
+            retire_table(conn, stale, collection["id"])
     for choice, meta in zip(choices, metadata):
-        _move_table(conn, choice)
+        move_table(conn, choice)
         catalog.save_vector_metadata(conn, meta, base_name=base, attempt=attempt)
         stac_catalog.upsert_item(conn, meta.to_stac_item())
     for ref in refs:
         catalog.save_dataset_ref(conn, ref)
 
 
-def _move_table(conn: psycopg.Connection, choice: TableChoice) -> None:
+def move_table(conn: psycopg.Connection, choice: TableChoice) -> None:
+    """Staging table (with its `_pk` and `_gix` indexes) → geo, replacing the table of that
+    name (the caller's transaction; curated updates reuse it for the tables they build)."""
     indexes = staging_indexes(choice.staging_table)
     conn.execute(query(
         "vector/publish_table",
@@ -127,9 +129,10 @@ def _move_table(conn: psycopg.Connection, choice: TableChoice) -> None:
     ))
 
 
-def _retire(conn: psycopg.Connection, table_name: str, collection_id: str) -> None:
+def retire_table(conn: psycopg.Connection, table_name: str, collection_id: str) -> None:
     """A table an earlier load of the same name published that this load does not (e.g.
-    the source no longer has lines): dropped with its catalog entries."""
+    the source no longer has lines), or a curated update's intermediate table: dropped
+    with its catalog entries."""
     conn.execute(query("vector/drop_table", table=pgsql.Identifier("geo", table_name)))
     catalog.delete_vector_metadata(conn, table_name)
     catalog.delete_dataset_ref(conn, table_name, "vector")

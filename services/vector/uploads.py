@@ -29,13 +29,14 @@ def safe_filename(filename: str | None) -> str:
     return name[:200] or "upload"
 
 
-def store_upload(platform, stream: BinaryIO, filename: str | None) -> UploadResult:
+def store_upload(platform, stream: BinaryIO, filename: str | None, prefix: str = "uploads") -> UploadResult:
+    """Spools, checks, then stores the file as bronze `<prefix>/<random>/<safe filename>`."""
     settings = platform.settings
     with tempfile.TemporaryDirectory(prefix="geoetl-upload-") as workdir:
         path = Path(workdir) / "upload"
         size = _spool(stream, path, settings.upload_max_bytes)
         detection = inspect_local_file(path, filename, archive_limits(settings))
-        blob_name = f"uploads/{uuid.uuid4().hex}/{safe_filename(filename)}"
+        blob_name = f"{prefix}/{uuid.uuid4().hex}/{safe_filename(filename)}"
         blob = platform.blobs.client.get_blob_client(settings.bronze_container, blob_name)
         with path.open("rb") as data:
             blob.upload_blob(data, length=size, overwrite=False, max_concurrency=4)

@@ -1,15 +1,17 @@
-"""Curated datasets: registry CRUD, enable/disable, history, manual update, style.
-Reads are open; writes need the admin key."""
+"""Curated datasets: registry CRUD, enable/disable, history, manual update, manual
+file upload, style. Reads are open; writes need the admin key."""
 
 from datetime import datetime, timezone
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from core.models.curated import CuratedDataset, DatasetCreate, DatasetFields, UpdateLogEntry, UpdateRequest
+from core.errors import PayloadTooLarge
 from core.models.jobs import SubmitResponse
 from services.curated import registry
 from services.curated.styles import style_for
+from services.curated.uploads import DatasetUpload, store_dataset_file
 from triggers.http.auth import require_admin
 from triggers.operations import submit_job
 
@@ -70,6 +72,19 @@ def update(dataset_id: str, request: Request, options: UpdateRequest | None = No
                   "force": options.force, "dry_run": options.dry_run}
     body = submit_job(request.app.state.platform, "curated_update", parameters)
     return JSONResponse(body.model_dump(), status_code=202)
+
+
+@router.post("/{dataset_id}/upload", status_code=201, response_model=DatasetUpload, dependencies=admin)
+def upload(dataset_id: str, request: Request,
+           file: UploadFile = File(..., description="the data file (multipart field `file`)")) -> DatasetUpload:
+    """A manual dataset's new file: checked, stored in bronze, recorded as the dataset's
+    source; `POST …/update` then loads it."""
+    platform = request.app.state.platform
+    limit = platform.settings.upload_max_bytes
+    declared = file.size if file.size is not None else int(request.headers.get("content-length") or 0)
+    if declared > limit:
+        raise PayloadTooLarge(f"the file is larger than the {limit:,}-byte upload limit")
+    return store_dataset_file(platform, dataset_id, file.file, file.filename)
 
 
 @router.get("/{dataset_id}/style")

@@ -1,0 +1,69 @@
+"""curated_update: refresh one curated reference dataset (docs/curated.md).
+
+    check_version (1 task)   the source's version vs the registry's; logs the update; decides
+    download (1 task)        stream the release into bronze (a manual upload is already there)
+    inspect, load, index,    the vector pipeline's own stages, task types and planners, on the
+    publish                  downloaded blob (publishing to the target, or to an intermediate)
+    finalize (1 task)        map/merge into the target, registry version, update log with counts
+
+Every stage after the check runs only when the check says so: an unchanged version (not
+forced) or a dry run ends the job `completed` with those stages `skipped`.
+"""
+
+from core.engine.definitions import JobDefinition, RetryPolicy, StageDefinition
+from services.curated.handlers import CuratedUpdateParams, Downloaded, VersionCheck
+from services.vector.handlers import plan_chunks, plan_indexes
+from services.vector.models import ProcessVectorParams
+
+SOURCE_RETRY = RetryPolicy(max_tries=3, backoff_base_seconds=5, backoff_max_seconds=120)
+WHEN = "the source has a new version (or force) and this is not a dry run"
+
+
+def _check(ctx) -> VersionCheck:
+    return VersionCheck(**next(iter(ctx.results_of("check_version"))))
+
+
+def _proceed(ctx) -> bool:
+    return any(result.get("proceed") for result in ctx.results_of("check_version"))
+
+
+def _from_check(_source, _ctx) -> dict:
+    return {"source_stage": "check_version"}
+
+
+def _vector_parameters(_source, ctx) -> dict:
+    """What process_vector would be given for this release: the downloaded blob, the
+    table the publish writes, and the dataset's title (the check's snapshot)."""
+    check = _check(ctx)
+    downloaded = Downloaded(**next(iter(ctx.results_of("download"))))
+    return ProcessVectorParams(
+        container=downloaded.container, blob_name=downloaded.blob_name, table_name=check.publish_table,
+        all_layers=check.all_layers, title=check.title, description=check.description,
+        keywords=["curated", check.dataset_id],
+    ).model_dump(mode="json")
+
+
+CURATED_UPDATE = JobDefinition(
+    job_type="curated_update",
+    description="Refresh a curated reference dataset (WDPA, KBA, Natural Earth, …): check the source version, "
+                "download to bronze, load through the vector pipeline, replace or upsert the target table, "
+                "record the version and the update log.",
+    parameters_model=CuratedUpdateParams,
+    stages=(
+        StageDefinition(name="check_version", task_type="curated.check_version", timeout_seconds=600, retry=SOURCE_RETRY),
+        StageDefinition(name="download", task_type="curated.download", task_params=_from_check, when=_proceed,
+                        when_description=WHEN, timeout_seconds=3600, retry=SOURCE_RETRY),
+        StageDefinition(name="inspect", task_type="vector.inspect", task_params=_vector_parameters, when=_proceed,
+                        when_description=WHEN, timeout_seconds=1800,
+                        retry=RetryPolicy(max_tries=3, backoff_base_seconds=2)),
+        StageDefinition(name="load", task_type="vector.load_chunk", fan_out="per_item", planner=plan_chunks,
+                        when=_proceed, when_description=WHEN, max_concurrency=64, timeout_seconds=1800,
+                        retry=RetryPolicy(max_tries=3, backoff_base_seconds=2)),
+        StageDefinition(name="index", task_type="vector.build_index", fan_out="per_item", planner=plan_indexes,
+                        when=_proceed, when_description=WHEN, timeout_seconds=3600),
+        StageDefinition(name="publish", task_type="vector.publish", fan_out="fan_in", task_params=_vector_parameters,
+                        when=_proceed, when_description=WHEN, timeout_seconds=1800),
+        StageDefinition(name="finalize", task_type="curated.finalize", fan_out="fan_in", when=_proceed,
+                        when_description=WHEN, timeout_seconds=3600),
+    ),
+)

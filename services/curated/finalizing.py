@@ -1,0 +1,78 @@
+"""curated.finalize: the last stage of `curated_update`. It makes the published data the
+dataset's (mapping it to the target schema, or upserting it by key, where the dataset
+asks for that), then records the new version in the registry and finishes the update
+log with its counts — all in one transaction, so a retry either finds it all done or
+does it all again."""
+
+import psycopg
+from psycopg import errors as pgerrors
+
+from core.errors import ContractViolation, InvalidInput
+from infrastructure.db.queries import sql
+from services.curated.handlers import Finalized, StageRef, VersionCheck
+from services.curated.schemas import schema_for
+from services.curated.targets import Applied, TargetPlan, lock_and_verify, replace, upsert
+from services.engine.context import TaskContext
+from services.engine.handlers import handler
+from services.vector.models import PublishResult
+
+
+@handler("curated.finalize")
+def finalize(params: StageRef, ctx: TaskContext) -> Finalized:
+    check = VersionCheck(**_only(ctx.results_of("check_version"), "check_version"))
+    db = ctx.adapters.db
+    with db.connection() as conn:
+        logged = conn.execute(sql("curated/log_of_job"), {"job_id": ctx.job_id}).fetchone()
+    if logged is not None and logged["status"] == "completed":
+        return _from_log(check, logged)
+    published = PublishResult(**_only(ctx.results_of(params.source_stage), params.source_stage))
+    try:
+        with db.connection() as conn:
+            applied = _apply(conn, check, published, ctx)
+            _record(conn, check, applied, ctx.job_id)
+    except (pgerrors.DataError, pgerrors.IntegrityError) as exc:
+        # e.g. a text where the target schema has a number, a duplicate key, a geometry kind the table does not take
+        raise InvalidInput(f"the {check.dataset_id} data does not fit {check.target_table}: "
+                           f"{exc.diag.message_primary or exc}") from exc
+    return Finalized(dataset_id=check.dataset_id, version=check.version, table=check.target_table,
+                     records_added=applied.added, records_updated=applied.updated, records_deleted=applied.deleted,
+                     records_total=applied.total, source_schema=applied.variant)
+
+
+def _apply(conn: psycopg.Connection, check: VersionCheck, published: PublishResult, ctx: TaskContext) -> Applied:
+    tables = published.report.get("tables", [])
+    if check.publish_table == check.target_table:  # a plain full replace: the publish already swapped it in
+        total = sum(int(t["feature_count"]) for t in tables)
+        return Applied(added=total, updated=0, deleted=check.records_before or 0, total=total, variant=None)
+    plan = TargetPlan(
+        dataset_id=check.dataset_id, target_table=check.target_table,
+        incoming={t["table_name"]: t["kind"] for t in tables}, schema=schema_for({"handler": check.source_handler}),
+        key_columns=check.key_columns, title=check.title or check.target_table, description=check.description,
+        version=check.version, job_id=ctx.job_id, attempt=ctx.task.attempt,
+        collection_id=ctx.adapters.settings.stac_vector_collection,
+    )
+    lock_and_verify(conn, plan, check.publish_table)
+    return upsert(conn, plan) if check.update_strategy == "upsert" else replace(conn, plan)
+
+
+def _record(conn: psycopg.Connection, check: VersionCheck, applied: Applied, job_id: str) -> None:
+    conn.execute(sql("curated/record_update"), {"dataset_id": check.dataset_id, "source_version": check.version,
+                                                "job_id": job_id})
+    conn.execute(sql("curated/log_finish"), {
+        "job_id": job_id, "status": "completed", "source_version": check.version, "error": None,
+        "records_added": applied.added, "records_updated": applied.updated, "records_deleted": applied.deleted,
+        "records_total": applied.total,
+    })
+
+
+def _from_log(check: VersionCheck, logged: dict) -> Finalized:
+    return Finalized(dataset_id=check.dataset_id, version=logged["source_version"], table=check.target_table,
+                     records_added=logged["records_added"], records_updated=logged["records_updated"],
+                     records_deleted=logged["records_deleted"], records_total=logged["records_total"])
+
+
+def _only(results, stage: str) -> dict:
+    found = list(results)
+    if len(found) != 1:
+        raise ContractViolation(f"expected one {stage} result, found {len(found)}")
+    return found[0]
