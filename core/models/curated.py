@@ -125,3 +125,10 @@ class UpdateLogEntry(BaseModel):
 class UpdateRequest(BaseModel):
     force: bool = Field(False, description="run even if the source version is unchanged")
     dry_run: bool = Field(False, description="check the source version only; download and load nothing")
+
+
+class DatasetOverview(BaseModel):
+    """A dataset with the outcome of its most recent update (what the curated page lists)."""
+
+    dataset: CuratedDataset
+    last_update: UpdateLogEntry | None

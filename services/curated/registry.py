@@ -3,7 +3,7 @@
 from psycopg.types.json import Jsonb
 
 from core.errors import Conflict, NotFound
-from core.models.curated import CuratedDataset, DatasetCreate, DatasetFields, UpdateLogEntry
+from core.models.curated import CuratedDataset, DatasetCreate, DatasetFields, DatasetOverview, UpdateLogEntry
 from infrastructure.db.pool import Database
 from infrastructure.db.queries import sql
 
@@ -56,6 +56,14 @@ def history(db: Database, dataset_id: str, limit: int = 50) -> list[UpdateLogEnt
     get_dataset(db, dataset_id)
     with db.connection() as conn:
         return [UpdateLogEntry(**r) for r in conn.execute(sql("curated/history"), {"dataset_id": dataset_id, "limit": limit})]
+
+
+def overview(db: Database) -> list[DatasetOverview]:
+    """Every dataset with its latest update (read like history: a job that died reads failed)."""
+    with db.connection() as conn:
+        datasets = [CuratedDataset(**r) for r in conn.execute(sql("curated/list"))]
+        latest = {r["dataset_id"]: UpdateLogEntry(**r) for r in conn.execute(sql("curated/latest_updates"))}
+    return [DatasetOverview(dataset=d, last_update=latest.get(d.dataset_id)) for d in datasets]
 
 
 def _values(payload: DatasetFields) -> dict:

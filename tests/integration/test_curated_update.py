@@ -300,3 +300,20 @@ def test_the_nightly_scheduler_submits_one_job_that_runs_end_to_end(engine_platf
         assert rows(engine_platform, f"SELECT count(*) FROM geo.curated_{dataset}") == [(2,)]
         log = client.get(f"/api/curated/datasets/{dataset}/history").json()[0]
         assert (log["update_type"], log["status"], log["records_total"]) == ("scheduled", "completed", 2)
+
+
+def test_the_curated_page_lists_datasets_with_version_last_update_and_status(api, ibat, admin_headers, tag):
+    dataset = f"paged_{tag}"
+    register(api, admin_headers, dataset, source_config={"handler": "ibat_kba", "dataset": dataset})
+    ibat.releases[dataset], ibat.files[dataset] = "2026-12-24", kbas(1)
+    assert update(api, admin_headers, dataset)["status"] == "completed"
+
+    page = api.get("/api/interface/curated")
+    assert page.status_code == 200 and 'hx-get="/api/interface/curated/datasets"' in page.text
+    assert "/api/interface/static/curated.js" in page.text and "dashboard.js" not in page.text
+    table = api.get("/api/interface/curated/datasets").text
+    row = table.split(f'data-dataset-id="{dataset}"')[1].split("</tr>")[0]
+    assert "2026-12-24" in row and "badge-completed" in row and 'data-action="update"' in row
+    assert 'data-action="upload"' not in row                                   # api sources take no uploads
+    admin_row = table.split('data-dataset-id="admin0"')[1].split("</tr>")[0]
+    assert 'data-action="upload"' in admin_row

@@ -4,7 +4,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from triggers.composition import Platform
-from triggers.http import admin, curated, dashboard, health, jobs, metrics, raster
+from triggers.http import admin, curated, curated_page, dashboard, health, jobs, metrics, raster
 from triggers.http import features, platform_requests, stac, uploads, vector
 from triggers.http.problems import install_problem_handlers
 from web_interfaces import STATIC_DIR
@@ -21,7 +21,7 @@ def create_app(platform: Platform) -> FastAPI:
     )
     app.state.platform = platform
     install_problem_handlers(app)
-    for module in (health, admin, jobs, metrics, dashboard, raster, curated):
+    for module in (health, admin, jobs, metrics, dashboard, raster, curated, curated_page):
         app.include_router(module.router)
     for module in (uploads, vector, features, stac, platform_requests):
         app.include_router(module.router)
