@@ -20,22 +20,35 @@ DEFAULT_PIXEL_METRES = 30.0
 def finalize(params: IngestCollectionParams, ctx: TaskContext) -> FinalizeResult:
     inventory = Inventory.model_validate(next(iter(ctx.results_of("inventory"))))
     registered = [RegisterItemsResult.model_validate(r) for r in ctx.results_of("register_items")]
-    done = sorted(r.batch for r in registered)
-    failed = sorted({b.batch for b in inventory.batches} - set(done))
+    failed = sorted({b.batch for b in inventory.batches} - {r.batch for r in registered})
     with ctx.adapters.db.connection() as conn:
-        first = conn.execute(sql("ingest/first_item"), {"job_id": ctx.job_id, "attempt": ctx.task.attempt, "batches": done}).fetchone()
-        source = _describe(params, inventory, first, ctx) if first else None
-        if source is not None:
-            conn.execute(sql("ingest/upsert_source"), _catalog_row(params, inventory, source, ctx, sum(r.items for r in registered)))
+        catalog_id, data_type = _catalog_entry(conn, params, inventory, registered, ctx)
         conn.execute(sql("ingest/clear_attempt"), {"job_id": ctx.job_id, "attempt": ctx.task.attempt})
     return FinalizeResult(
         collection_id=inventory.collection_id,
         items_total=inventory.items,
         items_registered=sum(r.items for r in registered),
         failed_batches=failed,
-        source_catalog_id=_catalog_id(inventory, source) if source else None,
-        data_type=source.data_type if source else None,
+        source_catalog_id=catalog_id,
+        data_type=data_type,
     )
+
+
+def _catalog_entry(conn, params: IngestCollectionParams, inventory: Inventory, registered: list[RegisterItemsResult],
+                   ctx: TaskContext) -> tuple[str | None, str | None]:
+    """Writes the H3 entry from the first registered item; returns its id and data type."""
+    batches = [r.batch for r in registered]
+    first = conn.execute(sql("ingest/first_item"), {"job_id": ctx.job_id, "attempt": ctx.task.attempt, "batches": batches}).fetchone()
+    if first is None:
+        # No staging rows: nothing was registered, or an earlier try of this task already
+        # wrote the entry and dropped them (its commit outran its completion).
+        entry = conn.execute(sql("ingest/source_of_job"), {"collection_id": inventory.collection_id, "job_id": ctx.job_id}).fetchone()
+        return (entry["id"], entry["data_type"]) if entry else (None, None)
+    source = _describe(params, inventory, first, ctx)
+    if source is None:
+        return None, None
+    conn.execute(sql("ingest/upsert_source"), _catalog_row(params, inventory, source, ctx, sum(r.items for r in registered)))
+    return _catalog_id(inventory, source), source.data_type
 
 
 def _describe(params: IngestCollectionParams, inventory: Inventory, first: dict, ctx: TaskContext) -> SourceDescription | None:

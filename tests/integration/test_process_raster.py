@@ -2,6 +2,8 @@
 expected class and COG profile, a valid COG, a raster.cog_metadata row, a STAC item
 and its info endpoint; contradicting user types and unreadable inputs fail clearly."""
 
+from contextlib import contextmanager
+
 import numpy as np
 import psycopg
 import pytest
@@ -40,10 +42,13 @@ def finished(api, platform, job_id: str) -> dict:
     return api.get(f"/api/jobs/status/{job_id}").json()
 
 
+@contextmanager
 def open_cog(platform, cog_blob: str):
+    """The COG opened from memory (the MemoryFile must outlive the dataset reading it)."""
     container, blob = cog_blob.split("/", 1)
     content = platform.blobs.client.get_blob_client(container, blob).download_blob().readall()
-    return MemoryFile(content).open()
+    with MemoryFile(content) as memory, memory.open() as dataset:
+        yield dataset
 
 
 def test_each_kind_of_raster_gets_its_class_profile_cog_metadata_and_stac_item(api, engine_platform, workers, tag):
