@@ -1,11 +1,13 @@
 # The README's two commands. Both install what they need, start the local services
 # they need (unless already running) and stop on exit what they started.
-.PHONY: run test unit install
+.PHONY: run test unit lint install
 
 run:
 	scripts/with-services.sh -m triggers.cli up
 
 test:
+	scripts/platform.sh install
+	.venv/bin/ruff check .
 	scripts/with-services.sh -m pytest
 
 # Unit tests only: no services, no installs beyond the venv.
@@ -14,3 +16,6 @@ unit:
 
 install:
 	scripts/platform.sh install
+
+lint:
+	.venv/bin/ruff check .

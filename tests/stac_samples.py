@@ -4,7 +4,6 @@ document, one JSON file per item and a tiny COG per item (each with its own pixe
 import json
 
 import numpy as np
-import rasterio
 from rasterio.io import MemoryFile
 from rasterio.transform import Affine
 

@@ -50,7 +50,8 @@ def test_hello_world_runs_three_stages_and_identical_submission_returns_the_same
 def test_unknown_job_types_and_invalid_parameters_are_precise_errors(api):
     unknown = api.post("/api/jobs/submit/no_such_job", json={})
     assert unknown.status_code == 404
-    assert "known job types: hello_world" in unknown.json()["detail"]
+    detail = unknown.json()["detail"]
+    assert "unknown job type 'no_such_job'; known job types:" in detail and "hello_world" in detail
 
     invalid = api.post("/api/jobs/submit/hello_world", json={"n": 0, "message": ""})
     assert invalid.status_code == 422
