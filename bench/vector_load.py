@@ -17,6 +17,7 @@ peak memory printed is each worker's own. gdal-bin is installed with apt if miss
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -124,6 +125,13 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a live process (client side only; the database's own work
+    is not in it, for either tool)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_geoetl(settings: Settings, path: Path, workers: int) -> dict:
     platform = Platform.build(settings)
     platform.blobs.ensure_containers()
@@ -137,12 +145,14 @@ def run_geoetl(settings: Settings, path: Path, workers: int) -> dict:
              for _ in range(workers)]
     try:
         warm_up(platform, workers)
+        baseline_cpu = sum(cpu_seconds(p.pid) for p in procs)  # start-up and warm-up excluded
         started = time.monotonic()
         submission = platform.engine.submit("process_vector", {"container": settings.bronze_container,
                                                                "blob_name": blob_name, "table_name": "wdpa_geoetl"})
         job = wait_for_status(platform, submission.job["job_id"], {"completed", "failed", "cancelled"}, timeout=3600)
         seconds = time.monotonic() - started
         peaks = [peak_rss_mb(p.pid) for p in procs]
+        cpu = sum(cpu_seconds(p.pid) for p in procs) - baseline_cpu
     finally:
         for proc in procs:
             proc.terminate()
@@ -153,7 +163,7 @@ def run_geoetl(settings: Settings, path: Path, workers: int) -> dict:
     if job["status"] != "completed":
         raise SystemExit(f"process_vector {job['status']}: {job['error']}")
     stages = stage_seconds(settings.dsn, job["job_id"])
-    return {"seconds": seconds, "upload_seconds": upload_seconds, "peaks_mb": peaks, "stages": stages,
+    return {"seconds": seconds, "upload_seconds": upload_seconds, "peaks_mb": peaks, "stages": stages, "cpu": cpu,
             "summary": job["result"]["report_summary"]}
 
 
@@ -170,16 +180,20 @@ def stage_seconds(dsn: str, job_id: str) -> dict[str, float]:
     return {name: round(float(s), 1) for name, s in rows}
 
 
-def run_ogr2ogr(ogr2ogr: str, dsn: str, path: Path) -> float:
+def run_ogr2ogr(ogr2ogr: str, dsn: str, path: Path) -> tuple[float, float]:
+    """(wall seconds, client CPU seconds)."""
     from psycopg.conninfo import conninfo_to_dict
 
     info = conninfo_to_dict(dsn)
     pg = " ".join(f"{key}={info[key]}" for key in ("host", "port", "user", "dbname") if key in info)
     command = [ogr2ogr, "-f", "PostgreSQL", f"PG:{pg}", str(path), "-nln", "wdpa_ogr", "-lco", "GEOMETRY_NAME=geom",
                "-makevalid", "-nlt", "PROMOTE_TO_MULTI", "-t_srs", "EPSG:4326", "-overwrite"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     subprocess.run(command, check=True, env={**os.environ, "PG_USE_COPY": "YES"}, stderr=subprocess.DEVNULL)
-    return time.monotonic() - started
+    seconds = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def verify(dsn: str) -> None:
@@ -215,9 +229,10 @@ def main() -> None:
                         runs.append(run_geoetl(settings, path, args.workers))
                     else:
                         theirs_runs.append(run_ogr2ogr(ogr2ogr, dsn, path))
-                print(f"round {round_number + 1}: GeoETL {runs[-1]['seconds']:.1f} s, ogr2ogr {theirs_runs[-1]:.1f} s")
+                print(f"round {round_number + 1}: GeoETL {runs[-1]['seconds']:.1f} s, ogr2ogr {theirs_runs[-1][0]:.1f} s "
+                      f"(load average {os.getloadavg()[0]:.1f})")
             ours = min(runs, key=lambda r: r["seconds"])
-            theirs = min(theirs_runs)
+            theirs, theirs_cpu = min(theirs_runs)
             if args.verify:
                 verify(dsn)
         finally:
@@ -232,6 +247,8 @@ def main() -> None:
           f"{ours['upload_seconds']:.1f} s, not counted)")
     print(f"ogr2ogr -makevalid     : {theirs:6.1f} s")
     print(f"ratio GeoETL/ogr2ogr   : {ours['seconds'] / theirs:6.2f}  (goal <= 0.5)")
+    print(f"client CPU seconds     : GeoETL workers {ours['cpu']:.1f}, ogr2ogr {theirs_cpu:.1f} "
+          f"(ratio {ours['cpu'] / theirs_cpu:.2f}; unaffected by other load on the machine)")
     peaks = [mb for run in runs for mb in run["peaks_mb"]]
     print(f"peak RSS per worker    : {', '.join(f'{mb:.0f} MB' for mb in peaks)}  (goal < 1024 MB)")
     print(f"report: read {summary['features_read']:,}, written {summary['features_written']:,}, "
