@@ -12,17 +12,14 @@ import shapely
 WORLD_WINDOWS = (-1, 0, 1)  # [-540,-180], [-180,180], [180,540]
 
 
-def jump_candidates(coords: np.ndarray, index: np.ndarray, count: int) -> np.ndarray:
-    """Features with a consecutive longitude step wider than 180° (cheap, vectorized; a step
-    between two rings of one feature can flag it too, `has_jump` then decides)."""
+def jump_candidates(x: np.ndarray, dx: np.ndarray, same: np.ndarray, index: np.ndarray, count: int) -> np.ndarray:
+    """Features with a consecutive longitude step wider than 180° (vectorized over the shared
+    vertex steps; a step between two rings of one feature can flag it too, `has_jump` decides)."""
     flags = np.zeros(count, dtype=bool)
-    if len(coords) < 2:
-        return flags
-    x = coords[:, 0]
-    same = index[1:] == index[:-1]
-    step = np.abs(np.diff(x)) > 180
-    on_line = (np.abs(x[1:]) == 180) | (np.abs(x[:-1]) == 180)  # already cut at the antimeridian
-    flags[index[1:][same & step & ~on_line]] = True
+    wide = np.flatnonzero(np.abs(dx) > 180)          # rare: the rest of the test runs on these only
+    wide = wide[same[wide]]
+    on_line = (np.abs(x[wide]) == 180) | (np.abs(x[wide + 1]) == 180)  # already cut at the antimeridian
+    flags[index[wide[~on_line]]] = True
     return flags
 
 

@@ -82,10 +82,10 @@ def repair(wkb: np.ndarray, fids: np.ndarray, log: RepairLog, *,
     _force_2d(batch, log)
     _reproject(batch, transform, log)
     _drop_out_of_range(batch, log)
-    coords, index = shapely.get_coordinates(batch.geoms, return_index=True)
-    batch.area2 = _signed_area2(coords, index, len(batch.geoms))
-    _unwrap_antimeridian(batch, coords, index)
-    _remove_duplicate_vertices(batch, coords, index, tolerance, log)
+    steps = VertexSteps.of(batch.geoms)
+    batch.area2 = steps.signed_area2(len(batch.geoms))
+    _unwrap_antimeridian(batch, steps)
+    _remove_duplicate_vertices(batch, steps, tolerance, log)
     checked, invalid_before = _make_valid(batch, log)
     _cut_antimeridian(batch, log)
     _orient(batch, log)
@@ -177,20 +177,35 @@ def _drop_out_of_range(batch: _Batch, log: RepairLog) -> None:
     batch.keep(~bad)
 
 
-def _signed_area2(coords: np.ndarray, index: np.ndarray, count: int) -> np.ndarray:
-    """Shoelace sum per geometry (twice the signed area of a single closed ring; positive
-    when counter-clockwise). Meaningful only for one-ring polygons, which is how it is used."""
-    if len(coords) < 2:
-        return np.full(count, np.nan)
-    same = index[1:] == index[:-1]
-    x, y = coords[:, 0], coords[:, 1]
-    terms = x[:-1] * y[1:] - x[1:] * y[:-1]
-    return np.bincount(index[:-1][same], weights=terms[same], minlength=count)
+@dataclass
+class VertexSteps:
+    """The step from each vertex to the next, for every geometry at once: one coordinate pass
+    shared by the orientation, antimeridian and duplicate-vertex checks."""
+
+    x: np.ndarray
+    y: np.ndarray
+    dx: np.ndarray
+    dy: np.ndarray
+    index: np.ndarray   # the geometry each step starts in
+    same: np.ndarray    # the step stays inside that geometry
+
+    @classmethod
+    def of(cls, geoms: np.ndarray) -> "VertexSteps":
+        coords, index = shapely.get_coordinates(geoms, return_index=True)
+        x, y = np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1])
+        return cls(x=x, y=y, dx=np.diff(x), dy=np.diff(y), index=index[:-1], same=index[1:] == index[:-1])
+
+    def signed_area2(self, count: int) -> np.ndarray:
+        """Shoelace sum per geometry: twice the signed area of a one-ring polygon, positive
+        when counter-clockwise (only used for those)."""
+        terms = self.x[:-1] * self.dy - self.dx * self.y[:-1]
+        return np.bincount(self.index, weights=np.where(self.same, terms, 0.0), minlength=count)
 
 
-def _unwrap_antimeridian(batch: _Batch, coords: np.ndarray, index: np.ndarray) -> None:
+def _unwrap_antimeridian(batch: _Batch, steps: VertexSteps) -> None:
     """Crossing shapes are made continuous (and cut back at ±180° once valid)."""
-    candidates = np.flatnonzero(antimeridian.jump_candidates(coords, index, len(batch.geoms)))
+    candidates = np.flatnonzero(antimeridian.jump_candidates(steps.x, steps.dx, steps.same, steps.index,
+                                                             len(batch.geoms)))
     for position in candidates:
         if antimeridian.has_jump(batch.geoms[position]):
             batch.geoms[position] = antimeridian.unwrap(batch.geoms[position])
@@ -198,14 +213,10 @@ def _unwrap_antimeridian(batch: _Batch, coords: np.ndarray, index: np.ndarray) -
             batch.area2[position] = np.nan
 
 
-def _remove_duplicate_vertices(batch: _Batch, coords: np.ndarray, index: np.ndarray, tolerance: float,
-                               log: RepairLog) -> None:
-    """`coords` may predate unwrapping: a 360° shift neither makes nor hides a duplicate."""
-    if len(coords) < 2:
-        return
-    step = np.abs(np.diff(coords, axis=0))
-    close = (step[:, 0] <= tolerance) & (step[:, 1] <= tolerance) & (index[1:] == index[:-1])
-    flagged = np.unique(index[1:][close])
+def _remove_duplicate_vertices(batch: _Batch, steps: VertexSteps, tolerance: float, log: RepairLog) -> None:
+    """The steps may predate unwrapping: a 360° shift neither makes nor hides a duplicate."""
+    close = (np.abs(steps.dx) <= tolerance) & (np.abs(steps.dy) <= tolerance) & steps.same
+    flagged = np.unique(steps.index[close])
     flagged = flagged[shapely.get_dimensions(batch.geoms[flagged]) > 0]  # points: nothing to remove
     if len(flagged) == 0:
         return
