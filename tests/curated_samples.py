@@ -69,10 +69,10 @@ def kbas(n: int = 3) -> bytes:
     return zip_of({"KBAsGlobal_2026_September_POL.gpkg": geopackage({"KBAsGlobal_2026_September_POL": frame})})
 
 
-def sites(codes: list[str], names: list[str]) -> bytes:
+def sites(codes: list[str], names: list[str], **extra: list) -> bytes:
     """A generic dataset keyed by `site_code` (for upserts); each code has its own square."""
     squares = [shapely.box(ord(code) % 50, 0, ord(code) % 50 + 0.5, 0.5) for code in codes]
-    frame = gpd.GeoDataFrame({"site_code": codes, "label": names}, geometry=squares, crs="EPSG:4326")
+    frame = gpd.GeoDataFrame({"site_code": codes, "label": names, **extra}, geometry=squares, crs="EPSG:4326")
     return zip_of({"sites.gpkg": geopackage({"sites": frame})})
 
 

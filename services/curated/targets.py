@@ -18,7 +18,7 @@ from core.models.metadata import ColumnDefinition, VectorMetadata
 from infrastructure.db import catalog, stac_catalog
 from infrastructure.db.queries import sql
 from services.curated.schemas import TargetSchema
-from services.curated.shaping import Shaped, check_keys, shape
+from services.curated.shaping import Shaped, check_keys, shape, table_columns
 from services.vector.publishing import TableChoice, move_table, retire_table
 from services.vector.staging import (
     GEOMETRY_TYPES, final_index_name, query, staged, staging_indexes, staging_name,
@@ -87,9 +87,7 @@ def upsert(conn: psycopg.Connection, plan: TargetPlan) -> Applied:
         _finish_building(conn, plan, building)
     else:
         target = pgsql.Identifier(TARGET_SCHEMA, plan.target_table)
-        for column in shaped.columns:
-            conn.execute(query("curated/add_column", table=target, column=pgsql.Identifier(column.name),
-                               type=pgsql.SQL(column.pg_type)))
+        _add_new_columns(conn, plan.target_table, shaped)
         _key_index(conn, plan, target)
         counts = _upsert_into(conn, plan, shaped, target, first_id=existing["max_id"])
         geometry_type = _column_geometry_type(conn, plan.target_table) or geometry_type
@@ -117,6 +115,15 @@ def _finish_building(conn: psycopg.Connection, plan: TargetPlan, building: str) 
     rows = conn.execute(query("curated/extent", table=staged(building))).fetchone()["rows"]
     move_table(conn, TableChoice(kind="curated", table_name=plan.target_table, staging_table=building, rows=rows))
     return rows
+
+
+def _add_new_columns(conn: psycopg.Connection, table: str, shaped: Shaped) -> None:
+    """Only when the source gained a column: ALTER TABLE would lock readers out."""
+    present = table_columns(conn, TARGET_SCHEMA, table)
+    for column in shaped.columns:
+        if column.name not in present:
+            conn.execute(query("curated/add_column", table=pgsql.Identifier(TARGET_SCHEMA, table),
+                               column=pgsql.Identifier(column.name), type=pgsql.SQL(column.pg_type)))
 
 
 def _key_index(conn: psycopg.Connection, plan: TargetPlan, table: pgsql.Composable) -> None:

@@ -241,6 +241,12 @@ def test_upsert_adds_new_keys_and_updates_changed_ones(api, ibat, curated_platfo
     assert rows(curated_platform, f"SELECT count(DISTINCT id) FROM geo.{table}") == [(4,)]
     assert api.get(f"/api/features/collections/{table}").json()["featureCount"] == 4
 
+    ibat.releases[dataset], ibat.files[dataset] = "v3", sites(["E"], ["epsilon"], rank=[7])   # a new column
+    third = update(api, admin_headers, dataset)
+    assert third["status"] == "completed", third["error"]
+    assert rows(curated_platform, f"SELECT site_code, rank FROM geo.{table} WHERE site_code IN ('A', 'E') "
+                                  "ORDER BY site_code") == [("A", None), ("E", 7)]
+
 
 # -- manual datasets and the nightly path -----------------------------------------------------
 
