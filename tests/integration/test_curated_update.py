@@ -105,13 +105,14 @@ def test_wdpa_loads_then_skips_an_unchanged_release_then_replaces_it_under_reade
     assert api.get(f"/api/features/collections/{table}").json()["featureCount"] == 5
     assert rows(curated_platform, "SELECT count(*) FROM geo.table_metadata WHERE table_name LIKE 'incoming_%%'") == [(0,)]
 
-    downloads = ibat.listing_calls
+    downloads, loaded = ibat.listing_calls, rows(curated_platform, f"SELECT * FROM geo.{table} ORDER BY id")
     skipped = update(api, admin_headers, "wdpa")
     assert skipped["status"] == "completed"
     assert set(stage_statuses(curated_platform, skipped["job_id"]).values()) == {"completed", "skipped"}
     assert stage_statuses(curated_platform, skipped["job_id"])["finalize"] == "skipped"
     assert last_log(api, "wdpa")["status"] == "skipped" and ibat.listing_calls == downloads + 1
-    assert rows(curated_platform, f"SELECT count(*) FROM geo.{table}") == [(5,)]
+    assert rows(curated_platform, f"SELECT * FROM geo.{table} ORDER BY id") == loaded
+    assert api.get("/api/curated/datasets/wdpa").json()["last_updated_at"] == entry["last_updated_at"]
 
     ibat.releases["wdpa"], ibat.files["wdpa"] = "2026-12-15", wdpa_current(polygons=6, points=3, first_id=200)
     seen, errors, stop = set(), [], threading.Event()
