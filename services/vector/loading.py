@@ -12,9 +12,10 @@ from pyproj import CRS, Transformer
 
 from infrastructure.db.queries import sql
 from services.vector.attributes import prepare_columns, python_values, temporal_range
+from services.vector.ewkb import multi_ewkb
 from services.vector.inspection import gdal_errors, source_special_columns
 from services.vector.models import ChunkSpec, InspectResult
-from services.vector.repair import RepairedGeometries, repair
+from services.vector.repair import SRID, RepairedGeometries, repair
 from services.vector.report import KINDS, ChunkReport, RepairLog
 from services.vector.staging import copy_rows
 
@@ -73,16 +74,21 @@ class PreparedChunk:
             report.temporal_min, report.temporal_max = temporal_range(self.attributes[position], kept)
         return report
 
-    def rows(self, kind: str) -> Iterator[tuple]:
+    def _selected(self, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Output positions of `kind`, their source rows, and ids (the feature's 1-based
+        ordinal in the source, so ids are stable across re-runs of the same file)."""
         g = self.geometries
         selected = np.flatnonzero(g.kinds == kind)
+        source_rows = g.rows[selected]
+        return selected, source_rows, self.spec.id_offset + self.spec.skip + source_rows + 1
+
+    def rows(self, kind: str) -> Iterator[tuple]:
+        selected, source_rows, ids = self._selected(kind)
         if len(selected) == 0:
             return iter(())
-        source_rows = g.rows[selected]
-        ids = (self.spec.id_offset + self.spec.skip + source_rows + 1).tolist()   # the feature's ordinal in the source
-        geometries = [g.ewkb[i] for i in selected]
+        geometries = [multi_ewkb(self.geometries.wkb[i], SRID) for i in selected]
         values = [python_values(array, column, source_rows) for array, column in zip(self.attributes, self.plan.columns)]
-        return zip(ids, geometries, *values)
+        return zip(ids.tolist(), geometries, *values)
 
 
 def _bbox(bounds: np.ndarray) -> list[float]:

@@ -33,12 +33,17 @@ LAT_LIMIT, LON_LIMIT = 90.0, 360.0
 class RepairedGeometries:
     rows: np.ndarray          # position of each output geometry in the chunk's source rows
     kinds: np.ndarray         # "points" / "lines" / "polygons" per output geometry
-    ewkb: list[bytes]         # Multi* EWKB, SRID 4326
+    wkb: np.ndarray           # plain 2D WKB (the source's own bytes where nothing changed)
     bounds: np.ndarray        # (n, 4) per output geometry
     checked: int              # geometries checked for validity
     invalid_before: int
     invalid_after: int
     input_types: dict[str, int]
+
+    @property
+    def ewkb(self) -> list[bytes]:
+        """Multi* EWKB with SRID 4326, row by row (copy_encoder does this column-wise)."""
+        return [multi_ewkb(w, SRID) for w in self.wkb]
 
 
 class _Batch:
@@ -314,8 +319,7 @@ def _finish(batch: _Batch, log: RepairLog, checked: int, invalid_before: int, in
     encoded[reuse] = batch.wkb[reuse]
     if (~reuse).any():
         encoded[~reuse] = shapely.to_wkb(geoms[~reuse], output_dimension=2, byte_order=1, flavor="iso", include_srid=False)
-    ewkb = [multi_ewkb(w, SRID) for w in encoded]
-    return RepairedGeometries(rows=batch.rows, kinds=kinds, ewkb=ewkb, bounds=shapely.bounds(geoms), checked=checked,
+    return RepairedGeometries(rows=batch.rows, kinds=kinds, wkb=encoded, bounds=shapely.bounds(geoms), checked=checked,
                               invalid_before=invalid_before, invalid_after=invalid_after, input_types=input_types)
 
 
