@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -172,3 +173,34 @@ def served_app(settings: Settings, module: str = "triggers.cli", *args: str, **e
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@dataclass
+class Readings:
+    values: set = field(default_factory=set)
+    errors: list = field(default_factory=list)
+
+
+@contextmanager
+def reading_continuously(dsn: str, query: str) -> Iterator[Readings]:
+    """Runs `query` (one value) in a loop on its own connection while the block runs: what a
+    concurrent reader saw, and any error it met (a missing table, say)."""
+    import threading
+
+    readings, stop = Readings(), threading.Event()
+
+    def read():
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            while not stop.is_set():
+                try:
+                    readings.values.add(conn.execute(query).fetchone()[0])
+                except psycopg.Error as exc:  # collected: the caller asserts there were none
+                    readings.errors.append(exc)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        yield readings
+    finally:
+        stop.set()
+        reader.join()

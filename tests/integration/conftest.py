@@ -5,10 +5,12 @@ import secrets
 
 import psycopg
 import pytest
+from fastapi.testclient import TestClient
 
 from services.engine.worker import WorkerPool
 from tests.engine_jobs import TEST_TABLES, registry_with_test_jobs
 from triggers.composition import Platform
+from triggers.http.app import create_app
 
 FAST = {"lease_seconds": 2.0, "heartbeat_seconds": 0.3, "reconcile_interval_seconds": 0.5, "worker_poll_seconds": 0.05}
 
@@ -47,3 +49,11 @@ def workers(engine_platform):
 def tag():
     """A unique tag: identical parameters are the same job, so each test makes its own."""
     return secrets.token_hex(4)
+
+
+@pytest.fixture()
+def api(engine_platform, platform):
+    """The HTTP API over the engine platform (test jobs included); `platform` creates the
+    test's blob containers."""
+    with TestClient(create_app(engine_platform)) as client:
+        yield client

@@ -1,7 +1,6 @@
 """The `curated_update` job end to end: a local server following the IBAT contract,
 real PostGIS/pgSTAC and Azurite, in-process workers; plus manual uploads and the nightly path."""
 
-import threading
 from datetime import datetime, timedelta, timezone
 
 import psycopg
@@ -13,7 +12,7 @@ from services.engine.worker import WorkerPool
 from tests.curated_samples import admin0, kbas, sites, wdpa_current, wdpa_legacy
 from tests.engine_jobs import registry_with_test_jobs
 from tests.fakes.ibat import KEY, TOKEN, running_fake_ibat
-from tests.support import wait_for_status
+from tests.support import reading_continuously, wait_for_status
 from triggers.composition import Platform
 from triggers.http.app import create_app
 from triggers.scheduling import run_scheduled_work
@@ -115,25 +114,10 @@ def test_wdpa_loads_then_skips_an_unchanged_release_then_replaces_it_under_reade
     assert api.get("/api/curated/datasets/wdpa").json()["last_updated_at"] == entry["last_updated_at"]
 
     ibat.releases["wdpa"], ibat.files["wdpa"] = "2026-12-15", wdpa_current(polygons=6, points=3, first_id=200)
-    seen, errors, stop = set(), [], threading.Event()
-
-    def read_continuously():
-        with psycopg.connect(curated_platform.settings.dsn, autocommit=True) as conn:
-            while not stop.is_set():
-                try:
-                    seen.add(conn.execute(f"SELECT count(*) FROM geo.{table}").fetchone()[0])
-                except psycopg.Error as exc:  # collected: any error fails the test below
-                    errors.append(exc)
-
-    reader = threading.Thread(target=read_continuously)
-    reader.start()
-    try:
+    with reading_continuously(curated_platform.settings.dsn, f"SELECT count(*) FROM geo.{table}") as reader:
         second = update(api, admin_headers, "wdpa")
-    finally:
-        stop.set()
-        reader.join()
     assert second["status"] == "completed", second["error"]
-    assert errors == [] and seen <= {5, 9} and 5 in seen
+    assert reader.errors == [] and reader.values <= {5, 9} and 5 in reader.values
     assert rows(curated_platform, f"SELECT count(*), min(site_id) FROM geo.{table}") == [(9, 200)]
     log = last_log(api, "wdpa")
     assert (log["records_added"], log["records_deleted"], log["records_total"]) == (9, 5, 9)

@@ -5,19 +5,11 @@ import threading
 
 import psycopg
 import pytest
-from fastapi.testclient import TestClient
 
 from core.errors import InvalidInput, NotFound
 from tests.support import all_at_once, wait_for_status
-from triggers.http.app import create_app
 
 DONE = {"completed", "completed_with_errors", "failed", "cancelled"}
-
-
-@pytest.fixture()
-def api(engine_platform):
-    with TestClient(create_app(engine_platform)) as client:
-        yield client
 
 
 def count(platform, query: str, *args) -> int:

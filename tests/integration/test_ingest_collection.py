@@ -5,20 +5,11 @@ import json
 
 import psycopg
 import pytest
-from fastapi.testclient import TestClient
 
 from tests.stac_samples import upload_collection
 from tests.support import wait_for_status
-from triggers.http.app import create_app
 
 DONE = {"completed", "completed_with_errors", "failed", "cancelled"}
-
-
-@pytest.fixture()
-def api(engine_platform):
-    engine_platform.blobs.ensure_containers()
-    with TestClient(create_app(engine_platform)) as client:
-        yield client
 
 
 def params(settings, collection_blob: str, **extra) -> dict:

@@ -6,23 +6,13 @@ from contextlib import contextmanager
 
 import numpy as np
 import psycopg
-import pytest
 import rasterio
-from fastapi.testclient import TestClient
 from rasterio.io import MemoryFile
 
 from tests.raster_samples import SAMPLES, rgb
 from tests.support import wait_for_status
-from triggers.http.app import create_app
 
 DONE = {"completed", "completed_with_errors", "failed", "cancelled"}
-
-
-@pytest.fixture()
-def api(engine_platform):
-    engine_platform.blobs.ensure_containers()
-    with TestClient(create_app(engine_platform)) as client:
-        yield client
 
 
 def upload(platform, blob: str, content: bytes) -> None:

@@ -1,11 +1,11 @@
 """OGC API – Features and STAC API over published tables, as a client (QGIS, GDAL's OAPIF
 driver, pystac-client) walks them: landing → conformance → collections → items → item."""
 
-from tests.integration.vector_support import api, finish, put_blob, submit  # noqa: F401 (fixture)
+from tests.integration.vector_support import finish, put_blob, submit
 from tests.vector_samples import geodataframe, written
 
 
-def test_features_and_stac_apis(api, engine_platform, workers, tag):  # noqa: F811
+def test_features_and_stac_apis(api, engine_platform, workers, tag):
     workers(threads=2)
     tables = []
     for n in (25, 3):
@@ -67,7 +67,7 @@ def test_features_and_stac_apis(api, engine_platform, workers, tag):  # noqa: F8
     assert api.get("/api/stac/collections/nope/items").status_code == 404
 
 
-def test_gdal_ogc_api_client_reads_a_published_layer(api, engine_platform, workers, tag):  # noqa: F811
+def test_gdal_ogc_api_client_reads_a_published_layer(api, engine_platform, workers, tag):
     """GDAL's OAPIF driver walks the API as QGIS does (landing, conformance, collections,
     paged items) and gets the features back."""
     import pyogrio

@@ -4,7 +4,7 @@ failed task with the reason — never a crashed worker, a partial table or a stu
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.integration.vector_support import api, finish, put_blob, query, submit, upload  # noqa: F401 (fixture)
+from tests.integration.vector_support import finish, put_blob, query, submit, upload
 from tests.vector_samples import (
     GARBAGE_KML, corrupt_zip, geodataframe, geojson, point_feature, traversal_zip, wide_csv, zip_bomb, zipped_dataset,
 )
@@ -28,7 +28,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
     (zipped_dataset(geodataframe(2), "ESRI Shapefile", "parcels.shp", drop=(".dbf",)), "parcels.zip", "missing .dbf"),
     (b"\x00\x00\x27\x0a" + b"\x00" * 96, "parcels.shp", "bare .shp"),
 ])
-def test_upload_refuses_what_can_never_load(api, data, filename, message):  # noqa: F811
+def test_upload_refuses_what_can_never_load(api, data, filename, message):
     response = upload(api, data, filename)
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
@@ -47,13 +47,13 @@ def test_upload_size_limit(engine_platform):
 
 @pytest.mark.parametrize("table_name", ["parcels; DROP TABLE app.jobs; --", "Parcels", "1abc", "a" * 64,
                                         "table_metadata", 'x"y', ""])
-def test_table_names_are_validated_at_submit(api, table_name):  # noqa: F811
+def test_table_names_are_validated_at_submit(api, table_name):
     response = api.post("/api/jobs/submit/process_vector", json={"blob_name": "x.geojson", "table_name": table_name})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "table_name"
 
 
-def test_other_parameters_are_validated_at_submit(api):  # noqa: F811
+def test_other_parameters_are_validated_at_submit(api):
     response = api.post("/api/jobs/submit/process_vector",
                         json={"blob_name": "x", "table_name": "ok", "source_crs": "EPSG:999999", "license": "free for all"})
     assert response.status_code == 422
@@ -82,7 +82,7 @@ def failing_sources(tag: str) -> dict[str, tuple[bytes, str, str]]:
     }
 
 
-def test_bad_sources_fail_with_the_reason_and_leave_nothing_behind(api, engine_platform, workers, tag):  # noqa: F811
+def test_bad_sources_fail_with_the_reason_and_leave_nothing_behind(api, engine_platform, workers, tag):
     workers(threads=3)
     jobs = {}
     for name, (data, blob, _) in failing_sources(tag).items():
@@ -101,7 +101,7 @@ def test_bad_sources_fail_with_the_reason_and_leave_nothing_behind(api, engine_p
         assert staging == [(0,)] or name != "all_collapsed", (name, "staging left behind")
 
 
-def test_missing_prj_with_lon_lat_loads_with_a_warning(api, engine_platform, workers, tag):  # noqa: F811
+def test_missing_prj_with_lon_lat_loads_with_a_warning(api, engine_platform, workers, tag):
     frame = geodataframe(3).set_crs(None, allow_override=True)
     blob = put_blob(engine_platform, zipped_dataset(frame, "ESRI Shapefile", "noprj.shp"), "noprj.zip")
     workers(threads=1)
@@ -113,7 +113,7 @@ def test_missing_prj_with_lon_lat_loads_with_a_warning(api, engine_platform, wor
     assert any("declares no CRS; assumed EPSG:4326" in w for w in report["warnings"])
 
 
-def test_non_utf8_attributes_are_transcoded(api, engine_platform, workers, tag):  # noqa: F811
+def test_non_utf8_attributes_are_transcoded(api, engine_platform, workers, tag):
     data = "name,lon,lat\nCafé Müller,2.35,48.85\nSão Paulo,-46.6,-23.5\n".encode("cp1252")
     blob = put_blob(engine_platform, data, "latin.csv")
     workers(threads=1)
@@ -125,7 +125,7 @@ def test_non_utf8_attributes_are_transcoded(api, engine_platform, workers, tag):
     assert query(engine_platform, f'SELECT name FROM geo."latin_{tag}" ORDER BY id') == [("Café Müller",), ("São Paulo",)]
 
 
-def test_stray_features_outside_the_crs_are_dropped_and_counted(api, engine_platform, workers, tag):  # noqa: F811
+def test_stray_features_outside_the_crs_are_dropped_and_counted(api, engine_platform, workers, tag):
     data = geojson([point_feature(1, 1, n=1), point_feature(2, 95, n=2), point_feature(3, 3, n=3)])
     workers(threads=1)
     job = finish(engine_platform, submit(api, put_blob(engine_platform, data, "stray.geojson"), f"stray_{tag}"))

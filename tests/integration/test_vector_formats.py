@@ -3,7 +3,7 @@
 
 import pytest
 
-from tests.integration.vector_support import api, finish, query, submit, upload  # noqa: F401 (fixture)
+from tests.integration.vector_support import finish, query, submit, upload
 from tests.vector_samples import geodataframe, geopackage, written, zip_of, zipped_dataset
 
 LON_LAT_CSV = b"id,Name,lon,lat,Observed Date\n" + b"".join(
@@ -29,7 +29,7 @@ def sources() -> dict[str, tuple[bytes, str, str]]:
     }
 
 
-def test_every_format_loads(api, engine_platform, workers, tag):  # noqa: F811
+def test_every_format_loads(api, engine_platform, workers, tag):
     workers(threads=3)
     jobs = {}
     for name, (data, filename, expected_format) in sources().items():
@@ -59,7 +59,7 @@ def test_every_format_loads(api, engine_platform, workers, tag):  # noqa: F811
 
 
 @pytest.mark.parametrize("layer", [None, "roads"])
-def test_geopackage_layers(api, engine_platform, workers, tag, layer):  # noqa: F811
+def test_geopackage_layers(api, engine_platform, workers, tag, layer):
     data = geopackage({"parcels": geodataframe(3), "roads": geodataframe(4), "empty": geodataframe(0)})
     blob = upload(api, data, "layers.gpkg").json()
     workers(threads=1)

@@ -1,11 +1,11 @@
 """The issue's 'done when': a hand-made garbage KML goes in through the API and comes out
 as valid PostGIS tables, a report accounting for every feature, STAC items and OGC collections."""
 
-from tests.integration.vector_support import api, finish, query, submit, upload  # noqa: F401 (fixture)
+from tests.integration.vector_support import finish, query, submit, upload
 from tests.vector_samples import GARBAGE_KML
 
 
-def test_garbage_kml_becomes_clean_tables_with_a_full_report(api, engine_platform, workers, tag):  # noqa: F811
+def test_garbage_kml_becomes_clean_tables_with_a_full_report(api, engine_platform, workers, tag):
     uploaded = upload(api, GARBAGE_KML, "garbage.kml")
     assert uploaded.status_code == 201, uploaded.text
     assert uploaded.json()["format"] == "kml"

@@ -1,53 +1,37 @@
 """Publishing semantics: atomic replacement under concurrent readers, retiring tables a
 re-run no longer produces, idempotent chunks, reprojection, dates, and platform requests."""
 
-import threading
 
 import numpy as np
-import psycopg
 import pyarrow as pa
 
 from services.vector.columns import ColumnPlan
 from services.vector.loading import PreparedChunk, commit_chunk
 from services.vector.models import ChunkSpec, InspectResult
 from services.vector.staging import create_staging_tables, drop_stale_staging, missing_staging
-from tests.integration.vector_support import api, finish, put_blob, query, submit  # noqa: F401 (fixture)
+from tests.integration.vector_support import finish, put_blob, query, submit
 from tests.vector_samples import GARBAGE_KML, geodataframe, geopackage, geopackage_with_dates, written
+from tests.support import reading_continuously
 
 
-def test_rerun_replaces_the_table_atomically_under_readers(api, engine_platform, workers, tag):  # noqa: F811
+def test_rerun_replaces_the_table_atomically_under_readers(api, engine_platform, workers, tag):
     table = f"atomic_{tag}"
     workers(threads=2)
     first = finish(engine_platform, submit(api, put_blob(engine_platform, written(geodataframe(5), "GeoJSON", ".geojson"),
                                                          "v1.geojson"), table))
     assert first["status"] == "completed", first["error"]
-    seen, errors, stop = set(), [], threading.Event()
-
-    def read_continuously():
-        with psycopg.connect(engine_platform.settings.dsn, autocommit=True) as conn:
-            while not stop.is_set():
-                try:
-                    seen.add(conn.execute(f'SELECT count(*) FROM geo."{table}"').fetchone()[0])
-                except psycopg.Error as exc:  # collected: any error fails the test below
-                    errors.append(exc)
-
-    reader = threading.Thread(target=read_continuously)
-    reader.start()
-    try:
+    with reading_continuously(engine_platform.settings.dsn, f'SELECT count(*) FROM geo."{table}"') as reader:
         second = finish(engine_platform, submit(api, put_blob(engine_platform, written(geodataframe(8), "GeoJSON", ".geojson"),
                                                               "v2.geojson"), table))
-    finally:
-        stop.set()
-        reader.join()
     assert second["status"] == "completed", second["error"]
-    assert errors == [] and seen <= {5, 8} and 5 in seen
+    assert reader.errors == [] and reader.values <= {5, 8} and 5 in reader.values
     assert query(engine_platform, f'SELECT count(*) FROM geo."{table}"') == [(8,)]
     meta = api.get(f"/api/features/collections/{table}").json()
     assert meta["featureCount"] == 8
     assert api.get(f"/api/vector/{table}/report").json()["job_id"] == second["job_id"]
 
 
-def test_a_rerun_retires_tables_it_no_longer_produces(api, engine_platform, workers, tag):  # noqa: F811
+def test_a_rerun_retires_tables_it_no_longer_produces(api, engine_platform, workers, tag):
     table = f"retire_{tag}"
     workers(threads=2)
     mixed = finish(engine_platform, submit(api, put_blob(engine_platform, GARBAGE_KML, "mixed.kml"), table))
@@ -62,7 +46,7 @@ def test_a_rerun_retires_tables_it_no_longer_produces(api, engine_platform, work
     assert api.get(f"/api/stac/collections/vectors/items/{table}").status_code == 200
 
 
-def test_reprojection_and_out_of_range_dates(api, engine_platform, workers, tag):  # noqa: F811
+def test_reprojection_and_out_of_range_dates(api, engine_platform, workers, tag):
     workers(threads=2)
     mercator = geodataframe(4).to_crs("EPSG:3857")
     projected = finish(engine_platform, submit(api, put_blob(engine_platform, geopackage({"m": mercator}), "m.gpkg"),
@@ -110,7 +94,7 @@ def test_a_chunk_committed_twice_loads_once(engine_platform, tag):
         assert missing_staging(conn, list(staging.values())) == list(staging.values())
 
 
-def test_platform_submit_links_ddh_ids(api, engine_platform, workers, tag):  # noqa: F811
+def test_platform_submit_links_ddh_ids(api, engine_platform, workers, tag):
     blob = put_blob(engine_platform, written(geodataframe(3), "GeoJSON", ".geojson"), "ddh.geojson")
     ddh = {"dataset_id": f"DS-{tag}", "resource_id": "R1", "version_id": "v2"}
     submitted = api.post("/api/platform/submit", json={"ddh": ddh, "source": {"blob_name": blob}, "title": "DDH parcels"})

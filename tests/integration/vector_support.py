@@ -3,19 +3,10 @@
 import uuid
 
 import psycopg
-import pytest
-from fastapi.testclient import TestClient
 
 from tests.support import wait_for_status
-from triggers.http.app import create_app
 
 DONE = {"completed", "completed_with_errors", "failed", "cancelled"}
-
-
-@pytest.fixture()
-def api(engine_platform, platform):  # `platform` creates the test containers
-    with TestClient(create_app(engine_platform)) as client:
-        yield client
 
 
 def put_blob(platform, data: bytes, name: str) -> str:
