@@ -4,6 +4,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from core.blob_paths import inside_container
+
 # Azure container names: 3-63 lowercase letters, digits and hyphens, no '--' (checked below).
 CONTAINER_PATTERN = r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$"
 AggregationMethod = Literal["mean", "mode", "sum", "min", "max"]
@@ -31,9 +33,7 @@ class IngestCollectionParams(BaseModel):
     @field_validator("collection_json_path")
     @classmethod
     def _inside_the_container(cls, path: str) -> str:
-        if path.startswith("/") or ".." in path.split("/"):
-            raise ValueError("must be a blob path inside the source container (no leading '/', no '..')")
-        return path
+        return inside_container(path)
 
 
 class AssetCopy(BaseModel):

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from core.blob_paths import inside_container
 from core.raster.inference import InferredType, RasterClass
 from core.raster.profiles import CogProfile
 from services.ingest.models import CONTAINER_PATTERN
@@ -23,9 +24,7 @@ class ProcessRasterParams(BaseModel):
     @field_validator("blob_name")
     @classmethod
     def _inside_the_container(cls, name: str) -> str:
-        if name.startswith("/") or ".." in name.split("/"):
-            raise ValueError("must be a blob path inside the container (no leading '/', no '..')")
-        return name
+        return inside_container(name)
 
     @property
     def item_id(self) -> str:

@@ -1,13 +1,4 @@
--- Each dataset's most recent update, read like history.sql (a job that failed or was
--- cancelled before writing its outcome reads as failed).
-SELECT DISTINCT ON (l.dataset_id)
-       l.log_id, l.dataset_id, l.job_id, l.update_type, l.source_version, l.records_added, l.records_updated,
-       l.records_deleted, l.records_total,
-       CASE WHEN l.status = 'started' AND j.status IN ('failed', 'cancelled') THEN 'failed' ELSE l.status END AS status,
-       coalesce(l.error, CASE WHEN l.status = 'started' THEN j.error END) AS error,
-       l.started_at, coalesce(l.completed_at, CASE WHEN l.status = 'started' THEN j.completed_at END) AS completed_at,
-       coalesce(l.duration_seconds,
-                CASE WHEN l.status = 'started' THEN extract(epoch FROM j.completed_at - l.started_at) END) AS duration_seconds
-FROM app.curated_update_log l
-LEFT JOIN app.jobs j ON j.job_id = l.job_id
-ORDER BY l.dataset_id, l.started_at DESC, l.log_id DESC;
+-- Each dataset's most recent update.
+SELECT DISTINCT ON (dataset_id) *
+FROM app.curated_update_history
+ORDER BY dataset_id, started_at DESC, log_id DESC;
