@@ -35,7 +35,7 @@ def database_probes(settings: Settings) -> dict[str, Probe]:
 
     def database() -> str:
         with connect_direct(settings.dsn, autocommit=True, timeout=settings.health_timeout_seconds) as conn:
-            return conn.execute("SHOW server_version").fetchone()["server_version"]
+            return conn.execute(sql("health/server_version")).fetchone()["server_version"]
 
     def pgstac() -> str:
         version = query("pgstac_version")

@@ -121,7 +121,7 @@ def ensure_database(dsn: str) -> bool:
     name = params.get("dbname") or "postgres"
     maintenance = make_conninfo(dsn, dbname="postgres")
     with connect_direct(maintenance, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+        if conn.execute(sql("migrations/database_exists"), {"name": name}).fetchone():
             return False
         conn.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
         return True

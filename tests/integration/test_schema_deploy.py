@@ -74,3 +74,21 @@ def test_status_flags_an_applied_migration_whose_file_changed(settings):
         with psycopg.connect(settings.dsn) as conn:
             conn.execute("UPDATE app.schema_migrations SET checksum = %s WHERE version = 1",
                          (migrations.discover()[0].checksum,))
+
+
+def test_ensure_database_creates_a_missing_database_once():
+    import secrets
+
+    from psycopg import sql as pgsql
+    from psycopg.conninfo import make_conninfo
+
+    from tests.support import base_settings
+
+    base = base_settings().dsn
+    name = f"geoetl_ensure_{secrets.token_hex(4)}"
+    try:
+        assert migrations.ensure_database(make_conninfo(base, dbname=name)) is True
+        assert migrations.ensure_database(make_conninfo(base, dbname=name)) is False
+    finally:
+        with psycopg.connect(make_conninfo(base, dbname="postgres"), autocommit=True) as conn:
+            conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
