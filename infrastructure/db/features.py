@@ -43,8 +43,9 @@ def items(conn: psycopg.Connection, meta: VectorMetadata, *, bboxes: list, limit
 
 
 def item(conn: psycopg.Connection, meta: VectorMetadata, fid: int) -> dict[str, Any] | None:
-    parts = _parts(meta, [])
-    row = conn.execute(pgsql.SQL(sql("features/item")).format(**parts), {"fid": fid}).fetchone()
+    """One feature: the items query filtered on its id."""
+    parts = _parts(meta, []) | {"where": pgsql.SQL("t.id = %(fid)s")}
+    row = conn.execute(pgsql.SQL(sql("features/items")).format(**parts), {"fid": fid, "limit": 1, "offset": 0}).fetchone()
     return _feature(row["feature"], meta) if row else None
 
 

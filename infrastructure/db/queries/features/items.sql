@@ -1,5 +1,6 @@
 -- table: geo.<name> (validated against geo.table_metadata); attributes: the attribute
--- columns as t."name", ...; bbox filter: none, one envelope, or two (across the antimeridian).
+-- columns as t."name", ...; where: a bbox filter (none, one envelope, or two across the
+-- antimeridian) or, for one feature, its id.
 SELECT json_build_object(
            'type', 'Feature',
            'id', t.id,
