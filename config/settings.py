@@ -119,6 +119,11 @@ class Settings(BaseSettings, MetricsSettings):
         24.0, ge=0, description="staging tables of a failed/cancelled load are kept this long (for a retry)")
     stac_vector_collection: str = Field("vectors", description="pgSTAC collection of published vector tables")
 
+    # raster COGs (docs/raster.md)
+    raster_tiled_cog_min_pixels: int = Field(
+        16 * 1024**2, ge=1, description="rasters with at least this many pixels get their COG made by several tasks")
+    raster_cog_part_pixels: int = Field(16 * 1024**2, ge=512 * 512, description="pixels per COG part task, about")
+
     @field_validator("storage_connection_string", "servicebus_connection", "admin_api_key", "ibat_auth_key",
                      "ibat_auth_token", mode="before")
     @classmethod

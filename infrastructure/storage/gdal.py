@@ -2,7 +2,7 @@
 platform's storage settings."""
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 from urllib.parse import urlsplit
 
 import rasterio
@@ -26,6 +26,6 @@ def gdal_options(settings: Settings) -> dict[str, str]:
 
 
 @contextmanager
-def gdal_env(settings: Settings, **extra: str) -> Iterator[None]:
+def gdal_env(settings: Settings, **extra: Any) -> Iterator[None]:
     with rasterio.Env(**gdal_options(settings), **extra):
         yield

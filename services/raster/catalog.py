@@ -9,6 +9,7 @@ from infrastructure.db import raster_metadata
 from infrastructure.db.pgstac_loader import pgstac_writer
 from services.engine.context import TaskContext
 from services.engine.handlers import handler
+from services.raster.cogging import delete_parts
 from services.raster.models import CogResult, InspectResult, ProcessRasterParams, RasterResult
 
 COLLECTION_LICENSE = "other"
@@ -30,10 +31,12 @@ def catalog_raster(params: ProcessRasterParams, ctx: TaskContext) -> RasterResul
         writer.refresh_extent(params.collection_id)
     with ctx.adapters.db.connection() as conn:
         raster_metadata.save(conn, meta)
+    delete_parts(ctx.adapters.blobs.client, params.target_container, ctx)
     return RasterResult(
         item_id=meta.id, collection_id=params.collection_id, inferred_type=inspected.public_inferred(),
         raster_type=inspected.raster_type, forced=inspected.forced, cog_blob=cog.cog_blob,
-        cog_url=meta.asset_href(base_url), cog_profile=inspected.profile.name, valid_cog=cog.valid,
+        cog_url=meta.asset_href(base_url), cog_profile=inspected.profile.name, cog_parts=cog.parts,
+        cog_tasks_reason=inspected.cog_tasks_reason, valid_cog=cog.valid,
         info_url=f"/api/raster/{meta.id}/info",
     )
 

@@ -7,6 +7,7 @@ from rasterio.errors import RasterioIOError
 from core.errors import InvalidInput
 from core.raster.inference import contradiction, infer
 from core.raster.profiles import choose_profile
+from core.raster.tiling import choose_cog_tasks
 from infrastructure.storage.copies import BlobRef, properties
 from infrastructure.storage.gdal import gdal_env, vsiaz_path
 from services.engine.context import TaskContext
@@ -36,7 +37,11 @@ def inspect_raster(params: ProcessRasterParams, ctx: TaskContext) -> InspectResu
     raster_type = params.raster_type or inferred.raster_class
     data_bands = header.band_count - (1 if "alpha" in header.colorinterp else 0)
     profile = choose_profile(raster_type, tuple(header.dtypes), header.nodata, data_bands)
-    return InspectResult(inferred_type=inferred, raster_type=raster_type, forced=forced, profile=profile, header=header)
+    settings = ctx.adapters.settings
+    tiling, reason = choose_cog_tasks(header.width, header.height, profile.add_mask,
+                                      settings.raster_tiled_cog_min_pixels, settings.raster_cog_part_pixels)
+    return InspectResult(inferred_type=inferred, raster_type=raster_type, forced=forced, profile=profile, header=header,
+                         tiling=tiling, cog_tasks_reason=reason)
 
 
 def _header(dataset, params: ProcessRasterParams) -> Header:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 from core.blob_paths import inside_container
 from core.raster.inference import InferredType, RasterClass
 from core.raster.profiles import CogProfile
+from core.raster.tiling import TilingPlan
 from services.ingest.models import CONTAINER_PATTERN
 
 
@@ -59,9 +60,22 @@ class InspectResult(BaseModel):
     forced: bool
     profile: CogProfile
     header: Header
+    tiling: TilingPlan | None = None     # set when the COG is made by several tasks
+    cog_tasks_reason: str = ""
 
     def public_inferred(self) -> dict[str, Any]:
         return self.inferred_type.public()
+
+
+class CogPartParams(ProcessRasterParams):
+    part: int = Field(ge=0)
+
+
+class CogPartResult(BaseModel):
+    part: int
+    blob: str                       # in the target container
+    size_bytes: int
+    seconds: float
 
 
 class CogResult(BaseModel):
@@ -83,6 +97,7 @@ class CogResult(BaseModel):
     overview_levels: list[int]
     band_statistics: list[dict[str, float]]
     seconds: float
+    parts: int = 1                  # tasks that made its tiles
 
 
 class RasterResult(BaseModel):
@@ -96,5 +111,7 @@ class RasterResult(BaseModel):
     cog_blob: str
     cog_url: str
     cog_profile: str
+    cog_parts: int                  # tasks that made the COG's tiles (1: made in one task)
+    cog_tasks_reason: str
     valid_cog: bool
     info_url: str

@@ -6,11 +6,17 @@ from contextlib import contextmanager
 
 import numpy as np
 import psycopg
+import pytest
 import rasterio
+from fastapi.testclient import TestClient
 from rasterio.io import MemoryFile
 
-from tests.raster_samples import SAMPLES, rgb
+from services.engine.worker import WorkerPool
+from tests.engine_jobs import registry_with_test_jobs
+from tests.raster_samples import SAMPLES, dem_float, rgb
 from tests.support import wait_for_status
+from triggers.composition import Platform
+from triggers.http.app import create_app
 
 DONE = {"completed", "completed_with_errors", "failed", "cancelled"}
 
@@ -139,3 +145,47 @@ def test_unreadable_inputs_fail_with_the_reason(api, engine_platform, workers, t
     assert f"blob 'bad-{tag}/missing.tif' not found in container" in errors["missing.tif"]["error"]
     assert api.get("/api/raster/no-such-raster/info").status_code == 404
     assert api.post("/api/jobs/submit/process_raster", json={"blob_name": "../x.tif", "raster_type": "photo"}).status_code == 422
+
+
+@pytest.fixture()
+def tiling_platform(engine_settings):
+    """A platform that splits any raster over 4 M pixels into parts of 2,048 rows."""
+    settings = engine_settings.model_copy(update={"raster_tiled_cog_min_pixels": 4_000_000,
+                                                  "raster_cog_part_pixels": 2304 * 2048})
+    platform = Platform.build(settings, jobs=registry_with_test_jobs())
+    pool = WorkerPool(platform.engine, platform.engine.jobs.handlers, platform, threads=3, heartbeat_seconds=0.3,
+                      batch_size=10, poll_seconds=0.05)
+    with TestClient(create_app(platform)) as client:
+        pool.start()
+        yield platform, client
+        pool.stop()
+    platform.close()
+
+
+def test_a_large_raster_is_made_by_part_tasks_into_one_valid_cog(tiling_platform, tag):
+    platform, api = tiling_platform
+    blob = f"large-{tag}/dem.tif"
+    source = dem_float(2304)
+    upload(platform, blob, source)
+    small = f"large-{tag}/small.tif"
+    upload(platform, small, dem_float(1024))
+    job_id = submit(api, platform, blob, collection_id=f"large-{tag}")
+    small_job = submit(api, platform, small, collection_id=f"large-{tag}")
+
+    status = finished(api, platform, job_id)
+    assert status["status"] == "completed", status["error"]
+    result = status["result"]
+    assert result["cog_parts"] == 2 and result["cog_tasks_reason"].startswith("2 tasks of 2048 rows each")
+    tasks = api.get(f"/api/jobs/{job_id}/tasks", params={"limit": 100}).json()["items"]
+    assert sorted(t["task_type"] for t in tasks) == ["raster.catalog", "raster.cog", "raster.cog_part", "raster.cog_part",
+                                                     "raster.inspect"]
+    with open_cog(platform, result["cog_blob"]) as cog, MemoryFile(source) as memory, memory.open() as original:
+        assert cog.overviews(1) == [2, 4, 8] and cog.nodata == -9999.0 and cog.crs == original.crs
+        assert cog.transform == original.transform
+        assert np.array_equal(cog.read(), original.read())
+    leftovers = platform.blobs.client.get_container_client(platform.settings.silver_container).list_blobs(
+        name_starts_with=f"_geoetl/cog-parts/{job_id}/")
+    assert list(leftovers) == []     # the parts are deleted once the COG is catalogued
+
+    small_result = finished(api, platform, small_job)["result"]
+    assert small_result["cog_parts"] == 1 and small_result["cog_tasks_reason"].startswith("one task: 1,048,576 pixels")
