@@ -32,12 +32,12 @@ def create_cog(source: Path, target: Path, profile: CogProfile) -> None:
                       overview_resampling=profile.overview_resampling, config=GDAL_CONFIG, quiet=True)
 
 
-def validate(path: Path) -> tuple[bool, list[str], list[str]]:
+def validate(path: str | Path) -> tuple[bool, list[str], list[str]]:
     """(is a valid COG, errors, warnings) as rio-cogeo's validator reports them."""
     return cog_validate(str(path), quiet=True)
 
 
-def describe(path: Path) -> dict[str, Any]:
+def describe(path: str | Path) -> dict[str, Any]:
     with rasterio.open(path) as dataset:
         return {
             "width": dataset.width, "height": dataset.height, "band_count": dataset.count, "dtype": dataset.dtypes[0],

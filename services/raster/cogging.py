@@ -2,16 +2,19 @@
 
 A raster below the tiling threshold is made in one task with rio-cogeo, from a
 downloaded copy of the source (GDAL reads a local file many times faster than block by
-block over HTTP). A larger one is made by part tasks, each reading its rows of the
-source in place and uploading a compressed part; this stage then copies the parts'
-tiles into one COG (services/raster/assembly.py). Either way the COG is validated,
-described and uploaded here; the catalog stage deletes the parts.
+block over HTTP), then validated and uploaded.
+
+A larger one is made by part tasks: each reads its rows of the source in place, makes
+them and their first overview levels with the COG profile, and stages the compressed
+tiles as blocks of the COG's blob (services/raster/blocks.py), plus — when levels above
+its own are needed — its smallest level as a scratch "top input". This stage then makes
+those top levels, stages the header and commits the blob, and validates the committed COG
+in place. The catalog stage deletes the top inputs.
 """
 
 import posixpath
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import rasterio
@@ -22,10 +25,14 @@ from core.errors import ContractViolation
 from infrastructure.storage.gdal import gdal_env, vsiaz_path
 from services.engine.context import TaskContext
 from services.engine.handlers import handler
-from services.raster.assembly import assemble
+from services.raster.assembly import check_level_count, stack_levels
+from services.raster.blocks import block_id, commit_cog, stage_level
 from services.raster.cog import create_cog, describe, validate
-from services.raster.models import CogPartParams, CogPartResult, CogResult, InspectResult, ProcessRasterParams
-from services.raster.parts import write_part, write_top
+from services.raster.cog_writer import CogLayout
+from services.raster.models import (CogPartParams, CogPartResult, CogResult, InspectResult, LevelManifest,
+                                    ProcessRasterParams)
+from services.raster.parts import write_part, write_top, write_top_input
+from services.raster.tiff_tiles import read_levels
 
 COG_MEDIA_TYPE = "image/tiff; application=geotiff; profile=cloud-optimized"
 TRANSFER_CONCURRENCY = 4
@@ -33,79 +40,96 @@ TRANSFER_CONCURRENCY = 4
 SOURCE_READ_OPTIONS = {"CPL_VSIL_CURL_CHUNK_SIZE": 8 * 1024**2, "GDAL_CACHEMAX": 512}   # bytes, MB
 
 
-def part_blob(job_id: str, part: int) -> str:
-    return f"_geoetl/cog-parts/{job_id}/part-{part:04d}.tif"
+def top_input_blob(job_id: str, part: int) -> str:
+    return f"_geoetl/cog-parts/{job_id}/top-input-{part:04d}.tif"
 
 
 @handler("raster.cog_part")
 def make_part(params: CogPartParams, ctx: TaskContext) -> CogPartResult:
     inspected = _inspected(ctx)
-    if inspected.tiling is None or params.part >= len(inspected.tiling.parts):
+    plan = inspected.tiling
+    if plan is None or params.part >= len(plan.parts):
         raise ContractViolation(f"part {params.part} is not in the tiling plan of {params.blob_name}")
-    part = inspected.tiling.parts[params.part]
+    part = plan.parts[params.part]
+    client = ctx.adapters.blobs.client
     with tempfile.TemporaryDirectory(prefix="geoetl-cog-part-") as work:
-        target = Path(work) / "part.tif"
+        local = Path(work) / "part.tif"
         started = time.perf_counter()
         with gdal_env(ctx.adapters.settings, **SOURCE_READ_OPTIONS), \
                 rasterio.open(vsiaz_path(params.container, params.blob_name)) as source:
-            write_part(source, part, inspected.tiling, inspected.profile, target)
-        seconds = time.perf_counter() - started
+            write_part(source, part, plan, inspected.profile, local)
         ctx.check()
-        blob = part_blob(ctx.job_id, part.part)
-        _upload(ctx.adapters.blobs.client, target, params.target_container, blob, "image/tiff")
-        return CogPartResult(part=part.part, blob=blob, size_bytes=target.stat().st_size, seconds=seconds)
+        levels = read_levels(local, source=part.part)
+        cog = client.get_blob_client(params.target_container, params.cog_blob)
+        staged = sum(stage_level(cog, block_id("p", number, part.part), level, local)
+                     for number, level in enumerate(levels))
+        top_input = None
+        if plan.top_factors:
+            top_input = top_input_blob(ctx.job_id, part.part)
+            write_top_input(local, plan, Path(work) / "top-input.tif")
+            _upload(client, Path(work) / "top-input.tif", params.target_container, top_input, "image/tiff")
+        return CogPartResult(part=part.part, levels=[LevelManifest.of(level) for level in levels], top_input=top_input,
+                             staged_bytes=staged, seconds=time.perf_counter() - started)
 
 
 @handler("raster.cog")
 def make_cog(params: ProcessRasterParams, ctx: TaskContext) -> CogResult:
     inspected = _inspected(ctx)
+    if inspected.tiling is not None:
+        return _assemble_parts(params, inspected, ctx)
     client = ctx.adapters.blobs.client
     with tempfile.TemporaryDirectory(prefix="geoetl-cog-") as work:
+        source = Path(work) / ("source" + (posixpath.splitext(params.blob_name)[1] or ".tif"))
         target = Path(work) / "cog.tif"
+        _download(client, params.container, params.blob_name, source)
+        ctx.check()
         started = time.perf_counter()
-        if inspected.tiling is None:
-            _single_task(params, inspected, client, Path(work), target, ctx)
-        else:
-            _assemble_parts(params, inspected, client, Path(work), target, ctx)
+        create_cog(source, target, inspected.profile)
         seconds = time.perf_counter() - started
         ctx.check()
-        valid, errors, warnings = validate(target)
-        if not valid:
-            raise ContractViolation(f"the COG made from {params.container}/{params.blob_name} is not valid: {'; '.join(errors)}")
-        facts = describe(target)
+        valid, warnings, facts = _checked(target, params)
         _upload(client, target, params.target_container, params.cog_blob, COG_MEDIA_TYPE)
         size = target.stat().st_size
     return CogResult(cog_blob=f"{params.target_container}/{params.cog_blob}", size_bytes=size, valid=valid,
-                     warnings=warnings, seconds=seconds, parts=len(inspected.tiling.parts) if inspected.tiling else 1,
-                     **facts)
+                     warnings=warnings, seconds=seconds, **facts)
 
 
-def _single_task(params: ProcessRasterParams, inspected: InspectResult, client: BlobServiceClient, work: Path,
-                 target: Path, ctx: TaskContext) -> None:
-    source = work / ("source" + (posixpath.splitext(params.blob_name)[1] or ".tif"))
-    with source.open("wb") as file:
-        client.get_blob_client(params.container, params.blob_name).download_blob(
-            max_concurrency=TRANSFER_CONCURRENCY).readinto(file)
-    ctx.check()
-    create_cog(source, target, inspected.profile)
-
-
-def _assemble_parts(params: ProcessRasterParams, inspected: InspectResult, client: BlobServiceClient, work: Path,
-                    target: Path, ctx: TaskContext) -> None:
-    plan = inspected.tiling
+def _assemble_parts(params: ProcessRasterParams, inspected: InspectResult, ctx: TaskContext) -> CogResult:
+    """The parts' tiles are already staged on the COG blob: stage the header and the top
+    levels, commit, then check the committed COG in place."""
+    plan, client = inspected.tiling, ctx.adapters.blobs.client
     results = sorted((CogPartResult.model_validate(r) for r in ctx.results_of("cog_parts")), key=lambda r: r.part)
     if [r.part for r in results] != [p.part for p in plan.parts]:
         raise ContractViolation(f"expected parts {[p.part for p in plan.parts]}, found {[r.part for r in results]}")
-    local = [work / f"part-{r.part:04d}.tif" for r in results]
-    with ThreadPoolExecutor(TRANSFER_CONCURRENCY) as pool:
-        list(pool.map(lambda pair: _download(client, params.target_container, pair[0].blob, pair[1]), zip(results, local)))
-    ctx.check()
-    top = None
-    if plan.top_factors:
-        top = work / "top.tif"
-        with gdal_env(ctx.adapters.settings), rasterio.open(vsiaz_path(params.container, params.blob_name)) as source:
-            write_top(source, list(zip(plan.parts, local)), plan, inspected.profile, top)
-    assemble(local, top, plan, target)
+    started = time.perf_counter()
+    levels = stack_levels([[manifest.level(r.part) for manifest in r.levels] for r in results], plan)
+    with tempfile.TemporaryDirectory(prefix="geoetl-cog-top-") as work:
+        top = None
+        if plan.top_factors:
+            top = Path(work) / "top.tif"
+            inputs = [(part, Path(work) / f"top-input-{part.part:04d}.tif") for part in plan.parts]
+            for result, (_, path) in zip(results, inputs):
+                _download(client, params.target_container, result.top_input, path)
+            with gdal_env(ctx.adapters.settings), rasterio.open(vsiaz_path(params.container, params.blob_name)) as source:
+                write_top(source, inputs, plan, inspected.profile, top)
+            levels += read_levels(top, source=len(results))[1:]
+        check_level_count(levels, plan)
+        layout = CogLayout(levels)
+        commit_cog(client.get_blob_client(params.target_container, params.cog_blob), layout, len(results),
+                   plan.levels_in_parts, top, COG_MEDIA_TYPE)
+    seconds = time.perf_counter() - started
+    with gdal_env(ctx.adapters.settings):
+        valid, warnings, facts = _checked(vsiaz_path(params.target_container, params.cog_blob), params)
+    return CogResult(cog_blob=f"{params.target_container}/{params.cog_blob}", size_bytes=layout.size, valid=valid,
+                     warnings=warnings, seconds=seconds, parts=len(results), **facts)
+
+
+def _checked(path, params: ProcessRasterParams) -> tuple[bool, list[str], dict]:
+    """(valid, warnings, facts) of a COG that must be valid."""
+    valid, errors, warnings = validate(path)
+    if not valid:
+        raise ContractViolation(f"the COG made from {params.container}/{params.blob_name} is not valid: {'; '.join(errors)}")
+    return valid, warnings, describe(path)
 
 
 def _inspected(ctx: TaskContext) -> InspectResult:
@@ -125,14 +149,16 @@ def _upload(client: BlobServiceClient, path: Path, container: str, blob: str, co
 
 
 def delete_parts(client: BlobServiceClient, container: str, ctx: TaskContext) -> int:
-    """The parts are scratch, deleted by the last stage once the COG is uploaded (a
-    retried COG stage still finds them). Deleting is idempotent."""
+    """The parts' top inputs are scratch, deleted by the last stage once the COG is
+    committed (a retried COG stage still finds them). Deleting is idempotent."""
     container_client = client.get_container_client(container)
     deleted = 0
     for result in ctx.results_of("cog_parts"):
+        blob = CogPartResult.model_validate(result).top_input
         try:
-            container_client.delete_blob(CogPartResult.model_validate(result).blob, delete_snapshots="include")
-            deleted += 1
+            if blob:
+                container_client.delete_blob(blob, delete_snapshots="include")
+                deleted += 1
         except ResourceNotFoundError:
             pass
     return deleted

@@ -1,5 +1,6 @@
 """process_raster's parameters and the shapes its stages exchange."""
 
+import base64
 import posixpath
 import re
 from typing import Any
@@ -11,6 +12,7 @@ from core.raster.inference import InferredType, RasterClass
 from core.raster.profiles import CogProfile
 from core.raster.tiling import TilingPlan
 from services.ingest.models import CONTAINER_PATTERN
+from services.raster.tiff_tiles import Level, RawTag, Tile
 
 
 class ProcessRasterParams(BaseModel):
@@ -71,10 +73,33 @@ class CogPartParams(ProcessRasterParams):
     part: int = Field(ge=0)
 
 
+class LevelManifest(BaseModel):
+    """One level of a part as the assembly needs it: its tags and its tiles' sizes (the
+    tiles themselves are already staged as a block of the COG blob)."""
+
+    width: int
+    height: int
+    tile_height: int
+    tile_lengths: list[int]
+    tags: list[tuple[int, int, int, str]]     # code, TIFF type, count, value (base64)
+
+    @classmethod
+    def of(cls, level: Level) -> "LevelManifest":
+        return cls(width=level.width, height=level.height, tile_height=level.tile_height,
+                   tile_lengths=[tile.length for tile in level.tiles],
+                   tags=[(t.code, t.type, t.count, base64.b64encode(t.value).decode("ascii")) for t in level.tags])
+
+    def level(self, source: int) -> Level:
+        return Level(tags=[RawTag(code, kind, count, base64.b64decode(value)) for code, kind, count, value in self.tags],
+                     width=self.width, height=self.height, tile_height=self.tile_height,
+                     tiles=[Tile(source, 0, length) for length in self.tile_lengths])
+
+
 class CogPartResult(BaseModel):
     part: int
-    blob: str                       # in the target container
-    size_bytes: int
+    levels: list[LevelManifest]     # full resolution, then the part's overview levels
+    top_input: str | None           # blob (target container) of its smallest level, when the top needs it
+    staged_bytes: int
     seconds: float
 
 

@@ -7,13 +7,13 @@ table, band descriptions, scales, offsets, units and tags, plus OVERVIEW_RESAMPL
 """
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import rasterio
 import rasterio.shutil
-from rasterio.transform import Affine
 from rasterio.enums import ColorInterp, Resampling
+from rasterio.transform import Affine
 from rasterio.windows import Window
 
 from core.raster.profiles import BLOCK_SIZE, CogProfile
@@ -29,29 +29,35 @@ def write_part(source, part: Part, plan: TilingPlan, profile: CogProfile, target
     window = Window(0, part.row_start, source.width, part.row_stop - part.row_start)
 
     def fill(out) -> None:
-        for rows, columns in _windows(out.width, out.height, out.count, out.dtypes[0]):
-            block = Window(columns.start, rows.start, columns.stop - columns.start, rows.stop - rows.start)
-            out.write(source.read(window=Window(block.col_off, part.row_start + block.row_off, block.width, block.height)),
-                      window=block)
+        for block in _blocks(out):
+            out.write(source.read(window=_shifted(block, part.row_start)), window=block)
 
     _write(source, profile, fill, plan.overview_factors[:plan.levels_in_parts], target,
            width=source.width, height=int(window.height), transform=source.window_transform(window))
 
 
-def write_top(source, parts: list[tuple[Part, Path]], plan: TilingPlan, profile: CogProfile, target: Path) -> None:
-    """The parts' smallest level put together (one image at factor 2**levels_in_parts),
-    with the remaining overview levels built on it. Only needed when plan.top_factors
-    is not empty, which implies the parts made overview levels."""
+def write_top_input(part_path: Path, plan: TilingPlan, target: Path) -> None:
+    """A part's smallest level (factor 2**levels_in_parts), decoded, as an uncompressed
+    GeoTIFF: what the top is made from."""
+    with rasterio.open(part_path, overview_level=plan.levels_in_parts - 1) as level:
+        meta = {**level.meta, "driver": "GTiff", "tiled": True, "blockxsize": BLOCK_SIZE, "blockysize": BLOCK_SIZE,
+                "BIGTIFF": "IF_SAFER"}
+        with rasterio.open(target, "w", **meta) as out:
+            for block in _blocks(level):
+                out.write(level.read(window=block), window=block)
+
+
+def write_top(source, inputs: list[tuple[Part, Path]], plan: TilingPlan, profile: CogProfile, target: Path) -> None:
+    """The parts' smallest levels (their top inputs) put together into one image at factor
+    2**levels_in_parts, with the remaining overview levels built on it. Only needed when
+    plan.top_factors is not empty, which implies the parts made overview levels."""
     factor = plan.overview_factors[plan.levels_in_parts - 1]
 
     def fill(out) -> None:
-        for part, path in parts:
-            with rasterio.open(path, overview_level=plan.levels_in_parts - 1) as piece:
-                first_row = part.row_start // factor
-                for rows, columns in _windows(piece.width, piece.height, piece.count, piece.dtypes[0]):
-                    block = Window(columns.start, rows.start, columns.stop - columns.start, rows.stop - rows.start)
-                    out.write(piece.read(window=block),
-                              window=Window(block.col_off, first_row + block.row_off, block.width, block.height))
+        for part, path in inputs:
+            with rasterio.open(path) as piece:
+                for block in _blocks(piece):
+                    out.write(piece.read(window=block), window=_shifted(block, part.row_start // factor))
 
     _write(source, profile, fill, plan.top_factors, target, width=-(-source.width // factor),
            height=-(-source.height // factor), transform=source.transform @ Affine.scale(factor))
@@ -98,11 +104,14 @@ def _carry_over(source, out, profile: CogProfile) -> None:
     out.units = source.units
 
 
-def _windows(width: int, height: int, count: int, dtype: str):
+def _blocks(dataset) -> Iterator[Window]:
     """Whole block rows, as many block columns as fit WINDOW_BYTES."""
-    pixel_bytes = count * np.dtype(dtype).itemsize
-    columns_per_window = max(BLOCK_SIZE, (WINDOW_BYTES // (BLOCK_SIZE * pixel_bytes)) // BLOCK_SIZE * BLOCK_SIZE)
-    for row in range(0, height, BLOCK_SIZE):
-        rows = range(row, min(height, row + BLOCK_SIZE))
-        for column in range(0, width, columns_per_window):
-            yield rows, range(column, min(width, column + columns_per_window))
+    pixel_bytes = dataset.count * np.dtype(dataset.dtypes[0]).itemsize
+    columns = max(BLOCK_SIZE, (WINDOW_BYTES // (BLOCK_SIZE * pixel_bytes)) // BLOCK_SIZE * BLOCK_SIZE)
+    for row in range(0, dataset.height, BLOCK_SIZE):
+        for column in range(0, dataset.width, columns):
+            yield Window(column, row, min(columns, dataset.width - column), min(BLOCK_SIZE, dataset.height - row))
+
+
+def _shifted(window: Window, rows: int) -> Window:
+    return Window(window.col_off, window.row_off + rows, window.width, window.height)

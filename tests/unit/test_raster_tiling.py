@@ -1,6 +1,7 @@
-"""Tiled COG creation without the engine: the tiling plan's alignment, and parts written
-from a source, assembled by our COG writer, compared with the source and with the COG
-rio-cogeo makes of the same raster (same levels, same pixels)."""
+"""Tiled COG creation without the engine or blob storage: the tiling plan's alignment, and
+parts written from a source, assembled into a local file with the same layout code the
+job uses for the blob, compared with the source and with the COG rio-cogeo makes of the
+same raster (same levels, same pixels)."""
 
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from core.raster.tiling import choose_cog_tasks, overview_factors, plan_tiling
 from services.raster import cog_writer
 from services.raster.assembly import assemble
 from services.raster.cog import create_cog, validate
-from services.raster.parts import write_part, write_top
+from services.raster.parts import write_part, write_top, write_top_input
 from tests.raster_samples import dem_float, palette, rgb, temperature
 
 
@@ -48,8 +49,11 @@ def tiled_cog(source_path: Path, work: Path, kind: str, part_pixels: int) -> tup
             write_part(source, part, plan, profile, parts[-1][1])
         top = None
         if plan.top_factors:
-            top = work / "top.tif"
-            write_top(source, parts, plan, profile, top)
+            top, inputs = work / "top.tif", []
+            for part, path in parts:
+                inputs.append((part, work / f"top-input-{part.part}.tif"))
+                write_top_input(path, plan, inputs[-1][1])
+            write_top(source, inputs, plan, profile, top)
     assert len(parts) >= 2
     assemble([path for _, path in parts], top, plan, work / "tiled.tif")
     create_cog(source_path, work / "whole.tif", profile)
