@@ -84,9 +84,12 @@ class Engine:
 
     # -- workers ---------------------------------------------------------------------
 
-    def claim(self, worker_id: str, limit: int) -> list[ClaimedTask]:
+    def claim(self, worker_id: str, limit: int, batchable_types: list[str] | None = None) -> list[ClaimedTask]:
+        """Up to `limit` due tasks: the first whatever its type, the others only of
+        `batchable_types` (None: any type)."""
         rows = self._run(lambda conn: (conn.execute(sql("engine/claim"), {
-            "worker_id": worker_id, "limit": limit, "lease_seconds": self.lease_seconds}).fetchall(), Effects()))
+            "worker_id": worker_id, "limit": limit, "lease_seconds": self.lease_seconds,
+            "batchable": batchable_types}).fetchall(), Effects()))
         return [ClaimedTask.from_row(r) for r in rows]
 
     def claim_task(self, task_id: int, worker_id: str) -> ClaimedTask | None:

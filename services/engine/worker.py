@@ -1,9 +1,11 @@
 """Workers: claim due tasks, run their handlers, record outcomes in batches.
 
 A worker claims a batch sized to about `target_batch_seconds` of work, judged by how long
-its recent tasks took: thousands of tiny tasks go in batches of up to `batch_size` (one
-claim and one completion transaction per batch), a slow task is claimed alone so its
-timeout is not eaten by others queued behind it on the same worker.
+its recent tasks of each type took: thousands of tiny tasks go in batches of up to
+`batch_size` (one claim and one completion transaction per batch); a task of a slow type,
+or of a type this worker has not run yet, is claimed alone, so it neither waits behind
+others on one worker while other workers idle (e.g. the parts of a tiled COG) nor has
+its timeout eaten by them.
 
 One HeartbeatMonitor per process extends the leases of all its in-flight tasks in one
 statement, flushes their progress, and stops tasks whose job was cancelled, whose lease
@@ -27,6 +29,11 @@ from services.engine.handlers import HandlerRegistry
 from services.engine.progression import stage_results
 
 log = logging.getLogger(__name__)
+
+# A type is batched when its tasks take at most this share of target_batch_seconds
+# (50 ms of 1 s): claiming such tasks one by one would cost as much as running them.
+# Slower tasks are claimed one at a time, as parallel as the workers allow.
+BATCHABLE_SHARE = 0.05
 
 
 def worker_name(index: int = 0) -> str:
@@ -99,7 +106,7 @@ class Worker:
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self.target_batch_seconds = target_batch_seconds
-        self._seconds_per_task = target_batch_seconds  # start cautious: one task per claim
+        self._seconds_by_type: dict[str, float] = {}   # recent seconds per task, by task type
 
     def run(self, stop: threading.Event) -> None:
         idle = 0
@@ -117,24 +124,35 @@ class Worker:
                 stop.wait(self.poll_seconds * idle / 5 + 0.02)
 
     def run_once(self) -> int:
-        tasks = self.engine.claim(self.name, self._claim_size())
+        limit, batchable = self._claim_plan()
+        tasks = self.engine.claim(self.name, limit, batchable)
         if not tasks:
             return 0
-        started = time.monotonic()
         # Every claimed task is heartbeated from the claim on, not only the one running,
         # so a task waiting its turn in the batch keeps its lease.
         contexts = [self._context(task) for task in tasks]
         for ctx in contexts:
             self.monitor.add(ctx)
-        outcomes = [self._finish(ctx) for ctx in contexts]
+        outcomes = [self._timed(ctx) for ctx in contexts]
         self.engine.record(outcomes)
-        per_task = (time.monotonic() - started) / len(tasks)
-        self._seconds_per_task = 0.7 * self._seconds_per_task + 0.3 * per_task
         return len(tasks)
 
-    def _claim_size(self) -> int:
-        fit = int(self.target_batch_seconds / max(self._seconds_per_task, 1e-6))
-        return max(1, min(self.batch_size, fit))
+    def _claim_plan(self) -> tuple[int, list[str]]:
+        """(how many tasks to claim, the task types that may fill a batch beyond the first task)."""
+        batchable = {kind: seconds for kind, seconds in self._seconds_by_type.items()
+                     if seconds <= self.target_batch_seconds * BATCHABLE_SHARE}
+        if not batchable:
+            return 1, []
+        fit = int(self.target_batch_seconds / max(max(batchable.values()), 1e-6))
+        return max(1, min(self.batch_size, fit)), sorted(batchable)
+
+    def _timed(self, ctx: TaskContext) -> Outcome:
+        started = time.monotonic()
+        outcome = self._finish(ctx)
+        seconds = time.monotonic() - started
+        previous = self._seconds_by_type.get(ctx.task.task_type, seconds)
+        self._seconds_by_type[ctx.task.task_type] = 0.7 * previous + 0.3 * seconds
+        return outcome
 
     def _context(self, task: ClaimedTask) -> TaskContext:
         return TaskContext(task=task, adapters=self.adapters, results_reader=self._results_reader(task),

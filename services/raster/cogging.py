@@ -36,8 +36,9 @@ from services.raster.tiff_tiles import read_levels
 
 COG_MEDIA_TYPE = "image/tiff; application=geotiff; profile=cloud-optimized"
 TRANSFER_CONCURRENCY = 4
-# A part reads its rows of the source through /vsiaz/ in large ranged reads.
-SOURCE_READ_OPTIONS = {"CPL_VSIL_CURL_CHUNK_SIZE": 8 * 1024**2, "GDAL_CACHEMAX": 512}   # bytes, MB
+# A part reads its rows of the source through /vsiaz/ (GDAL's default 16 KiB ranges,
+# merged on sequential reads, measured faster here than fixed 2-8 MiB chunks).
+SOURCE_READ_OPTIONS = {"GDAL_CACHEMAX": 512}   # MB
 
 
 def top_input_blob(job_id: str, part: int) -> str:

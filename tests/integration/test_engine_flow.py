@@ -140,6 +140,34 @@ def test_max_concurrency_holds_across_workers(engine_platform, workers, tag):
     assert 2 <= peak <= 3
 
 
+def test_a_worker_used_to_fast_tasks_claims_a_slow_type_alone(engine_platform, workers, tag):
+    """Claim sizes follow each task type's duration: after thousands of tiny tasks, a
+    worker must not take a batch of slow tasks and run them one after another while
+    other workers idle (tasks waiting on it from their claim on)."""
+    warm = engine_platform.engine.submit("test_effects", {"n": 200, "tag": f"warm-{tag}"}).job["job_id"]
+    workers(threads=1)
+    workers(threads=1)
+    assert wait_for_status(engine_platform, warm, DONE)["status"] == "completed"
+    with psycopg.connect(engine_platform.settings.dsn) as conn:
+        batched = conn.execute("SELECT count(DISTINCT started_at) < count(*) FROM app.tasks WHERE job_id = %s",
+                               (warm,)).fetchone()[0]
+    assert batched    # the tiny tasks were claimed several at a time
+
+    job_id = engine_platform.engine.submit("test_spans", {"n": 6, "sleep_ms": 300, "tag": tag}).job["job_id"]
+    assert wait_for_status(engine_platform, job_id, DONE)["status"] == "completed"
+    with psycopg.connect(engine_platform.settings.dsn) as conn:
+        waits = [row[0] for row in conn.execute("""
+            SELECT extract(epoch FROM s.started - t.started_at) FROM app.tasks t JOIN public.test_spans s USING (task_id)
+            WHERE s.tag = %s""", (tag,))]
+        side_by_side = conn.execute("""
+            SELECT max(c) FROM (
+              SELECT (SELECT count(*) FROM public.test_spans b
+                      WHERE b.tag = a.tag AND b.started <= a.started AND b.ended > a.started) AS c
+              FROM public.test_spans a WHERE a.tag = %s) x""", (tag,)).fetchone()[0]
+    assert len(waits) == 6 and max(waits) < 0.25, waits    # none waited behind another 300 ms task
+    assert side_by_side == 2     # both workers ran them
+
+
 def test_cancelling_a_running_job_leaves_nothing_running_or_pending(api, engine_platform, workers, tag, admin_headers):
     job_id = engine_platform.engine.submit("test_spans", {"n": 30, "sleep_ms": 3000, "tag": tag}).job["job_id"]
     workers(threads=3)
