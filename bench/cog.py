@@ -2,6 +2,7 @@
 the same generated rasters (uncompressed GeoTIFFs on local disk), in the same run.
 
     .venv/bin/python bench/cog.py [--side 8000] [--types rgb dem ...] [--workers 2] [--rounds 1]
+                                  [--gdal-threads ALL_CPUS|N]
 
 Two comparisons per raster:
 
@@ -14,12 +15,20 @@ Two comparisons per raster:
    Its time runs from submission to the catalogued item, so it includes what the CLI does
    not do: reading from and writing to blob storage, inference, validation, pgSTAC. The
    COG stages alone (cog_parts + cog) are printed too.
+3. the same job with tiling switched off (RASTER_TILED_COG_MIN_PIXELS above the raster):
+   one task downloads the source, runs rio-cogeo and uploads the COG — the job-to-job
+   comparison, same blob storage on both sides.
+
+--gdal-threads applies to every side (the CLI's --threads, GeoETL's RASTER_GDAL_THREADS):
+ALL_CPUS compares on a whole machine; 1 makes each worker process one core, as when
+workers are separate single-core instances: the tiled job then has N cores, the CLI one.
 
 With --rounds N the sides alternate and the best of each is compared. Every COG is
 checked with rio-cogeo's validator.
 """
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -81,22 +90,22 @@ def generate(path: Path, kind: str, side: int) -> None:
             dataset.write(block, window=((rows.start, rows.stop), (0, side)))
 
 
-def cli_args(profile: CogProfile) -> list[str]:
+def cli_args(profile: CogProfile, threads: str) -> list[str]:
     args = ["--cog-profile", profile.rio_cogeo_profile, "--overview-resampling", profile.overview_resampling,
-            "--blocksize", str(BLOCK_SIZE), "--overview-blocksize", str(BLOCK_SIZE), "--threads", "ALL_CPUS", "--quiet"]
+            "--blocksize", str(BLOCK_SIZE), "--overview-blocksize", str(BLOCK_SIZE), "--threads", threads, "--quiet"]
     for key, value in profile.creation_options.items():
         args += ["--co", f"{key.upper()}={value}"]
     return args + (["--add-mask"] if profile.add_mask else [])
 
 
-def timed_ours(source: Path, target: Path, profile: CogProfile) -> float:
+def timed_ours(source: Path, target: Path, profile: CogProfile, threads: str) -> float:
     started = time.perf_counter()
-    create_cog(source, target, profile)
+    create_cog(source, target, profile, threads)
     return time.perf_counter() - started
 
 
-def timed_cli(source: Path, target: Path, profile: CogProfile) -> float:
-    command = [str(ROOT / ".venv/bin/rio"), "cogeo", "create", str(source), str(target), *cli_args(profile)]
+def timed_cli(source: Path, target: Path, profile: CogProfile, threads: str) -> float:
+    command = [str(ROOT / ".venv/bin/rio"), "cogeo", "create", str(source), str(target), *cli_args(profile, threads)]
     started = time.perf_counter()
     subprocess.run(command, check=True)
     return time.perf_counter() - started
@@ -113,8 +122,8 @@ def cli_startup() -> float:
 class TiledJobs:
     """process_raster through the engine: a fresh database, bench containers, N worker processes."""
 
-    def __init__(self, workers: int):
-        self.workers = workers
+    def __init__(self, workers: int, gdal_threads: str, tiled: bool = True):
+        self.workers, self.gdal_threads, self.tiled = workers, gdal_threads, tiled
 
     def __enter__(self) -> "TiledJobs":
         suffix = uuid.uuid4().hex[:6]
@@ -126,7 +135,8 @@ class TiledJobs:
             "silver_container": f"bench-silver-{suffix}"})
         self.platform = Platform.build(self.settings)
         self.platform.blobs.ensure_containers()
-        env = child_env(self.settings, LOG_LEVEL="WARNING")
+        env = child_env(self.settings, LOG_LEVEL="WARNING", RASTER_GDAL_THREADS=self.gdal_threads,
+                        **({} if self.tiled else {"RASTER_TILED_COG_MIN_PIXELS": str(10**15)}))
         self.procs = [subprocess.Popen([sys.executable, "-m", "triggers.cli", "worker", "--threads", "1"], cwd=ROOT,
                                        env=env) for _ in range(self.workers)]
         job = self.platform.engine.submit("hello_world", {"n": self.workers * 4, "message": suffix}).job
@@ -181,53 +191,66 @@ def main() -> None:
     parser.add_argument("--types", nargs="+", default=list(KINDS), choices=list(KINDS))
     parser.add_argument("--workers", type=int, default=2, help="worker processes for the tiled job")
     parser.add_argument("--rounds", type=int, default=1, help="alternating runs of each side; the best is compared")
+    parser.add_argument("--gdal-threads", default="ALL_CPUS", help="GDAL threads of every side: ALL_CPUS or a number")
     args = parser.parse_args()
 
     rows = []
     startup = min(cli_startup() for _ in range(3))
-    with tempfile.TemporaryDirectory(prefix="geoetl-bench-cog-", dir="/var/tmp") as tmp, TiledJobs(args.workers) as jobs:
+    with tempfile.TemporaryDirectory(prefix="geoetl-bench-cog-", dir="/var/tmp") as tmp, \
+            TiledJobs(args.workers, args.gdal_threads) as jobs, \
+            TiledJobs(args.workers, args.gdal_threads, tiled=False) as single_jobs:
         for kind in args.types:
             source = Path(tmp) / f"{kind}.tif"
             generate(source, kind, args.side)
             count, dtype, nodata, _ = KINDS[kind]
             profile = choose_profile(kind, (dtype,) * count, nodata, count)
             ours_path, cli_path = Path(tmp) / f"{kind}-ours.tif", Path(tmp) / f"{kind}-cli.tif"
-            ours, cli, tiled = [], [], []
+            ours, cli, tiled, single = [], [], [], []
             for round_number in range(args.rounds):
-                sides = ("ours", "cli", "tiled") if round_number % 2 == 0 else ("tiled", "cli", "ours")
+                sides = ("ours", "cli", "tiled", "single")
+                sides = sides if round_number % 2 == 0 else tuple(reversed(sides))
                 for side in sides:
                     if side == "ours":
-                        ours.append(timed_ours(source, ours_path, profile))
+                        ours.append(timed_ours(source, ours_path, profile, args.gdal_threads))
                     elif side == "cli":
-                        cli.append(timed_cli(source, cli_path, profile))
-                    else:
+                        cli.append(timed_cli(source, cli_path, profile, args.gdal_threads))
+                    elif side == "tiled":
                         tiled.append(jobs.run(source, kind))
+                    else:
+                        single.append(single_jobs.run(source, kind))
             fastest = min(tiled, key=lambda run: run["seconds"])
-            valid = validate(ours_path)[0] and validate(cli_path)[0] and all(run["valid"] for run in tiled)
+            fastest_single = min(single, key=lambda run: run["seconds"])
+            valid = validate(ours_path)[0] and validate(cli_path)[0] and all(run["valid"] for run in tiled + single)
             rows.append((kind, profile.name, best(ours), best(cli), fastest, ours_path.stat().st_size / 1e6,
-                         cli_path.stat().st_size / 1e6, valid))
+                         cli_path.stat().st_size / 1e6, valid, fastest_single))
             for path in (source, ours_path, cli_path):
                 path.unlink()
 
     rounds = f", best of {args.rounds}" if args.rounds > 1 else ""
-    print(f"\nCOG creation, {args.side} x {args.side} generated rasters, GDAL threads = all cores "
-          f"({__import__('os').cpu_count()} cores){rounds}")
+    print(f"\nCOG creation, {args.side} x {args.side} generated rasters, GDAL threads per process = "
+          f"{args.gdal_threads} ({os.cpu_count()} cores){rounds}")
     print(f"rio CLI start-up (measured apart): {startup:.2f} s; 'net' = CLI time minus start-up\n")
     print("1. one raster, one task (local file to local file, as the CLI)\n")
     print(f"{'type':<15}{'profile':<12}{'geoetl s':>10}{'rio cogeo s':>13}{'ratio':>8}{'net ratio':>11}"
           f"{'geoetl MB':>11}{'cli MB':>9}  valid")
-    for kind, name, ours, cli, _, ours_mb, cli_mb, valid in rows:
+    for kind, name, ours, cli, _, ours_mb, cli_mb, valid, _ in rows:
         print(f"{kind:<15}{name:<12}{ours:>10.2f}{cli:>13.2f}{ours / cli:>7.2f}x{ours / (cli - startup):>10.2f}x"
               f"{ours_mb:>11.1f}{cli_mb:>9.1f}  {valid}")
     print(f"\n2. process_raster tiled across {args.workers} worker processes (bronze to silver, end to end)\n")
     print(f"{'type':<15}{'parts':>6}{'job s':>8}{'cog stages s':>14}{'rio cogeo s':>13}{'job ratio':>11}"
           f"{'stages ratio':>14}")
-    for kind, _, _, cli, tiled, _, _, _ in rows:
+    for kind, _, _, cli, tiled, _, _, _, _ in rows:
         print(f"{kind:<15}{tiled['parts']:>6}{tiled['seconds']:>8.2f}{tiled['cog_seconds']:>14.2f}{cli:>13.2f}"
               f"{tiled['seconds'] / cli:>10.2f}x{tiled['cog_seconds'] / cli:>13.2f}x")
+    print("\n3. the same job, one task (tiling off), bench storage and workers as in 2\n")
+    print(f"{'type':<15}{'job s':>8}{'cog stage s':>13}{'tiled/one-task job':>20}{'tiled/one-task stages':>23}")
+    for kind, _, _, _, tiled, _, _, _, single in rows:
+        print(f"{kind:<15}{single['seconds']:>8.2f}{single['cog_seconds']:>13.2f}"
+              f"{tiled['seconds'] / single['seconds']:>19.2f}x{tiled['cog_seconds'] / single['cog_seconds']:>22.2f}x")
     total_cli = sum(r[3] for r in rows)
     print(f"\ntotal: one task {sum(r[2] for r in rows):.1f} s, tiled jobs {sum(r[4]['seconds'] for r in rows):.1f} s, "
-          f"rio cogeo create {total_cli:.1f} s (goals: one task <= 1.1x, tiled job < 1.0x)")
+          f"one-task jobs {sum(r[8]['seconds'] for r in rows):.1f} s, rio cogeo create {total_cli:.1f} s "
+          "(goals: one task <= 1.1x, tiled job < 1.0x)")
 
 
 if __name__ == "__main__":

@@ -123,6 +123,9 @@ class Settings(BaseSettings, MetricsSettings):
     raster_tiled_cog_min_pixels: int = Field(
         16 * 1024**2, ge=1, description="rasters with at least this many pixels get their COG made by several tasks")
     raster_cog_part_pixels: int = Field(16 * 1024**2, ge=512 * 512, description="pixels per COG part task, about")
+    raster_gdal_threads: str = Field(
+        "ALL_CPUS", pattern=r"^(ALL_CPUS|[1-9][0-9]{0,2})$",
+        description="GDAL compression threads per COG task: ALL_CPUS, or fewer when several workers share a machine")
 
     @field_validator("storage_connection_string", "servicebus_connection", "admin_api_key", "ibat_auth_key",
                      "ibat_auth_token", mode="before")

@@ -13,9 +13,13 @@ from rio_cogeo.profiles import cog_profiles
 
 from core.raster.profiles import BLOCK_SIZE, CogProfile
 
-# The same GDAL configuration `rio cogeo create` uses: compression on every core,
-# masks inside the TIFF, overviews tiled like the full resolution.
-GDAL_CONFIG = {"GDAL_NUM_THREADS": "ALL_CPUS", "GDAL_TIFF_INTERNAL_MASK": True, "GDAL_TIFF_OVR_BLOCKSIZE": str(BLOCK_SIZE)}
+ALL_CPUS = "ALL_CPUS"
+
+
+def gdal_config(threads: str = ALL_CPUS) -> dict[str, Any]:
+    """The GDAL configuration `rio cogeo create` uses: compression on `threads` threads
+    (every core by default), masks inside the TIFF, overviews tiled like full resolution."""
+    return {"GDAL_NUM_THREADS": threads, "GDAL_TIFF_INTERNAL_MASK": True, "GDAL_TIFF_OVR_BLOCKSIZE": str(BLOCK_SIZE)}
 STATISTICS_SIDE = 1024   # statistics are computed on an overview no larger than this
 
 
@@ -24,12 +28,12 @@ def dst_kwargs(profile: CogProfile) -> dict[str, Any]:
             **profile.creation_options}
 
 
-def create_cog(source: Path, target: Path, profile: CogProfile) -> None:
+def create_cog(source: Path, target: Path, profile: CogProfile, threads: str = ALL_CPUS) -> None:
     with warnings.catch_warnings():
         # rio-cogeo warns when it turns alpha into a mask: that is the profile's intent.
         warnings.simplefilter("ignore", UserWarning)
         cog_translate(str(source), str(target), dst_kwargs(profile), add_mask=profile.add_mask,
-                      overview_resampling=profile.overview_resampling, config=GDAL_CONFIG, quiet=True)
+                      overview_resampling=profile.overview_resampling, config=gdal_config(threads), quiet=True)
 
 
 def validate(path: str | Path) -> tuple[bool, list[str], list[str]]:

@@ -58,7 +58,7 @@ def make_part(params: CogPartParams, ctx: TaskContext) -> CogPartResult:
         started = time.perf_counter()
         with gdal_env(ctx.adapters.settings, **SOURCE_READ_OPTIONS), \
                 rasterio.open(vsiaz_path(params.container, params.blob_name)) as source:
-            write_part(source, part, plan, inspected.profile, local)
+            write_part(source, part, plan, inspected.profile, local, ctx.adapters.settings.raster_gdal_threads)
         ctx.check()
         levels = read_levels(local, source=part.part)
         cog = client.get_blob_client(params.target_container, params.cog_blob)
@@ -85,7 +85,7 @@ def make_cog(params: ProcessRasterParams, ctx: TaskContext) -> CogResult:
         _download(client, params.container, params.blob_name, source)
         ctx.check()
         started = time.perf_counter()
-        create_cog(source, target, inspected.profile)
+        create_cog(source, target, inspected.profile, ctx.adapters.settings.raster_gdal_threads)
         seconds = time.perf_counter() - started
         ctx.check()
         valid, warnings, facts = _checked(target, params)
@@ -112,7 +112,7 @@ def _assemble_parts(params: ProcessRasterParams, inspected: InspectResult, ctx: 
             for result, (_, path) in zip(results, inputs):
                 _download(client, params.target_container, result.top_input, path)
             with gdal_env(ctx.adapters.settings), rasterio.open(vsiaz_path(params.container, params.blob_name)) as source:
-                write_top(source, inputs, plan, inspected.profile, top)
+                write_top(source, inputs, plan, inspected.profile, top, ctx.adapters.settings.raster_gdal_threads)
             levels += read_levels(top, source=len(results))[1:]
         check_level_count(levels, plan)
         layout = CogLayout(levels)

@@ -18,12 +18,12 @@ from rasterio.windows import Window
 
 from core.raster.profiles import BLOCK_SIZE, CogProfile
 from core.raster.tiling import Part, TilingPlan
-from services.raster.cog import GDAL_CONFIG, dst_kwargs
+from services.raster.cog import ALL_CPUS, dst_kwargs, gdal_config
 
 WINDOW_BYTES = 64 * 1024**2   # read and written this much at a time (memory stays flat)
 
 
-def write_part(source, part: Part, plan: TilingPlan, profile: CogProfile, target: Path) -> None:
+def write_part(source, part: Part, plan: TilingPlan, profile: CogProfile, target: Path, threads: str = ALL_CPUS) -> None:
     """`source` is an open rasterio dataset; the part gets the source's rows
     [row_start, row_stop) and overview levels 1..plan.levels_in_parts."""
     window = Window(0, part.row_start, source.width, part.row_stop - part.row_start)
@@ -32,7 +32,7 @@ def write_part(source, part: Part, plan: TilingPlan, profile: CogProfile, target
         for block in _blocks(out):
             out.write(source.read(window=_shifted(block, part.row_start)), window=block)
 
-    _write(source, profile, fill, plan.overview_factors[:plan.levels_in_parts], target,
+    _write(source, profile, fill, plan.overview_factors[:plan.levels_in_parts], target, threads,
            width=source.width, height=int(window.height), transform=source.window_transform(window))
 
 
@@ -47,7 +47,8 @@ def write_top_input(part_path: Path, plan: TilingPlan, target: Path) -> None:
                 out.write(level.read(window=block), window=block)
 
 
-def write_top(source, inputs: list[tuple[Part, Path]], plan: TilingPlan, profile: CogProfile, target: Path) -> None:
+def write_top(source, inputs: list[tuple[Part, Path]], plan: TilingPlan, profile: CogProfile, target: Path,
+              threads: str = ALL_CPUS) -> None:
     """The parts' smallest levels (their top inputs) put together into one image at factor
     2**levels_in_parts, with the remaining overview levels built on it. Only needed when
     plan.top_factors is not empty, which implies the parts made overview levels."""
@@ -59,11 +60,12 @@ def write_top(source, inputs: list[tuple[Part, Path]], plan: TilingPlan, profile
                 for block in _blocks(piece):
                     out.write(piece.read(window=block), window=_shifted(block, part.row_start // factor))
 
-    _write(source, profile, fill, plan.top_factors, target, width=-(-source.width // factor),
+    _write(source, profile, fill, plan.top_factors, target, threads, width=-(-source.width // factor),
            height=-(-source.height // factor), transform=source.transform @ Affine.scale(factor))
 
 
-def _write(source, profile: CogProfile, fill: Callable, factors: list[int], target: Path, **size: Any) -> None:
+def _write(source, profile: CogProfile, fill: Callable, factors: list[int], target: Path, threads: str,
+           **size: Any) -> None:
     """As rio-cogeo does: pixels and overviews into an uncompressed file first (overviews
     are computed from the original values, never from decoded JPEG), then one copy that
     compresses every level once."""
@@ -72,7 +74,7 @@ def _write(source, profile: CogProfile, fill: Callable, factors: list[int], targ
     meta = {**source.meta, **size, "driver": "GTiff", "tiled": True, "blockxsize": BLOCK_SIZE, "blockysize": BLOCK_SIZE,
             "BIGTIFF": "IF_SAFER", "interleave": options.get("interleave", "pixel")}
     try:
-        with rasterio.Env(**GDAL_CONFIG), rasterio.open(raw, "w", **meta) as scratch:
+        with rasterio.Env(**gdal_config(threads)), rasterio.open(raw, "w", **meta) as scratch:
             _carry_over(source, scratch, profile)
             fill(scratch)
             if factors:
