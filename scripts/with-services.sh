@@ -14,6 +14,7 @@ trap 'exit 130' INT TERM
 
 # make run needs an admin key; a random one is kept in .local/ so it survives restarts.
 if [ -z "${ADMIN_API_KEY:-}" ]; then
+  mkdir -p .local
   [ -s .local/admin-key ] || (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=' > .local/admin-key)
   ADMIN_API_KEY="$(cat .local/admin-key)"; export ADMIN_API_KEY
 fi
