@@ -1,7 +1,6 @@
 """A tiled COG composed in blob storage: each part task stages its levels' tiles as blocks
-of the COG's block blob; the assembly stages the header and the top levels and commits
-the block list. The tile data crosses the network once, from the part that made it, and
-the blob is replaced atomically: readers see the previous COG until the commit.
+of one block blob; the assembly stages the header and the top levels and commits the
+block list. The tile data crosses the network once, from the part that made it.
 
 Block ids have one length per blob (Azure's rule): kind, level, part.
 """

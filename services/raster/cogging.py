@@ -6,10 +6,10 @@ block over HTTP), then validated and uploaded.
 
 A larger one is made by part tasks: each reads its rows of the source in place, makes
 them and their first overview levels with the COG profile, and stages the compressed
-tiles as blocks of the COG's blob (services/raster/blocks.py), plus — when levels above
+tiles as blocks of a scratch blob (services/raster/blocks.py), plus — when levels above
 its own are needed — its smallest level as a scratch "top input". This stage then makes
-those top levels, stages the header and commits the blob, and validates the committed COG
-in place. The catalog stage deletes the top inputs.
+those top levels, stages the header, commits the scratch blob, validates it in place and
+copies it server-side to its place. The catalog stage deletes the scratch blobs.
 """
 
 import posixpath
@@ -22,6 +22,7 @@ from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient, ContentSettings
 
 from core.errors import ContractViolation
+from infrastructure.storage.copies import BlobRef, wait_for_copies
 from infrastructure.storage.gdal import gdal_env, vsiaz_path
 from services.engine.context import TaskContext
 from services.engine.handlers import handler
@@ -41,8 +42,10 @@ TRANSFER_CONCURRENCY = 4
 SOURCE_READ_OPTIONS = {"GDAL_CACHEMAX": 512}   # MB
 
 
-def top_input_blob(job_id: str, part: int) -> str:
-    return f"_geoetl/cog-parts/{job_id}/top-input-{part:04d}.tif"
+def scratch(job_id: str, name: str) -> str:
+    """Where a tiled COG is composed (and its parts' top inputs kept) before it is
+    validated and copied to its place."""
+    return f"_geoetl/cog-parts/{job_id}/{name}"
 
 
 @handler("raster.cog_part")
@@ -61,12 +64,12 @@ def make_part(params: CogPartParams, ctx: TaskContext) -> CogPartResult:
             write_part(source, part, plan, inspected.profile, local, ctx.adapters.settings.raster_gdal_threads)
         ctx.check()
         levels = read_levels(local, source=part.part)
-        cog = client.get_blob_client(params.target_container, params.cog_blob)
+        cog = client.get_blob_client(params.target_container, scratch(ctx.job_id, "cog.tif"))
         staged = sum(stage_level(cog, block_id("p", number, part.part), level, local)
                      for number, level in enumerate(levels))
         top_input = None
         if plan.top_factors:
-            top_input = top_input_blob(ctx.job_id, part.part)
+            top_input = scratch(ctx.job_id, f"top-input-{part.part:04d}.tif")
             write_top_input(local, plan, Path(work) / "top-input.tif")
             _upload(client, Path(work) / "top-input.tif", params.target_container, top_input, "image/tiff")
         return CogPartResult(part=part.part, levels=[LevelManifest.of(level) for level in levels], top_input=top_input,
@@ -96,8 +99,10 @@ def make_cog(params: ProcessRasterParams, ctx: TaskContext) -> CogResult:
 
 
 def _assemble_parts(params: ProcessRasterParams, inspected: InspectResult, ctx: TaskContext) -> CogResult:
-    """The parts' tiles are already staged on the COG blob: stage the header and the top
-    levels, commit, then check the committed COG in place."""
+    """The parts' tiles are already staged on the scratch COG blob: stage the header and
+    the top levels, commit, check the committed COG in place, then copy it to its place
+    (server-side; the previous COG stays until the copy completes, and an invalid one
+    never replaces it)."""
     plan, client = inspected.tiling, ctx.adapters.blobs.client
     results = sorted((CogPartResult.model_validate(r) for r in ctx.results_of("cog_parts")), key=lambda r: r.part)
     if [r.part for r in results] != [p.part for p in plan.parts]:
@@ -116,11 +121,16 @@ def _assemble_parts(params: ProcessRasterParams, inspected: InspectResult, ctx: 
             levels += read_levels(top, source=len(results))[1:]
         check_level_count(levels, plan)
         layout = CogLayout(levels)
-        commit_cog(client.get_blob_client(params.target_container, params.cog_blob), layout, len(results),
+        composed = BlobRef(params.target_container, scratch(ctx.job_id, "cog.tif"))
+        commit_cog(client.get_blob_client(composed.container, composed.blob), layout, len(results),
                    plan.levels_in_parts, top, COG_MEDIA_TYPE)
-    seconds = time.perf_counter() - started
     with gdal_env(ctx.adapters.settings):
-        valid, warnings, facts = _checked(vsiaz_path(params.target_container, params.cog_blob), params)
+        valid, warnings, facts = _checked(vsiaz_path(composed.container, composed.blob), params)
+    final = BlobRef(params.target_container, params.cog_blob)
+    client.get_blob_client(final.container, final.blob).start_copy_from_url(
+        client.get_blob_client(composed.container, composed.blob).url)
+    wait_for_copies(client, [final], check=ctx.check)
+    seconds = time.perf_counter() - started
     return CogResult(cog_blob=f"{params.target_container}/{params.cog_blob}", size_bytes=layout.size, valid=valid,
                      warnings=warnings, seconds=seconds, parts=len(results), **facts)
 
@@ -150,16 +160,14 @@ def _upload(client: BlobServiceClient, path: Path, container: str, blob: str, co
 
 
 def delete_parts(client: BlobServiceClient, container: str, ctx: TaskContext) -> int:
-    """The parts' top inputs are scratch, deleted by the last stage once the COG is
-    committed (a retried COG stage still finds them). Deleting is idempotent."""
+    """The scratch blobs (composed COG, top inputs) are deleted by the last stage once the
+    COG is in place (a retried COG stage still finds them). Deleting is idempotent."""
     container_client = client.get_container_client(container)
     deleted = 0
-    for result in ctx.results_of("cog_parts"):
-        blob = CogPartResult.model_validate(result).top_input
+    for blob in container_client.list_blob_names(name_starts_with=scratch(ctx.job_id, "")):
         try:
-            if blob:
-                container_client.delete_blob(blob, delete_snapshots="include")
-                deleted += 1
+            container_client.delete_blob(blob, delete_snapshots="include")
+            deleted += 1
         except ResourceNotFoundError:
             pass
     return deleted
