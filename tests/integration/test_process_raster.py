@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from rasterio.io import MemoryFile
 
 from services.engine.worker import WorkerPool
+from services.raster import cogging
 from tests.engine_jobs import registry_with_test_jobs
 from tests.raster_samples import SAMPLES, dem_float, rgb
 from tests.support import wait_for_status
@@ -148,8 +149,9 @@ def test_unreadable_inputs_fail_with_the_reason(api, engine_platform, workers, t
 
 
 @pytest.fixture()
-def tiling_platform(engine_settings):
-    """A platform that splits any raster over 4 M pixels into parts of 2,048 rows."""
+def tiling_platform(engine_settings, platform):
+    """A platform that splits any raster over 4 M pixels into parts of 2,048 rows
+    (`platform` creates the test's blob containers)."""
     settings = engine_settings.model_copy(update={"raster_tiled_cog_min_pixels": 4_000_000,
                                                   "raster_cog_part_pixels": 2304 * 2048})
     platform = Platform.build(settings, jobs=registry_with_test_jobs())
@@ -189,3 +191,20 @@ def test_a_large_raster_is_made_by_part_tasks_into_one_valid_cog(tiling_platform
 
     small_result = finished(api, platform, small_job)["result"]
     assert small_result["cog_parts"] == 1 and small_result["cog_tasks_reason"].startswith("one task: 1,048,576 pixels")
+
+
+def test_a_tiled_cog_that_fails_validation_leaves_the_previous_cog_in_place(tiling_platform, tag, monkeypatch):
+    platform, api = tiling_platform
+    blob = f"keep-{tag}/dem.tif"
+    upload(platform, blob, dem_float(2304))
+    first = finished(api, platform, submit(api, platform, blob, collection_id=f"keep-{tag}"))
+    assert first["status"] == "completed", first["error"]
+    container, cog_blob = first["result"]["cog_blob"].split("/", 1)
+    cog = platform.blobs.client.get_blob_client(container, cog_blob)
+    before = cog.get_blob_properties().etag
+
+    monkeypatch.setattr(cogging, "validate", lambda path: (False, ["the IFDs are not where they should be"], []))
+    second = finished(api, platform, submit(api, platform, blob, collection_id=f"keep-{tag}", raster_type="dem"))
+    assert second["status"] == "failed"
+    assert "is not valid: the IFDs are not where they should be" in second["error"]
+    assert cog.get_blob_properties().etag == before     # the published COG was not touched
