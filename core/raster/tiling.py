@@ -58,14 +58,16 @@ def plan_tiling(width: int, height: int, part_pixels: int) -> TilingPlan:
     return TilingPlan(overview_factors=factors, levels_in_parts=levels, rows_per_part=rows, parts=parts)
 
 
-def choose_cog_tasks(width: int, height: int, has_mask: bool, min_pixels: int,
-                     part_pixels: int) -> tuple[TilingPlan | None, str]:
-    """A tiling plan when splitting pays (measured in bench/cog.py), else None; and why."""
+def choose_cog_tasks(width: int, height: int, min_pixels: int, part_pixels: int,
+                     unsplittable: str | None = None) -> tuple[TilingPlan | None, str]:
+    """A tiling plan when splitting pays (measured in bench/cog.py), else None; and why.
+    `unsplittable` says why this raster cannot be split (parts carry no internal mask,
+    and a rotated raster's geotransform differs per part)."""
     pixels = width * height
     if pixels < min_pixels:
         return None, f"one task: {pixels:,} pixels, below the {min_pixels:,} at which the COG is split across tasks"
-    if has_mask:
-        return None, "one task: the profile writes an internal mask, which parts do not carry"
+    if unsplittable:
+        return None, f"one task: {unsplittable}"
     plan = plan_tiling(width, height, part_pixels)
     if len(plan.parts) < 2:
         return None, f"one task: {height} rows make a single part of {plan.rows_per_part} rows"

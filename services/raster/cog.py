@@ -20,6 +20,8 @@ def gdal_config(threads: str = ALL_CPUS) -> dict[str, Any]:
     """The GDAL configuration `rio cogeo create` uses: compression on `threads` threads
     (every core by default), masks inside the TIFF, overviews tiled like full resolution."""
     return {"GDAL_NUM_THREADS": threads, "GDAL_TIFF_INTERNAL_MASK": True, "GDAL_TIFF_OVR_BLOCKSIZE": str(BLOCK_SIZE)}
+
+
 STATISTICS_SIDE = 1024   # statistics are computed on an overview no larger than this
 
 

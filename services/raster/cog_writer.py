@@ -21,7 +21,7 @@ GHOST_BODY = ("LAYOUT=IFDS_BEFORE_DATA\nBLOCK_ORDER=ROW_MAJOR\nBLOCK_LEADER=SIZE
               "BLOCK_TRAILER=LAST_4_BYTES_REPEATED\nKNOWN_INCOMPATIBLE_EDITION=NO\n ")
 GHOST = f"GDAL_STRUCTURAL_METADATA_SIZE={len(GHOST_BODY):06d} bytes\n{GHOST_BODY}".encode("ascii")
 LEADER = TRAILER = 4
-CLASSIC_LIMIT = 2**32 - 2**24   # above this, BigTIFF (a margin for IFDs and leaders)
+CLASSIC_LIMIT = 2**32           # a classic TIFF's offsets end here; a larger file is BigTIFF
 SHORT, LONG, LONG8 = 3, 4, 16
 
 
@@ -42,8 +42,14 @@ class CogLayout:
 
     def __init__(self, levels: list[Level]):
         self.levels = levels
+        self._lay_out(big=False)
+        if self.size >= CLASSIC_LIMIT:
+            self._lay_out(big=True)
+
+    def _lay_out(self, big: bool) -> None:
+        levels = self.levels
         data_bytes = sum(framed_size(tile.length) for level in levels for tile in level.tiles)
-        self._fmt = _Format(big=data_bytes > CLASSIC_LIMIT)
+        self._fmt = _Format(big=big)
         self._ifd_start = _even(self._fmt.header_size + len(GHOST))
         self._blocks = [_IfdBlock(level, self._fmt) for level in levels]
         position = self._ifd_start

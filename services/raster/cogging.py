@@ -42,10 +42,14 @@ TRANSFER_CONCURRENCY = 4
 SOURCE_READ_OPTIONS = {"GDAL_CACHEMAX": 512}   # MB
 
 
-def scratch(job_id: str, name: str) -> str:
+SCRATCH = "_geoetl/cog-parts"
+
+
+def scratch(ctx: TaskContext, name: str) -> str:
     """Where a tiled COG is composed (and its parts' top inputs kept) before it is
-    validated and copied to its place."""
-    return f"_geoetl/cog-parts/{job_id}/{name}"
+    validated and copied to its place: per job attempt, so a late task of a cancelled
+    attempt cannot overwrite blocks a resubmission staged."""
+    return f"{SCRATCH}/{ctx.job_id}/{ctx.task.attempt}/{name}"   # the job attempt, not the try
 
 
 @handler("raster.cog_part")
@@ -62,14 +66,15 @@ def make_part(params: CogPartParams, ctx: TaskContext) -> CogPartResult:
         with gdal_env(ctx.adapters.settings, **SOURCE_READ_OPTIONS), \
                 rasterio.open(vsiaz_path(params.container, params.blob_name)) as source:
             write_part(source, part, plan, inspected.profile, local, ctx.adapters.settings.raster_gdal_threads)
-        ctx.check()
         levels = read_levels(local, source=part.part)
-        cog = client.get_blob_client(params.target_container, scratch(ctx.job_id, "cog.tif"))
-        staged = sum(stage_level(cog, block_id("p", number, part.part), level, local)
-                     for number, level in enumerate(levels))
+        cog = client.get_blob_client(params.target_container, scratch(ctx, "cog.tif"))
+        staged = 0
+        for number, level in enumerate(levels):
+            ctx.check()     # a cancelled or timed-out attempt stages nothing more
+            staged += stage_level(cog, block_id("p", number, part.part), level, local)
         top_input = None
         if plan.top_factors:
-            top_input = scratch(ctx.job_id, f"top-input-{part.part:04d}.tif")
+            top_input = scratch(ctx, f"top-input-{part.part:04d}.tif")
             write_top_input(local, plan, Path(work) / "top-input.tif")
             _upload(client, Path(work) / "top-input.tif", params.target_container, top_input, "image/tiff")
         return CogPartResult(part=part.part, levels=[LevelManifest.of(level) for level in levels], top_input=top_input,
@@ -121,7 +126,7 @@ def _assemble_parts(params: ProcessRasterParams, inspected: InspectResult, ctx: 
             levels += read_levels(top, source=len(results))[1:]
         check_level_count(levels, plan)
         layout = CogLayout(levels)
-        composed = BlobRef(params.target_container, scratch(ctx.job_id, "cog.tif"))
+        composed = BlobRef(params.target_container, scratch(ctx, "cog.tif"))
         commit_cog(client.get_blob_client(composed.container, composed.blob), layout, len(results),
                    plan.levels_in_parts, top, COG_MEDIA_TYPE)
     with gdal_env(ctx.adapters.settings):
@@ -164,7 +169,7 @@ def delete_parts(client: BlobServiceClient, container: str, ctx: TaskContext) ->
     COG is in place (a retried COG stage still finds them). Deleting is idempotent."""
     container_client = client.get_container_client(container)
     deleted = 0
-    for blob in container_client.list_blob_names(name_starts_with=scratch(ctx.job_id, "")):
+    for blob in container_client.list_blob_names(name_starts_with=f"{SCRATCH}/{ctx.job_id}/"):
         try:
             container_client.delete_blob(blob, delete_snapshots="include")
             deleted += 1

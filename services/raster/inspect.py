@@ -2,11 +2,12 @@
 said it is, and the COG profile that follows."""
 
 import rasterio
+from rasterio.enums import MaskFlags
 from rasterio.errors import RasterioIOError
 
 from core.errors import InvalidInput
 from core.raster.inference import contradiction, infer
-from core.raster.profiles import choose_profile
+from core.raster.profiles import CogProfile, choose_profile
 from core.raster.tiling import choose_cog_tasks
 from infrastructure.storage.copies import BlobRef, properties
 from infrastructure.storage.gdal import gdal_env, vsiaz_path
@@ -38,10 +39,18 @@ def inspect_raster(params: ProcessRasterParams, ctx: TaskContext) -> InspectResu
     data_bands = header.band_count - (1 if "alpha" in header.colorinterp else 0)
     profile = choose_profile(raster_type, tuple(header.dtypes), header.nodata, data_bands)
     settings = ctx.adapters.settings
-    tiling, reason = choose_cog_tasks(header.width, header.height, profile.add_mask,
-                                      settings.raster_tiled_cog_min_pixels, settings.raster_cog_part_pixels)
+    tiling, reason = choose_cog_tasks(header.width, header.height, settings.raster_tiled_cog_min_pixels,
+                                      settings.raster_cog_part_pixels, why_not_split(header, profile))
     return InspectResult(inferred_type=inferred, raster_type=raster_type, forced=forced, profile=profile, header=header,
                          tiling=tiling, cog_tasks_reason=reason)
+
+
+def why_not_split(header: Header, profile: CogProfile) -> str | None:
+    if profile.add_mask or header.has_mask or ("alpha" in header.colorinterp and profile.rio_cogeo_profile == "jpeg"):
+        return "the COG carries an internal mask, which parts do not write"
+    if header.rotated:
+        return "the raster is rotated (its geotransform would differ per part)"
+    return None
 
 
 def _header(dataset, params: ProcessRasterParams) -> Header:
@@ -50,4 +59,6 @@ def _header(dataset, params: ProcessRasterParams) -> Header:
                            "it cannot be placed on a map or catalogued")
     return Header(width=dataset.width, height=dataset.height, band_count=dataset.count, dtypes=list(dataset.dtypes),
                   nodata=dataset.nodata, crs=dataset.crs.to_string(),
-                  colorinterp=[ci.name.lower() for ci in dataset.colorinterp], descriptions=list(dataset.descriptions))
+                  colorinterp=[ci.name.lower() for ci in dataset.colorinterp], descriptions=list(dataset.descriptions),
+                  has_mask=MaskFlags.per_dataset in dataset.mask_flag_enums[0],
+                  rotated=not dataset.transform.is_rectilinear)

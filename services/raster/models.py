@@ -54,6 +54,8 @@ class Header(BaseModel):
     crs: str | None
     colorinterp: list[str]
     descriptions: list[str | None]
+    has_mask: bool = False          # a per-dataset (internal or .msk) mask
+    rotated: bool = False           # a geotransform with rotation terms
 
 
 class InspectResult(BaseModel):
@@ -92,7 +94,7 @@ class LevelManifest(BaseModel):
     def level(self, source: int) -> Level:
         return Level(tags=[RawTag(code, kind, count, base64.b64decode(value)) for code, kind, count, value in self.tags],
                      width=self.width, height=self.height, tile_height=self.tile_height,
-                     tiles=[Tile(source, 0, length) for length in self.tile_lengths])
+                     tiles=[Tile(source, 0, length) for length in self.tile_lengths])   # data already staged: only lengths count
 
 
 class CogPartResult(BaseModel):

@@ -15,6 +15,8 @@ from core.raster.tiling import choose_cog_tasks, overview_factors, plan_tiling
 from services.raster import cog_writer
 from services.raster.assembly import assemble
 from services.raster.cog import create_cog, validate
+from services.raster.inspect import why_not_split
+from services.raster.models import Header
 from services.raster.parts import write_part, write_top, write_top_input
 from tests.raster_samples import dem_float, palette, rgb, temperature
 
@@ -30,11 +32,11 @@ def test_parts_start_where_every_level_has_whole_tiles():
 
 
 def test_small_or_masked_rasters_stay_in_one_task_and_say_why():
-    assert choose_cog_tasks(1000, 1000, False, 2_000_000, 1_000_000) == (
+    assert choose_cog_tasks(1000, 1000, 2_000_000, 1_000_000) == (
         None, "one task: 1,000,000 pixels, below the 2,000,000 at which the COG is split across tasks")
-    assert choose_cog_tasks(9000, 9000, True, 1, 1_000_000)[1] == \
-        "one task: the profile writes an internal mask, which parts do not carry"
-    plan, reason = choose_cog_tasks(9000, 9000, False, 1, 16_000_000)
+    assert choose_cog_tasks(9000, 9000, 1, 1_000_000, "the COG carries an internal mask")[1] == \
+        "one task: the COG carries an internal mask"
+    plan, reason = choose_cog_tasks(9000, 9000, 1, 16_000_000)
     assert len(plan.parts) == 5 and reason.startswith("5 tasks of 2048 rows each")
 
 
@@ -110,3 +112,16 @@ def test_the_writer_makes_bigtiff_when_classic_offsets_would_not_do(tmp_path, mo
     assert validate(tiled) == (True, [], [])
     with rasterio.open(tiled) as ours, rasterio.open(source_path) as source:
         assert np.array_equal(ours.read(), source.read())
+
+
+def test_masked_or_rotated_rasters_are_not_split():
+    header = Header(width=9000, height=9000, band_count=3, dtypes=["uint8"] * 3, nodata=None, crs="EPSG:32633",
+                    colorinterp=["red", "green", "blue"], descriptions=[None] * 3)
+    jpeg = choose_profile("rgb", ("uint8",) * 3, None, 3)
+    assert why_not_split(header, jpeg) is None
+    assert why_not_split(header.model_copy(update={"has_mask": True}), jpeg) == \
+        "the COG carries an internal mask, which parts do not write"
+    with_alpha = header.model_copy(update={"band_count": 4, "colorinterp": ["red", "green", "blue", "alpha"]})
+    assert why_not_split(with_alpha, jpeg) is not None      # alpha becomes a mask under JPEG
+    assert why_not_split(header.model_copy(update={"rotated": True}), jpeg) == \
+        "the raster is rotated (its geotransform would differ per part)"
