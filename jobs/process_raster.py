@@ -9,17 +9,13 @@ from core.engine.definitions import JobDefinition, PlanContext, StageDefinition
 from services.raster.models import InspectResult, ProcessRasterParams
 
 
-def _inspected(ctx: PlanContext) -> InspectResult:
-    return InspectResult.model_validate(next(iter(ctx.results_of("inspect"))))
-
-
 def _tiled(ctx: PlanContext) -> bool:
-    return _inspected(ctx).tiling is not None
+    return InspectResult.of_job(ctx).tiling is not None
 
 
 def part_tasks(ctx: PlanContext):
     parameters = ctx.parameters.model_dump(mode="json")
-    for part in _inspected(ctx).tiling.parts:
+    for part in InspectResult.of_job(ctx).tiling.parts:
         yield {**parameters, "part": part.part}
 
 

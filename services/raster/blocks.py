@@ -7,13 +7,36 @@ Block ids have one length per blob (Azure's rule): kind, level, part.
 
 from pathlib import Path
 
-from azure.storage.blob import BlobBlock, BlobClient, ContentSettings
+from azure.core.exceptions import ResourceNotFoundError
+from azure.storage.blob import BlobBlock, BlobClient, BlobServiceClient, ContentSettings
 
 from core.errors import ContractViolation
 from services.raster.cog_writer import CogLayout, framed, read_tile
 from services.raster.tiff_tiles import Level
 
 MAX_BLOCK_BYTES = 4000 * 1024**2   # Azure's largest block
+SCRATCH = "_geoetl/cog-parts"
+
+
+def scratch_blob(job_id: str, attempt: int, name: str) -> str:
+    """Where a tiled COG is composed (and its parts' top inputs kept) before it is
+    validated and copied to its place: per job attempt, so a late task of a cancelled
+    attempt cannot overwrite blocks a resubmission staged."""
+    return f"{SCRATCH}/{job_id}/{attempt}/{name}"
+
+
+def delete_scratch(client: BlobServiceClient, container: str, job_id: str) -> int:
+    """Deletes a job's scratch blobs (every attempt's), once its COG is in place.
+    Idempotent: a retried catalog stage finds fewer or none."""
+    container_client = client.get_container_client(container)
+    deleted = 0
+    for blob in container_client.list_blob_names(name_starts_with=f"{SCRATCH}/{job_id}/"):
+        try:
+            container_client.delete_blob(blob, delete_snapshots="include")
+            deleted += 1
+        except ResourceNotFoundError:
+            pass
+    return deleted
 
 
 def block_id(kind: str, level: int, part: int = 0) -> str:

@@ -9,7 +9,7 @@ from infrastructure.db import raster_metadata
 from infrastructure.db.pgstac_loader import pgstac_writer
 from services.engine.context import TaskContext
 from services.engine.handlers import handler
-from services.raster.cogging import delete_parts
+from services.raster.blocks import delete_scratch
 from services.raster.models import CogResult, InspectResult, ProcessRasterParams, RasterResult
 
 COLLECTION_LICENSE = "other"
@@ -17,7 +17,7 @@ COLLECTION_LICENSE = "other"
 
 @handler("raster.catalog")
 def catalog_raster(params: ProcessRasterParams, ctx: TaskContext) -> RasterResult:
-    inspected = InspectResult.model_validate(next(iter(ctx.results_of("inspect"))))
+    inspected = InspectResult.of_job(ctx)
     cog = CogResult.model_validate(next(iter(ctx.results_of("cog"))))
     base_url = ctx.adapters.blobs.client.url.rstrip("/")
     with ctx.adapters.db.connection() as conn:
@@ -31,7 +31,7 @@ def catalog_raster(params: ProcessRasterParams, ctx: TaskContext) -> RasterResul
         writer.refresh_extent(params.collection_id)
     with ctx.adapters.db.connection() as conn:
         raster_metadata.save(conn, meta)
-    delete_parts(ctx.adapters.blobs.client, params.target_container, ctx)
+    delete_scratch(ctx.adapters.blobs.client, params.target_container, ctx.job_id)
     return RasterResult(
         item_id=meta.id, collection_id=params.collection_id, inferred_type=inspected.public_inferred(),
         raster_type=inspected.raster_type, forced=inspected.forced, cog_blob=cog.cog_blob,

@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import rasterio
-from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient, ContentSettings
 
 from core.errors import ContractViolation
@@ -27,7 +26,7 @@ from infrastructure.storage.gdal import gdal_env, vsiaz_path
 from services.engine.context import TaskContext
 from services.engine.handlers import handler
 from services.raster.assembly import check_level_count, stack_levels
-from services.raster.blocks import block_id, commit_cog, stage_level
+from services.raster.blocks import block_id, commit_cog, scratch_blob, stage_level
 from services.raster.cog import create_cog, describe, validate
 from services.raster.cog_writer import CogLayout
 from services.raster.models import (CogPartParams, CogPartResult, CogResult, InspectResult, LevelManifest,
@@ -42,19 +41,13 @@ TRANSFER_CONCURRENCY = 4
 SOURCE_READ_OPTIONS = {"GDAL_CACHEMAX": 512}   # MB
 
 
-SCRATCH = "_geoetl/cog-parts"
-
-
 def scratch(ctx: TaskContext, name: str) -> str:
-    """Where a tiled COG is composed (and its parts' top inputs kept) before it is
-    validated and copied to its place: per job attempt, so a late task of a cancelled
-    attempt cannot overwrite blocks a resubmission staged."""
-    return f"{SCRATCH}/{ctx.job_id}/{ctx.task.attempt}/{name}"   # the job attempt, not the try
+    return scratch_blob(ctx.job_id, ctx.task.attempt, name)
 
 
 @handler("raster.cog_part")
 def make_part(params: CogPartParams, ctx: TaskContext) -> CogPartResult:
-    inspected = _inspected(ctx)
+    inspected = InspectResult.of_job(ctx)
     plan = inspected.tiling
     if plan is None or params.part >= len(plan.parts):
         raise ContractViolation(f"part {params.part} is not in the tiling plan of {params.blob_name}")
@@ -83,7 +76,7 @@ def make_part(params: CogPartParams, ctx: TaskContext) -> CogPartResult:
 
 @handler("raster.cog")
 def make_cog(params: ProcessRasterParams, ctx: TaskContext) -> CogResult:
-    inspected = _inspected(ctx)
+    inspected = InspectResult.of_job(ctx)
     if inspected.tiling is not None:
         return _assemble_parts(params, inspected, ctx)
     client = ctx.adapters.blobs.client
@@ -148,10 +141,6 @@ def _checked(path, params: ProcessRasterParams) -> tuple[bool, list[str], dict]:
     return valid, warnings, describe(path)
 
 
-def _inspected(ctx: TaskContext) -> InspectResult:
-    return InspectResult.model_validate(next(iter(ctx.results_of("inspect"))))
-
-
 def _download(client: BlobServiceClient, container: str, blob: str, path: Path) -> None:
     with path.open("wb") as file:
         client.get_blob_client(container, blob).download_blob(max_concurrency=TRANSFER_CONCURRENCY).readinto(file)
@@ -162,17 +151,3 @@ def _upload(client: BlobServiceClient, path: Path, container: str, blob: str, co
         client.get_blob_client(container, blob).upload_blob(
             file, overwrite=True, max_concurrency=TRANSFER_CONCURRENCY,
             content_settings=ContentSettings(content_type=content_type))
-
-
-def delete_parts(client: BlobServiceClient, container: str, ctx: TaskContext) -> int:
-    """The scratch blobs (composed COG, top inputs) are deleted by the last stage once the
-    COG is in place (a retried COG stage still finds them). Deleting is idempotent."""
-    container_client = client.get_container_client(container)
-    deleted = 0
-    for blob in container_client.list_blob_names(name_starts_with=f"{SCRATCH}/{ctx.job_id}/"):
-        try:
-            container_client.delete_blob(blob, delete_snapshots="include")
-            deleted += 1
-        except ResourceNotFoundError:
-            pass
-    return deleted
