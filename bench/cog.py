@@ -47,6 +47,7 @@ from rasterio.io import MemoryFile  # noqa: E402
 from rasterio.transform import Affine  # noqa: E402
 
 from config import Settings  # noqa: E402
+from core.access import OPERATOR
 from core.raster.profiles import BLOCK_SIZE, CogProfile, choose_profile  # noqa: E402
 from infrastructure.db import migrations  # noqa: E402
 from services.raster.cog import create_cog, validate  # noqa: E402
@@ -139,7 +140,7 @@ class TiledJobs:
                         **({} if self.tiled else {"RASTER_TILED_COG_MIN_PIXELS": str(10**15)}))
         self.procs = [subprocess.Popen([sys.executable, "-m", "triggers.cli", "worker", "--threads", "1"], cwd=ROOT,
                                        env=env) for _ in range(self.workers)]
-        job = self.platform.engine.submit("hello_world", {"n": self.workers * 4, "message": suffix}).job
+        job = self.platform.engine.submit("hello_world", {"n": self.workers * 4, "message": suffix}, principal=OPERATOR).job
         wait_for_status(self.platform, job["job_id"], {"completed"}, timeout=120)   # workers up: start-up not timed
         return self
 
@@ -161,7 +162,7 @@ class TiledJobs:
         started = time.perf_counter()
         job = self.platform.engine.submit("process_raster", {
             "container": self.settings.bronze_container, "blob_name": blob, "raster_type": kind,
-            "target_container": self.settings.silver_container, "collection_id": "bench"}).job
+            "target_container": self.settings.silver_container, "collection_id": "bench"}, principal=OPERATOR).job
         done = wait_for_status(self.platform, job["job_id"], {"completed", "failed", "cancelled"}, timeout=3600)
         seconds = time.perf_counter() - started
         if done["status"] != "completed":

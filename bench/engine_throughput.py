@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pydantic import BaseModel, SecretStr  # noqa: E402
 
 from config import Settings  # noqa: E402
+from core.access import OPERATOR
 from core.engine.definitions import JobDefinition, StageDefinition  # noqa: E402
 from infrastructure.db import migrations  # noqa: E402
 from services.engine.context import TaskContext  # noqa: E402
@@ -62,7 +63,7 @@ def run_geoetl(dsn: str, n: int, workers: int) -> dict:
     settings = Settings(database_url=SecretStr(dsn), db_pool_max_size=workers + 4, log_level="WARNING")
     platform = Platform.build(settings, jobs=JobRegistry([NOOP_JOB], HandlerRegistry([noop])))
     started = time.perf_counter()
-    job_id = platform.engine.submit("bench_noop", {"n": n}).job["job_id"]
+    job_id = platform.engine.submit("bench_noop", {"n": n}, principal=OPERATOR).job["job_id"]
     planned = time.perf_counter() - started
     rss_before = rss_mb()
     pool = WorkerPool(platform.engine, platform.engine.jobs.handlers, platform, threads=workers,

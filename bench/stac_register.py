@@ -31,6 +31,7 @@ import psycopg  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 
 from config import Settings  # noqa: E402
+from core.access import OPERATOR
 from infrastructure.db import migrations  # noqa: E402
 from infrastructure.storage.blobs import make_service_client  # noqa: E402
 from tests.support import fresh_database  # noqa: E402
@@ -115,7 +116,7 @@ def geoetl_register(settings: Settings, collection_blob: str, batch_size: int, p
     try:
         job_id = platform.engine.submit("ingest_collection", {
             "source_container": settings.bronze_container, "target_container": settings.silver_container,
-            "collection_json_path": collection_blob, "batch_size": batch_size}).job["job_id"]
+            "collection_json_path": collection_blob, "batch_size": batch_size}, principal=OPERATOR).job["job_id"]
         while (status := platform.engine.job(job_id)["status"]) not in DONE:
             time.sleep(0.2)
         if status != "completed":

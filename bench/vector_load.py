@@ -32,6 +32,7 @@ import psycopg  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 
 from config import Settings  # noqa: E402
+from core.access import OPERATOR
 from infrastructure.db import migrations  # noqa: E402
 from tests.support import child_env, fresh_database, wait_for_status  # noqa: E402
 from triggers.composition import Platform  # noqa: E402
@@ -148,7 +149,7 @@ def run_geoetl(settings: Settings, path: Path, workers: int) -> dict:
         baseline_cpu = sum(cpu_seconds(p.pid) for p in procs)  # start-up and warm-up excluded
         started = time.monotonic()
         submission = platform.engine.submit("process_vector", {"container": settings.bronze_container,
-                                                               "blob_name": blob_name, "table_name": "wdpa_geoetl"})
+                                                               "blob_name": blob_name, "table_name": "wdpa_geoetl"}, principal=OPERATOR)
         job = wait_for_status(platform, submission.job["job_id"], {"completed", "failed", "cancelled"}, timeout=3600)
         seconds = time.monotonic() - started
         peaks = [peak_rss_mb(p.pid) for p in procs]
@@ -169,7 +170,7 @@ def run_geoetl(settings: Settings, path: Path, workers: int) -> dict:
 
 def warm_up(platform: Platform, workers: int) -> None:
     """Waits until the worker processes run tasks, so their start-up is not timed."""
-    job = platform.engine.submit("hello_world", {"n": workers * 4, "message": uuid.uuid4().hex}).job
+    job = platform.engine.submit("hello_world", {"n": workers * 4, "message": uuid.uuid4().hex}, principal=OPERATOR).job
     wait_for_status(platform, job["job_id"], {"completed"}, timeout=120)
 
 

@@ -94,8 +94,27 @@ class Settings(BaseSettings, MetricsSettings):
     http_max_retries: int = Field(4, ge=0, le=10, description="retries of 429/5xx answers from external APIs")
     curated_scheduler_cron: str = Field("* * * * *", description="how often the local host evaluates dataset schedules")
 
-    # admin
-    admin_api_key: SecretStr | None = None
+    # access (docs/security.md)
+    admin_api_key: SecretStr | None = Field(None, description="the bootstrap admin key; other keys live hashed in app.api_keys")
+    public_data_anonymous: bool = Field(
+        True, description="anonymous callers may read public data (health, OGC Features, STAC, tiles, styles); "
+                          "false: a reader key is needed for those too")
+    trust_easy_auth: bool = Field(
+        False, description="Azure: take roles from App Service authentication's X-MS-CLIENT-PRINCIPAL header "
+                           "(only where Easy Auth strips that header from clients)")
+    public_base_url: str | None = Field(
+        None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        description="absolute links in OGC/STAC responses start here (default: the URL the request came in on)")
+    api_max_body_bytes: int = Field(1024**2, ge=1024, description="largest JSON body a non-upload route accepts")
+    http_body_idle_timeout_seconds: float = Field(
+        30.0, gt=0, description="a request body that stalls this long is cut off (408)")
+    http_body_min_bytes_per_second: int = Field(
+        8 * 1024, ge=0, description="after 10 s, a body arriving slower than this on average is cut off (408)")
+    rate_limit_writes: str = Field("120/minute", description="per principal: POST/PUT/DELETE requests (limits syntax)")
+    rate_limit_reads: str = Field("3000/minute", description="per principal (per client address when anonymous): GETs")
+    job_max_tasks: int = Field(100_000, ge=1, description="most tasks one job attempt may plan")
+    key_max_tasks_per_hour: int = Field(
+        250_000, ge=1, description="most tasks the jobs of one non-admin principal may plan per hour")
 
     # health
     health_timeout_seconds: float = Field(3.0, gt=0)
@@ -128,7 +147,7 @@ class Settings(BaseSettings, MetricsSettings):
         description="GDAL compression threads per COG task: ALL_CPUS, or fewer when several workers share a machine")
 
     @field_validator("storage_connection_string", "servicebus_connection", "admin_api_key", "ibat_auth_key",
-                     "ibat_auth_token", mode="before")
+                     "ibat_auth_token", "public_base_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
         return None if value == "" else value

@@ -45,6 +45,20 @@ class Unauthorized(GeoETLError):
     status, title, slug, retryable = 401, "Unauthorized", "unauthorized", False
 
 
+class Forbidden(GeoETLError):
+    """Authenticated, but the role (or ownership) does not allow it."""
+
+    status, title, slug, retryable = 403, "Forbidden", "forbidden", False
+
+
+class TooManyRequests(GeoETLError):
+    status, title, slug, retryable = 429, "Too many requests", "too-many-requests", False
+
+    def __init__(self, detail: str, *, retry_after_seconds: int):
+        super().__init__(detail)
+        self.retry_after_seconds = max(1, int(retry_after_seconds))
+
+
 class ContractViolation(GeoETLError):
     """A dependency or handler broke its contract (wrong result shape, bad upstream data)."""
 

@@ -11,6 +11,7 @@ forced) or a dry run ends the job `completed` with those stages `skipped`.
 """
 
 from core.engine.definitions import JobDefinition, RetryPolicy, StageDefinition
+from core.ownership import curated_owner
 from services.curated.handlers import CuratedUpdateParams, Downloaded, VersionCheck
 from services.vector.handlers import plan_chunks, plan_indexes
 from services.vector.models import ProcessVectorParams
@@ -49,6 +50,10 @@ CURATED_UPDATE = JobDefinition(
                 "download to bronze, load through the vector pipeline, replace or upsert the target table, "
                 "record the version and the update log.",
     parameters_model=CuratedUpdateParams,
+    # Internal: the scheduler and admins start it, whatever the route; what it publishes
+    # belongs to the dataset, not to whoever pressed the button.
+    min_role="admin",
+    owner=lambda params, _submitter: curated_owner(params.dataset_id),
     stages=(
         StageDefinition(name="check_version", task_type="curated.check_version", timeout_seconds=600, retry=SOURCE_RETRY),
         StageDefinition(name="download", task_type="curated.download", task_params=_from_check, when=_proceed,

@@ -1,12 +1,12 @@
 """The reference job: n greetings, one reply per greeting, a fan-in summary."""
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from core.engine.definitions import JobDefinition, PlanContext, StageDefinition
+from core.engine.definitions import JobDefinition, JobParameters, PlanContext, StageDefinition
 
 
-class HelloWorldParams(BaseModel):
-    n: int = Field(3, ge=1, le=100_000, description="number of greetings")
+class HelloWorldParams(JobParameters):
+    n: int = Field(3, ge=1, le=10_000, description="number of greetings (two tasks each)")
     message: str = Field("hello", min_length=1, max_length=200)
 
 

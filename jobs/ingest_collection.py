@@ -38,6 +38,9 @@ INGEST_COLLECTION = JobDefinition(
     description="Ingest a STAC collection: inventory and validate it, copy its assets server-side to the target "
                 "container, register the collection and its items in pgSTAC, describe it as an H3 source.",
     parameters_model=IngestCollectionParams,
+    # The collection's id is inside its document: the inventory stage claims it.
+    restricted_parameters={"source_container": "bronze_container", "target_container": "silver_container",
+                           "overwrite": None},
     stages=(
         StageDefinition(name="inventory", task_type="ingest.inventory", timeout_seconds=1800),
         StageDefinition(name="copy", task_type="ingest.copy", fan_out="per_item", planner=copy_tasks,

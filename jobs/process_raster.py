@@ -25,6 +25,8 @@ PROCESS_RASTER = JobDefinition(
                 "suits it (split across tasks when the raster is large), validate it, and catalog it "
                 "(raster.cog_metadata and a STAC item in pgSTAC).",
     parameters_model=ProcessRasterParams,
+    restricted_parameters={"container": "bronze_container", "target_container": "silver_container"},
+    claims=ProcessRasterParams.claims,
     stages=(
         StageDefinition(name="inspect", task_type="raster.inspect", timeout_seconds=600),
         StageDefinition(name="cog_parts", task_type="raster.cog_part", fan_out="per_item", planner=part_tasks,

@@ -8,12 +8,19 @@ with a quality report, catalog metadata, a STAC item and an OGC API – Features
 """
 
 from core.engine.definitions import JobDefinition, RetryPolicy, StageDefinition
+from core.ownership import Claim, table
 from services.vector.handlers import plan_chunks, plan_indexes
 from services.vector.models import ProcessVectorParams
+from services.vector.publishing import candidate_tables
 
 
 def _job_parameters(_source, ctx) -> dict:
     return ctx.parameters.model_dump(mode="json")
+
+
+def _claims(params: ProcessVectorParams) -> list[Claim]:
+    """The table and the per-kind tables a mixed source may publish under its name."""
+    return [table(name) for name in candidate_tables(params.table_name)]
 
 
 PROCESS_VECTOR = JobDefinition(
@@ -21,6 +28,8 @@ PROCESS_VECTOR = JobDefinition(
     description="Load a vector file (GeoJSON, KML/KMZ, GeoPackage, FlatGeobuf, CSV, zipped Shapefile or File "
                 "Geodatabase) into clean PostGIS tables with a repair report, STAC item and OGC API collection.",
     parameters_model=ProcessVectorParams,
+    restricted_parameters={"container": "bronze_container"},
+    claims=_claims,
     stages=(
         StageDefinition(name="inspect", task_type="vector.inspect", timeout_seconds=1800,
                         retry=RetryPolicy(max_tries=3, backoff_base_seconds=2)),

@@ -5,8 +5,8 @@ blob containers; unit tests request none of these and need no services."""
 import secrets
 
 import pytest
-from pydantic import SecretStr
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from infrastructure.db import migrations
 from tests.support import base_settings, fresh_database
@@ -26,6 +26,9 @@ def settings():
             "bronze_container": f"bronze-{suffix}",
             "silver_container": f"silver-{suffix}",
             "admin_api_key": SecretStr(ADMIN_KEY),
+            # The suite sends thousands of requests as one admin; the limits have tests of their own.
+            "rate_limit_writes": "100000/minute",
+            "rate_limit_reads": "100000/minute",
         })
 
 
@@ -39,12 +42,17 @@ def platform(settings):
     platform.close()
 
 
+ADMIN_HEADERS = {"x-functions-key": ADMIN_KEY}
+ANONYMOUS = {"x-functions-key": ""}   # overrides the clients' default key: no key at all
+
+
 @pytest.fixture()
 def client(platform):
-    with TestClient(create_app(platform)) as client:
+    """The API as the bootstrap admin (tests of roles send other keys, or ANONYMOUS)."""
+    with TestClient(create_app(platform), headers=ADMIN_HEADERS) as client:
         yield client
 
 
 @pytest.fixture()
 def admin_headers():
-    return {"x-functions-key": ADMIN_KEY}
+    return dict(ADMIN_HEADERS)

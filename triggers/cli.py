@@ -6,10 +6,14 @@ import json
 import logging
 import sys
 
+from pydantic import ValidationError
+
 from config import Settings
 from config.logging_setup import configure_logging
+from core.access import KEY_ROLES, OPERATOR
 from core.errors import GeoETLError
 from infrastructure.db import migrations
+from services.access import keys
 from services.engine import reads
 from triggers import local_host
 from triggers.composition import Platform
@@ -65,7 +69,43 @@ def _parser() -> argparse.ArgumentParser:
     tasks.set_defaults(run=_tasks)
 
     commands.add_parser("reconcile", help="run one reconciler sweep").set_defaults(run=_reconcile)
+    _key_commands(commands)
     return parser
+
+
+def _key_commands(commands) -> None:
+    keys_parser = commands.add_parser("keys", help="API keys: create, list, revoke")
+    actions = keys_parser.add_subparsers(required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="create a key; it is printed once, alone on the last line")
+    create.add_argument("name")
+    create.add_argument("--role", required=True, choices=list(KEY_ROLES))
+    create.set_defaults(run=_keys_create)
+    actions.add_parser("list", help="keys with role, hint, created and last used").set_defaults(run=_keys_list)
+    revoke = actions.add_parser("revoke", help="revoke a key at once")
+    revoke.add_argument("name")
+    revoke.set_defaults(run=_keys_revoke)
+
+
+def _keys_create(platform: Platform, args) -> int:
+    try:
+        request = keys.KeyCreate(name=args.name, role=args.role)
+    except ValidationError as exc:
+        print(f"error: {exc.errors()[0]['msg']}", file=sys.stderr)
+        return 2
+    created = keys.create_key(platform.db, request, created_by=OPERATOR.owner_id)
+    print(f"created {created.role} key {created.name!r}; it is shown once, store it now:", file=sys.stderr)
+    print(created.key)
+    return 0
+
+
+def _keys_list(platform: Platform, _args) -> int:
+    print(json.dumps([k.model_dump(mode="json") for k in keys.list_keys(platform.db)], indent=2))
+    return 0
+
+
+def _keys_revoke(platform: Platform, args) -> int:
+    _print(keys.revoke_key(platform.db, args.name))
+    return 0
 
 
 def _print(model) -> None:
@@ -107,7 +147,7 @@ def _submit(platform: Platform, args) -> int:
     except json.JSONDecodeError as exc:
         print(f"error: parameters are not JSON: {exc}", file=sys.stderr)
         return 2
-    _print(submit_job(platform, args.job_type, parameters))
+    _print(submit_job(platform, args.job_type, parameters, OPERATOR))
     return 0
 
 
@@ -122,17 +162,17 @@ def _tasks(platform: Platform, args) -> int:
 
 
 def _cancel(platform: Platform, args) -> int:
-    platform.engine.cancel(args.job_id)
+    platform.engine.cancel(args.job_id, principal=OPERATOR)
     return _status(platform, args)
 
 
 def _retry(platform: Platform, args) -> int:
-    platform.engine.retry_failed(args.job_id)
+    platform.engine.retry_failed(args.job_id, principal=OPERATOR)
     return _status(platform, args)
 
 
 def _resubmit(platform: Platform, args) -> int:
-    platform.engine.resubmit(args.job_id)
+    platform.engine.resubmit(args.job_id, principal=OPERATOR)
     return _status(platform, args)
 
 

@@ -10,6 +10,7 @@ from config import Settings
 from infrastructure.db.pool import Database
 from infrastructure.storage.blobs import BlobStore
 from jobs.registry import build_job_registry
+from services.access.policy import SubmissionPolicy
 from services.engine.engine import Engine
 from services.engine.handlers import JobRegistry
 from services.engine.ports import Dispatcher, RowIsTheMessage, StageNotifier
@@ -36,6 +37,7 @@ class Platform:
         engine = Engine(
             db,
             jobs or build_job_registry(),
+            SubmissionPolicy(settings),
             dispatcher=dispatcher or default_dispatcher(settings, db),
             notifier=notifier,
             lease_seconds=settings.lease_seconds,

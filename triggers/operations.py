@@ -1,5 +1,6 @@
 """Operations shared by the HTTP admin routes and the CLI."""
 
+from core.access import Principal
 from core.models.jobs import SubmitResponse
 from core.models.platform import DeployView, MigrationView, SchemaStatusView
 from infrastructure.db import migrations
@@ -32,9 +33,9 @@ def schema_status(platform: Platform) -> SchemaStatusView:
     )
 
 
-def submit_job(platform: Platform, job_type: str, parameters: dict) -> SubmitResponse:
-    """Validate and submit; identical parameters return the existing job (created=False)."""
-    submission = platform.engine.submit(job_type, parameters)
+def submit_job(platform: Platform, job_type: str, parameters: dict, principal: Principal) -> SubmitResponse:
+    """Authorize, validate and submit; identical parameters return the existing job (created=False)."""
+    submission = platform.engine.submit(job_type, parameters, principal=principal)
     job_id = submission.job["job_id"]
     return SubmitResponse(job_id=job_id, status=submission.job["status"], created=submission.created,
                           status_url=f"/api/jobs/status/{job_id}")

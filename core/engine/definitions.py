@@ -17,11 +17,21 @@ each task's parameters. Planners and conditions read any earlier stage through t
 """
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Literal, Protocol
+from typing import Any, Callable, Iterable, Literal, Mapping, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.ownership import Claim
 
 FanOut = Literal["single", "per_item", "match_previous", "fan_in"]
+StarterRole = Literal["submitter", "admin"]
+
+
+class JobParameters(BaseModel):
+    """Base of every job's parameters model: an unknown parameter is an error (a misspelt
+    option must not be silently dropped)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class RetryPolicy(BaseModel):
@@ -107,10 +117,20 @@ class StageDefinition:
 
 @dataclass(frozen=True)
 class JobDefinition:
+    """`min_role`: who may start it (`admin` also covers the scheduler). Non-admins may pass
+    a `restricted_parameters` entry only with the value the named setting holds (None: only
+    a false/empty value), so containers stay fixed by settings. `claims` lists what the job
+    will publish, checked against its owner at submit; `owner` says who owns what it
+    publishes (default: whoever submitted it)."""
+
     job_type: str
     description: str
     parameters_model: type[BaseModel]
     stages: tuple[StageDefinition, ...]
+    min_role: StarterRole = "submitter"
+    restricted_parameters: Mapping[str, str | None] = field(default_factory=dict)
+    claims: Callable[[Any], list[Claim]] | None = None
+    owner: Callable[[Any, str], str] | None = None
 
     def __post_init__(self) -> None:
         if not self.stages:
@@ -139,4 +159,6 @@ class JobDefinition:
             "description": self.description,
             "parameters_schema": self.parameters_model.model_json_schema(),
             "stages": [stage.describe() for stage in self.stages],
+            "min_role": self.min_role,
+            "admin_only_parameters": sorted(self.restricted_parameters),
         }

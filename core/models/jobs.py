@@ -40,6 +40,7 @@ class JobView(BaseModel):
     current_stage: int
     current_stage_name: str | None
     total_stages: int
+    submitted_by: str = "system"
     parameters: dict[str, Any]
     result: Any = None
     error: str | None = None
@@ -92,3 +93,5 @@ class JobTypeView(BaseModel):
     description: str
     parameters_schema: dict[str, Any]
     stages: list[dict[str, Any]]
+    min_role: str
+    admin_only_parameters: list[str]

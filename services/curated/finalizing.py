@@ -8,7 +8,9 @@ import psycopg
 from psycopg import errors as pgerrors
 
 from core.errors import ContractViolation, InvalidInput
+from core.ownership import table
 from infrastructure.db.queries import sql
+from services.access.ownership import claim_for_job
 from services.curated.handlers import Finalized, StageRef, VersionCheck
 from services.curated.schemas import schema_for
 from services.curated.targets import Applied, TargetPlan, lock_and_verify, replace, upsert
@@ -51,6 +53,7 @@ def _apply(conn: psycopg.Connection, check: VersionCheck, published: PublishResu
         version=check.version, job_id=ctx.job_id, attempt=ctx.task.attempt,
         collection_id=ctx.adapters.settings.stac_vector_collection,
     )
+    claim_for_job(conn, ctx.job_id, [table(check.target_table)])
     lock_and_verify(conn, plan, check.publish_table)
     return upsert(conn, plan) if check.update_strategy == "upsert" else replace(conn, plan)
 

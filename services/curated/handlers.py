@@ -5,9 +5,10 @@ import hashlib
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
 from psycopg import sql as pgsql
+from pydantic import BaseModel, Field
 
+from core.engine.definitions import JobParameters
 from core.errors import InvalidInput, NotFound
 from core.models.curated import IDENTIFIER, CuratedDataset
 from infrastructure.db.queries import sql
@@ -20,7 +21,7 @@ from services.engine.context import TaskContext
 from services.engine.handlers import handler
 
 
-class CuratedUpdateParams(BaseModel):
+class CuratedUpdateParams(JobParameters):
     dataset_id: str = Field(pattern=IDENTIFIER.pattern)
     update_type: Literal["scheduled", "manual"]
     scheduled_for: datetime | None = Field(None, description="the cron fire time (scheduled runs): part of the job's identity")

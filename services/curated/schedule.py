@@ -12,6 +12,7 @@ from datetime import datetime
 
 from croniter import croniter
 
+from core.access import SCHEDULER
 from core.errors import GeoETLError
 from infrastructure.db.queries import sql
 from infrastructure.db.transactions import in_transaction
@@ -50,7 +51,7 @@ def submit_due_updates(platform, now: datetime) -> list[Submission] | None:
 def _submit(platform, dataset_id: str, fire: datetime) -> Submission | None:
     parameters = {"dataset_id": dataset_id, "update_type": "scheduled", "scheduled_for": fire.isoformat()}
     try:
-        return platform.engine.submit("curated_update", parameters)
+        return platform.engine.submit("curated_update", parameters, principal=SCHEDULER)
     except GeoETLError as exc:  # one bad entry must not keep the others from their update
         log.error("scheduled update of %s not submitted: %s", dataset_id, exc.detail)
         return None

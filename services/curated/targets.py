@@ -21,7 +21,12 @@ from services.curated.schemas import TargetSchema
 from services.curated.shaping import Shaped, check_keys, shape, table_columns
 from services.vector.publishing import TableChoice, move_table, retire_table
 from services.vector.staging import (
-    GEOMETRY_TYPES, final_index_name, query, staged, staging_indexes, staging_name,
+    GEOMETRY_TYPES,
+    final_index_name,
+    query,
+    staged,
+    staging_indexes,
+    staging_name,
 )
 
 TARGET_SCHEMA = "geo"

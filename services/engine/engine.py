@@ -9,11 +9,15 @@ import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 
+from core.access import Principal
+from core.engine.definitions import JobDefinition
 from core.engine.identity import job_id_for
-from core.errors import Conflict, InvalidInput, NotFound, field_errors
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, field_errors
 from infrastructure.db.pool import Database
 from infrastructure.db.queries import sql
 from infrastructure.db.transactions import in_transaction
+from services.access.ownership import claim_all
+from services.access.policy import TAKEOVER, SubmissionPolicy, reject_nul
 from services.engine.completion import Outcome, record_outcomes
 from services.engine.context import ClaimedTask
 from services.engine.handlers import JobRegistry
@@ -44,11 +48,12 @@ class ReconcileReport:
 
 
 class Engine:
-    def __init__(self, db: Database, jobs: JobRegistry, *, dispatcher: Dispatcher | None = None,
+    def __init__(self, db: Database, jobs: JobRegistry, policy: SubmissionPolicy, *, dispatcher: Dispatcher | None = None,
                  notifier: StageNotifier | None = None, lease_seconds: float = 30.0,
                  stale_dispatch_seconds: float = 120.0, metrics_retention_minutes: int = 1440):
         self.db = db
         self.jobs = jobs
+        self.policy = policy
         self.dispatcher = dispatcher or RowIsTheMessage()
         self.notifier = notifier or NoNotifier()
         self.lease_seconds = lease_seconds
@@ -57,30 +62,60 @@ class Engine:
 
     # -- submission ------------------------------------------------------------------
 
-    def submit(self, job_type: str, raw_parameters: dict[str, Any] | None) -> Submission:
-        definition = self.jobs.get(job_type)
-        if definition is None:
-            raise NotFound(f"unknown job type {job_type!r}; known job types: {', '.join(self.jobs.job_types())}")
-        try:
-            parameters = definition.parameters_model.model_validate(raw_parameters or {})
-        except ValidationError as exc:
-            errors = field_errors(exc.errors())
-            raise InvalidInput(f"invalid parameters for {job_type}: " + "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors) from exc
+    def submit(self, job_type: str, raw_parameters: Any, *, principal: Principal) -> Submission:
+        """Authorize, validate, claim what the job publishes, and insert it; identical
+        parameters return the existing job. Every route and the scheduler come here."""
+        definition = self._definition_for_submit(job_type)
+        raw = self._raw_parameters(raw_parameters)
+        self.policy.authorize(definition, raw, principal)
+        parameters = self._validated(definition, self.policy.with_settings_defaults(definition, raw))
         data = parameters.model_dump(mode="json")
         job_id = job_id_for(job_type, data)
+        owner = definition.owner(parameters, principal.owner_id) if definition.owner else principal.owner_id
+        claims = definition.claims(parameters) if definition.claims else []
 
         def work(conn):
+            taken_over = claim_all(conn, claims, owner=owner, job_id=job_id, takeover=bool(data.get(TAKEOVER)))
             inserted = conn.execute(sql("engine/insert_job"), {
                 "job_id": job_id, "job_type": job_type, "parameters": Jsonb(data), "total_stages": len(definition.stages),
+                "submitted_by": principal.owner_id, "owner": owner, "task_budget": self.policy.task_budget,
             }).fetchone()
             if inserted is None:
                 return Submission(self._job(conn, job_id), created=False), Effects()
+            self.policy.check_rate(conn, principal)
             job = lock_job(conn, job_id)
-            record_event(conn, job_id, job["attempt"], "submitted", job_type=job_type)
+            record_event(conn, job_id, job["attempt"], "submitted", job_type=job_type, submitted_by=principal.owner_id)
+            if taken_over:
+                record_event(conn, job_id, job["attempt"], "ownership_taken_over", resources=taken_over,
+                             by=principal.owner_id)
             effects = plan_from(conn, definition, job, 0)
             return Submission(self._job(conn, job_id), created=True), effects
 
         return self._run(work)
+
+    def _definition_for_submit(self, job_type: str) -> JobDefinition:
+        definition = self.jobs.get(job_type)
+        if definition is None:
+            raise NotFound(f"unknown job type {job_type!r}; known job types: {', '.join(self.jobs.job_types())}")
+        return definition
+
+    @staticmethod
+    def _raw_parameters(raw: Any) -> dict[str, Any]:
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            raise InvalidInput(f"job parameters must be a JSON object, not {type(raw).__name__}")
+        reject_nul(raw)
+        return raw
+
+    @staticmethod
+    def _validated(definition: JobDefinition, raw: dict[str, Any]):
+        try:
+            return definition.parameters_model.model_validate(raw)
+        except ValidationError as exc:
+            errors = field_errors(exc.errors())
+            raise InvalidInput(f"invalid parameters for {definition.job_type}: "
+                               + "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors) from exc
 
     # -- workers ---------------------------------------------------------------------
 
@@ -114,9 +149,9 @@ class Engine:
 
     # -- control ---------------------------------------------------------------------
 
-    def cancel(self, job_id: str, reason: str = "cancelled by request") -> dict:
+    def cancel(self, job_id: str, *, principal: Principal, reason: str = "cancelled by request") -> dict:
         def work(conn):
-            job = self._require(lock_job(conn, job_id), job_id)
+            job = self._controllable(lock_job(conn, job_id), job_id, principal)
             if conn.execute(sql("engine/cancel_job"), {"job_id": job_id, "reason": reason}).fetchone() is None:
                 raise Conflict(f"job {job_id} is {job['status']}: only queued or processing jobs can be cancelled")
             key = {"job_id": job_id, "attempt": job["attempt"]}
@@ -127,12 +162,12 @@ class Engine:
 
         return self._run(work)
 
-    def retry_failed(self, job_id: str) -> dict:
+    def retry_failed(self, job_id: str, *, principal: Principal) -> dict:
         """Re-run the failed (and cancelled) tasks of the stage the job stopped in; completed
         tasks and their results stay."""
 
         def work(conn):
-            job = self._require(lock_job(conn, job_id), job_id)
+            job = self._controllable(lock_job(conn, job_id), job_id, principal)
             reopened = conn.execute(sql("engine/reopen_job"), {"job_id": job_id}).fetchone()
             if reopened is None:
                 raise Conflict(f"job {job_id} is {job['status']}: retry applies to failed or cancelled jobs (use resubmit otherwise)")
@@ -144,22 +179,28 @@ class Engine:
             record_event(conn, job_id, reopened["attempt"], "job_retried", stage=reopened["current_stage"], tasks=len(requeued))
             effects = Effects(queued_task_ids=[r["task_id"] for r in released])
             if not requeued:  # nothing to re-run: the stage is complete, move on
-                effects.merge(advance(conn, self.jobs.get(job["job_type"]), job_id, reopened["attempt"], reopened["current_stage"]))
+                effects.merge(advance(conn, self._registered(job), job_id, reopened["attempt"], reopened["current_stage"]))
             return self._job(conn, job_id), effects
 
         return self._run(work)
 
-    def resubmit(self, job_id: str) -> dict:
-        """A new attempt of a finished job from stage 1; earlier attempts stay as history."""
+    def resubmit(self, job_id: str, *, principal: Principal) -> dict:
+        """A new attempt of a finished job from stage 1; earlier attempts stay as history.
+        Its claims are checked again: what it publishes may have changed hands since."""
 
         def work(conn):
-            job = self._require(lock_job(conn, job_id), job_id)
+            job = self._controllable(lock_job(conn, job_id), job_id, principal)
+            definition = self._registered(job)
+            parameters = definition.parameters_model.model_validate(job["parameters"])
+            claims = definition.claims(parameters) if definition.claims else []
+            claim_all(conn, claims, owner=job["owner"], job_id=job_id, takeover=bool(job["parameters"].get(TAKEOVER)))
             renewed = conn.execute(sql("engine/new_attempt"), {"job_id": job_id}).fetchone()
             if renewed is None:
                 raise Conflict(f"job {job_id} is {job['status']}: only finished jobs can be resubmitted (cancel it first)")
             job = conn.execute(sql("engine/get_job"), {"job_id": job_id}).fetchone()
-            record_event(conn, job_id, job["attempt"], "resubmitted", previous_attempt=job["attempt"] - 1)
-            effects = plan_from(conn, self.jobs.get(job["job_type"]), job, 0)
+            record_event(conn, job_id, job["attempt"], "resubmitted", previous_attempt=job["attempt"] - 1,
+                         by=principal.owner_id)
+            effects = plan_from(conn, definition, job, 0)
             return self._job(conn, job_id), effects
 
         return self._run(work)
@@ -216,6 +257,20 @@ class Engine:
         if job is None:
             raise NotFound(f"no job {job_id}")
         return job
+
+    def _controllable(self, job: dict | None, job_id: str, principal: Principal) -> dict:
+        """Cancel, retry and resubmit: an admin's on any job, a submitter's on its own."""
+        job = self._require(job, job_id)
+        if not principal.is_admin and not (principal.may("submitter") and job["submitted_by"] == principal.owner_id):
+            raise Forbidden(f"job {job_id} was submitted by {job['submitted_by']}: only it or an admin may control it")
+        return job
+
+    def _registered(self, job: dict) -> JobDefinition:
+        definition = self.jobs.get(job["job_type"])
+        if definition is None:
+            raise Conflict(f"job type {job['job_type']!r} is not registered on this host; "
+                           f"known job types: {', '.join(self.jobs.job_types())}")
+        return definition
 
     def _run(self, work: Callable[[psycopg.Connection], tuple[T, Effects]]) -> T:
         value, effects = in_transaction(self.db, work)

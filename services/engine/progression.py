@@ -18,6 +18,7 @@ from core.engine.definitions import JobDefinition
 from core.engine.identity import canonical_json
 from core.engine.planning import plan_tasks
 from core.engine.rules import final_job_status, stage_outcome
+from core.errors import InvalidInput
 from infrastructure.db.queries import sql
 
 log = logging.getLogger(__name__)
@@ -142,7 +143,7 @@ def _plan_stage(conn, definition: JobDefinition, job: dict, number: int, ctx: Db
         return None
     conn.execute(sql("engine/insert_stage"), key | {"name": stage.name, "task_type": stage.task_type,
                                                    "status": "running", "max_concurrency": stage.max_concurrency})
-    total = _copy_tasks(conn, job, number, stage, plan_tasks(definition, number, ctx))
+    total = _copy_tasks(conn, job, number, stage, plan_tasks(definition, number, ctx), _budget_left(conn, job))
     released = min(total, stage.max_concurrency)
     conn.execute(sql("engine/set_stage_size"), key | {"total": total, "released": released})
     record_event(conn, job["job_id"], job["attempt"], "stage_started", stage=number, name=stage.name, tasks=total)
@@ -152,10 +153,22 @@ def _plan_stage(conn, definition: JobDefinition, job: dict, number: int, ctx: Db
     return [r["task_id"] for r in conn.execute(sql("engine/queued_task_ids"), key)]
 
 
-def _copy_tasks(conn, job: dict, number: int, stage, params: Iterator[dict]) -> int:
-    """COPY in chunks, so a planner may read earlier results from the same connection."""
+def _budget_left(conn, job: dict) -> int | None:
+    """Tasks this attempt may still plan (the job's task_budget, JOB_MAX_TASKS at submit)."""
+    if job.get("task_budget") is None:
+        return None
+    planned = conn.execute(sql("engine/planned_tasks"), {"job_id": job["job_id"], "attempt": job["attempt"]}).fetchone()
+    return job["task_budget"] - planned["planned"]
+
+
+def _copy_tasks(conn, job: dict, number: int, stage, params: Iterator[dict], budget: int | None) -> int:
+    """COPY in chunks, so a planner may read earlier results from the same connection.
+    Planning past the job's task budget fails the stage (the savepoint drops what was copied)."""
     count = 0
     for chunk in _chunks(params, PLAN_CHUNK):
+        if budget is not None and count + len(chunk) > budget:
+            raise InvalidInput(f"stage {stage.name!r} would plan more tasks than the job's budget of "
+                               f"{job['task_budget']:,} (JOB_MAX_TASKS)")
         with conn.cursor().copy(sql("engine/copy_tasks")) as copy:
             for task_params in chunk:
                 status = "queued" if count < stage.max_concurrency else "pending"

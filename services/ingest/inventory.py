@@ -8,11 +8,13 @@ from typing import Any
 import orjson
 
 from core.errors import InvalidInput
+from core.ownership import stac_collection
 from core.stac.hrefs import BlobLocation
 from core.stac.validation import parse_json, validate_collection, validate_item
 from infrastructure.db.queries import sql
 from infrastructure.storage.copies import BlobRef
 from infrastructure.storage.reads import container_url, read_blob
+from services.access.ownership import claim_for_job
 from services.engine.context import TaskContext
 from services.engine.handlers import handler
 from services.ingest.models import AssetCopy, BatchSummary, IngestCollectionParams, Inventory
@@ -28,6 +30,8 @@ def inventory(params: IngestCollectionParams, ctx: TaskContext) -> Inventory:
     collection_blob = posixpath.normpath(params.collection_json_path)
     raw = read_blob(client, BlobRef(source.container, collection_blob), "collection document")
     collection = validate_collection(parse_json(raw, collection_blob), collection_blob)
+    with ctx.adapters.db.connection() as conn:  # before anything is copied: the collection must be ours to replace
+        claim_for_job(conn, ctx.job_id, [stac_collection(collection["id"])])
 
     item_blobs = _item_blobs(collection, collection_blob, source)
     items = _read_items(client, source, item_blobs, collection["id"], ctx)

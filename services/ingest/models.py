@@ -5,28 +5,32 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 from core.blob_paths import inside_container
+from core.engine.definitions import JobParameters
 
 # Azure container names: 3-63 lowercase letters, digits and hyphens, no '--' (checked below).
 CONTAINER_PATTERN = r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$"
 AggregationMethod = Literal["mean", "mode", "sum", "min", "max"]
 
 
-class IngestCollectionParams(BaseModel):
-    source_container: str = Field("bronze", pattern=CONTAINER_PATTERN, description="container holding the collection")
-    target_container: str = Field("silver", pattern=CONTAINER_PATTERN, description="container the assets are copied to")
+class IngestCollectionParams(JobParameters):
+    source_container: str | None = Field(None, pattern=CONTAINER_PATTERN, description="container holding the "
+                                         "collection (default, and the only one for non-admins: BRONZE_CONTAINER)")
+    target_container: str | None = Field(None, pattern=CONTAINER_PATTERN, description="container the assets are "
+                                         "copied to (default, and the only one for non-admins: SILVER_CONTAINER)")
     collection_json_path: str = Field("collection.json", min_length=1, max_length=1024,
                                       description="blob path of the STAC collection document in the source container")
     batch_size: int = Field(100, ge=10, le=500, description="items per copy / register task")
-    overwrite: bool = Field(False, description="replace target blobs whose content differs from the source")
+    overwrite: bool = Field(False, description="admins: replace target blobs whose content differs from the source")
     asset_key: str | None = Field(None, max_length=255, description="H3 source asset (default: the first 'data' asset)")
     theme: str | None = Field(None, max_length=100, description="H3 source theme (default: the first collection keyword)")
     aggregation_method: AggregationMethod | None = Field(
         None, description="H3 aggregation (default: mode for categorical data, mean otherwise)")
+    replace_owned_by_other: bool = Field(False, description="admins: replace a collection another owner published")
 
     @field_validator("source_container", "target_container")
     @classmethod
-    def _single_hyphens(cls, name: str) -> str:
-        if "--" in name:
+    def _single_hyphens(cls, name: str | None) -> str | None:
+        if name is not None and "--" in name:
             raise ValueError("container names cannot contain '--'")
         return name
 

@@ -12,8 +12,14 @@ from infrastructure.storage.copies import BlobRef
 from infrastructure.storage.reads import blob_url
 from services.engine.context import TaskContext
 from services.engine.handlers import handler
-from services.ingest.models import (CopyResult, IngestCollectionParams, Inventory, RegisterCollectionResult,
-                                    RegisterItemsParams, RegisterItemsResult)
+from services.ingest.models import (
+    CopyResult,
+    IngestCollectionParams,
+    Inventory,
+    RegisterCollectionResult,
+    RegisterItemsParams,
+    RegisterItemsResult,
+)
 
 
 @handler("ingest.register_collection")

@@ -32,10 +32,5 @@ def job_metrics_detail(db: Database, job_id: str, *, samples: int = 120) -> JobM
     )
 
 
-def known_job_types(db: Database) -> list[str]:
-    with db.connection() as conn:
-        return [r["job_type"] for r in conn.execute(sql("metrics/job_types"))]
-
-
 def _progress(row: dict) -> JobProgress:
     return JobProgress(**row | {"stage": row["current_stage"], "context": row["context"] or {}})

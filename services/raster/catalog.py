@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from core.models.metadata import RasterMetadata
 from infrastructure.db import raster_metadata
 from infrastructure.db.pgstac_loader import pgstac_writer
+from services.access.ownership import claim_for_job
 from services.engine.context import TaskContext
 from services.engine.handlers import handler
 from services.raster.blocks import delete_scratch
@@ -21,6 +22,7 @@ def catalog_raster(params: ProcessRasterParams, ctx: TaskContext) -> RasterResul
     cog = CogResult.model_validate(next(iter(ctx.results_of("cog"))))
     base_url = ctx.adapters.blobs.client.url.rstrip("/")
     with ctx.adapters.db.connection() as conn:
+        claim_for_job(conn, ctx.job_id, params.claims())   # still ours (an admin may have taken it over)
         existing = raster_metadata.get(conn, params.item_id)
     meta = _metadata(params, inspected, cog, ctx.job_id, existing)
     item = meta.to_stac_item(base_url)

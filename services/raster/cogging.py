@@ -29,8 +29,7 @@ from services.raster.assembly import check_level_count, stack_levels
 from services.raster.blocks import block_id, commit_cog, scratch_blob, stage_level
 from services.raster.cog import create_cog, describe, validate
 from services.raster.cog_writer import CogLayout
-from services.raster.models import (CogPartParams, CogPartResult, CogResult, InspectResult, LevelManifest,
-                                    ProcessRasterParams)
+from services.raster.models import CogPartParams, CogPartResult, CogResult, InspectResult, LevelManifest, ProcessRasterParams
 from services.raster.parts import write_part, write_top, write_top_input
 from services.raster.tiff_tiles import read_levels
 

@@ -8,26 +8,40 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 
 from core.blob_paths import inside_container
+from core.engine.definitions import JobParameters
+from core.ownership import Claim, raster, stac_collection, stac_item
 from core.raster.inference import InferredType, RasterClass
 from core.raster.profiles import CogProfile
 from core.raster.tiling import TilingPlan
 from services.ingest.models import CONTAINER_PATTERN
 from services.raster.tiff_tiles import Level, RawTag, Tile
 
+DEFAULT_COLLECTION = "rasters"   # shared by everyone's rasters (each item owned by its publisher)
 
-class ProcessRasterParams(BaseModel):
-    container: str = Field("bronze", pattern=CONTAINER_PATTERN, description="container holding the source raster")
+
+class ProcessRasterParams(JobParameters):
+    container: str | None = Field(None, pattern=CONTAINER_PATTERN, description="container holding the source "
+                                  "raster (default, and the only one for non-admins: BRONZE_CONTAINER)")
     blob_name: str = Field(min_length=1, max_length=1024, description="the source raster's blob path")
-    collection_id: str = Field("rasters", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$",
+    collection_id: str = Field(DEFAULT_COLLECTION, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$",
                                description="pgSTAC collection the item goes to (created when missing)")
     raster_type: RasterClass | None = Field(None, description="what the raster is; checked against the data")
     force: bool = Field(False, description="process as raster_type even when the data says otherwise")
-    target_container: str = Field("silver", pattern=CONTAINER_PATTERN, description="container the COG is written to")
+    target_container: str | None = Field(None, pattern=CONTAINER_PATTERN, description="container the COG is "
+                                         "written to (default, and the only one for non-admins: SILVER_CONTAINER)")
+    replace_owned_by_other: bool = Field(False, description="admins: replace a raster another owner published")
 
     @field_validator("blob_name")
     @classmethod
     def _inside_the_container(cls, name: str) -> str:
         return inside_container(name)
+
+    def claims(self) -> list[Claim]:
+        """The raster (its id, COG and metadata row), its STAC item, and a place in the
+        collection (the shared `rasters` one, or the caller's own)."""
+        shared = self.collection_id == DEFAULT_COLLECTION
+        return [raster(self.item_id), stac_item(self.collection_id, self.item_id),
+                stac_collection(self.collection_id, mode="shared" if shared else "contribute")]
 
     @property
     def item_id(self) -> str:

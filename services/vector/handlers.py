@@ -13,7 +13,13 @@ from services.vector import publishing, staging
 from services.vector.inspection import inspect_source
 from services.vector.loading import PreparedChunk, commit_chunk, read_chunk, stored_report
 from services.vector.models import (
-    ChunkSpec, IndexParams, IndexResult, InspectResult, LoadChunkParams, ProcessVectorParams, PublishResult,
+    ChunkSpec,
+    IndexParams,
+    IndexResult,
+    InspectResult,
+    LoadChunkParams,
+    ProcessVectorParams,
+    PublishResult,
 )
 from services.vector.report import ChunkReport, PublishedTable, Validity, VectorReport, merge_chunks
 from services.vector.sources import SourceCache
@@ -134,7 +140,7 @@ def publish(job_params: ProcessVectorParams, ctx: TaskContext) -> PublishResult:
         ctx.check()
         with ctx.adapters.db.connection() as conn:
             publishing.swap_in(conn, job_params.table_name, choices, metadata, refs,
-                               publishing.vectors_collection(collection_id), attempt=attempt)
+                               publishing.vectors_collection(collection_id), job_id=ctx.job_id, attempt=attempt)
             publishing.drop_staging(conn, plan, ctx.job_id, attempt)
     report = _report(ctx.job_id, job_params, plan, totals, choices, warnings)
     return PublishResult(tables=[c.table_name for c in choices], report_summary=report.summary(),

@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from core.engine.definitions import JobParameters
 from core.models.metadata import BaseMetadata, DDHRefs
 from services.vector.columns import ColumnPlan
 
@@ -21,8 +22,9 @@ def check_table_name(value: str) -> str:
     return value
 
 
-class ProcessVectorParams(BaseModel):
-    container: str | None = Field(None, max_length=63, description="blob container (default: the bronze container)")
+class ProcessVectorParams(JobParameters):
+    container: str | None = Field(None, max_length=63, description="blob container (default, and the only one "
+                                                                   "for non-admins: the bronze container)")
     blob_name: str = Field(min_length=1, max_length=1024)
     table_name: str = Field(description="lowercase identifier, at most 63 characters")
     layer: str | None = Field(None, max_length=255, description="layer to load when the source has several")
@@ -34,6 +36,8 @@ class ProcessVectorParams(BaseModel):
     description: str | None = Field(None, max_length=10_000)
     license: str | None = Field(None, max_length=200, description="SPDX identifier, e.g. CC-BY-4.0")
     keywords: list[str] = Field([], max_length=100)
+    replace_owned_by_other: bool = Field(False, description="admins: replace a table another owner published "
+                                                            "(recorded in the job's events)")
 
     @field_validator("table_name")
     @classmethod

@@ -10,12 +10,20 @@ from psycopg import sql as pgsql
 
 from core.errors import InvalidInput
 from core.models.metadata import ColumnDefinition, ExternalRefs, Provider, VectorMetadata
+from core.ownership import stac_collection
+from core.ownership import table as table_claim
 from infrastructure.db import catalog, stac_catalog
 from infrastructure.db.queries import sql
+from services.access.ownership import claim_for_job
 from services.vector.models import InspectResult, ProcessVectorParams
 from services.vector.report import KINDS, ChunkReport
 from services.vector.staging import (
-    GEOMETRY_TYPES, MAX_IDENTIFIER, final_index_name, query, staged, staging_indexes,
+    GEOMETRY_TYPES,
+    MAX_IDENTIFIER,
+    final_index_name,
+    query,
+    staged,
+    staging_indexes,
 )
 
 log = logging.getLogger(__name__)
@@ -37,12 +45,22 @@ def choose_tables(base: str, plan: InspectResult, totals: ChunkReport, warnings:
         return [TableChoice(kinds[0], base, plan.staging[kinds[0]], totals.rows[kinds[0]])]
     choices = []
     for kind in kinds:
-        suffix = f"_{kind}"
-        stem = base[: MAX_IDENTIFIER - len(suffix)]
-        if stem != base:
-            warnings.append(f"table name {base!r} shortened to {stem!r} to fit the suffix {suffix}")
-        choices.append(TableChoice(kind, stem + suffix, plan.staging[kind], totals.rows[kind]))
+        name = kind_table_name(base, kind)
+        if not name.startswith(base):
+            warnings.append(f"table name {base!r} shortened to {name!r} to fit the suffix _{kind}")
+        choices.append(TableChoice(kind, name, plan.staging[kind], totals.rows[kind]))
     return choices
+
+
+def kind_table_name(base: str, kind: str) -> str:
+    """`base_points` etc., the base shortened when the suffix would not fit an identifier."""
+    suffix = f"_{kind}"
+    return base[: MAX_IDENTIFIER - len(suffix)] + suffix
+
+
+def candidate_tables(base: str) -> list[str]:
+    """Every table a load named `base` may publish (claimed together at submit)."""
+    return [base] + [kind_table_name(base, kind) for kind in KINDS]
 
 
 def vector_metadata(choice: TableChoice, params: ProcessVectorParams, plan: InspectResult, totals: ChunkReport,
@@ -95,10 +113,13 @@ def already_published(conn: psycopg.Connection, choices: list[TableChoice], job_
 
 
 def swap_in(conn: psycopg.Connection, base: str, choices: list[TableChoice], metadata: list[VectorMetadata],
-            refs: list[ExternalRefs], collection: dict, *, attempt: int) -> None:
-    """The atomic publish (the caller's transaction): replace the tables an earlier load of
-    `base` published, move the staging tables in, write metadata, STAC items and refs."""
+            refs: list[ExternalRefs], collection: dict, *, job_id: str, attempt: int) -> None:
+    """The atomic publish (the caller's transaction): check the job still owns the names,
+    replace the tables an earlier load of `base` published, move the staging tables in,
+    write metadata, STAC items and refs."""
     conn.execute(sql("vector/lock_table_name"), {"base_name": base})
+    claim_for_job(conn, job_id, [table_claim(name) for name in candidate_tables(base)]
+                  + [stac_collection(collection["id"], mode="shared")])
     stac_catalog.ensure_collection(conn, collection)
     new_names = {c.table_name for c in choices}
     for stale in catalog.tables_of_base(conn, base):

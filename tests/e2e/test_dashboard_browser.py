@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from tests.conftest import ADMIN_HEADERS
 from tests.engine_jobs import TEST_TABLES
 from tests.support import ROOT, served_app
 
@@ -37,19 +38,36 @@ def browser():
         browser.close()
 
 
-@pytest.fixture()
-def page(browser, host):
+@pytest.fixture(scope="module")
+def reader_key(host):
+    created = httpx.post(f"{host}/api/admin/keys", json={"name": f"dash-{uuid.uuid4().hex[:8]}", "role": "reader"},
+                         headers=ADMIN_HEADERS, timeout=30)
+    assert created.status_code == 201, created.text
+    return created.json()["key"]
+
+
+def open_page(browser, url: str, key: str | None):
+    """A new tab whose sessionStorage holds `key` (as if typed into the API key field)."""
     page = browser.new_page(viewport={"width": 1300, "height": 820})
     errors = []
     page.on("pageerror", lambda error: errors.append(error))
-    page.goto(f"{host}/api/interface/metrics")
+    page.on("console", lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None)
+    if key:
+        page.add_init_script(f"sessionStorage.setItem('geoetl-api-key', {key!r})")
+    page.goto(url)
+    return page, errors
+
+
+@pytest.fixture()
+def page(browser, host):
+    page, errors = open_page(browser, f"{host}/api/interface/metrics", ADMIN_HEADERS["x-functions-key"])
     yield page
     page.close()
     assert errors == [], f"JavaScript errors: {errors}"
 
 
 def submit(host: str, job_type: str, parameters: dict) -> str:
-    response = httpx.post(f"{host}/api/jobs/submit/{job_type}", json=parameters, timeout=30)
+    response = httpx.post(f"{host}/api/jobs/submit/{job_type}", json=parameters, headers=ADMIN_HEADERS, timeout=30)
     assert response.status_code == 202, response.text
     return response.json()["job_id"]
 
@@ -94,8 +112,19 @@ def test_a_failed_job_stands_out_with_its_error(page, host):
     assert set(statuses) == {"failed"}
 
 
-def test_pause_stops_refreshing_and_cancel_needs_the_admin_key(page, host, admin_headers):
+def test_without_a_key_the_page_asks_for_one_and_shows_nothing(browser, host):
+    page, errors = open_page(browser, f"{host}/api/interface/metrics", None)
+    expect(page.get_by_test_id("key-notice")).to_contain_text("enter an API key", timeout=10_000)
+    expect(page.locator("[data-testid=job-card]")).to_have_count(0)
+    page.close()
+    assert errors == []
+
+
+def test_pause_stops_refreshing_and_cancel_needs_more_than_a_reader(browser, host, reader_key, admin_headers):
     job_id = submit(host, "test_spans", {"n": 20, "sleep_ms": 1500, "tag": uuid.uuid4().hex})
+    page, errors = open_page(browser, f"{host}/api/interface/metrics", None)
+    page.get_by_test_id("api-key").fill(reader_key)
+    page.get_by_test_id("api-key").dispatch_event("change")
     expect(card(page, job_id)).to_be_visible(timeout=10_000)
 
     page.get_by_test_id("pause").click()
@@ -107,11 +136,14 @@ def test_pause_stops_refreshing_and_cancel_needs_the_admin_key(page, host, admin
 
     card(page, job_id).click()
     page.get_by_test_id("cancel").click()
-    expect(page.locator("#flash")).to_contain_text("failed: missing admin key")
-    page.locator("#admin-key").fill(admin_headers["x-functions-key"])
-    page.locator("#admin-key").dispatch_event("change")
+    expect(page.locator("#flash")).to_contain_text("failed: this route needs the submitter role")
+    assert page.evaluate("localStorage.length") == 0   # the key lives in this tab's sessionStorage only
+    page.get_by_test_id("api-key").fill(admin_headers["x-functions-key"])
+    page.get_by_test_id("api-key").dispatch_event("change")
     page.get_by_test_id("cancel").click()
     expect(card(page, job_id)).to_have_attribute("data-status", "cancelled", timeout=15_000)
+    page.close()
+    assert errors == []
 
 
 def test_screenshot_of_the_dashboard_with_running_jobs(page, host):

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.engine.worker import WorkerPool
+from tests.conftest import ADMIN_HEADERS
 from tests.engine_jobs import TEST_TABLES, registry_with_test_jobs
 from triggers.composition import Platform
 from triggers.http.app import create_app
@@ -55,5 +56,5 @@ def tag():
 def api(engine_platform, platform):
     """The HTTP API over the engine platform (test jobs included); `platform` creates the
     test's blob containers."""
-    with TestClient(create_app(engine_platform)) as client:
+    with TestClient(create_app(engine_platform), headers=ADMIN_HEADERS) as client:
         yield client

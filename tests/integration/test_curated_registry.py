@@ -9,13 +9,14 @@ from pydantic import SecretStr
 
 from core.engine.definitions import JobDefinition, StageDefinition
 from core.errors import InvalidInput, SourceRejected
+from infrastructure.storage.streaming import stream_to_blob
 from jobs.registry import HANDLERS, JOB_DEFINITIONS
 from services.curated import registry
 from services.curated.handlers import CuratedUpdateParams
 from services.curated.schedule import submit_due_updates
 from services.curated.sources import check_source, http_client
 from services.engine.handlers import HandlerRegistry, JobRegistry, handler
-from infrastructure.storage.streaming import stream_to_blob
+from tests.conftest import ANONYMOUS
 from tests.fakes.ibat import KEY, TOKEN, running_fake_ibat
 from tests.support import all_at_once
 from triggers.composition import Platform
@@ -31,7 +32,7 @@ def test_the_registry_is_seeded_and_editable_with_the_admin_key(client, admin_he
     assert seeded["wdpa"]["credential_settings"] == ["IBAT_AUTH_KEY", "IBAT_AUTH_TOKEN"]
     assert seeded["admin0"]["source_type"] == "manual" and seeded["admin0"]["update_schedule"] is None
 
-    assert client.post("/api/curated/datasets", json=NEW).status_code == 401
+    assert client.post("/api/curated/datasets", json=NEW, headers=ANONYMOUS).status_code == 401
     created = client.post("/api/curated/datasets", json=NEW, headers=admin_headers)
     assert created.status_code == 201, created.text
     assert client.post("/api/curated/datasets", json=NEW, headers=admin_headers).status_code == 409

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from services.engine.worker import WorkerPool
+from tests.conftest import ADMIN_HEADERS, ANONYMOUS
 from tests.curated_samples import admin0, kbas, sites, wdpa_current, wdpa_legacy
 from tests.engine_jobs import registry_with_test_jobs
 from tests.fakes.ibat import KEY, TOKEN, running_fake_ibat
@@ -46,7 +47,7 @@ def api(curated_platform, ibat):
     pool = WorkerPool(curated_platform.engine, curated_platform.engine.jobs.handlers, curated_platform, threads=3,
                       heartbeat_seconds=0.3, batch_size=50, poll_seconds=0.05)
     pool.start()
-    with TestClient(create_app(curated_platform)) as client:
+    with TestClient(create_app(curated_platform), headers=ADMIN_HEADERS) as client:
         yield client
     pool.stop()
 
@@ -237,7 +238,8 @@ def test_upsert_adds_new_keys_and_updates_changed_ones(api, ibat, curated_platfo
 
 def test_a_manual_admin0_upload_then_trigger_loads_it(api, curated_platform, admin_headers):
     data = admin0(3)
-    assert api.post("/api/curated/datasets/admin0/upload", files={"file": ("ne.zip", data)}).status_code == 401
+    assert api.post("/api/curated/datasets/admin0/upload", files={"file": ("ne.zip", data)},
+                    headers=ANONYMOUS).status_code == 401
     refused = api.post("/api/curated/datasets/wdpa/upload", files={"file": ("ne.zip", data)}, headers=admin_headers)
     assert refused.status_code == 409
     assert api.post("/api/curated/datasets/admin0/upload", files={"file": ("x.zip", b"not a zip")},
@@ -276,7 +278,7 @@ def only_our_schedule(engine_platform, tag):
 def test_the_nightly_scheduler_submits_one_job_that_runs_end_to_end(engine_platform, platform, workers, only_our_schedule,
                                                                     admin_headers):
     dataset = only_our_schedule
-    with TestClient(create_app(engine_platform)) as client:
+    with TestClient(create_app(engine_platform), headers=ADMIN_HEADERS) as client:
         uploaded = client.post(f"/api/curated/datasets/{dataset}/upload", files={"file": ("countries.zip", admin0(2))},
                                headers=admin_headers)
         assert uploaded.status_code == 201, uploaded.text

@@ -6,7 +6,9 @@ import threading
 import psycopg
 import pytest
 
+from core.access import OPERATOR
 from core.errors import InvalidInput, NotFound
+from tests.conftest import ANONYMOUS
 from tests.support import all_at_once, wait_for_status
 
 DONE = {"completed", "completed_with_errors", "failed", "cancelled"}
@@ -56,12 +58,12 @@ def test_unknown_job_types_and_invalid_parameters_are_precise_errors(api):
 def test_job_types_publish_their_parameter_schemas(api):
     types = {t["job_type"]: t for t in api.get("/api/jobs/types").json()}
     hello = types["hello_world"]
-    assert hello["parameters_schema"]["properties"]["n"]["maximum"] == 100_000
+    assert hello["parameters_schema"]["properties"]["n"]["maximum"] == 10_000
     assert [s["fan_out"] for s in hello["stages"]] == ["per_item", "match_previous", "fan_in"]
 
 
 def test_fifty_concurrent_identical_submissions_make_one_job(engine_platform, tag):
-    results = all_at_once(lambda: engine_platform.engine.submit("hello_world", {"n": 40, "message": tag}), 50)
+    results = all_at_once(lambda: engine_platform.engine.submit("hello_world", {"n": 40, "message": tag}, principal=OPERATOR), 50)
     assert sum(r.created for r in results) == 1
     assert len({r.job["job_id"] for r in results}) == 1
     job_id = results[0].job["job_id"]
@@ -70,7 +72,7 @@ def test_fifty_concurrent_identical_submissions_make_one_job(engine_platform, ta
 
 
 def test_skipped_stage_and_fan_out_over_an_earlier_stage_that_is_not_the_previous(engine_platform, workers, tag):
-    job_id = engine_platform.engine.submit("test_branching", {"size": 4, "tag": tag}).job["job_id"]
+    job_id = engine_platform.engine.submit("test_branching", {"size": 4, "tag": tag}, principal=OPERATOR).job["job_id"]
     workers()
     job = wait_for_status(engine_platform, job_id, DONE)
     assert job["status"] == "completed"
@@ -82,7 +84,7 @@ def test_skipped_stage_and_fan_out_over_an_earlier_stage_that_is_not_the_previou
 
 
 def test_retryable_failures_back_off_and_then_succeed(engine_platform, workers, tag):
-    job_id = engine_platform.engine.submit("test_flaky", {"fail_times": 2, "tag": tag}).job["job_id"]
+    job_id = engine_platform.engine.submit("test_flaky", {"fail_times": 2, "tag": tag}, principal=OPERATOR).job["job_id"]
     workers()
     job = wait_for_status(engine_platform, job_id, DONE)
     assert job["status"] == "completed" and job["result"] == {"count": 3}
@@ -90,7 +92,7 @@ def test_retryable_failures_back_off_and_then_succeed(engine_platform, workers, 
 
 
 def test_permanent_errors_fail_at_once(engine_platform, workers, tag):
-    job_id = engine_platform.engine.submit("test_flaky", {"fail_times": 5, "permanent": True, "tag": tag}).job["job_id"]
+    job_id = engine_platform.engine.submit("test_flaky", {"fail_times": 5, "permanent": True, "tag": tag}, principal=OPERATOR).job["job_id"]
     workers()
     job = wait_for_status(engine_platform, job_id, DONE)
     assert job["status"] == "failed"
@@ -99,8 +101,8 @@ def test_permanent_errors_fail_at_once(engine_platform, workers, tag):
 
 
 def test_a_poison_task_fails_the_strict_job_but_not_other_jobs(engine_platform, workers, tag):
-    poison = engine_platform.engine.submit("test_poison_strict", {"n": 4, "tag": tag}).job["job_id"]
-    healthy = engine_platform.engine.submit("hello_world", {"n": 10, "message": tag}).job["job_id"]
+    poison = engine_platform.engine.submit("test_poison_strict", {"n": 4, "tag": tag}, principal=OPERATOR).job["job_id"]
+    healthy = engine_platform.engine.submit("hello_world", {"n": 10, "message": tag}, principal=OPERATOR).job["job_id"]
     workers()
     failed = wait_for_status(engine_platform, poison, DONE)
     assert failed["status"] == "failed"
@@ -110,7 +112,7 @@ def test_a_poison_task_fails_the_strict_job_but_not_other_jobs(engine_platform, 
 
 
 def test_a_tolerated_poison_task_completes_with_errors(engine_platform, workers, tag):
-    job_id = engine_platform.engine.submit("test_poison_tolerant", {"n": 4, "tag": tag}).job["job_id"]
+    job_id = engine_platform.engine.submit("test_poison_tolerant", {"n": 4, "tag": tag}, principal=OPERATOR).job["job_id"]
     workers()
     job = wait_for_status(engine_platform, job_id, DONE)
     assert job["status"] == "completed_with_errors"
@@ -118,7 +120,7 @@ def test_a_tolerated_poison_task_completes_with_errors(engine_platform, workers,
 
 
 def test_a_task_that_ignores_its_timeout_is_failed_and_retried(engine_platform, workers, tag):
-    job_id = engine_platform.engine.submit("test_hang", {"seconds": 2.5, "tag": tag}).job["job_id"]
+    job_id = engine_platform.engine.submit("test_hang", {"seconds": 2.5, "tag": tag}, principal=OPERATOR).job["job_id"]
     workers(threads=2)
     job = wait_for_status(engine_platform, job_id, DONE, timeout=30)
     assert job["status"] == "failed"
@@ -127,7 +129,7 @@ def test_a_task_that_ignores_its_timeout_is_failed_and_retried(engine_platform, 
 
 
 def test_max_concurrency_holds_across_workers(engine_platform, workers, tag):
-    job_id = engine_platform.engine.submit("test_spans", {"n": 12, "sleep_ms": 150, "tag": tag}).job["job_id"]
+    job_id = engine_platform.engine.submit("test_spans", {"n": 12, "sleep_ms": 150, "tag": tag}, principal=OPERATOR).job["job_id"]
     workers(threads=4)
     workers(threads=4)
     assert wait_for_status(engine_platform, job_id, DONE)["status"] == "completed"
@@ -144,7 +146,7 @@ def test_a_worker_used_to_fast_tasks_claims_a_slow_type_alone(engine_platform, w
     """Claim sizes follow each task type's duration: after thousands of tiny tasks, a
     worker must not take a batch of slow tasks and run them one after another while
     other workers idle (tasks waiting on it from their claim on)."""
-    warm = engine_platform.engine.submit("test_effects", {"n": 200, "tag": f"warm-{tag}"}).job["job_id"]
+    warm = engine_platform.engine.submit("test_effects", {"n": 200, "tag": f"warm-{tag}"}, principal=OPERATOR).job["job_id"]
     workers(threads=1)
     workers(threads=1)
     assert wait_for_status(engine_platform, warm, DONE)["status"] == "completed"
@@ -153,7 +155,7 @@ def test_a_worker_used_to_fast_tasks_claims_a_slow_type_alone(engine_platform, w
                                (warm,)).fetchone()[0]
     assert batched    # the tiny tasks were claimed several at a time
 
-    job_id = engine_platform.engine.submit("test_spans", {"n": 6, "sleep_ms": 300, "tag": tag}).job["job_id"]
+    job_id = engine_platform.engine.submit("test_spans", {"n": 6, "sleep_ms": 300, "tag": tag}, principal=OPERATOR).job["job_id"]
     assert wait_for_status(engine_platform, job_id, DONE)["status"] == "completed"
     with psycopg.connect(engine_platform.settings.dsn) as conn:
         waits = [row[0] for row in conn.execute("""
@@ -169,7 +171,7 @@ def test_a_worker_used_to_fast_tasks_claims_a_slow_type_alone(engine_platform, w
 
 
 def test_cancelling_a_running_job_leaves_nothing_running_or_pending(api, engine_platform, workers, tag, admin_headers):
-    job_id = engine_platform.engine.submit("test_spans", {"n": 30, "sleep_ms": 3000, "tag": tag}).job["job_id"]
+    job_id = engine_platform.engine.submit("test_spans", {"n": 30, "sleep_ms": 3000, "tag": tag}, principal=OPERATOR).job["job_id"]
     workers(threads=3)
     wait_for_running(engine_platform, job_id)
     response = api.post(f"/api/jobs/{job_id}/cancel", headers=admin_headers)
@@ -194,7 +196,7 @@ def wait_for_running(platform, job_id: str) -> None:
 
 
 def test_retry_failed_reruns_only_failed_tasks_and_keeps_completed_results(api, engine_platform, workers, tag, admin_headers):
-    job_id = engine_platform.engine.submit("test_poison_strict", {"n": 5, "tag": tag}).job["job_id"]
+    job_id = engine_platform.engine.submit("test_poison_strict", {"n": 5, "tag": tag}, principal=OPERATOR).job["job_id"]
     workers()
     assert wait_for_status(engine_platform, job_id, DONE)["status"] == "failed"
     with psycopg.connect(engine_platform.settings.dsn) as conn:
@@ -209,11 +211,11 @@ def test_retry_failed_reruns_only_failed_tasks_and_keeps_completed_results(api, 
         rerun = conn.execute("SELECT count(*) FROM app.job_events WHERE job_id = %s AND event = 'job_retried'", (job_id,)).fetchone()[0]
     assert {k: v for k, v in after.items() if k in before} == before
     assert rerun == 1
-    assert api.post(f"/api/jobs/{job_id}/retry", headers={}).status_code == 401
+    assert api.post(f"/api/jobs/{job_id}/retry", headers=ANONYMOUS).status_code == 401
 
 
 def test_resubmit_runs_a_new_attempt_and_keeps_history(api, engine_platform, workers, tag, admin_headers):
-    job_id = engine_platform.engine.submit("hello_world", {"n": 3, "message": tag}).job["job_id"]
+    job_id = engine_platform.engine.submit("hello_world", {"n": 3, "message": tag}, principal=OPERATOR).job["job_id"]
     workers()
     wait_for_status(engine_platform, job_id, DONE)
     response = api.post(f"/api/jobs/{job_id}/resubmit", headers=admin_headers)
@@ -222,7 +224,7 @@ def test_resubmit_runs_a_new_attempt_and_keeps_history(api, engine_platform, wor
     assert job["status"] == "completed" and job["attempt"] == 2
     assert count(engine_platform, "SELECT count(DISTINCT attempt) FROM app.tasks WHERE job_id = %s", job_id) == 2
     assert count(engine_platform, "SELECT count(*) FROM app.job_events WHERE job_id = %s AND event = 'job_finished'", job_id) == 2
-    running = engine_platform.engine.submit("test_spans", {"n": 3, "sleep_ms": 2000, "tag": tag}).job["job_id"]
+    running = engine_platform.engine.submit("test_spans", {"n": 3, "sleep_ms": 2000, "tag": tag}, principal=OPERATOR).job["job_id"]
     assert api.post(f"/api/jobs/{running}/resubmit", headers=admin_headers).status_code == 409
 
 
@@ -234,7 +236,7 @@ def test_missing_jobs_are_404(api, admin_headers):
 
 def test_engine_errors_are_typed(engine_platform):
     with pytest.raises(NotFound):
-        engine_platform.engine.submit("nope", {})
+        engine_platform.engine.submit("nope", {}, principal=OPERATOR)
     with pytest.raises(InvalidInput) as info:
-        engine_platform.engine.submit("hello_world", {"n": "many"})
+        engine_platform.engine.submit("hello_world", {"n": "many"}, principal=OPERATOR)
     assert info.value.errors[0]["field"] == "n"

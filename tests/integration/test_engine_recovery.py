@@ -2,6 +2,7 @@
 
 import psycopg
 
+from core.access import OPERATOR
 from services.engine.completion import Outcome
 from services.engine.worker import HeartbeatMonitor, Worker
 from tests.support import wait_for_status
@@ -28,7 +29,7 @@ def claim_for(platform, job_id: str, worker: str = "ghost-worker"):
 
 
 def test_an_expired_lease_is_requeued_with_an_attempt_counted(engine_platform, workers, tag):
-    job_id = engine_platform.engine.submit("test_flaky", {"tag": tag}).job["job_id"]
+    job_id = engine_platform.engine.submit("test_flaky", {"tag": tag}, principal=OPERATOR).job["job_id"]
     claim_for(engine_platform, job_id)
     expire_leases(engine_platform, job_id)
 
@@ -44,7 +45,7 @@ def test_an_expired_lease_is_requeued_with_an_attempt_counted(engine_platform, w
 
 
 def test_a_task_whose_worker_keeps_dying_fails_when_out_of_tries(engine_platform, tag):
-    job_id = engine_platform.engine.submit("test_flaky", {"tag": tag}).job["job_id"]
+    job_id = engine_platform.engine.submit("test_flaky", {"tag": tag}, principal=OPERATOR).job["job_id"]
     for _ in range(3):
         claim_for(engine_platform, job_id)
         expire_leases(engine_platform, job_id)
@@ -58,7 +59,7 @@ def test_a_task_whose_worker_keeps_dying_fails_when_out_of_tries(engine_platform
 
 
 def test_the_reconciler_finishes_a_zombie_job(engine_platform, tag):
-    job_id = engine_platform.engine.submit("test_flaky", {"tag": tag}).job["job_id"]
+    job_id = engine_platform.engine.submit("test_flaky", {"tag": tag}, principal=OPERATOR).job["job_id"]
     # A job whose last task completed but whose stage was never advanced.
     with psycopg.connect(engine_platform.settings.dsn) as conn:
         conn.execute("UPDATE app.tasks SET status = 'completed', result = '{\"count\": 7}', completed_at = now() WHERE job_id = %s", (job_id,))
@@ -70,7 +71,7 @@ def test_the_reconciler_finishes_a_zombie_job(engine_platform, tag):
 
 
 def test_duplicate_delivery_completes_once_and_advances_once(engine_platform, tag):
-    job_id = engine_platform.engine.submit("test_branching", {"size": 2, "tag": tag}).job["job_id"]
+    job_id = engine_platform.engine.submit("test_branching", {"size": 2, "tag": tag}, principal=OPERATOR).job["job_id"]
     task = claim_for(engine_platform, job_id)
     worker = Worker(engine_platform.engine, engine_platform.engine.jobs.handlers, engine_platform,
                     HeartbeatMonitor(engine_platform.engine, 60), name="dup")
@@ -92,16 +93,16 @@ def test_only_one_reconciler_sweeps_at_a_time(engine_platform):
 
 
 def test_a_running_task_of_a_cancelled_job_with_a_lapsed_lease_ends_cancelled(engine_platform, tag):
-    job_id = engine_platform.engine.submit("test_flaky", {"tag": tag}).job["job_id"]
+    job_id = engine_platform.engine.submit("test_flaky", {"tag": tag}, principal=OPERATOR).job["job_id"]
     claim_for(engine_platform, job_id)
-    engine_platform.engine.cancel(job_id)
+    engine_platform.engine.cancel(job_id, principal=OPERATOR)
     expire_leases(engine_platform, job_id)
     engine_platform.engine.reconcile()
     assert sql_one(engine_platform, "SELECT status FROM app.tasks WHERE job_id = %s", job_id) == ("cancelled",)
 
 
 def test_a_job_of_a_type_this_host_does_not_know_fails_with_the_reason(engine_platform, tag):
-    job_id = engine_platform.engine.submit("test_flaky", {"tag": tag}).job["job_id"]
+    job_id = engine_platform.engine.submit("test_flaky", {"tag": tag}, principal=OPERATOR).job["job_id"]
     with psycopg.connect(engine_platform.settings.dsn) as conn:  # as if submitted by another version of the platform
         conn.execute("UPDATE app.jobs SET job_type = 'retired_type' WHERE job_id = %s", (job_id,))
     task = claim_for(engine_platform, job_id)

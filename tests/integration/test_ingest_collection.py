@@ -6,6 +6,7 @@ import json
 import psycopg
 import pytest
 
+from core.access import OPERATOR
 from tests.stac_samples import upload_collection
 from tests.support import wait_for_status
 
@@ -71,7 +72,7 @@ def test_a_collection_is_copied_registered_and_catalogued_and_reingesting_change
     # Re-ingestion: nothing copied again, no duplicate item, no item rewritten.
     modified_before = {name: blob.last_modified for name, blob in copied.items()}
     pgstac_before = pgstac(engine_platform, "SELECT id, content FROM pgstac.items WHERE collection = %s ORDER BY id", sample["collection_id"])
-    engine_platform.engine.resubmit(status["job_id"])
+    engine_platform.engine.resubmit(status["job_id"], principal=OPERATOR)
     wait_for_status(engine_platform, status["job_id"], DONE, timeout=120)
     again = api.get(f"/api/jobs/status/{status['job_id']}").json()
     assert again["status"] == "completed" and again["attempt"] == 2

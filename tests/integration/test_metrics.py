@@ -7,8 +7,10 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
+from core.access import OPERATOR
 from services.engine.completion import Outcome
 from services.metrics.sampler import sample_job_metrics
+from tests.conftest import ADMIN_HEADERS
 from triggers.http.app import create_app
 
 
@@ -26,7 +28,7 @@ def claim_job_tasks(platform, job_id: str, worker: str, count: int):
 
 def test_figures_are_aggregated_over_all_tasks_and_workers(engine_platform, tag):
     engine = engine_platform.engine
-    job_id = engine.submit("hello_world", {"n": 10, "message": f"metrics {tag}"}).job["job_id"]
+    job_id = engine.submit("hello_world", {"n": 10, "message": f"metrics {tag}"}, principal=OPERATOR).job["job_id"]
     first, second = claim_job_tasks(engine_platform, job_id, "worker-a", 2), claim_job_tasks(engine_platform, job_id, "worker-b", 2)
     engine.heartbeat([(t.task_id, t.tries, {"done": 5, "total": 10, "unit": "rows", "bytes": 100}) for t in first]
                      + [(t.task_id, t.tries, {"done": 1, "total": 10, "unit": "rows", "bytes": 50}) for t in second])
@@ -49,7 +51,7 @@ def test_figures_are_aggregated_over_all_tasks_and_workers(engine_platform, tag)
 def test_a_finished_job_gets_one_final_sample_and_retention_prunes_old_ones(engine_platform, workers, tag):
     from tests.support import wait_for_status
 
-    job_id = engine_platform.engine.submit("hello_world", {"n": 3, "message": f"final {tag}"}).job["job_id"]
+    job_id = engine_platform.engine.submit("hello_world", {"n": 3, "message": f"final {tag}"}, principal=OPERATOR).job["job_id"]
     workers()
     wait_for_status(engine_platform, job_id, {"completed"})
     sample_job_metrics(engine_platform.db, 60)
@@ -65,11 +67,11 @@ def test_a_finished_job_gets_one_final_sample_and_retention_prunes_old_ones(engi
 
 def test_metrics_api_lists_active_jobs_first_with_progress_and_serves_a_series(engine_platform, tag):
     engine = engine_platform.engine
-    job_id = engine.submit("hello_world", {"n": 4, "message": f"api {tag}"}).job["job_id"]
+    job_id = engine.submit("hello_world", {"n": 4, "message": f"api {tag}"}, principal=OPERATOR).job["job_id"]
     sample_job_metrics(engine_platform.db, 60)
     time.sleep(0.6)
     sample_job_metrics(engine_platform.db, 60)
-    client = TestClient(create_app(engine_platform))
+    client = TestClient(create_app(engine_platform), headers=ADMIN_HEADERS)
 
     listed = client.get("/api/metrics/jobs", params={"limit": 500}).json()
     active = [j["active"] for j in listed]

@@ -13,6 +13,7 @@ from rasterio.io import MemoryFile
 
 from services.engine.worker import WorkerPool
 from services.raster import cogging
+from tests.conftest import ADMIN_HEADERS
 from tests.engine_jobs import registry_with_test_jobs
 from tests.raster_samples import SAMPLES, dem_float, rgb
 from tests.support import wait_for_status
@@ -157,7 +158,7 @@ def tiling_platform(engine_settings, platform):
     platform = Platform.build(settings, jobs=registry_with_test_jobs())
     pool = WorkerPool(platform.engine, platform.engine.jobs.handlers, platform, threads=3, heartbeat_seconds=0.3,
                       batch_size=10, poll_seconds=0.05)
-    with TestClient(create_app(platform)) as client:
+    with TestClient(create_app(platform), headers=ADMIN_HEADERS) as client:
         pool.start()
         yield platform, client
         pool.stop()

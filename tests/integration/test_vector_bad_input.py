@@ -4,9 +4,18 @@ failed task with the reason — never a crashed worker, a partial table or a stu
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import ADMIN_HEADERS
 from tests.integration.vector_support import finish, put_blob, query, submit, upload
 from tests.vector_samples import (
-    GARBAGE_KML, corrupt_zip, geodataframe, geojson, point_feature, traversal_zip, wide_csv, zip_bomb, zipped_dataset,
+    GARBAGE_KML,
+    corrupt_zip,
+    geodataframe,
+    geojson,
+    point_feature,
+    traversal_zip,
+    wide_csv,
+    zip_bomb,
+    zipped_dataset,
 )
 from triggers.composition import Platform
 from triggers.http.app import create_app
@@ -38,7 +47,7 @@ def test_upload_refuses_what_can_never_load(api, data, filename, message):
 def test_upload_size_limit(engine_platform):
     small = Platform.build(engine_platform.settings.model_copy(update={"upload_max_bytes": 100}))
     try:
-        with TestClient(create_app(small)) as client:
+        with TestClient(create_app(small), headers=ADMIN_HEADERS) as client:
             response = client.post("/api/uploads", files={"file": ("big.geojson", b"{" + b" " * 200 + b"}")})
     finally:
         small.close()

@@ -10,8 +10,8 @@ from services.vector.loading import PreparedChunk, commit_chunk
 from services.vector.models import ChunkSpec, InspectResult
 from services.vector.staging import create_staging_tables, drop_stale_staging, missing_staging
 from tests.integration.vector_support import finish, put_blob, query, submit
-from tests.vector_samples import GARBAGE_KML, geodataframe, geopackage, geopackage_with_dates, written
 from tests.support import reading_continuously
+from tests.vector_samples import GARBAGE_KML, geodataframe, geopackage, geopackage_with_dates, written
 
 
 def test_rerun_replaces_the_table_atomically_under_readers(api, engine_platform, workers, tag):

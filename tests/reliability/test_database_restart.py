@@ -7,6 +7,7 @@ import psycopg
 import pytest
 from pydantic import SecretStr
 
+from core.access import OPERATOR
 from infrastructure.db import migrations
 from services.engine.worker import WorkerPool
 from tests.engine_jobs import TEST_TABLES, registry_with_test_jobs
@@ -23,7 +24,7 @@ def test_workers_survive_a_database_restart(settings):
             conn.execute(TEST_TABLES)
         own = settings.model_copy(update={"database_url": SecretStr(dsn), "lease_seconds": 3.0, "db_connect_timeout_seconds": 2.0})
         platform = Platform.build(own, jobs=registry_with_test_jobs())
-        job_id = platform.engine.submit("test_effects", {"n": 400, "sleep_ms": 10, "tag": "restart"}).job["job_id"]
+        job_id = platform.engine.submit("test_effects", {"n": 400, "sleep_ms": 10, "tag": "restart"}, principal=OPERATOR).job["job_id"]
         pool = WorkerPool(platform.engine, platform.engine.jobs.handlers, platform, threads=3,
                           heartbeat_seconds=0.5, batch_size=20, poll_seconds=0.05)
         pool.start()

@@ -8,6 +8,7 @@ import time
 
 import psycopg
 
+from core.access import OPERATOR
 from tests.engine_jobs import TEST_TABLES, registry_with_test_jobs
 from tests.support import ROOT, child_env
 from triggers.composition import Platform
@@ -25,7 +26,7 @@ def test_killing_workers_loses_and_doubles_nothing(settings):
     with psycopg.connect(settings.dsn, autocommit=True) as conn:
         conn.execute(TEST_TABLES)
     platform = Platform.build(settings.model_copy(update={"lease_seconds": 2.0}), jobs=registry_with_test_jobs())
-    job_id = platform.engine.submit("test_effects", {"n": TASKS, "sleep_ms": 10, "tag": tag}).job["job_id"]
+    job_id = platform.engine.submit("test_effects", {"n": TASKS, "sleep_ms": 10, "tag": tag}, principal=OPERATOR).job["job_id"]
     workers = [start_worker(settings) for _ in range(4)]
     kills = 0
     try:

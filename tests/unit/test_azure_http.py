@@ -10,6 +10,7 @@ from azure.durable_functions import DFApp
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from config import Settings
 from core.errors import InvalidInput, NotFound
 from services.engine.engine import Submission
 from triggers.azure import http_jobs
@@ -18,6 +19,7 @@ from triggers.azure.starter import OrchestratorStarter
 from triggers.http.app import create_app
 
 ADMIN_KEY = "unit-admin-key"
+AUTHORIZED = {"x-functions-key": ADMIN_KEY}
 
 
 class FakeEngine:
@@ -27,7 +29,7 @@ class FakeEngine:
     def __init__(self):
         self.jobs_seen: set[str] = set()
 
-    def submit(self, job_type: str, parameters: dict) -> Submission:
+    def submit(self, job_type: str, parameters: dict, *, principal) -> Submission:
         if job_type != "hello_world":
             raise NotFound(f"unknown job type {job_type!r}")
         if "count" in parameters and not isinstance(parameters["count"], int):
@@ -50,7 +52,7 @@ class FakeClient:
 
 @pytest.fixture()
 def fastapi_app():
-    platform = SimpleNamespace(engine=FakeEngine(), db=None, settings=SimpleNamespace(admin_api_key=SecretStr(ADMIN_KEY)))
+    platform = SimpleNamespace(engine=FakeEngine(), db=None, settings=Settings(admin_api_key=SecretStr(ADMIN_KEY)))
     return create_app(platform)
 
 
@@ -62,7 +64,8 @@ def registered(asgi, enabled: bool = True) -> dict:
 
 def request(path: str, body: dict | None = None, headers: dict | None = None, **route_params) -> func.HttpRequest:
     return func.HttpRequest(method="POST", url=f"http://localhost{path}", body=json.dumps(body or {}).encode(),
-                            headers={"content-type": "application/json"} | (headers or {}), route_params=route_params)
+                            headers={"content-type": "application/json"} | (AUTHORIZED if headers is None else headers),
+                            route_params=route_params)
 
 
 def call(function, req: func.HttpRequest, client: FakeClient) -> func.HttpResponse:
@@ -90,7 +93,7 @@ def test_submit_response_is_the_asgi_routes_response(fastapi_app, path, body):
     azure_response = call(registered(func.AsgiMiddleware(fastapi_app))["submit_job"], request(path, body), client)
     fastapi_app.state.platform.engine.jobs_seen.clear()  # the same request again, straight to the ASGI app
     with TestClient(fastapi_app) as http:
-        direct = http.post(path, json=body)
+        direct = http.post(path, json=body, headers=AUTHORIZED)
     assert azure_response.status_code == direct.status_code
     assert azure_response.mimetype == direct.headers["content-type"].split(";")[0]
     assert json.loads(azure_response.get_body()) == direct.json()
@@ -103,7 +106,7 @@ def test_errors_are_problem_json_and_start_nothing(fastapi_app):
     assert response.status_code == 404 and response.mimetype == "application/problem+json"
     assert json.loads(response.get_body())["type"].endswith("/not-found")
     resubmit = registered(func.AsgiMiddleware(fastapi_app))["resubmit_job"]
-    denied = call(resubmit, request("/api/jobs/job-1/resubmit", job_id="job-1"), client)
+    denied = call(resubmit, request("/api/jobs/job-1/resubmit", headers={}, job_id="job-1"), client)
     assert denied.status_code == 401 and denied.mimetype == "application/problem+json"
     assert client.started == []
 

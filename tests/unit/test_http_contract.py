@@ -1,4 +1,5 @@
-"""Admin auth and problem+json, without services: auth is decided before any I/O."""
+"""Auth and problem+json, without services: a request without a valid-looking key is
+refused before any I/O; every route declares who may call it."""
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,8 +19,9 @@ def make_client(admin_key: str | None) -> TestClient:
 
 @pytest.mark.parametrize("method,path", [("GET", "/api/admin/db/status"), ("POST", "/api/admin/db/deploy")])
 @pytest.mark.parametrize("headers,detail", [
-    ({}, "missing admin key: send it in the x-functions-key header"),
-    ({"x-functions-key": "wrong"}, "wrong admin key"),
+    ({}, "this route needs a admin key: send it as x-functions-key or Authorization: Bearer"),
+    ({"x-functions-key": "wrong"}, "unknown or revoked API key"),
+    ({"authorization": "Bearer wrong"}, "unknown or revoked API key"),
 ])
 def test_admin_routes_refuse_missing_or_wrong_keys(method, path, headers, detail):
     response = make_client("right-key").request(method, path, headers=headers)
@@ -32,7 +34,40 @@ def test_admin_routes_refuse_missing_or_wrong_keys(method, path, headers, detail
 def test_admin_routes_are_closed_when_no_key_is_configured():
     response = make_client(None).get("/api/admin/db/status", headers={"x-functions-key": ""})
     assert response.status_code == 401
-    assert "ADMIN_API_KEY is not configured" in response.json()["detail"]
+
+
+def test_the_bootstrap_key_is_the_admin_and_a_key_lookup_without_database_is_503():
+    client = make_client("right-key")
+    deploy = client.post("/api/admin/db/deploy", headers={"x-functions-key": "right-key"})
+    assert deploy.status_code == 503, deploy.text     # authenticated, then the database is down
+    looked_up = client.get("/api/jobs", headers={"authorization": "Bearer geoetl_" + "x" * 43})
+    assert looked_up.status_code == 503 and looked_up.headers["retry-after"]
+    assert looked_up.headers["content-type"] == "application/problem+json"
+
+
+def test_every_route_declares_its_role():
+    from fastapi.routing import APIRoute
+
+    from triggers.http.access import Requires
+    from triggers.http.gate import flat_routes
+
+    app = make_client("k").app
+    api_routes = [r for r in flat_routes(app) if isinstance(r, APIRoute)]
+    assert len(api_routes) > 30
+    undeclared = [r.path for r in api_routes if not any(isinstance(d.call, Requires) for d in r.dependant.dependencies)]
+    assert undeclared == []
+    others = {getattr(r, "path", "") for r in flat_routes(app) if not isinstance(r, APIRoute)}
+    assert others == {"/api/openapi.json", "/api/interface/static"}
+
+
+@pytest.mark.parametrize("method,path", [("POST", "/api/jobs/submit/hello_world"), ("GET", "/api/jobs"),
+                                         ("GET", "/api/metrics/jobs"), ("POST", "/api/uploads"),
+                                         ("GET", "/api/interface/metrics/jobs"), ("GET", "/api/curated/datasets")])
+def test_anonymous_callers_get_401_on_everything_but_public_data(method, path):
+    response = make_client("k").request(method, path)
+    assert response.status_code == 401, response.text
+    assert response.headers["content-security-policy"].startswith("default-src 'self'")
+    assert response.headers["x-content-type-options"] == "nosniff"
 
 
 def test_unknown_routes_are_problem_json():

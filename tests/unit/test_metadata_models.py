@@ -6,7 +6,14 @@ import pytest
 from pydantic import ValidationError
 
 from core.models.metadata import (
-    CRS84, ColumnDefinition, DDHRefs, ExternalRefs, Provider, RasterMetadata, VectorMetadata, ZarrMetadata,
+    CRS84,
+    ColumnDefinition,
+    DDHRefs,
+    ExternalRefs,
+    Provider,
+    RasterMetadata,
+    VectorMetadata,
+    ZarrMetadata,
 )
 
 CREATED = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)

@@ -4,26 +4,47 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from triggers.composition import Platform
-from triggers.http import admin, curated, curated_page, dashboard, health, jobs, metrics, raster
-from triggers.http import features, platform_requests, stac, uploads, vector
-from triggers.http.problems import install_problem_handlers
+from triggers.http import (
+    admin,
+    curated,
+    curated_page,
+    dashboard,
+    docs,
+    features,
+    health,
+    jobs,
+    metrics,
+    platform_requests,
+    raster,
+    stac,
+    uploads,
+    vector,
+)
+from triggers.http.gate import AccessGate
+from triggers.http.headers import SecurityHeaders
+from triggers.http.problems import PROBLEM_RESPONSES, install_problem_handlers
 from web_interfaces import STATIC_DIR
+
+ROUTERS = (health, admin, jobs, metrics, dashboard, raster, curated, curated_page, uploads, vector, features, stac,
+           platform_requests, docs)
 
 
 def create_app(platform: Platform) -> FastAPI:
     app = FastAPI(
         title="GeoETL",
-        description="Geospatial pipeline platform: jobs, stages, tasks; PostGIS, pgSTAC and metrics.",
+        description="Geospatial pipeline platform: jobs, stages, tasks; PostGIS, pgSTAC and metrics. "
+                    "Keys travel as `x-functions-key` or `Authorization: Bearer`; each route names its role.",
         version="0.1.0",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,
         redoc_url=None,
     )
     app.state.platform = platform
     install_problem_handlers(app)
-    for module in (health, admin, jobs, metrics, dashboard, raster, curated, curated_page):
-        app.include_router(module.router)
-    for module in (uploads, vector, features, stac, platform_requests):
-        app.include_router(module.router)
+    for module in ROUTERS:
+        app.include_router(module.router, responses=PROBLEM_RESPONSES)
     app.mount("/api/interface/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Outermost last: headers go on every answer, the gate's included.
+    app.add_middleware(AccessGate, api=app, platform=platform)
+    app.add_middleware(SecurityHeaders)
     return app

@@ -3,27 +3,28 @@ file upload, style. Reads are open; writes need the admin key."""
 
 from datetime import datetime, timezone
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from core.models.curated import CuratedDataset, DatasetCreate, DatasetFields, UpdateLogEntry, UpdateRequest
 from core.errors import PayloadTooLarge
+from core.models.curated import CuratedDataset, DatasetCreate, DatasetFields, UpdateLogEntry, UpdateRequest
 from core.models.jobs import SubmitResponse
 from services.curated import registry
 from services.curated.styles import style_for
 from services.curated.uploads import DatasetUpload, store_dataset_file
-from triggers.http.auth import require_admin
+from triggers.http.access import principal_of, requires
 from triggers.operations import submit_job
 
 router = APIRouter(prefix="/api/curated/datasets", tags=["curated"])
-admin = [Depends(require_admin)]
+admin = [requires("admin")]
+reader = [requires("reader")]
 
 
 def _db(request: Request):
     return request.app.state.platform.db
 
 
-@router.get("", response_model=list[CuratedDataset])
+@router.get("", response_model=list[CuratedDataset], dependencies=reader)
 def list_datasets(request: Request) -> list[CuratedDataset]:
     return registry.list_datasets(_db(request))
 
@@ -33,7 +34,7 @@ def create(payload: DatasetCreate, request: Request) -> CuratedDataset:
     return registry.create_dataset(_db(request), payload)
 
 
-@router.get("/{dataset_id}", response_model=CuratedDataset)
+@router.get("/{dataset_id}", response_model=CuratedDataset, dependencies=reader)
 def get(dataset_id: str, request: Request) -> CuratedDataset:
     return registry.get_dataset(_db(request), dataset_id)
 
@@ -58,7 +59,7 @@ def disable(dataset_id: str, request: Request) -> CuratedDataset:
     return registry.set_enabled(_db(request), dataset_id, False)
 
 
-@router.get("/{dataset_id}/history", response_model=list[UpdateLogEntry])
+@router.get("/{dataset_id}/history", response_model=list[UpdateLogEntry], dependencies=reader)
 def history(dataset_id: str, request: Request, limit: int = Query(50, ge=1, le=500)) -> list[UpdateLogEntry]:
     return registry.history(_db(request), dataset_id, limit)
 
@@ -70,11 +71,12 @@ def update(dataset_id: str, request: Request, options: UpdateRequest | None = No
     registry.get_dataset(_db(request), dataset_id)
     parameters = {"dataset_id": dataset_id, "update_type": "manual", "requested_at": datetime.now(timezone.utc).isoformat(),
                   "force": options.force, "dry_run": options.dry_run}
-    body = submit_job(request.app.state.platform, "curated_update", parameters)
+    body = submit_job(request.app.state.platform, "curated_update", parameters, principal_of(request))
     return JSONResponse(body.model_dump(), status_code=202)
 
 
-@router.post("/{dataset_id}/upload", status_code=201, response_model=DatasetUpload, dependencies=admin)
+@router.post("/{dataset_id}/upload", status_code=201, response_model=DatasetUpload,
+             dependencies=[requires("admin", body="upload")])
 def upload(dataset_id: str, request: Request,
            file: UploadFile = File(..., description="the data file (multipart field `file`)")) -> DatasetUpload:
     """A manual dataset's new file: checked, stored in bronze, recorded as the dataset's
@@ -87,7 +89,7 @@ def upload(dataset_id: str, request: Request,
     return store_dataset_file(platform, dataset_id, file.file, file.filename)
 
 
-@router.get("/{dataset_id}/style")
+@router.get("/{dataset_id}/style", dependencies=[requires("public")])
 def style(dataset_id: str, request: Request) -> dict:
     """MapLibre GL style layers and a legend."""
     return style_for(registry.get_dataset(_db(request), dataset_id))

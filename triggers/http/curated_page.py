@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from services.curated import registry
+from triggers.http.access import requires
 from web_interfaces import TEMPLATES_DIR
 from web_interfaces.formatting import register_filters
 
@@ -15,13 +16,13 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 register_filters(templates.env)
 
 
-@router.get("", response_class=HTMLResponse)
+@router.get("", response_class=HTMLResponse, dependencies=[requires("anyone")])
 def page(request: Request) -> HTMLResponse:
     settings = request.app.state.platform.settings
     return templates.TemplateResponse(request, "curated/page.html", {"refresh_seconds": settings.dashboard_refresh_seconds})
 
 
-@router.get("/datasets", response_class=HTMLResponse)
+@router.get("/datasets", response_class=HTMLResponse, dependencies=[requires("reader")])
 def datasets(request: Request) -> HTMLResponse:
     """The table (HTMX fragment): the same models as GET /api/curated/datasets and …/history."""
     overview = registry.overview(request.app.state.platform.db)

@@ -4,6 +4,8 @@ Collections are built from VectorMetadata (geo.table_metadata); features come fr
 PostGIS as GeoJSON. QGIS, GDAL (OAPIF driver) and OWSLib can add these layers.
 """
 
+import math
+import re
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlencode
@@ -14,8 +16,11 @@ from fastapi.responses import JSONResponse
 from core.errors import BadRequest, NotFound
 from core.models.metadata import VectorMetadata
 from infrastructure.db import catalog, features
+from triggers.http.access import requires
+from triggers.http.limits import MAX_OFFSET
+from triggers.http.links import base_url
 
-router = APIRouter(prefix="/api/features", tags=["ogc-features"])
+router = APIRouter(prefix="/api/features", tags=["ogc-features"], dependencies=[requires("public")])
 
 GEOJSON = "application/geo+json"
 CONFORMANCE = [
@@ -24,10 +29,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ]
 MAX_LIMIT = 10_000
-
-
-def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+FEATURE_ID = re.compile(r"[0-9]{1,18}")
 
 
 def _meta(request: Request, collection_id: str) -> VectorMetadata:
@@ -40,13 +42,13 @@ def _meta(request: Request, collection_id: str) -> VectorMetadata:
 
 @router.get("")
 def landing(request: Request) -> dict[str, Any]:
-    root = f"{_base(request)}/api/features"
+    root = f"{base_url(request)}/api/features"
     return {
         "title": "GeoETL features",
         "description": "Vector tables published by GeoETL (OGC API – Features)",
         "links": [
             {"href": root, "rel": "self", "type": "application/json", "title": "this document"},
-            {"href": f"{_base(request)}/api/openapi.json", "rel": "service-desc",
+            {"href": f"{base_url(request)}/api/openapi.json", "rel": "service-desc",
              "type": "application/vnd.oai.openapi+json;version=3.0", "title": "the API definition"},
             {"href": f"{root}/conformance", "rel": "conformance", "type": "application/json",
              "title": "conformance classes"},
@@ -62,10 +64,10 @@ def conformance() -> dict[str, Any]:
 
 @router.get("/collections")
 def collections(request: Request, limit: int = Query(1000, ge=1, le=MAX_LIMIT),
-                offset: int = Query(0, ge=0)) -> dict[str, Any]:
+                offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict[str, Any]:
     with request.app.state.platform.db.connection() as conn:
         metas, _ = catalog.list_vector_metadata(conn, limit=limit, offset=offset)
-    base = _base(request)
+    base = base_url(request)
     return {
         "links": [{"href": f"{base}/api/features/collections", "rel": "self", "type": "application/json"}],
         "collections": [m.to_ogc_collection(base) for m in metas],
@@ -74,22 +76,22 @@ def collections(request: Request, limit: int = Query(1000, ge=1, le=MAX_LIMIT),
 
 @router.get("/collections/{collection_id}")
 def collection(collection_id: str, request: Request) -> dict[str, Any]:
-    return _meta(request, collection_id).to_ogc_collection(_base(request))
+    return _meta(request, collection_id).to_ogc_collection(base_url(request))
 
 
 @router.get("/collections/{collection_id}/queryables")
 def queryables(collection_id: str, request: Request) -> JSONResponse:
-    return JSONResponse(_meta(request, collection_id).queryables(_base(request)), media_type="application/schema+json")
+    return JSONResponse(_meta(request, collection_id).queryables(base_url(request)), media_type="application/schema+json")
 
 
 @router.get("/collections/{collection_id}/items")
 def items(collection_id: str, request: Request, bbox: str | None = Query(None, description="west,south,east,north (CRS84)"),
-          limit: int = Query(10, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0)) -> JSONResponse:
+          limit: int = Query(10, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> JSONResponse:
     meta = _meta(request, collection_id)
     boxes = parse_bbox(bbox)
     with request.app.state.platform.db.connection() as conn:
         found, matched = features.items(conn, meta, bboxes=boxes, limit=limit, offset=offset)
-    url = f"{_base(request)}/api/features/collections/{collection_id}"
+    url = f"{base_url(request)}/api/features/collections/{collection_id}"
     body = {
         "type": "FeatureCollection",
         "features": found,
@@ -105,13 +107,13 @@ def items(collection_id: str, request: Request, bbox: str | None = Query(None, d
 @router.get("/collections/{collection_id}/items/{feature_id}")
 def item(collection_id: str, feature_id: str, request: Request) -> JSONResponse:
     meta = _meta(request, collection_id)
-    if not feature_id.isdigit():
+    if not FEATURE_ID.fullmatch(feature_id):   # ASCII digits only: '²' or '１２' are not ids
         raise NotFound(f"no feature {feature_id!r} in {collection_id!r}")
     with request.app.state.platform.db.connection() as conn:
         feature = features.item(conn, meta, int(feature_id))
     if feature is None:
         raise NotFound(f"no feature {feature_id!r} in {collection_id!r}")
-    url = f"{_base(request)}/api/features/collections/{collection_id}"
+    url = f"{base_url(request)}/api/features/collections/{collection_id}"
     feature["links"] = [{"href": f"{url}/items/{feature_id}", "rel": "self", "type": GEOJSON},
                         {"href": url, "rel": "collection", "type": "application/json"}]
     return JSONResponse(feature, media_type=GEOJSON)
@@ -127,7 +129,7 @@ def parse_bbox(text: str | None) -> list[tuple[float, float, float, float]]:
         raise BadRequest(f"bbox must be four numbers: west,south,east,north (got {text!r})") from exc
     if len(values) == 6:  # with heights: west,south,min,east,north,max
         values = [values[0], values[1], values[3], values[4]]
-    if len(values) != 4:
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
         raise BadRequest(f"bbox must be four numbers: west,south,east,north (got {text!r})")
     west, south, east, north = values
     if south > north:

@@ -5,8 +5,9 @@ from fastapi.responses import JSONResponse
 
 from core.models.platform import DependencyHealth, HealthReport
 from infrastructure.health import check_all, default_probes
+from triggers.http.access import requires
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], dependencies=[requires("anyone")])
 
 
 @router.get("/api/health", response_model=HealthReport, responses={503: {"model": HealthReport}})

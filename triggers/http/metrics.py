@@ -6,8 +6,9 @@ from fastapi import APIRouter, Query, Request
 
 from core.models.metrics import JobMetricsDetail, JobProgress
 from services.metrics.reads import job_metrics_detail, job_progress_list
+from triggers.http.access import principal_of, requires, visible_to
 
-router = APIRouter(prefix="/api/metrics", tags=["metrics"])
+router = APIRouter(prefix="/api/metrics", tags=["metrics"], dependencies=[requires("reader")])
 
 JobStatusFilter = Literal["queued", "processing", "completed", "completed_with_errors", "failed", "cancelled"]
 
@@ -16,10 +17,11 @@ JobStatusFilter = Literal["queued", "processing", "completed", "completed_with_e
 def jobs(request: Request, status: JobStatusFilter | None = None, job_type: str | None = None,
          limit: int = Query(50, ge=1, le=500)) -> list[JobProgress]:
     """Active jobs first, then recent ones: progress, stage n/N, rate, ETA, context metrics."""
-    return job_progress_list(request.app.state.platform.db, status=status, job_type=job_type, limit=limit)
+    jobs = job_progress_list(request.app.state.platform.db, status=status, job_type=job_type, limit=limit)
+    return [visible_to(principal_of(request), job) for job in jobs]
 
 
 @router.get("/jobs/{job_id}", response_model=JobMetricsDetail)
 def job(job_id: str, request: Request, samples: int = Query(120, ge=1, le=2000)) -> JobMetricsDetail:
     """The job's progress, its metric time series (oldest first), stages, failed tasks, recent events."""
-    return job_metrics_detail(request.app.state.platform.db, job_id, samples=samples)
+    return visible_to(principal_of(request), job_metrics_detail(request.app.state.platform.db, job_id, samples=samples))

@@ -7,22 +7,24 @@ from fastapi.responses import JSONResponse
 
 from infrastructure.db import catalog
 from services.vector.platform_requests import PlatformStatus, PlatformSubmit, PlatformSubmitted, job_parameters
+from triggers.http.access import principal_of, requires, visible_to
+from triggers.http.links import base_url
 from triggers.operations import submit_job
 
 router = APIRouter(prefix="/api/platform", tags=["platform"])
 
 
-@router.post("/submit", status_code=202, response_model=PlatformSubmitted)
+@router.post("/submit", status_code=202, response_model=PlatformSubmitted, dependencies=[requires("submitter")])
 def submit(body: PlatformSubmit, request: Request) -> JSONResponse:
     params = job_parameters(body)
-    submitted = submit_job(request.app.state.platform, "process_vector", params)
+    submitted = submit_job(request.app.state.platform, "process_vector", params, principal_of(request))
     response = PlatformSubmitted(request_id=submitted.job_id, job_id=submitted.job_id, job_type="process_vector",
                                  table_name=params["table_name"], created=submitted.created,
                                  status_url=f"/api/platform/status/{submitted.job_id}")
     return JSONResponse(response.model_dump(), status_code=202 if submitted.created else 200)
 
 
-@router.get("/status/{request_id}", response_model=PlatformStatus)
+@router.get("/status/{request_id}", response_model=PlatformStatus, dependencies=[requires("reader")])
 def status(request_id: str, request: Request) -> PlatformStatus:
     platform = request.app.state.platform
     job = platform.engine.job(request_id)
@@ -30,7 +32,7 @@ def status(request_id: str, request: Request) -> PlatformStatus:
     tables = result.get("tables", []) if job["status"] == "completed" else []
     with platform.db.connection() as conn:
         refs = catalog.dataset_refs(conn, tables) if tables else []
-    base = str(request.base_url).rstrip("/")
+    base = base_url(request)
     collection = platform.settings.stac_vector_collection
     links = [{"rel": "job", "href": f"{base}/api/jobs/status/{request_id}"}]
     for table in tables:
@@ -39,5 +41,6 @@ def status(request_id: str, request: Request) -> PlatformStatus:
             {"rel": "stac-item", "href": f"{base}/api/stac/collections/{collection}/items/{table}"},
             {"rel": "report", "href": f"{base}/api/vector/{table}/report"},
         ]
-    return PlatformStatus(request_id=request_id, status=job["status"], error=job.get("error"), tables=tables,
-                          dataset_refs=refs, links=links, report_summary=result.get("report_summary"))
+    found = PlatformStatus(request_id=request_id, status=job["status"], error=job.get("error"), tables=tables,
+                           dataset_refs=refs, links=links, report_summary=result.get("report_summary"))
+    return visible_to(principal_of(request), found)

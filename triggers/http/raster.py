@@ -6,8 +6,9 @@ from pydantic import BaseModel
 from core.errors import NotFound
 from core.models.metadata import RasterMetadata
 from infrastructure.db import raster_metadata
+from triggers.http.access import requires
 
-router = APIRouter(prefix="/api/raster", tags=["raster"])
+router = APIRouter(prefix="/api/raster", tags=["raster"], dependencies=[requires("public")])
 
 
 class RasterInfo(BaseModel):

@@ -7,25 +7,24 @@ added here, from the URL the request came in on.
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
+import psycopg
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from core.errors import NotFound
+from core.errors import BadRequest, NotFound
 from infrastructure.db import stac_catalog
+from triggers.http.access import requires
+from triggers.http.links import base_url
 
-router = APIRouter(prefix="/api/stac", tags=["stac"])
+router = APIRouter(prefix="/api/stac", tags=["stac"], dependencies=[requires("public")])
 GEOJSON = "application/geo+json"
-
-
-def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
 
 
 @router.get("/collections")
 def collections(request: Request) -> dict[str, Any]:
     with request.app.state.platform.db.connection() as conn:
         found = stac_catalog.all_collections(conn)
-    base = _base(request)
+    base = base_url(request)
     return {
         "collections": [_collection_links(c, base) for c in found],
         "links": [{"href": f"{base}/api/stac/collections", "rel": "self", "type": "application/json"}],
@@ -38,18 +37,18 @@ def collection(collection_id: str, request: Request) -> dict[str, Any]:
         found = stac_catalog.get_collection(conn, collection_id)
     if found is None:
         raise NotFound(f"no STAC collection {collection_id!r}")
-    return _collection_links(found, _base(request))
+    return _collection_links(found, base_url(request))
 
 
 @router.get("/collections/{collection_id}/items")
 def items(collection_id: str, request: Request, limit: int = Query(10, ge=1, le=1000),
           token: str | None = Query(None, max_length=2000)) -> JSONResponse:
-    base = _base(request)
+    base = base_url(request)
     search = {"collections": [collection_id], "limit": limit} | ({"token": token} if token else {})
     with request.app.state.platform.db.connection() as conn:
         if stac_catalog.get_collection(conn, collection_id) is None:
             raise NotFound(f"no STAC collection {collection_id!r}")
-        result = stac_catalog.search(conn, search)
+        result = _search(conn, search)
     url = f"{base}/api/stac/collections/{collection_id}/items"
     links = [{"href": url, "rel": "self", "type": GEOJSON},
              {"href": f"{base}/api/stac/collections/{collection_id}", "rel": "collection", "type": "application/json"}]
@@ -68,7 +67,17 @@ def item(collection_id: str, item_id: str, request: Request) -> JSONResponse:
         found = stac_catalog.get_item(conn, collection_id, item_id)
     if found is None:
         raise NotFound(f"no STAC item {item_id!r} in {collection_id!r}")
-    return JSONResponse(_item_links(found, _base(request)), media_type=GEOJSON)
+    return JSONResponse(_item_links(found, base_url(request)), media_type=GEOJSON)
+
+
+def _search(conn, search: dict[str, Any]) -> dict[str, Any]:
+    """pgSTAC's search; a paging token it cannot read is the caller's error, not ours."""
+    try:
+        return stac_catalog.search(conn, search)
+    except psycopg.Error as exc:
+        if "token" not in search:
+            raise
+        raise BadRequest("invalid paging token: use the token of a next/prev link as given") from exc
 
 
 def _token(href: str) -> str | None:

@@ -6,8 +6,9 @@ from fastapi import APIRouter, Request
 
 from core.errors import NotFound
 from infrastructure.db import catalog
+from triggers.http.access import requires
 
-router = APIRouter(prefix="/api/vector", tags=["vector"])
+router = APIRouter(prefix="/api/vector", tags=["vector"], dependencies=[requires("reader")])
 
 
 @router.get("/{table}/report")

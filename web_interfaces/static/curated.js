@@ -1,15 +1,13 @@
-// Curated datasets page: upload a manual dataset's file, trigger updates (admin key as on
-// the jobs dashboard, kept in the browser's localStorage), and hold the refresh while a
-// file is chosen so the list does not wipe the selection.
+// Curated datasets page: upload a manual dataset's file, trigger updates (both need an
+// admin key, sent by api-key.js's geoetlFetch), and hold the refresh while a file is
+// chosen so the list does not wipe the selection.
 (function () {
-  const KEY = "geoetl-admin-key";
   window.geoetlHold = false;
 
   function refresh() { htmx.trigger(document.getElementById("datasets"), "refresh"); }
 
   async function send(url, options, flash) {
-    const headers = Object.assign({ "x-functions-key": localStorage.getItem(KEY) || "" }, options.headers || {});
-    const response = await fetch(url, Object.assign({}, options, { headers: headers }));
+    const response = await window.geoetlFetch(url, options);
     let body = null;
     try { body = await response.json(); } catch (e) { /* an empty or non-JSON answer */ }
     if (!response.ok) {
@@ -20,10 +18,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    const keyInput = document.getElementById("admin-key");
     const flash = document.getElementById("flash");
-    keyInput.value = localStorage.getItem(KEY) || "";
-    keyInput.addEventListener("change", function () { localStorage.setItem(KEY, keyInput.value); });
     document.getElementById("refresh").addEventListener("click", refresh);
 
     document.body.addEventListener("change", function (event) {

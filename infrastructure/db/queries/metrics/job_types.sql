@@ -1,1 +1,0 @@
-SELECT DISTINCT job_type FROM app.jobs ORDER BY 1;

@@ -1,0 +1,1 @@
+"""Access control: API keys, the submission policy, ownership of what is published."""
