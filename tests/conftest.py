@@ -26,6 +26,8 @@ def settings():
             "bronze_container": f"bronze-{suffix}",
             "silver_container": f"silver-{suffix}",
             "admin_api_key": SecretStr(ADMIN_KEY),
+            # No test reaches a real source; a test that starts a fake one lists its host:port.
+            "source_allowed_hosts": "data.example.org",
         })
 
 
