@@ -7,15 +7,11 @@ from urllib.parse import urlsplit
 
 import psycopg
 import pytest
-from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from services.engine.worker import WorkerPool
 from tests.fakes.ibat import KEY, TOKEN, running_fake_ibat
 from tests.fakes.recorder import recording_server
 from tests.support import wait_for_status
-from triggers.composition import Platform
-from triggers.http.app import create_app
 
 DONE = {"completed", "completed_with_errors", "failed", "cancelled"}
 ENTRY = {"name": "probe", "source_type": "url", "source_url": "https://data.example.org/probe.zip",
@@ -59,23 +55,13 @@ def test_a_source_url_on_a_host_not_allowed_is_refused(client, admin_headers, ur
 # -- what a source may make us do -------------------------------------------------------------------
 
 @pytest.fixture()
-def guarded(settings, platform):
+def guarded(platform_with):
     """A platform whose only allowed source is a fake IBAT on 127.0.0.1 (by host:port), with
     workers; and a recording server on another loopback port, not allowed."""
     with running_fake_ibat() as ibat, recording_server() as elsewhere:
-        own = settings.model_copy(update={"ibat_base_url": f"{ibat.base_url}/v1", "ibat_auth_key": SecretStr(KEY),
-                                          "ibat_auth_token": SecretStr(TOKEN), "http_max_retries": 0,
-                                          "source_allowed_hosts": urlsplit(ibat.base_url).netloc})
-        built = Platform.build(own)
-        pool = WorkerPool(built.engine, built.engine.jobs.handlers, built, threads=2, heartbeat_seconds=0.3,
-                          batch_size=10, poll_seconds=0.05)
-        pool.start()
-        try:
-            with TestClient(create_app(built)) as api:
-                yield api, ibat, elsewhere
-        finally:
-            pool.stop()
-            built.close()
+        api = platform_with(ibat_base_url=f"{ibat.base_url}/v1", ibat_auth_key=SecretStr(KEY), ibat_auth_token=SecretStr(TOKEN),
+                            http_max_retries=0, source_allowed_hosts=urlsplit(ibat.base_url).netloc)
+        yield api, ibat, elsewhere
 
 
 def run_update(api, admin_headers, dataset_id: str) -> dict:
