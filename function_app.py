@@ -9,12 +9,14 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from config import Settings
+from config.logging_setup import configure_logging
 from triggers.azure import register_azure_functions
 from triggers.azure.notifier import DurableStageNotifier
 from triggers.composition import Platform
 from triggers.http.app import create_app
 
 settings = Settings()
+configure_logging(settings)  # before anything logs: httpx quieted, credentials scrubbed from every record
 notifier = DurableStageNotifier()  # finished stages become events on the jobs' orchestrators
 platform = Platform.build(settings, notifier=notifier)
 asgi = func.AsgiMiddleware(create_app(platform))

@@ -6,6 +6,7 @@ present, then the defaults below (the same values `local.settings.example.json` 
 """
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,6 +24,15 @@ AZURITE_CONNECTION_STRING = (
     "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;"
     "BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;"
 )
+
+# The only settings a curated dataset's `credential_settings` may name: credentials of the
+# sources themselves. Platform secrets (ADMIN_API_KEY, DATABASE_URL,
+# STORAGE_CONNECTION_STRING, ...) are never sent to a source, whatever a registry entry says.
+SOURCE_CREDENTIAL_SETTINGS = ("IBAT_AUTH_KEY", "IBAT_AUTH_TOKEN", "ACLED_EMAIL", "ACLED_PASSWORD")
+
+# One SOURCE_ALLOWED_HOSTS entry: `host`, `host:port`, `.suffix` (any subdomain), or an IP
+# literal (IPv6 in brackets), optionally with a port.
+ALLOWED_HOST_ENTRY = re.compile(r"^(\.?[a-z0-9_-]+(\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])(:[0-9]{1,5})?$")
 
 
 class LocalSettingsJsonSource(PydanticBaseSettingsSource):
@@ -93,6 +103,13 @@ class Settings(BaseSettings, MetricsSettings):
     http_timeout_seconds: float = Field(60.0, gt=0, description="connect/read timeout for external APIs")
     http_max_retries: int = Field(4, ge=0, le=10, description="retries of 429/5xx answers from external APIs")
     curated_scheduler_cron: str = Field("* * * * *", description="how often the local host evaluates dataset schedules")
+    acled_base_url: str = "https://acleddata.com"
+    acled_email: SecretStr | None = None
+    acled_password: SecretStr | None = None
+    source_allowed_hosts: str = Field(
+        "api.ibat-alliance.org,acleddata.com",
+        description="hosts outbound requests may reach, comma-separated: host (ports 80/443), host:port, "
+                    ".example.com (any subdomain); private and loopback addresses only when listed by exact host or IP")
 
     # access (docs/security.md)
     admin_api_key: SecretStr | None = Field(None, description="the bootstrap admin key; other keys live hashed in app.api_keys")
@@ -147,10 +164,23 @@ class Settings(BaseSettings, MetricsSettings):
         description="GDAL compression threads per COG task: ALL_CPUS, or fewer when several workers share a machine")
 
     @field_validator("storage_connection_string", "servicebus_connection", "admin_api_key", "ibat_auth_key",
-                     "ibat_auth_token", "public_base_url", mode="before")
+                     "ibat_auth_token", "acled_email", "acled_password", "public_base_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @field_validator("source_allowed_hosts")
+    @classmethod
+    def _allowed_host_entries(cls, value: str) -> str:
+        bad = [entry for entry in _entries(value) if not ALLOWED_HOST_ENTRY.match(entry)]
+        if bad:
+            raise ValueError(f"entries must be host, host:port or .suffix (no scheme or path): {', '.join(bad)}")
+        return value
+
+    @property
+    def allowed_source_hosts(self) -> list[str]:
+        """SOURCE_ALLOWED_HOSTS as a list of lowercase entries."""
+        return _entries(self.source_allowed_hosts)
 
     @classmethod
     def settings_customise_sources(
@@ -171,3 +201,13 @@ class Settings(BaseSettings, MetricsSettings):
     @property
     def dsn(self) -> str:
         return self.database_url.get_secret_value()
+
+    def secret_values(self) -> tuple[str, ...]:
+        """The values of every secret setting that is set, longest first (for log scrubbing)."""
+        values = {value.get_secret_value() for name in type(self).model_fields
+                  if isinstance(value := getattr(self, name), SecretStr) and value.get_secret_value()}
+        return tuple(sorted(values, key=len, reverse=True))
+
+
+def _entries(value: str) -> list[str]:
+    return [entry.strip().lower() for entry in value.split(",") if entry.strip()]

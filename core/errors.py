@@ -95,6 +95,14 @@ def field_errors(validation_errors: list[dict]) -> list[dict[str, str]]:
     return out
 
 
+class OutboundRefused(GeoETLError):
+    """An outbound request the allow-list forbids (host, port, scheme or a private address):
+    permanent until an operator changes SOURCE_ALLOWED_HOSTS. The detail names the host,
+    never a path or query string (which may carry credentials)."""
+
+    status, title, slug, retryable = 422, "Outbound request refused", "outbound-refused", False
+
+
 class SourceRejected(GeoETLError):
     """An external source refused us (401/403): retrying with the same credentials cannot help."""
 

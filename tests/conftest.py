@@ -29,6 +29,8 @@ def settings():
             # The suite sends thousands of requests as one admin; the limits have tests of their own.
             "rate_limit_writes": "100000/minute",
             "rate_limit_reads": "100000/minute",
+            # No test reaches a real source; a test that starts a fake one lists its host:port.
+            "source_allowed_hosts": "data.example.org",
         })
 
 

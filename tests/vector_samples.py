@@ -1,8 +1,10 @@
 """Vector test files, good and bad, built in memory (bytes) so tests need no fixtures on disk."""
 
 import io
+import struct
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import geopandas as gpd
@@ -89,6 +91,45 @@ def zip_bomb(size: int = 64 * 1024 * 1024) -> bytes:
             for _ in range(size // len(block)):
                 member.write(block)
     return buffer.getvalue()
+
+
+def repeated_member_zip(count: int = 2000, member_bytes: int = 1024 * 1024) -> bytes:
+    """`count` members of `member_bytes` zeros each (the many-small-members bomb: no member
+    is big enough for the per-member ratio). Deflated once and written `count` times, so
+    the 2,000 x 1 MiB archive (2 GiB unpacked, about 2.2 MB) takes milliseconds to build."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    data = compressor.compress(b"\x00" * member_bytes) + compressor.flush()
+    crc, out, central = zlib.crc32(b"\x00" * member_bytes), io.BytesIO(), []
+    for index in range(count):
+        name, offset = f"part{index:04d}.csv".encode(), out.tell()
+        out.write(struct.pack(zipfile.structFileHeader, zipfile.stringFileHeader, 20, 0, 0, zipfile.ZIP_DEFLATED,
+                              0, 0x21, crc, len(data), member_bytes, len(name), 0) + name + data)
+        central.append(struct.pack(zipfile.structCentralDir, zipfile.stringCentralDir, 20, 3, 20, 0, 0,
+                                   zipfile.ZIP_DEFLATED, 0, 0x21, crc, len(data), member_bytes, len(name), 0, 0, 0, 0, 0,
+                                   offset) + name)
+    start = out.tell()
+    out.write(b"".join(central))
+    out.write(struct.pack(zipfile.structEndArchive, zipfile.stringEndArchive, 0, 0, count, count, out.tell() - start,
+                          start, 0))
+    return out.getvalue()
+
+
+def with_declared_sizes(data: bytes, *, file_size: int | None = None, compress_size: int | None = None) -> bytes:
+    """The zip with every member's central-directory sizes replaced: a zip that lies.
+    (Walks the central directory from the end record, so member data is never touched.)"""
+    patched = bytearray(data)
+    end = struct.unpack(zipfile.structEndArchive, data[-zipfile.sizeEndCentDir:])
+    offset = end[zipfile._ECD_OFFSET]
+    for _ in range(end[zipfile._ECD_ENTRIES_TOTAL]):
+        record = struct.unpack(zipfile.structCentralDir, data[offset:offset + zipfile.sizeCentralDir])
+        if compress_size is not None:
+            patched[offset + 20:offset + 24] = compress_size.to_bytes(4, "little")
+        if file_size is not None:
+            patched[offset + 24:offset + 28] = file_size.to_bytes(4, "little")
+        offset += zipfile.sizeCentralDir + sum(record[i] for i in (zipfile._CD_FILENAME_LENGTH,
+                                                                    zipfile._CD_EXTRA_FIELD_LENGTH,
+                                                                    zipfile._CD_COMMENT_LENGTH))
+    return bytes(patched)
 
 
 def corrupt_zip() -> bytes:

@@ -8,7 +8,13 @@ import posixpath
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+from core.blob_paths import inside_container, resolve_relative
 from core.errors import InvalidInput
+
+
+# Hrefs outside the source container are registered as they are, if they are on the web
+# or another cloud; local paths (`/etc/…`, `file://`) and our other containers are refused.
+EXTERNAL_SCHEMES = {"http", "https", "s3", "gs"}
 
 
 @dataclass(frozen=True)
@@ -19,20 +25,23 @@ class BlobLocation:
     container_url: str  # e.g. https://account.blob.core.windows.net/bronze (no trailing slash)
 
     def blob_of(self, href: str, document_blob: str) -> str | None:
-        """The blob `href` names in this container, or None when it points elsewhere."""
-        if _is_absolute(href):
-            return self._absolute_blob(href)
-        base = posixpath.dirname(document_blob)
-        joined = posixpath.normpath(posixpath.join(base, unquote(urlsplit(href).path)))
-        if joined.startswith("../") or joined == ".." or joined.startswith("/"):
-            raise InvalidInput(f"{document_blob}: href {href!r} points outside container {self.container!r}")
-        return joined
+        """The blob `href` names in this container, or None when it points elsewhere; an
+        href that climbs out of the container (`..`, encoded or not) is refused."""
+        try:
+            if _is_absolute(href):
+                return self._absolute_blob(href)
+            return resolve_relative(document_blob, urlsplit(href).path)
+        except ValueError as exc:
+            raise InvalidInput(f"{document_blob}: href {href!r} points outside container {self.container!r} "
+                               "to somewhere it may not (a local path, another container, '..')") from exc
 
     def _absolute_blob(self, href: str) -> str | None:
         for prefix in (self.container_url.rstrip("/") + "/", f"/vsiaz/{self.container}/"):
             if href.startswith(prefix):
-                blob = unquote(urlsplit(href[len(prefix):]).path)
-                return posixpath.normpath(blob) if blob else None
+                blob = urlsplit(href[len(prefix):]).path
+                return posixpath.normpath(unquote(inside_container(blob))) if blob else None
+        if href.startswith("/") or urlsplit(href).scheme.lower() not in EXTERNAL_SCHEMES:
+            raise ValueError("a local path, another container or a non-web scheme")
         return None
 
 

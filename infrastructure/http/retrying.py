@@ -1,4 +1,7 @@
-"""GET with backoff for 429 and 5xx answers (honouring Retry-After); 401/403 are final."""
+"""GET with backoff for 429 and 5xx answers (honouring Retry-After); 401/403 are final.
+
+Messages name what was asked (`what`, a path at most), never the URL: its query string
+may carry credentials (IBAT's auth_key and auth_token travel there)."""
 
 import logging
 import random
@@ -7,7 +10,8 @@ from typing import Callable
 
 import httpx
 
-from core.errors import DependencyUnavailable, SourceRejected
+from core.errors import ContractViolation, DependencyUnavailable, SourceRejected
+from core.redaction import scrub_secret_parameters, without_queries
 
 log = logging.getLogger(__name__)
 RETRYABLE = {429, 500, 502, 503, 504}
@@ -19,9 +23,11 @@ def send_with_retries(send: Callable[[], httpx.Response], *, what: str, max_retr
     for attempt in range(max_retries + 1):
         try:
             response = send()
+        except httpx.TooManyRedirects as exc:
+            raise ContractViolation(f"{what}: too many redirects") from exc
         except httpx.TransportError as exc:
             if attempt == max_retries:
-                raise DependencyUnavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
+                raise DependencyUnavailable(f"{what}: {type(exc).__name__}: {_safe(exc)}") from exc
             response = None
         if response is not None and response.status_code in (401, 403):
             raise SourceRejected(f"{what}: {response.status_code} {response.reason_phrase} — check the credentials "
@@ -34,6 +40,11 @@ def send_with_retries(send: Callable[[], httpx.Response], *, what: str, max_retr
         log.warning("%s: %s, retrying in %.1fs", what, response.status_code if response else "no answer", delay)
         sleep(delay)
     raise AssertionError("unreachable")
+
+
+def _safe(exc: Exception) -> str:
+    """A transport error's text without URLs' query strings or secret-looking parameters."""
+    return scrub_secret_parameters(without_queries(str(exc)))
 
 
 def _delay(response: httpx.Response | None, attempt: int, base_delay: float) -> float:

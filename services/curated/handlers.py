@@ -12,10 +12,11 @@ from core.engine.definitions import JobParameters
 from core.errors import InvalidInput, NotFound
 from core.models.curated import IDENTIFIER, CuratedDataset
 from infrastructure.db.queries import sql
+from infrastructure.http.outbound import guarded_client
 from infrastructure.storage.streaming import stream_to_blob
 from services.curated import registry
 from services.curated.schemas import loads_all_layers, schema_for
-from services.curated.sources import check_source, http_client
+from services.curated.sources import check_source
 from services.curated.targets import TARGET_SCHEMA
 from services.engine.context import TaskContext
 from services.engine.handlers import handler
@@ -84,7 +85,7 @@ def check_version(params: CuratedUpdateParams, ctx: TaskContext) -> VersionCheck
     with db.connection() as conn:
         conn.execute(sql("curated/log_start"), {"dataset_id": dataset.dataset_id, "job_id": ctx.job_id, "update_type": params.update_type})
         records_before = count_rows(conn, TARGET_SCHEMA, dataset.target_table)
-    with http_client(settings) as http:
+    with guarded_client(settings) as http:
         source = check_source(dataset, settings, http)
     unchanged = source.version == dataset.source_version
     proceed = not params.dry_run and (params.force or not unchanged)
@@ -133,7 +134,7 @@ def download(params: StageRef, ctx: TaskContext) -> Downloaded:
         return Downloaded(container=settings.bronze_container, blob_name=check.source_blob, bytes=None, sha256=None)
     blob_name = f"curated/{check.dataset_id}/{_slug(check.version)}/{_filename(check.download_url)}"
     blob = ctx.adapters.blobs.client.get_blob_client(settings.bronze_container, blob_name)
-    with http_client(settings) as http:
+    with guarded_client(settings) as http:
         stored = stream_to_blob(http, check.download_url, blob, max_bytes=settings.curated_download_max_bytes,
                                 max_retries=settings.http_max_retries, what=f"{check.dataset_id} download")
     return Downloaded(container=settings.bronze_container, blob_name=stored.blob_name, bytes=stored.bytes, sha256=stored.sha256)

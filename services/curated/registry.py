@@ -2,10 +2,12 @@
 
 from psycopg.types.json import Jsonb
 
+from config import Settings
 from core.errors import Conflict, NotFound
 from core.models.curated import CuratedDataset, DatasetCreate, DatasetFields, DatasetOverview, UpdateLogEntry
 from infrastructure.db.pool import Database
 from infrastructure.db.queries import sql
+from services.curated.admission import check_entry
 
 
 def list_datasets(db: Database) -> list[CuratedDataset]:
@@ -21,7 +23,8 @@ def get_dataset(db: Database, dataset_id: str) -> CuratedDataset:
     return CuratedDataset(**row)
 
 
-def create_dataset(db: Database, payload: DatasetCreate) -> CuratedDataset:
+def create_dataset(db: Database, payload: DatasetCreate, settings: Settings) -> CuratedDataset:
+    check_entry(payload, settings)
     with db.connection() as conn:
         row = conn.execute(sql("curated/insert"), _values(payload) | {"dataset_id": payload.dataset_id}).fetchone()
     if row is None:
@@ -29,7 +32,8 @@ def create_dataset(db: Database, payload: DatasetCreate) -> CuratedDataset:
     return CuratedDataset(**row)
 
 
-def update_dataset(db: Database, dataset_id: str, payload: DatasetFields) -> CuratedDataset:
+def update_dataset(db: Database, dataset_id: str, payload: DatasetFields, settings: Settings) -> CuratedDataset:
+    check_entry(payload, settings)
     with db.connection() as conn:
         row = conn.execute(sql("curated/update"), _values(payload) | {"dataset_id": dataset_id}).fetchone()
     if row is None:

@@ -1,7 +1,11 @@
 """Zip archives from strangers: checked before anything is unpacked, unpacked defensively.
 
 The checks run on the central directory (cheap, so uploads can be refused at once) and
-again while extracting, on the bytes actually written: a zip can lie about its sizes.
+again while verifying or extracting, on the bytes actually produced: a zip can lie about
+its sizes. Two limits bound the whole archive, not only each member: a total budget
+(ARCHIVE_MAX_UNCOMPRESSED_BYTES), and a ratio of the total to the archive's size on disk
+(ARCHIVE_MAX_RATIO) — the one size a zip cannot lie about. Per-member ratios alone let
+2,000 members of 1 MiB each (each too small to be judged) expand a 2 MB zip to 2 GiB.
 """
 
 import os
@@ -10,10 +14,13 @@ import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Collection
 
 from core.errors import InvalidInput
 
 CHUNK = 1024 * 1024
+# Below this many bytes in total an archive's ratio is not judged: small files compress oddly well.
+RATIO_FLOOR = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -26,7 +33,8 @@ class ArchiveLimits:
 @dataclass(frozen=True)
 class ArchiveListing:
     names: list[str]              # member paths (files only), as stored
-    uncompressed_bytes: int
+    uncompressed_bytes: int       # as the central directory declares them
+    archive_bytes: int            # the zip's size on disk
 
 
 def list_archive(path: Path, limits: ArchiveLimits) -> ArchiveListing:
@@ -49,42 +57,47 @@ def list_archive(path: Path, limits: ArchiveLimits) -> ArchiveListing:
         total += info.file_size
         _check_ratio(info.filename, info.file_size, info.compress_size, limits)
         names.append(info.filename)
+    archive_bytes = path.stat().st_size
     if total > limits.max_uncompressed_bytes:
         raise InvalidInput(f"zip archive would expand to {total:,} bytes; the limit is {limits.max_uncompressed_bytes:,}")
+    _check_archive_ratio(total, archive_bytes, limits, "would expand")
     if not names:
         raise InvalidInput("zip archive is empty")
-    return ArchiveListing(names=names, uncompressed_bytes=total)
+    return ArchiveListing(names=names, uncompressed_bytes=total, archive_bytes=archive_bytes)
 
 
 def verify_archive(path: Path, limits: ArchiveLimits) -> ArchiveListing:
     """Lists the archive, then decompresses every member without writing it (checking the
     CRCs and the real sizes), so a broken or lying archive is refused at upload time."""
     listing = list_archive(path, limits)
-    written = 0
+    produced = _Produced(limits, listing.archive_bytes)
     try:
         with zipfile.ZipFile(path) as archive:
             for info in archive.infolist():
                 if not info.is_dir():
-                    written = _copy_member(archive, info, None, written, limits)
+                    _copy_member(archive, info, None, produced)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
         raise InvalidInput(f"corrupt zip archive: {exc}") from exc
     return listing
 
 
-def extract_archive(path: Path, target: Path, limits: ArchiveLimits) -> ArchiveListing:
-    """Unpacks into `target` (created), counting the bytes really written, so a member whose
-    header understates its size is stopped at the limit rather than filling the disk."""
+def extract_archive(path: Path, target: Path, limits: ArchiveLimits,
+                    members: Collection[str] | None = None) -> ArchiveListing:
+    """Unpacks into `target` (created) the `members` named (stored names; all if None),
+    counting the bytes really written, so a member whose header understates its size is
+    stopped at the limits rather than filling the disk. The whole archive is checked first."""
     listing = list_archive(path, limits)
+    wanted = set(listing.names if members is None else members)
     target.mkdir(parents=True, exist_ok=True)
-    written = 0
+    produced = _Produced(limits, listing.archive_bytes)
     try:
         with zipfile.ZipFile(path) as archive:
             for info in archive.infolist():
-                if info.is_dir():
+                if info.is_dir() or info.filename not in wanted:
                     continue
                 destination = _destination(target, info.filename)
                 destination.parent.mkdir(parents=True, exist_ok=True)
-                written = _copy_member(archive, info, destination, written, limits)
+                _copy_member(archive, info, destination, produced)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
         shutil.rmtree(target, ignore_errors=True)
         raise InvalidInput(f"corrupt zip archive: {exc}") from exc
@@ -94,20 +107,32 @@ def extract_archive(path: Path, target: Path, limits: ArchiveLimits) -> ArchiveL
     return listing
 
 
-def _copy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, destination: Path | None, written: int,
-                 limits: ArchiveLimits) -> int:
+class _Produced:
+    """The bytes an archive has really produced so far, held to the same limits as its
+    central directory: the total budget and the ratio to its size on disk."""
+
+    def __init__(self, limits: ArchiveLimits, archive_bytes: int):
+        self.limits = limits
+        self.archive_bytes = archive_bytes
+        self.total = 0
+
+    def add(self, count: int) -> None:
+        self.total += count
+        if self.total > self.limits.max_uncompressed_bytes:
+            raise InvalidInput(f"zip archive expands past {self.limits.max_uncompressed_bytes:,} bytes")
+        _check_archive_ratio(self.total, self.archive_bytes, self.limits, "expands")
+
+
+def _copy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, destination: Path | None, produced: _Produced) -> None:
     """Streams one member (to `destination`, or nowhere), enforcing the limits on the bytes
-    actually produced; returns the archive's running total."""
+    actually produced."""
     member_bytes = 0
     with archive.open(info) as source, (destination.open("wb") if destination else open(os.devnull, "wb")) as out:
         while block := source.read(CHUNK):
             member_bytes += len(block)
-            written += len(block)
-            if written > limits.max_uncompressed_bytes:
-                raise InvalidInput(f"zip archive expands past {limits.max_uncompressed_bytes:,} bytes")
-            _check_ratio(info.filename, member_bytes, info.compress_size, limits)
+            produced.add(len(block))
+            _check_ratio(info.filename, member_bytes, info.compress_size, limits=produced.limits)
             out.write(block)
-    return written
 
 
 def _check_member_name(name: str) -> None:
@@ -124,6 +149,14 @@ def _check_ratio(name: str, size: int, compressed: int, limits: ArchiveLimits) -
     if size > CHUNK and size > limits.max_ratio * max(compressed, 1):
         raise InvalidInput(f"zip entry {name!r} expands {size / max(compressed, 1):,.0f}-fold "
                            f"(limit {limits.max_ratio:g}): refusing a likely zip bomb")
+
+
+def _check_archive_ratio(total: int, archive_bytes: int, limits: ArchiveLimits, verb: str) -> None:
+    # Judged against the file's size on disk, which (unlike the headers' compressed sizes) cannot lie.
+    if total > RATIO_FLOOR and total > limits.max_ratio * max(archive_bytes, 1):
+        raise InvalidInput(f"zip archive {verb} {total / max(archive_bytes, 1):,.0f}-fold ({total:,} bytes from "
+                           f"{archive_bytes:,} on disk); the expansion ratio limit (ARCHIVE_MAX_RATIO) is "
+                           f"{limits.max_ratio:g}: refusing a likely zip bomb")
 
 
 def _destination(target: Path, name: str) -> Path:

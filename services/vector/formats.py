@@ -18,6 +18,8 @@ HEAD_BYTES = 64 * 1024
 EXTENSIONS = {"geojson": "geojson", "kml": "kml", "gpkg": "gpkg", "flatgeobuf": "fgb", "csv": "csv"}
 # Single data files recognised inside a zip (by name: a .txt in a zip is more often a readme).
 ARCHIVED_DATA = {".geojson", ".json", ".gpkg", ".fgb", ".csv", ".tsv"}
+# The files of a shapefile GDAL reads: geometry, index, attributes, CRS, encoding, spatial index.
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix")
 _BY_EXTENSION = {".geojson": "geojson", ".json": "geojson", ".kml": "kml", ".gpkg": "gpkg", ".fgb": "flatgeobuf",
                  ".csv": "csv", ".kmz": "kmz", ".zip": "zip", ".shp": "shapefile", ".txt": "csv", ".tsv": "csv"}
 
@@ -108,7 +110,7 @@ def _looks_like_csv(text: str) -> bool:
 
 def classify_archive(listing: ArchiveListing, filename: str | None = None) -> Detection:
     """What a (checked) zip holds: a shapefile, a File Geodatabase, a KMZ or one data file."""
-    names = [n.replace("\\", "/") for n in listing.names if not _is_metadata_junk(n)]
+    names = [_normalized(n) for n in listing.names if not _is_metadata_junk(n)]
     gdbs = sorted({_gdb_folder(n) for n in names if _gdb_folder(n)})
     if gdbs:
         if len(gdbs) > 1:
@@ -128,6 +130,24 @@ def classify_archive(listing: ArchiveListing, filename: str | None = None) -> De
     if len(data) > 1:
         raise InvalidInput(f"zip holds several data files ({', '.join(data[:10])}); upload one per file")
     raise InvalidInput(f"zip holds no supported data ({SUPPORTED}); entries: {', '.join(names[:10])}")
+
+
+def needed_members(detection: Detection, names: list[str]) -> list[str]:
+    """The members (stored names) a load of `detection` reads, and so the only ones it
+    unpacks: the chosen shapefile's parts, the File Geodatabase's folder, or the one file."""
+    member = detection.member
+    if member is None:
+        return []
+    if detection.format == "shapefile":
+        parts = {member[:-4].lower() + suffix for suffix in SHAPEFILE_PARTS}
+        return [n for n in names if _normalized(n).lower() in parts]
+    if detection.format == "filegdb":
+        return [n for n in names if _normalized(n).startswith(member + "/")]
+    return [n for n in names if _normalized(n) == member]
+
+
+def _normalized(name: str) -> str:
+    return name.replace("\\", "/")
 
 
 def _shapefile(shapefiles: list[str], names: list[str]) -> Detection:

@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from core.blob_paths import inside_container
 from core.engine.definitions import JobParameters
 from core.models.metadata import BaseMetadata, DDHRefs
 from services.vector.columns import ColumnPlan
@@ -43,6 +44,11 @@ class ProcessVectorParams(JobParameters):
     @classmethod
     def _table_name(cls, value: str) -> str:
         return check_table_name(value)
+
+    @field_validator("blob_name")
+    @classmethod
+    def _inside_the_container(cls, value: str) -> str:
+        return inside_container(value)
 
     @model_validator(mode="after")
     def _one_layer_or_all(self) -> "ProcessVectorParams":

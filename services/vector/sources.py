@@ -22,8 +22,8 @@ from azure.storage.blob import BlobServiceClient
 
 from config import Settings
 from core.errors import InvalidInput
-from services.vector.archives import ArchiveLimits, extract_archive, verify_archive
-from services.vector.formats import EXTENSIONS, Detection, classify_archive, detect_file, extension_hint
+from services.vector.archives import ArchiveLimits, extract_archive, list_archive, verify_archive
+from services.vector.formats import EXTENSIONS, Detection, classify_archive, detect_file, extension_hint, needed_members
 from services.vector.text_encoding import check_well_formed_xml, detect_encoding, transcode_to_utf8
 
 TEXT_FORMATS = {"csv", "geojson"}
@@ -46,11 +46,24 @@ def archive_limits(settings: Settings) -> ArchiveLimits:
 
 
 def inspect_local_file(path: Path, filename: str | None, limits: ArchiveLimits) -> Detection:
-    """The checks that need no unpacking (upload time): content type, archive safety,
-    shapefile completeness, KML well-formedness."""
+    """The checks that need no unpacking (upload time): content type, archive safety (every
+    member decompressed, nothing written), shapefile completeness, KML well-formedness."""
     kind = detect_file(path, filename)
     if kind == "zip":
         return classify_archive(verify_archive(path, limits), filename)
+    return _single_file(path, kind, filename)
+
+
+def unpack_needed(archive: Path, filename: str | None, target: Path, limits: ArchiveLimits) -> Detection:
+    """Load time: the archive is judged whole on its central directory, then only the
+    members the chosen dataset reads are unpacked (an unrelated 5 GB member never is)."""
+    listing = list_archive(archive, limits)
+    detection = classify_archive(listing, filename)
+    extract_archive(archive, target, limits, members=needed_members(detection, listing.names))
+    return detection
+
+
+def _single_file(path: Path, kind: str, filename: str | None) -> Detection:
     if kind == "kml":
         check_well_formed_xml(path)
     return Detection(kind, _reason(kind, filename))
@@ -126,14 +139,15 @@ def _download(blob, etag: str, target: Path) -> None:
 
 
 def _prepare(download: Path, blob_name: str, directory: Path, limits: ArchiveLimits, etag: str) -> PreparedSource:
-    detection = inspect_local_file(download, blob_name, limits)
+    kind = detect_file(download, blob_name)
     size = download.stat().st_size
-    if detection.archived:
-        extract_archive(download, directory / "unpacked", limits)
+    if kind == "zip":
+        detection = unpack_needed(download, blob_name, directory / "unpacked", limits)
         path = directory / "unpacked" / detection.member
         if detection.format == "kmz":
             check_well_formed_xml(path)
     else:
+        detection = _single_file(download, kind, blob_name)
         path = directory / f"source.{EXTENSIONS[detection.format]}"
         if not path.exists():
             os.link(download, path)

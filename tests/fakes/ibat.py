@@ -10,7 +10,7 @@ from typing import Iterator
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from tests.support import free_port, wait_for_port
@@ -25,16 +25,21 @@ class FakeIbat:
     files: dict[str, bytes] = field(default_factory=dict)       # dataset -> file bytes
     fail_next: list[int] = field(default_factory=list)          # statuses to answer the listing with first
     declare_length: bool = True                                 # False: chunked, no Content-Length
+    redirect_listing_to: str | None = None                      # a base URL the listing redirects to, query and all
+    download_base_url: str | None = None                        # where download_urls point (default: this server)
     listing_calls: int = 0
 
     def listing(self, request: Request) -> Response:
         self.listing_calls += 1
+        if self.redirect_listing_to:   # as a hostile or compromised source would: credentials forwarded too
+            return RedirectResponse(f"{self.redirect_listing_to}{request.url.path}?{request.url.query}", status_code=302)
         if self.fail_next:
             status = self.fail_next.pop(0)
             return Response(status_code=status, headers={"retry-after": "0"} if status == 429 else {})
         if request.query_params.get("auth_key") != KEY or request.query_params.get("auth_token") != TOKEN:
             return JSONResponse({"error": "invalid credentials"}, status_code=401)
-        data = [{"dataset": name, "update_date": date, "download_url": f"{self.base_url}/files/{name}/{date}/{name}.zip"}
+        files = self.download_base_url or self.base_url
+        data = [{"dataset": name, "update_date": date, "download_url": f"{files}/files/{name}/{date}/{name}.zip"}
                 for name, date in self.releases.items()]
         return JSONResponse({"data": data})
 

@@ -2,6 +2,7 @@
 
 import hashlib
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -9,19 +10,20 @@ from pydantic import SecretStr
 
 from core.engine.definitions import JobDefinition, StageDefinition
 from core.errors import InvalidInput, SourceRejected
+from infrastructure.http.outbound import guarded_client
 from infrastructure.storage.streaming import stream_to_blob
 from jobs.registry import HANDLERS, JOB_DEFINITIONS
 from services.curated import registry
 from services.curated.handlers import CuratedUpdateParams
 from services.curated.schedule import submit_due_updates
-from services.curated.sources import check_source, http_client
+from services.curated.sources import check_source
 from services.engine.handlers import HandlerRegistry, JobRegistry, handler
 from tests.conftest import ANONYMOUS
 from tests.fakes.ibat import KEY, TOKEN, running_fake_ibat
 from tests.support import all_at_once
 from triggers.composition import Platform
 
-NEW = {"dataset_id": "acled", "name": "ACLED events", "source_type": "url", "source_url": "https://example.org/acled.zip",
+NEW = {"dataset_id": "acled", "name": "ACLED events", "source_type": "url", "source_url": "https://data.example.org/acled.zip",
        "update_strategy": "upsert", "key_columns": ["event_id"], "update_schedule": "0 6 * * 1,4",
        "target_table": "curated_acled_events"}
 
@@ -111,8 +113,10 @@ def test_two_schedulers_at_once_submit_one_job_for_three_missed_nights(schedulin
 # -- IBAT and the streamed download -------------------------------------------------------
 
 def ibat_settings(settings, base_url: str, **extra):
+    """Settings pointing at the fake IBAT, whose host:port (on 127.0.0.1) is allowed explicitly."""
     return settings.model_copy(update={"ibat_base_url": f"{base_url}/v1", "ibat_auth_key": SecretStr(KEY),
-                                       "ibat_auth_token": SecretStr(TOKEN), "http_max_retries": 3} | extra)
+                                       "ibat_auth_token": SecretStr(TOKEN), "http_max_retries": 3,
+                                       "source_allowed_hosts": urlsplit(base_url).netloc} | extra)
 
 
 def test_ibat_release_is_checked_and_streamed_into_bronze_with_a_checksum(platform, settings):
@@ -122,7 +126,7 @@ def test_ibat_release_is_checked_and_streamed_into_bronze_with_a_checksum(platfo
         ibat.fail_next = [429, 503]
         own = ibat_settings(settings, ibat.base_url)
         wdpa = registry.get_dataset(platform.db, "wdpa")
-        with http_client(own) as http:
+        with guarded_client(own) as http:
             source = check_source(wdpa, own, http)
             assert source.version == "2026-11-01" and ibat.listing_calls == 3
             blob = platform.blobs.client.get_blob_client(settings.bronze_container, "curated/wdpa/test/wdpa.zip")
@@ -131,10 +135,10 @@ def test_ibat_release_is_checked_and_streamed_into_bronze_with_a_checksum(platfo
         assert blob.download_blob().readall() == payload
 
         too_big = platform.blobs.client.get_blob_client(settings.bronze_container, "curated/wdpa/test/too-big.zip")
-        with http_client(own) as http, pytest.raises(InvalidInput, match="1,024,004 bytes, more than the 1,000 allowed"):
+        with guarded_client(own) as http, pytest.raises(InvalidInput, match="1,024,004 bytes, more than the 1,000 allowed"):
             stream_to_blob(http, source.download_url, too_big, max_bytes=1000, max_retries=1)
         ibat.declare_length = False  # no Content-Length: the limit is enforced while streaming
-        with http_client(own) as http, pytest.raises(InvalidInput, match="exceeds the 100,000 bytes allowed; stopped reading"):
+        with guarded_client(own) as http, pytest.raises(InvalidInput, match="exceeds the 100,000 bytes allowed; stopped reading"):
             stream_to_blob(http, source.download_url, too_big, max_bytes=100_000, max_retries=1)
         assert not too_big.exists()  # staged blocks are never committed
 
@@ -143,6 +147,6 @@ def test_wrong_ibat_credentials_are_a_clear_permanent_failure(platform, settings
     with running_fake_ibat() as ibat:
         ibat.releases["wdpa"] = "2026-11-01"
         own = ibat_settings(settings, ibat.base_url, ibat_auth_token=SecretStr("wrong"))
-        with http_client(own) as http, pytest.raises(SourceRejected, match="401 Unauthorized") as info:
+        with guarded_client(own) as http, pytest.raises(SourceRejected, match="401 Unauthorized") as info:
             check_source(registry.get_dataset(platform.db, "wdpa"), own, http)
         assert "wrong" not in info.value.detail and info.value.retryable is False

@@ -2,6 +2,7 @@
 real PostGIS/pgSTAC and Azurite, in-process workers; plus manual uploads and the nightly path."""
 
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -34,7 +35,8 @@ def ibat():
 @pytest.fixture(scope="module")
 def curated_platform(engine_settings, platform, ibat):  # `platform` creates the test containers
     own = engine_settings.model_copy(update={"ibat_base_url": f"{ibat.base_url}/v1", "ibat_auth_key": SecretStr(KEY),
-                                             "ibat_auth_token": SecretStr(TOKEN), "http_max_retries": 2})
+                                             "ibat_auth_token": SecretStr(TOKEN), "http_max_retries": 2,
+                                             "source_allowed_hosts": urlsplit(ibat.base_url).netloc})
     built = Platform.build(own, jobs=registry_with_test_jobs())
     yield built
     built.close()

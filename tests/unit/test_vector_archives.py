@@ -8,9 +8,13 @@ import pytest
 
 from core.errors import InvalidInput
 from services.vector.archives import ArchiveLimits, extract_archive, list_archive, verify_archive
-from tests.vector_samples import corrupt_zip, traversal_zip, zip_bomb, zip_of
+from services.vector.sources import unpack_needed
+from tests.vector_samples import (corrupt_zip, geodataframe, repeated_member_zip, traversal_zip, with_declared_sizes,
+                                  zip_bomb, zip_of, zipped_dataset)
 
-LIMITS = ArchiveLimits(max_uncompressed_bytes=10 * 1024 * 1024, max_ratio=50, max_members=5)
+MiB = 1024 * 1024
+LIMITS = ArchiveLimits(max_uncompressed_bytes=10 * MiB, max_ratio=50, max_members=5)
+DEFAULTS = ArchiveLimits(max_uncompressed_bytes=8 * 1024**3, max_ratio=200, max_members=10_000)   # the settings' defaults
 
 
 def saved(tmp_path, data: bytes):
@@ -77,3 +81,86 @@ def test_extraction_stays_inside_the_target(tmp_path):
     listing = extract_archive(saved(tmp_path, data), tmp_path / "out", LIMITS)
     assert sorted(listing.names) == ["b.csv", "dir/a.geojson"]
     assert (tmp_path / "out" / "dir" / "a.geojson").read_bytes() == b"{}"
+
+
+# -- the whole archive ---------------------------------------------------------------------------
+
+def test_two_thousand_one_mib_members_are_refused_by_the_whole_archive_ratio(tmp_path):
+    """No member is over 1 MiB, so no member is judged; the archive as a whole is."""
+    with pytest.raises(InvalidInput, match=r"expands? \d[\d,]*-fold .*expansion ratio limit \(ARCHIVE_MAX_RATIO\) is 200"):
+        list_archive(saved(tmp_path, repeated_member_zip(2000, MiB)), DEFAULTS)
+
+
+def test_a_few_small_members_are_judged_as_a_whole_too(tmp_path):
+    with pytest.raises(InvalidInput, match="likely zip bomb"):
+        verify_archive(saved(tmp_path, repeated_member_zip(5, MiB)), LIMITS)
+
+
+def test_a_small_archive_is_not_judged_by_its_ratio(tmp_path):
+    listing = verify_archive(saved(tmp_path, repeated_member_zip(4, 200 * 1024)), LIMITS)   # 800 KiB of zeros
+    assert listing.uncompressed_bytes == 800 * 1024 and listing.archive_bytes < 10 * 1024
+
+
+def test_overstated_compressed_sizes_do_not_hide_a_bomb(tmp_path):
+    """Headers claiming each member barely compresses pass the per-member ratio; the
+    archive's size on disk gives them away."""
+    lying = with_declared_sizes(zip_of({f"part{i}.csv": bytes(2 * MiB) for i in range(3)}), compress_size=2 * MiB)
+    assert {info.compress_size for info in zipfile.ZipFile(io.BytesIO(lying)).infolist()} == {2 * MiB}
+    with pytest.raises(InvalidInput, match="ARCHIVE_MAX_RATIO"):
+        list_archive(saved(tmp_path, lying), LIMITS)
+
+
+def test_understated_sizes_are_stopped_before_the_budget(tmp_path, monkeypatch):
+    """Headers declaring 1 MiB per member (3 MiB, inside a 4 MiB budget) over 9 MiB of real
+    data: refused, and at no point more than the budget decompressed or written."""
+    budget = ArchiveLimits(max_uncompressed_bytes=4 * MiB, max_ratio=50, max_members=5)
+    lying = saved(tmp_path, with_declared_sizes(zip_of({f"part{i}.csv": os.urandom(3 * MiB) for i in range(3)}),
+                                                file_size=MiB))
+    produced = []
+    read = zipfile.ZipExtFile.read
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", lambda self, n=-1: produced.append(block := read(self, n)) or block)
+    with pytest.raises(InvalidInput):
+        verify_archive(lying, budget)
+    with pytest.raises(InvalidInput):
+        extract_archive(lying, tmp_path / "out", budget)
+    assert sum(map(len, produced)) <= 2 * budget.max_uncompressed_bytes   # two passes, each within the budget
+    assert not (tmp_path / "out").exists()
+
+
+# -- only what the load reads ------------------------------------------------------------------------
+
+def unpacked(root) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def with_extra_members(dataset: bytes, extra: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO(dataset)
+    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in extra.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+UNRELATED = {"imagery/huge.tif": os.urandom(6 * MiB), "readme.txt": b"see the portal", "__MACOSX/._parcels.shp": b"junk"}
+LOOSE = ArchiveLimits(max_uncompressed_bytes=100 * MiB, max_ratio=200, max_members=50)
+
+
+def test_a_shapefile_load_unpacks_only_the_shapefile(tmp_path):
+    data = with_extra_members(zipped_dataset(geodataframe(3), "ESRI Shapefile", "parcels.shp"),
+                              UNRELATED | {"other.dbf": b"not ours", "parcels.shp.xml": b"<metadata/>"})
+    detection = unpack_needed(saved(tmp_path, data), "parcels.zip", tmp_path / "out", LOOSE)
+    assert detection.format == "shapefile" and detection.member == "parcels.shp"
+    assert unpacked(tmp_path / "out") == ["parcels.cpg", "parcels.dbf", "parcels.prj", "parcels.shp", "parcels.shx"]
+
+
+def test_a_file_geodatabase_load_unpacks_only_its_folder(tmp_path):
+    data = with_extra_members(zipped_dataset(geodataframe(3), "OpenFileGDB", "parcels.gdb"), UNRELATED)
+    detection = unpack_needed(saved(tmp_path, data), "parcels.zip", tmp_path / "out", LOOSE)
+    files = unpacked(tmp_path / "out")
+    assert detection.format == "filegdb" and files and all(f.startswith("parcels.gdb/") for f in files)
+
+
+def test_a_single_file_load_unpacks_only_that_file(tmp_path):
+    data = zip_of({"data/roads.geojson": b'{"type": "FeatureCollection", "features": []}'} | UNRELATED)
+    detection = unpack_needed(saved(tmp_path, data), "roads.zip", tmp_path / "out", LOOSE)
+    assert detection.member == "data/roads.geojson" and unpacked(tmp_path / "out") == ["data/roads.geojson"]

@@ -37,7 +37,7 @@ def test_extension_mismatch_is_reported(tmp_path):
 
 
 def listing(*names: str) -> ArchiveListing:
-    return ArchiveListing(names=list(names), uncompressed_bytes=1)
+    return ArchiveListing(names=list(names), uncompressed_bytes=1, archive_bytes=1)
 
 
 def test_archive_contents():

@@ -31,7 +31,7 @@ def list_datasets(request: Request) -> list[CuratedDataset]:
 
 @router.post("", status_code=201, response_model=CuratedDataset, dependencies=admin)
 def create(payload: DatasetCreate, request: Request) -> CuratedDataset:
-    return registry.create_dataset(_db(request), payload)
+    return registry.create_dataset(_db(request), payload, request.app.state.platform.settings)
 
 
 @router.get("/{dataset_id}", response_model=CuratedDataset, dependencies=reader)
@@ -41,7 +41,7 @@ def get(dataset_id: str, request: Request) -> CuratedDataset:
 
 @router.put("/{dataset_id}", response_model=CuratedDataset, dependencies=admin)
 def replace(dataset_id: str, payload: DatasetFields, request: Request) -> CuratedDataset:
-    return registry.update_dataset(_db(request), dataset_id, payload)
+    return registry.update_dataset(_db(request), dataset_id, payload, request.app.state.platform.settings)
 
 
 @router.delete("/{dataset_id}", status_code=204, dependencies=admin)
