@@ -168,6 +168,7 @@ class Engine:
 
         def work(conn):
             job = self._controllable(lock_job(conn, job_id), job_id, principal)
+            definition = self._registered(job)
             reopened = conn.execute(sql("engine/reopen_job"), {"job_id": job_id}).fetchone()
             if reopened is None:
                 raise Conflict(f"job {job_id} is {job['status']}: retry applies to failed or cancelled jobs (use resubmit otherwise)")
@@ -179,7 +180,7 @@ class Engine:
             record_event(conn, job_id, reopened["attempt"], "job_retried", stage=reopened["current_stage"], tasks=len(requeued))
             effects = Effects(queued_task_ids=[r["task_id"] for r in released])
             if not requeued:  # nothing to re-run: the stage is complete, move on
-                effects.merge(advance(conn, self._registered(job), job_id, reopened["attempt"], reopened["current_stage"]))
+                effects.merge(advance(conn, definition, job_id, reopened["attempt"], reopened["current_stage"]))
             return self._job(conn, job_id), effects
 
         return self._run(work)

@@ -14,7 +14,8 @@ from triggers.operations import submit_job
 router = APIRouter(prefix="/api/platform", tags=["platform"])
 
 
-@router.post("/submit", status_code=202, response_model=PlatformSubmitted, dependencies=[requires("submitter")])
+@router.post("/submit", status_code=202, response_model=PlatformSubmitted, dependencies=[requires("submitter")],
+             responses={200: {"model": PlatformSubmitted, "description": "the same request again: the existing job"}})
 def submit(body: PlatformSubmit, request: Request) -> JSONResponse:
     params = job_parameters(body)
     submitted = submit_job(request.app.state.platform, "process_vector", params, principal_of(request))
