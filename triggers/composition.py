@@ -13,7 +13,7 @@ from jobs.registry import build_job_registry
 from services.access.policy import SubmissionPolicy
 from services.engine.engine import Engine
 from services.engine.handlers import JobRegistry
-from services.engine.ports import Dispatcher, RowIsTheMessage, StageNotifier
+from services.engine.ports import Dispatcher, JobNotifier, RowIsTheMessage
 
 
 @dataclass
@@ -25,7 +25,7 @@ class Platform:
 
     @classmethod
     def build(cls, settings: Settings, *, jobs: JobRegistry | None = None, dispatcher: Dispatcher | None = None,
-              notifier: StageNotifier | None = None) -> "Platform":
+              notifier: JobNotifier | None = None) -> "Platform":
         """`notifier`: who hears that a stage finished (Azure: the job's Durable orchestrator);
         by default nobody, as the local runtime polls."""
         db = Database(

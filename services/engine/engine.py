@@ -21,7 +21,7 @@ from services.access.policy import TAKEOVER, SubmissionPolicy, reject_nul
 from services.engine.completion import Outcome, record_outcomes
 from services.engine.context import ClaimedTask
 from services.engine.handlers import JobRegistry
-from services.engine.ports import Dispatcher, NoNotifier, RowIsTheMessage, StageNotifier
+from services.engine.ports import Dispatcher, JobNotifier, NoNotifier, RowIsTheMessage
 from services.engine.progression import Effects, advance, lock_job, plan_from, record_event
 from services.metrics.sampler import prune_job_metrics
 
@@ -49,7 +49,7 @@ class ReconcileReport:
 
 class Engine:
     def __init__(self, db: Database, jobs: JobRegistry, policy: SubmissionPolicy, *, dispatcher: Dispatcher | None = None,
-                 notifier: StageNotifier | None = None, lease_seconds: float = 30.0,
+                 notifier: JobNotifier | None = None, lease_seconds: float = 30.0,
                  stale_dispatch_seconds: float = 120.0, metrics_retention_minutes: int = 1440):
         self.db = db
         self.jobs = jobs
@@ -89,6 +89,7 @@ class Engine:
                 record_event(conn, job_id, job["attempt"], "ownership_taken_over", resources=taken_over,
                              by=principal.owner_id)
             effects = plan_from(conn, definition, job, 0)
+            effects.opened_jobs.append(job_id)
             return Submission(self._job(conn, job_id), created=True), effects
 
         return self._run(work)
@@ -178,7 +179,7 @@ class Engine:
             stage = conn.execute(sql("engine/get_stage"), key).fetchone()
             released = conn.execute(sql("engine/release_pending"), key | {"limit": max(0, stage["max_concurrency"] - stage["released"])}).fetchall()
             record_event(conn, job_id, reopened["attempt"], "job_retried", stage=reopened["current_stage"], tasks=len(requeued))
-            effects = Effects(queued_task_ids=[r["task_id"] for r in released])
+            effects = Effects(queued_task_ids=[r["task_id"] for r in released], opened_jobs=[job_id])
             if not requeued:  # nothing to re-run: the stage is complete, move on
                 effects.merge(advance(conn, definition, job_id, reopened["attempt"], reopened["current_stage"]))
             return self._job(conn, job_id), effects
@@ -202,6 +203,7 @@ class Engine:
             record_event(conn, job_id, job["attempt"], "resubmitted", previous_attempt=job["attempt"] - 1,
                          by=principal.owner_id)
             effects = plan_from(conn, definition, job, 0)
+            effects.opened_jobs.append(job_id)
             return self._job(conn, job_id), effects
 
         return self._run(work)
@@ -214,24 +216,34 @@ class Engine:
         def work(conn):
             if not conn.execute(sql("engine/reconcile_lock")).fetchone()["acquired"]:
                 return ReconcileReport(acted=False), Effects()
-            report = ReconcileReport()
-            effects = self._expire_leases(conn, limit, report)
-            for row in conn.execute(sql("engine/stalled_stages"), {"limit": limit}).fetchall():
-                definition = self.jobs.get(self._job(conn, row["job_id"])["job_type"])
-                effects.merge(advance(conn, definition, row["job_id"], row["attempt"], row["stage"]))
-                report.advanced += 1
-            if self.dispatcher.tracks_dispatch:
-                stale = conn.execute(sql("engine/stale_dispatches"), {"stale_seconds": self.stale_dispatch_seconds, "limit": limit}).fetchall()
-                effects.queued_task_ids += [r["task_id"] for r in stale]
-                report.republished = len(stale)
+            report, effects = self._sweep(conn, None, limit)
             report.metrics_pruned = prune_job_metrics(conn, self.metrics_retention_minutes)
             return report, effects
 
         return self._run(work)
 
-    def _expire_leases(self, conn, limit: int, report: ReconcileReport) -> Effects:
+    def reconcile_job(self, job_id: str, limit: int = 1000) -> ReconcileReport:
+        """The same sweep for one job (what its orchestrator runs): no singleton lock, no
+        world-wide chores, so every orchestrator round costs only its own job's rows."""
+        return self._run(lambda conn: self._sweep(conn, job_id, limit))
+
+    def _sweep(self, conn, job_id: str | None, limit: int) -> tuple[ReconcileReport, Effects]:
+        report = ReconcileReport()
+        scope = {"job_id": job_id, "limit": limit}
+        effects = self._expire_leases(conn, scope, report)
+        for row in conn.execute(sql("engine/stalled_stages"), scope).fetchall():
+            definition = self.jobs.get(self._job(conn, row["job_id"])["job_type"])
+            effects.merge(advance(conn, definition, row["job_id"], row["attempt"], row["stage"]))
+            report.advanced += 1
+        if self.dispatcher.tracks_dispatch:
+            stale = conn.execute(sql("engine/stale_dispatches"), scope | {"stale_seconds": self.stale_dispatch_seconds}).fetchall()
+            effects.queued_task_ids += [r["task_id"] for r in stale]
+            report.republished = len(stale)
+        return report, effects
+
+    def _expire_leases(self, conn, scope: dict, report: ReconcileReport) -> Effects:
         outcomes = []
-        for row in conn.execute(sql("engine/expired_leases"), {"limit": limit}).fetchall():
+        for row in conn.execute(sql("engine/expired_leases"), scope).fetchall():
             task = ClaimedTask.from_row(row)
             if not row["job_active"]:
                 outcomes.append(Outcome.cancelled(task, "lease expired after the job ended"))
@@ -290,6 +302,11 @@ class Engine:
                     in_transaction(self.db, lambda conn: conn.execute(sql("engine/mark_dispatched"), {"task_ids": task_ids}))
             except Exception:
                 log.exception("publishing %d task ids failed; the reconciler will republish them", len(task_ids))
+        for job_id in dict.fromkeys(effects.opened_jobs):
+            try:
+                self.notifier.job_opened(job_id)
+            except Exception:
+                log.exception("job-opened notification for job %s failed; the reconciler still drives it", job_id[:12])
         for job_id, stage in effects.finished_stages:
             try:
                 self.notifier.stage_finished(job_id, stage)

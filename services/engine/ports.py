@@ -1,6 +1,7 @@
-"""What the engine tells the outside world after a commit: tasks to deliver, stages
-finished. Local mode needs neither (the task row is the message; the in-process loop
-polls); Azure mode publishes to Service Bus and raises Durable events."""
+"""What the engine tells the outside world after a commit: tasks to deliver, jobs opened
+(submitted, resubmitted, retried) and stages finished. Local mode needs none of it (the
+task row is the message; the in-process loop polls); Azure mode publishes to Service Bus,
+starts a Durable orchestrator per opened job and raises events on it."""
 
 from typing import Protocol
 
@@ -13,7 +14,11 @@ class Dispatcher(Protocol):
         ...
 
 
-class StageNotifier(Protocol):
+class JobNotifier(Protocol):
+    def job_opened(self, job_id: str) -> None:
+        """A job was created or reopened: it needs a driver (Azure: its orchestrator)."""
+        ...
+
     def stage_finished(self, job_id: str, stage: int) -> None: ...
 
 
@@ -27,5 +32,8 @@ class RowIsTheMessage:
 
 
 class NoNotifier:
+    def job_opened(self, job_id: str) -> None:
+        return None
+
     def stage_finished(self, job_id: str, stage: int) -> None:
         return None

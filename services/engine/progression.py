@@ -32,11 +32,13 @@ class Effects:
     queued_task_ids: list[int] = field(default_factory=list)
     retried_tasks: list[tuple[int, float]] = field(default_factory=list)  # (task id, backoff seconds)
     finished_stages: list[tuple[str, int]] = field(default_factory=list)
+    opened_jobs: list[str] = field(default_factory=list)                 # created or reopened
 
     def merge(self, other: "Effects") -> None:
         self.queued_task_ids += other.queued_task_ids
         self.retried_tasks += other.retried_tasks
         self.finished_stages += other.finished_stages
+        self.opened_jobs += other.opened_jobs
 
 
 class DbPlanContext:

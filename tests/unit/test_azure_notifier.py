@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from triggers.azure.names import ORCHESTRATOR, STAGE_FINISHED_EVENT
-from triggers.azure.notifier import DurableStageNotifier
+from triggers.azure.notifier import DurableJobNotifier
 from triggers.azure.starter import OrchestratorStarter
 
 
@@ -29,7 +29,7 @@ class FakeClient:
 
 
 def test_run_raises_one_event_per_finished_stage_after_the_work_returns():
-    notifier, client = DurableStageNotifier(), FakeClient()
+    notifier, client = DurableJobNotifier(OrchestratorStarter(enabled=True)), FakeClient()
     seen_threads = []
 
     def work(job_id):
@@ -46,14 +46,14 @@ def test_run_raises_one_event_per_finished_stage_after_the_work_returns():
 
 
 def test_stages_finished_outside_an_invocation_are_dropped():
-    notifier, client = DurableStageNotifier(), FakeClient()
+    notifier, client = DurableJobNotifier(OrchestratorStarter(enabled=True)), FakeClient()
     notifier.stage_finished("job-a", 1)
     asyncio.run(notifier.run(client, lambda: None))
     assert client.events == []
 
 
 def test_concurrent_invocations_raise_only_their_own_events_on_their_own_clients():
-    notifier = DurableStageNotifier()
+    notifier = DurableJobNotifier(OrchestratorStarter(enabled=True))
     clients = {"job-a": FakeClient(), "job-b": FakeClient()}
     both_running = threading.Barrier(2, timeout=5)
 
@@ -70,7 +70,7 @@ def test_concurrent_invocations_raise_only_their_own_events_on_their_own_clients
 
 
 def test_an_undeliverable_event_is_logged_and_the_others_still_go(caplog):
-    notifier, client = DurableStageNotifier(), FakeClient(fail_for={"job-gone"})
+    notifier, client = DurableJobNotifier(OrchestratorStarter(enabled=True)), FakeClient(fail_for={"job-gone"})
 
     def work():
         notifier.stage_finished("job-gone", 1)
@@ -82,7 +82,7 @@ def test_an_undeliverable_event_is_logged_and_the_others_still_go(caplog):
 
 
 def test_work_that_fails_after_finishing_a_stage_still_raises_the_event_and_the_error():
-    notifier, client = DurableStageNotifier(), FakeClient()
+    notifier, client = DurableJobNotifier(OrchestratorStarter(enabled=True)), FakeClient()
 
     def work():
         notifier.stage_finished("job-a", 1)

@@ -12,7 +12,8 @@ from services.engine.handlers import HandlerRegistry, JobRegistry
 from services.hello.handlers import HANDLERS as HELLO_HANDLERS
 from triggers.azure import task_worker
 from triggers.azure.names import STAGE_FINISHED_EVENT
-from triggers.azure.notifier import DurableStageNotifier
+from triggers.azure.notifier import DurableJobNotifier
+from triggers.azure.starter import OrchestratorStarter
 from triggers.azure.task_runner import TaskRunner
 
 
@@ -129,7 +130,7 @@ def registered_task_worker(engine, runner, notifier):
 
 
 def test_registered_function_raises_stage_finished_on_the_invocations_client():
-    notifier = DurableStageNotifier()
+    notifier = DurableJobNotifier(OrchestratorStarter(enabled=True))
     engine, runner, client = FakeEngine(claimed(5), notifier=notifier), FakeRunner(), FakeClient()
     function = registered_task_worker(engine, runner, notifier)
     asyncio.run(function(msg=FakeMessage(b'{"task_id": 5}'), client=client))

@@ -9,7 +9,7 @@ from services.engine.engine import ReconcileReport, Submission
 from triggers import scheduling
 from triggers.azure import activities, timers
 from triggers.azure.names import ORCHESTRATOR, STAGE_FINISHED_EVENT
-from triggers.azure.notifier import DurableStageNotifier
+from triggers.azure.notifier import DurableJobNotifier
 from triggers.azure.starter import OrchestratorStarter
 from triggers.scheduling import run_scheduled_work
 
@@ -25,6 +25,13 @@ class FakeEngine:
 
     def reconcile(self) -> ReconcileReport:
         self.calls.append("reconcile")
+        return self._sweep()
+
+    def reconcile_job(self, job_id: str) -> ReconcileReport:
+        self.calls.append(f"reconcile {job_id}")
+        return self._sweep()
+
+    def _sweep(self) -> ReconcileReport:
         if self.finishes:
             self.notifier.stage_finished(*self.finishes)
         return ReconcileReport(advanced=1 if self.finishes else 0, details=["a long list of what the sweep did"])
@@ -35,11 +42,14 @@ class FakeEngine:
             raise NotFound(f"no job {job_id}")
         return self.jobs[job_id]
 
-    def submit(self, job_type: str, parameters: dict) -> Submission:
+    def submit(self, job_type: str, parameters: dict, *, principal) -> Submission:
         if job_type == "broken":
             raise InvalidInput("bad parameters")
         job_id = f"{job_type}:{parameters['day']}"
-        return Submission(job={"job_id": job_id, "status": "queued"}, created=not parameters.get("seen", False))
+        created = not parameters.get("seen", False)
+        if created and self.notifier is not None:   # as the engine announces a job it opened
+            self.notifier.job_opened(job_id)
+        return Submission(job={"job_id": job_id, "status": "queued"}, created=created)
 
 
 class FakeClient:
@@ -53,11 +63,11 @@ class FakeClient:
         self.started.append((orchestration_function_name, instance_id, client_input))
 
 
-def test_advance_job_sweeps_then_reports_the_jobs_status():
+def test_advance_job_sweeps_its_own_job_then_reports_its_status():
     engine = FakeEngine({"j1": {"status": "processing", "current_stage": 2}, "j2": {"status": "completed_with_errors", "current_stage": 3}})
     assert activities.advance_job(engine, "j1") == {"status": "processing", "current_stage": 2, "terminal": False}
     assert activities.advance_job(engine, "j2") == {"status": "completed_with_errors", "current_stage": 3, "terminal": True}
-    assert engine.calls == ["reconcile", "job", "reconcile", "job"]
+    assert engine.calls == ["reconcile j1", "job", "reconcile j2", "job"]    # never the whole world
 
 
 def test_advance_job_on_an_unknown_job_ends_its_orchestrator():
@@ -65,12 +75,12 @@ def test_advance_job_on_an_unknown_job_ends_its_orchestrator():
 
 
 def test_reconcile_job_returns_the_counters_without_the_details():
-    report = activities.reconcile_job(FakeEngine())
+    report = activities.reconcile_job(FakeEngine(), "j1")
     assert report == {"acted": True, "requeued": 0, "failed": 0, "cancelled": 0, "advanced": 0, "republished": 0, "metrics_pruned": 0}
 
 
 def test_reconciler_timer_raises_events_for_the_stages_its_sweep_finished():
-    notifier, client = DurableStageNotifier(), FakeClient()
+    notifier, client = DurableJobNotifier(OrchestratorStarter(enabled=True)), FakeClient()
     engine = FakeEngine(notifier=notifier, finishes=("job-z", 4))
     platform = SimpleNamespace(engine=engine)
     report = asyncio.run(timers.reconcile(platform, notifier, client))
@@ -95,18 +105,22 @@ def test_run_scheduled_work_submits_nothing_while_another_scheduler_acts(monkeyp
     assert run_scheduled_work(SimpleNamespace(), NIGHT) == []
 
 
+def scheduled_through(engine: FakeEngine, *days: tuple[str, bool]):
+    """A stand-in for the curated scheduler that submits through the (fake) engine."""
+    return lambda platform, now: [engine.submit("refresh", {"day": day, "seen": seen}, principal=None) for day, seen in days]
+
+
 def test_nightly_starts_orchestrators_for_new_jobs_only(monkeypatch):
-    monkeypatch.setattr(scheduling, "submit_due_updates", lambda platform, now: submissions(("refresh_a:d1", True), ("refresh_b:d1", False)))
-    client = FakeClient()
-    created = asyncio.run(timers.run_nightly(SimpleNamespace(engine=FakeEngine()), DurableStageNotifier(),
-                                             OrchestratorStarter(enabled=True), client, NIGHT))
-    assert created == ["refresh_a:d1"]
-    assert client.started == [(ORCHESTRATOR, "refresh_a:d1", "refresh_a:d1")]
+    notifier, client = DurableJobNotifier(OrchestratorStarter(enabled=True)), FakeClient()
+    engine = FakeEngine(notifier=notifier)
+    monkeypatch.setattr(scheduling, "submit_due_updates", scheduled_through(engine, ("d1", False), ("d0", True)))
+    created = asyncio.run(timers.run_nightly(SimpleNamespace(engine=engine), notifier, client, NIGHT))
+    assert created == ["refresh:d1"]
+    assert client.started == [(ORCHESTRATOR, "refresh:d1", "refresh:d1")]
 
 
 def test_nightly_with_nothing_scheduled_starts_nothing(monkeypatch):
+    notifier, client = DurableJobNotifier(OrchestratorStarter(enabled=True)), FakeClient()
     monkeypatch.setattr(scheduling, "submit_due_updates", lambda platform, now: [])
-    client = FakeClient()
-    created = asyncio.run(timers.run_nightly(SimpleNamespace(engine=FakeEngine()), DurableStageNotifier(),
-                                             OrchestratorStarter(enabled=True), client, NIGHT))
+    created = asyncio.run(timers.run_nightly(SimpleNamespace(engine=FakeEngine(notifier=notifier)), notifier, client, NIGHT))
     assert created == [] and client.started == []

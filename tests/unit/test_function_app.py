@@ -49,7 +49,8 @@ def has_durable_client(function) -> bool:
 def test_registers_the_azure_runtime_functions(monkeypatch):
     _, functions = registered(monkeypatch)
     assert set(functions) == {"http_api", "job_orchestrator", "advance_job", "reconcile_job", "task_worker",
-                              "reconciler_timer", "metrics_sampler", "nightly_scheduler", "submit_job", "resubmit_job", "retry_job"}
+                              "reconciler_timer", "metrics_sampler", "nightly_scheduler"}
+    assert has_durable_client(functions["http_api"])   # any request may open a job: it starts its orchestrator
     assert trigger_of(functions["job_orchestrator"]) == {"direction": "IN", "type": "orchestrationTrigger", "name": "context"}
     for activity in ("advance_job", "reconcile_job"):
         assert trigger_of(functions[activity]) == {"direction": "IN", "type": "activityTrigger", "name": "job_id"}
@@ -71,18 +72,6 @@ def test_timer_schedules(monkeypatch):
     assert trigger_of(functions["nightly_scheduler"])["schedule"] == "0 0 2 * * *"
     assert all(trigger_of(functions[name])["type"] == "timerTrigger" for name in ("reconciler_timer", "nightly_scheduler"))
     assert has_durable_client(functions["reconciler_timer"]) and has_durable_client(functions["nightly_scheduler"])
-
-
-def test_job_starting_http_routes_have_a_durable_client(monkeypatch):
-    _, functions = registered(monkeypatch)
-    routes = {name: trigger_of(functions[name]) for name in ("submit_job", "resubmit_job", "retry_job")}
-    assert {name: (t["type"], t["route"], t["methods"], t["authLevel"]) for name, t in routes.items()} == {
-        "submit_job": ("httpTrigger", "api/jobs/submit/{job_type}", ["POST"], "ANONYMOUS"),
-        "resubmit_job": ("httpTrigger", "api/jobs/{job_id}/resubmit", ["POST"], "ANONYMOUS"),
-        "retry_job": ("httpTrigger", "api/jobs/{job_id}/retry", ["POST"], "ANONYMOUS"),
-    }
-    assert all(has_durable_client(functions[name]) for name in routes)
-    assert not has_durable_client(functions["http_api"])
 
 
 def test_the_engine_announces_finished_stages_to_the_durable_notifier(monkeypatch):

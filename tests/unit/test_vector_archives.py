@@ -9,8 +9,16 @@ import pytest
 from core.errors import InvalidInput
 from services.vector.archives import ArchiveLimits, extract_archive, list_archive, verify_archive
 from services.vector.sources import unpack_needed
-from tests.vector_samples import (corrupt_zip, geodataframe, repeated_member_zip, traversal_zip, with_declared_sizes,
-                                  zip_bomb, zip_of, zipped_dataset)
+from tests.vector_samples import (
+    corrupt_zip,
+    geodataframe,
+    repeated_member_zip,
+    traversal_zip,
+    with_declared_sizes,
+    zip_bomb,
+    zip_of,
+    zipped_dataset,
+)
 
 MiB = 1024 * 1024
 LIMITS = ArchiveLimits(max_uncompressed_bytes=10 * MiB, max_ratio=50, max_members=5)

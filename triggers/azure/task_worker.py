@@ -16,7 +16,7 @@ from azure.durable_functions import DFApp
 from infrastructure.queues.servicebus import task_id_of
 from services.engine.engine import Engine
 from triggers.azure.names import SERVICE_BUS_CONNECTION
-from triggers.azure.notifier import DurableStageNotifier
+from triggers.azure.notifier import DurableJobNotifier
 from triggers.azure.task_runner import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def handle_task_message(engine: Engine, runner: TaskRunner, body: bytes | str) -
     return "recorded"
 
 
-def register(app: DFApp, engine: Engine, runner: TaskRunner, notifier: DurableStageNotifier, queue_name: str) -> None:
+def register(app: DFApp, engine: Engine, runner: TaskRunner, notifier: DurableJobNotifier, queue_name: str) -> None:
     @app.function_name("task_worker")
     @app.service_bus_queue_trigger(arg_name="msg", queue_name=queue_name, connection=SERVICE_BUS_CONNECTION)
     @app.durable_client_input(client_name="client")

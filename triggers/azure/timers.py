@@ -9,33 +9,30 @@ from azure.durable_functions import DFApp
 from services.engine.engine import ReconcileReport
 from services.metrics.sampler import sample_job_metrics
 from triggers.azure.names import METRICS_SCHEDULE, NIGHTLY_SCHEDULE, RECONCILER_SCHEDULE
-from triggers.azure.notifier import DurableStageNotifier
-from triggers.azure.starter import OrchestratorStarter
+from triggers.azure.notifier import DurableJobNotifier
 from triggers.composition import Platform
 from triggers.scheduling import run_scheduled_work
 
 log = logging.getLogger(__name__)
 
 
-async def reconcile(platform: Platform, notifier: DurableStageNotifier, client) -> ReconcileReport:
+async def reconcile(platform: Platform, notifier: DurableJobNotifier, client) -> ReconcileReport:
     report = await notifier.run(client, platform.engine.reconcile)
     if report.requeued or report.failed or report.cancelled or report.advanced or report.republished:
         log.info("reconciler: %s", report)
     return report
 
 
-async def run_nightly(platform: Platform, notifier: DurableStageNotifier, starter: OrchestratorStarter,
-                      client, now: datetime) -> list[str]:
-    """Submits the scheduled jobs and starts an orchestrator for each new one; returns their ids."""
+async def run_nightly(platform: Platform, notifier: DurableJobNotifier, client, now: datetime) -> list[str]:
+    """Submits the scheduled jobs (the notifier starts an orchestrator for each new one);
+    returns the new jobs' ids."""
     submitted = await notifier.run(client, run_scheduled_work, platform, now)
     created = [s.job_id for s in submitted if s.created]
-    for job_id in created:
-        await starter.start(client, job_id)
     log.info("nightly schedule: %d jobs submitted, %d new", len(submitted), len(created))
     return created
 
 
-def register(app: DFApp, platform: Platform, notifier: DurableStageNotifier, starter: OrchestratorStarter) -> None:
+def register(app: DFApp, platform: Platform, notifier: DurableJobNotifier) -> None:
     @app.function_name("reconciler_timer")
     @app.timer_trigger(arg_name="timer", schedule=RECONCILER_SCHEDULE)
     @app.durable_client_input(client_name="client")
@@ -52,4 +49,4 @@ def register(app: DFApp, platform: Platform, notifier: DurableStageNotifier, sta
     @app.timer_trigger(arg_name="timer", schedule=NIGHTLY_SCHEDULE)
     @app.durable_client_input(client_name="client")
     async def nightly_scheduler(timer: func.TimerRequest, client) -> None:
-        await run_nightly(platform, notifier, starter, client, datetime.now(timezone.utc))
+        await run_nightly(platform, notifier, client, datetime.now(timezone.utc))
