@@ -5,7 +5,7 @@ from fastapi.staticfiles import StaticFiles
 
 from triggers.composition import Platform
 from triggers.http import admin, curated, curated_page, dashboard, health, jobs, metrics, raster
-from triggers.http import features, platform_requests, stac, uploads, vector
+from triggers.http import features, h3_features, platform_requests, stac, uploads, vector
 from triggers.http.problems import install_problem_handlers
 from web_interfaces import STATIC_DIR
 
@@ -23,7 +23,7 @@ def create_app(platform: Platform) -> FastAPI:
     install_problem_handlers(app)
     for module in (health, admin, jobs, metrics, dashboard, raster, curated, curated_page):
         app.include_router(module.router)
-    for module in (uploads, vector, features, stac, platform_requests):
+    for module in (uploads, vector, features, h3_features, stac, platform_requests):
         app.include_router(module.router)
     app.mount("/api/interface/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
