@@ -6,6 +6,7 @@ both sides; read literally its ring would wrap the wrong way round the globe, so
 as two parts: the unwrapped ring and the same ring shifted back by 360°.
 """
 
+from dataclasses import dataclass
 from typing import Iterable
 
 import h3.api.basic_int as h3
@@ -64,13 +65,76 @@ def extent(cell: int) -> tuple[float, float, float, float]:
     return west, float(coords[:, 1].min()), east, float(coords[:, 1].max())
 
 
-def children_in(parent: int, resolution: int, area) -> list[int]:
+@dataclass(frozen=True)
+class Rings:
+    """Many cells' boundaries at once, for vectorised work: lon/lat vertices, each ring
+    closed and unwrapped; ring i is coords[offsets[i]:offsets[i + 1]]."""
+
+    cells: list[int]
+    coords: np.ndarray
+    offsets: np.ndarray
+
+    @classmethod
+    def of(cls, cells: list[int]) -> "Rings":
+        boundaries = [h3.cell_to_boundary(c) for c in cells]
+        counts = np.fromiter((len(b) + 1 for b in boundaries), dtype=np.int64, count=len(cells))
+        offsets = np.concatenate([[0], np.cumsum(counts)])
+        latlng = np.array([point for b in boundaries for point in (*b, b[0])], dtype=float).reshape(-1, 2)
+        coords = latlng[:, ::-1].copy()
+        if len(cells):
+            starts = offsets[:-1]
+            spread = np.maximum.reduceat(coords[:, 0], starts) - np.minimum.reduceat(coords[:, 0], starts)
+            wraps = np.repeat(spread > 180.0, counts) & (coords[:, 0] < 0)
+            coords[wraps, 0] += 360.0
+        return cls(list(cells), coords, offsets)
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+    def ring(self, index: int) -> np.ndarray:
+        return self.coords[self.offsets[index]:self.offsets[index + 1]]
+
+    def _ring_ids(self) -> np.ndarray:
+        return np.repeat(np.arange(len(self.cells)), np.diff(self.offsets))
+
+    def polygons(self, shift: float = 0.0) -> np.ndarray:
+        return shapely.polygons(shapely.linearrings(self.coords + [shift, 0.0], indices=self._ring_ids()))
+
+    def crossing(self) -> np.ndarray:
+        return np.maximum.reduceat(self.coords[:, 0], self.offsets[:-1]) > 180.0 if len(self.cells) else np.zeros(0, bool)
+
+    def intersecting(self, area) -> np.ndarray:
+        """Which rings intersect `area` (lon/lat in [-180, 180]); a ring across the
+        antimeridian counts its part on either side."""
+        hits = shapely.intersects(self.polygons(), area)
+        crossing = self.crossing()
+        if crossing.any():
+            hits |= crossing & shapely.intersects(self.polygons(-360.0), area)
+        return hits
+
+    def subset(self, keep: np.ndarray) -> "Rings":
+        kept = np.flatnonzero(keep)
+        return Rings.of([self.cells[i] for i in kept]) if len(kept) < len(self.cells) else self
+
+    def extents(self) -> np.ndarray:
+        """(west, south, east, north) rows; west > east for a cell across the antimeridian."""
+        starts = self.offsets[:-1]
+        west = np.minimum.reduceat(self.coords[:, 0], starts)
+        east = np.maximum.reduceat(self.coords[:, 0], starts)
+        east = np.where(east > 180.0, east - 360.0, east)
+        return np.column_stack([west, np.minimum.reduceat(self.coords[:, 1], starts), east,
+                                np.maximum.reduceat(self.coords[:, 1], starts)])
+
+
+def children_rings(parent: int, resolution: int, area) -> Rings:
     """The children of `parent` at `resolution` whose hexagon intersects `area` (a
-    prepared shapely geometry in lon/lat), in index order."""
-    children = sorted(h3.cell_to_children(parent, resolution))
-    shapes = np.array([shape(c) for c in children], dtype=object)
-    hits = shapely.intersects(shapes, area)
-    return [c for c, hit in zip(children, hits) if hit]
+    prepared shapely geometry in lon/lat), in index order, with their rings."""
+    rings = Rings.of(sorted(h3.cell_to_children(parent, resolution)))
+    return rings.subset(rings.intersecting(area))
+
+
+def children_in(parent: int, resolution: int, area) -> list[int]:
+    return children_rings(parent, resolution, area).cells
 
 
 def parents_covering(area, resolution: int, parent_resolution: int) -> list[int]:

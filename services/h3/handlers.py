@@ -52,32 +52,29 @@ def aggregate_parent(params: ParentParams, ctx: TaskContext) -> CellsResult:
     plan = Plan.of_job(ctx)
     area = shapely.from_wkb(plan.area_wkb)
     shapely.prepare(area)
-    cells = h3cells.children_in(params.parent, plan.resolution, area)
-    tracker = H3AggregationTracker(ctx.progress, plan.resolution, total_cells=len(cells))
-    out = _summarise(plan, cells, tracker, ctx)
+    rings = h3cells.children_rings(params.parent, plan.resolution, area)
+    tracker = H3AggregationTracker(ctx.progress, plan.resolution, total_cells=len(rings))
+    out = _summarise(plan, rings, tracker, ctx)
     with ctx.adapters.db.connection() as conn:
         zonal_stats.stage_cells(conn, ctx.job_id, ctx.task.attempt, out.values)
-    return CellsResult(parent=params.parent, cells=len(cells), with_data=len(out),
+    return CellsResult(parent=params.parent, cells=len(rings), with_data=len(out),
                        seconds=time.perf_counter() - started)
 
 
-def _summarise(plan: Plan, cells: list[int], tracker: H3AggregationTracker, ctx: TaskContext) -> zonal.Columns:
+def _summarise(plan: Plan, rings: h3cells.Rings, tracker: H3AggregationTracker, ctx: TaskContext) -> zonal.Columns:
     out = zonal.Columns()
     crs = CRS.from_wkt(plan.source.crs)
-    found = zonal.polygons(cells, zonal.transformer_to(plan.source.crs), crs.is_geographic) if cells else None
+    found = zonal.polygons(rings, zonal.transformer_to(plan.source.crs), crs.is_geographic) if len(rings) else None
     with gdal_env(ctx.adapters.settings, **READ_OPTIONS), rasterio.open(plan.source.path) as dataset:
         window = zonal.window_of(dataset, found.bounds) if found else None
         if window is None:
-            tracker.cells_done(len(cells))
+            tracker.cells_done(len(rings))
             return out
         source = zonal.raster_window(dataset, plan.source.band, window)
         pixel_area = abs(dataset.transform.a * dataset.transform.e)
-    for start in range(0, len(cells), CHUNK_CELLS):
+    for start in range(0, len(rings), CHUNK_CELLS):
         ctx.check()
-        chunk = zonal.CellPolygons(found.cells[start:start + CHUNK_CELLS], found.features[start:start + CHUNK_CELLS],
-                                   found.areas[start:start + CHUNK_CELLS], found.bounds)
-        for index, feature in enumerate(chunk.features):
-            feature["properties"]["i"] = index
+        chunk = found.chunk(start, CHUNK_CELLS)
         zonal.summarise(source, chunk, plan.statistics, pixel_area, out)
         tracker.cells_done(len(chunk.cells))
     return out

@@ -32,8 +32,15 @@ class CellPolygons:
 
     cells: list[int]
     features: list[dict]
-    areas: list[float]                      # each hexagon's area in the raster CRS' units
+    areas: np.ndarray                       # each hexagon's area in the raster CRS' units
+    extents: np.ndarray                     # each cell's lon/lat (west, south, east, north)
     bounds: tuple[float, float, float, float]
+
+    def chunk(self, start: int, size: int) -> "CellPolygons":
+        """Cells start..start+size, numbered from 0 again (exactextract's `i`)."""
+        end = start + size
+        features = [{**f, "properties": {"i": i}} for i, f in enumerate(self.features[start:end])]
+        return CellPolygons(self.cells[start:end], features, self.areas[start:end], self.extents[start:end], self.bounds)
 
 
 @dataclass
@@ -50,28 +57,32 @@ def transformer_to(crs_wkt: str) -> Transformer | None:
     return None if crs.equals(CRS.from_epsg(4326)) else Transformer.from_crs(4326, crs, always_xy=True)
 
 
-def polygons(cells: list[int], transformer: Transformer | None, geographic: bool) -> CellPolygons:
-    """A projected CRS takes the unwrapped ring (PROJ normalises longitudes past 180°); a
-    geographic one gets both copies of a cell across the antimeridian, one each side."""
-    rings = [(index, ring) for index, cell in enumerate(cells)
-             for ring in (h3cells.parts(cell) if geographic else h3cells.parts(cell)[:1])]
-    points = np.vstack([ring for _, ring in rings])
+def polygons(rings: h3cells.Rings, transformer: Transformer | None, geographic: bool) -> CellPolygons:
+    """All the cells' hexagons moved at once. A projected CRS takes the unwrapped ring
+    (PROJ normalises longitudes past 180°); a geographic one also gets the copy shifted
+    by -360° of a cell across the antimeridian, so each side finds its pixels."""
+    points = rings.coords
     if transformer is not None:
         x, y = transformer.transform(points[:, 0], points[:, 1])
         points = np.column_stack([x, y])
-    features, areas, start = [[] for _ in cells], [0.0] * len(cells), 0
-    for index, ring in rings:
-        projected = points[start:start + len(ring)]
-        start += len(ring)
-        features[index].append(projected.tolist())
-        areas[index] = _shoelace(projected)
-    return CellPolygons(cells, [_feature(i, parts) for i, parts in enumerate(features)], areas,
-                        (points[:, 0].min(), points[:, 1].min(), points[:, 0].max(), points[:, 1].max()))
+    areas = _shoelace(points, rings.offsets)
+    crossing = rings.crossing() if geographic else np.zeros(len(rings), bool)
+    features = []
+    for index in range(len(rings)):
+        ring = points[rings.offsets[index]:rings.offsets[index + 1]]
+        parts = [ring.tolist()] + ([(ring - [360.0, 0.0]).tolist()] if crossing[index] else [])
+        features.append(_feature(index, parts))
+    low = points.min(axis=0) - (360.0 if crossing.any() else 0.0) * np.array([1.0, 0.0])
+    high = points.max(axis=0)
+    return CellPolygons(rings.cells, features, areas, rings.extents(), (low[0], low[1], high[0], high[1]))
 
 
-def _shoelace(ring: np.ndarray) -> float:
-    x, y = ring[:, 0], ring[:, 1]
-    return abs(float(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1]))) / 2
+def _shoelace(points: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Each closed ring's area; the products spanning two rings are zeroed out."""
+    x, y = points[:, 0], points[:, 1]
+    cross = np.append(x[:-1] * y[1:] - x[1:] * y[:-1], 0.0)
+    cross[offsets[1:] - 1] = 0.0
+    return np.abs(np.add.reduceat(cross, offsets[:-1])) / 2
 
 
 def _feature(index: int, rings: list[list]) -> dict:
@@ -109,16 +120,21 @@ def summarise(source: NumPyRasterSource, found: CellPolygons, statistics: list[S
               out: Columns) -> None:
     """Appends the cells with valid pixels to `out` (nodata-only cells are left out)."""
     operations = sorted({op for stat in ("count", *statistics) for op in OPERATIONS[stat]})
-    rows = exact_extract(source, found.features, operations, include_cols=["i"], output="geojson")
+    # The window is in memory: raster-sequential visits its pixels once for all the
+    # hexagons (measured ~12 % faster here than feature by feature).
+    rows = exact_extract(source, found.features, operations, include_cols=["i"], output="geojson",
+                         strategy="raster-sequential")
     for row in rows:
         values = row["properties"]
         if not values["count"] > 0:
             continue
         index = values["i"]
-        _append(out, found.cells[index], values, statistics, values["count"] * pixel_area / found.areas[index])
+        _append(out, found.cells[index], values, statistics, values["count"] * pixel_area / found.areas[index],
+                 found.extents[index])
 
 
-def _append(out: Columns, cell: int, values: dict, statistics: list[Statistic], coverage: float) -> None:
+def _append(out: Columns, cell: int, values: dict, statistics: list[Statistic], coverage: float,
+            extent: np.ndarray) -> None:
     row = out.values
     row["cell"].append(cell)
     row["count"].append(float(values["count"]))
@@ -127,7 +143,7 @@ def _append(out: Columns, cell: int, values: dict, statistics: list[Statistic], 
         row[stat].append(_number(values.get(op)) if stat in statistics else None)
     row["fractions"].append(_fractions(values) if "fractions" in statistics else None)
     row["coverage"].append(min(coverage, 1.0))
-    for key, value in zip(("west", "south", "east", "north"), h3cells.extent(cell)):
+    for key, value in zip(("west", "south", "east", "north"), extent.tolist()):
         row[key].append(value)
 
 
