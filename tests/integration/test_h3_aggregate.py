@@ -87,6 +87,11 @@ def test_constant_gradient_nodata_and_edge_cells_have_their_known_answers(api, e
     partial = [r for c, r in found.items() if not hexagon(c).within(VALID_BOX)]
     assert partial and all(0 < r["coverage"] < 1 for r in partial)                    # edge cells partly covered
 
+    with psycopg.connect(engine_platform.settings.dsn) as conn:                      # what the dashboard sums
+        cells, label = conn.execute("SELECT sum((progress->>'cells')::float), max(progress->>'resolution') FROM app.tasks "
+                                    "WHERE job_id = %s AND task_type = 'h3.cells'", (status["job_id"],)).fetchone()
+    assert cells == len(overlapping) and label == "r7"
+
 
 def test_a_gradient_averages_to_each_cells_centroid(api, engine_platform, workers, rasters):
     """Band 2 holds each pixel's centre longitude: over a fully covered cell the

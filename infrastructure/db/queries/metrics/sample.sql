@@ -27,8 +27,10 @@ WITH sampled AS (
                sum(p.total) AS units_total,
                max(t.progress->>'unit') AS unit,
                (SELECT jsonb_object_agg(c.key, c.value) FROM (
+                    -- the sum casts numbers only: an aggregate is computed whichever branch is taken
                     SELECT kv.key, CASE WHEN bool_and(jsonb_typeof(kv.value) = 'number')
-                                        THEN to_jsonb(sum((kv.value #>> '{}')::double precision))
+                                        THEN to_jsonb(sum(CASE WHEN jsonb_typeof(kv.value) = 'number'
+                                                               THEN (kv.value #>> '{}')::double precision END))
                                         ELSE to_jsonb(max(kv.value #>> '{}')) END AS value
                     FROM app.tasks t2, jsonb_each(t2.progress) kv
                     WHERE t2.job_id = s.job_id AND t2.attempt = s.attempt AND t2.stage = s.current_stage
