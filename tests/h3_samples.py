@@ -58,3 +58,10 @@ UTM_WEST, UTM_NORTH, UTM_PIXEL = 790_000.0, 8_140_000.0, 100.0
 def across_antimeridian() -> bytes:
     data = np.full((1, 400, 600), 3.0, dtype="float32")
     return geotiff(data, Affine(UTM_PIXEL, 0, UTM_WEST, 0, -UTM_PIXEL, UTM_NORTH), UTM_60S, NODATA)
+
+
+def west_of_minus_179() -> bytes:
+    """EPSG:4326 from -180° to -179.6° (lat -17.2 to -16.8), 5.0 everywhere: a geographic
+    raster that starts at the antimeridian."""
+    data = np.full((1, 400, 400), 5.0, dtype="float32")
+    return geotiff(data, Affine(PIXEL, 0, -180.0, 0, -PIXEL, -16.8), "EPSG:4326", NODATA)

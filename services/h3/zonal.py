@@ -72,9 +72,11 @@ def polygons(rings: h3cells.Rings, transformer: Transformer | None, geographic: 
         ring = points[rings.offsets[index]:rings.offsets[index + 1]]
         parts = [ring.tolist()] + ([(ring - [360.0, 0.0]).tolist()] if crossing[index] else [])
         features.append(_feature(index, parts))
-    low = points.min(axis=0) - (360.0 if crossing.any() else 0.0) * np.array([1.0, 0.0])
-    high = points.max(axis=0)
-    return CellPolygons(rings.cells, features, areas, rings.extents(), (low[0], low[1], high[0], high[1]))
+    west, south = points.min(axis=0)
+    east, north = points.max(axis=0)
+    if crossing.any():      # the shifted copies reach west of -180°
+        west = min(west, float(np.concatenate([rings.ring(i)[:, 0] for i in np.flatnonzero(crossing)]).min()) - 360.0)
+    return CellPolygons(rings.cells, features, areas, rings.extents(), (west, south, east, north))
 
 
 def _shoelace(points: np.ndarray, offsets: np.ndarray) -> np.ndarray:

@@ -59,7 +59,7 @@ def rasters(engine_platform, platform, tag):
     """The sample rasters in silver, named for this test."""
     return {name: put_silver(engine_platform, f"h3-{tag}/{name}.tif", make())
             for name, make in (("values", samples.constant_and_gradient), ("classes", samples.stripes),
-                               ("fiji", samples.across_antimeridian))}
+                               ("fiji", samples.across_antimeridian), ("west", samples.west_of_minus_179))}
 
 
 def test_constant_gradient_nodata_and_edge_cells_have_their_known_answers(api, engine_platform, workers, rasters):
@@ -162,6 +162,19 @@ def test_across_the_antimeridian_cells_on_both_sides_are_whole_and_served_cut(ap
         coordinates = shapely.get_coordinates(shapely.geometry.shape(feature["geometry"]))
         assert (abs(coordinates[:, 0]) <= 180).all()
     assert "MultiPolygon" in {f["geometry"]["type"] for f in page["features"]}       # cut at 180°
+
+    # A geographic raster starting at -180°: a cell across it counts the part on the raster's side.
+    status = run(api, engine_platform, blob=rasters["west"], resolution=6, bbox=[179.9, -17.1, -179.7, -16.9])
+    assert status["status"] == "completed", status["error"]
+    west = cells_of(engine_platform, f"{engine_platform.settings.silver_container}/{rasters['west']}", 6)
+    raster = shapely.box(-180.0, -17.2, -179.6, -16.8)
+    crossing = 0
+    for cell, row in west.items():
+        ring = [(lng - 360 if lng > 0 else lng, lat) for lat, lng in h3.cell_to_boundary(cell)]
+        crossing += min(x for x, _ in ring) < -180
+        covered = shapely.intersection(shapely.Polygon(ring), raster).area
+        assert row["count"] == pytest.approx(covered / PIXEL_AREA, rel=1e-6) and row["mean"] == pytest.approx(5.0)
+    assert crossing > 0
 
 
 def test_cells_are_served_as_ogc_features_with_paging_bbox_and_a_stac_item(api, engine_platform, workers, rasters):
