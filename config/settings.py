@@ -163,6 +163,13 @@ class Settings(BaseSettings, MetricsSettings):
         "ALL_CPUS", pattern=r"^(ALL_CPUS|[1-9][0-9]{0,2})$",
         description="GDAL compression threads per COG task: ALL_CPUS, or fewer when several workers share a machine")
 
+    # H3 zonal aggregation (docs/h3.md)
+    h3_task_pixels: int = Field(
+        4 * 1024**2, ge=1024, description="raster pixels per h3_aggregate cell task, about (its window's size)")
+    h3_task_max_levels: int = Field(
+        4, ge=0, le=6, description="most resolutions between a task's parent cell and the cells (7^n cells a task)")
+    stac_h3_collection: str = Field("h3-aggregations", description="pgSTAC collection of published H3 aggregations")
+
     @field_validator("storage_connection_string", "servicebus_connection", "admin_api_key", "ibat_auth_key",
                      "ibat_auth_token", "acled_email", "acled_password", "public_base_url", mode="before")
     @classmethod

@@ -9,7 +9,7 @@ infrastructure/db/ownership.py applies them to the ledger under row locks.
 from dataclasses import dataclass
 from typing import Literal
 
-ResourceKind = Literal["table", "raster", "stac_collection", "stac_item"]
+ResourceKind = Literal["table", "raster", "stac_collection", "stac_item", "h3_aggregation"]
 ClaimMode = Literal["replace", "contribute", "shared"]
 
 PLATFORM = "platform"
@@ -29,7 +29,8 @@ class Resource:
 
     def describe(self) -> str:
         return {"table": f"table geo.{self.name}", "raster": f"raster {self.name!r}", "stac_collection": f"STAC collection {self.name!r}",
-                "stac_item": f"STAC item {self.name!r}"}[self.kind]
+                "stac_item": f"STAC item {self.name!r}",
+                "h3_aggregation": f"H3 aggregation {self.name!r}"}[self.kind]
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,10 @@ def table(name: str) -> Claim:
 
 def raster(raster_id: str) -> Claim:
     return Claim(Resource("raster", raster_id))
+
+
+def h3_aggregation(collection_id: str) -> Claim:
+    return Claim(Resource("h3_aggregation", collection_id))
 
 
 def stac_collection(collection_id: str, mode: ClaimMode = "replace") -> Claim:

@@ -45,3 +45,30 @@ def resolution_range(pixel_metres: float, bbox: list[float]) -> tuple[int, int]:
 def _flat(bbox: list[float]) -> tuple[float, float, float, float]:
     """A 3D bbox (west, south, low, east, north, high) as its 2D corners."""
     return bbox[0], bbox[1], bbox[3], bbox[4]
+
+
+# The default resolution gives each cell about this many pixels or more: enough for a
+# mean or a class share to summarise the cell rather than echo one or two pixels.
+MIN_PIXELS_PER_CELL = 49
+HEXAGON_AREA_PER_EDGE_SQUARED = 3 * math.sqrt(3) / 2
+
+
+def default_resolution(pixel_metres: float) -> int:
+    """The finest resolution whose average cell holds MIN_PIXELS_PER_CELL pixels or more."""
+    edge = pixel_metres * math.sqrt(MIN_PIXELS_PER_CELL / HEXAGON_AREA_PER_EDGE_SQUARED)
+    return finest_resolution(edge)
+
+
+def cell_area_m2(resolution: int) -> float:
+    return HEXAGON_AREA_PER_EDGE_SQUARED * EDGE_METRES[resolution] ** 2
+
+
+def parent_resolution(resolution: int, pixel_metres: float, task_pixels: int, max_levels: int) -> int:
+    """The resolution whose cells are the tasks of an aggregation at `resolution`: the
+    coarsest (at most `max_levels` above) whose ~7^k children hold no more than about
+    `task_pixels` pixels, so each task reads one bounded window of the raster."""
+    pixels_per_cell = cell_area_m2(resolution) / max(pixel_metres, 1e-9) ** 2
+    levels = 0
+    while levels < min(max_levels, resolution) and 7 ** (levels + 1) * pixels_per_cell <= task_pixels:
+        levels += 1
+    return resolution - levels

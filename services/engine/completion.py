@@ -30,10 +30,11 @@ class Outcome:
     result: dict[str, Any] | None = None
     error: str | None = None
     retryable: bool = False
+    progress: dict[str, Any] | None = None     # the handler's last figures, when not yet flushed
 
     @classmethod
-    def completed(cls, task: ClaimedTask, result: dict[str, Any]) -> "Outcome":
-        return cls(task, "completed", result=result)
+    def completed(cls, task: ClaimedTask, result: dict[str, Any], progress: dict[str, Any] | None = None) -> "Outcome":
+        return cls(task, "completed", result=result, progress=progress)
 
     @classmethod
     def failed(cls, task: ClaimedTask, error: str, *, retryable: bool) -> "Outcome":
@@ -72,6 +73,7 @@ def _record_completions(conn, outcomes: list[Outcome], deltas) -> None:
         "task_ids": [o.task.task_id for o in outcomes],
         "tries": [o.task.tries for o in outcomes],
         "results": [Jsonb(o.result) for o in outcomes],
+        "progress": [Jsonb(o.progress) if o.progress is not None else None for o in outcomes],
     }).fetchall()
     for row in rows:
         delta = deltas[(row["job_id"], row["attempt"], row["stage"])]

@@ -185,7 +185,8 @@ class Worker:
                 return Outcome.failed(task, f"timed out after {task.timeout_seconds}s", retryable=True)
             if not isinstance(result, handler.result_model):
                 raise ContractViolation(f"handler {task.task_type} returned {type(result).__name__}, not {handler.result_model.__name__}")
-            return Outcome.completed(task, result.model_dump(mode="json"))
+            final = ctx.progress.snapshot() if ctx.progress.dirty else None
+            return Outcome.completed(task, result.model_dump(mode="json"), final)
         except TaskCancelled as exc:
             return Outcome.cancelled(task, exc.detail)
         except GeoETLError as exc:

@@ -33,10 +33,14 @@ class RollingRate:
 
 
 class H3AggregationTracker:
+    """H3 aggregation: cells done of the task's total, cells/s. The sampler sums numeric
+    figures over the stage's tasks (rates over the running ones), so the resolution, the
+    same for every task, is reported as a label, not a number."""
+
     def __init__(self, progress: ProgressTracker, resolution: int, total_cells: int | None = None, clock=time.monotonic):
         self.progress = progress
         self.rate = RollingRate(clock=clock)
-        progress.update(done=0, total=total_cells, unit="cells", resolution=resolution)
+        progress.update(done=0, total=total_cells, unit="cells", resolution=f"r{resolution}", cells=0)
 
     def cells_done(self, count: int) -> None:
         self.rate.add(count)

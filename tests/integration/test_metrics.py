@@ -48,6 +48,22 @@ def test_figures_are_aggregated_over_all_tasks_and_workers(engine_platform, tag)
     assert sample["units_done"] == 40  # completed tasks count their whole total
 
 
+def test_a_completed_task_keeps_its_last_figures_and_only_running_tasks_rates_add_up(engine_platform, tag):
+    """What H3AggregationTracker reports: cells (summed over the stage's tasks, finished or
+    not), cells/s (summed over the running ones), the resolution as a label."""
+    engine = engine_platform.engine
+    job_id = engine.submit("hello_world", {"n": 5, "message": f"context {tag}"}, principal=OPERATOR).job["job_id"]
+    tasks = claim_job_tasks(engine_platform, job_id, "worker-c", 3)
+    running = {"done": 100, "total": 300, "unit": "cells", "cells": 100, "cells_per_sec": 50.0, "resolution": "r8"}
+    engine.heartbeat([(t.task_id, t.tries, running) for t in tasks])
+    final = {"done": 300, "total": 300, "unit": "cells", "cells": 300, "cells_per_sec": 80.0, "resolution": "r8"}
+    engine.record([Outcome.completed(tasks[0], {"index": 0, "greeting": "hi"}, final)])   # finished between heartbeats
+    sample_job_metrics(engine_platform.db, 60)
+    sample = latest_sample(engine_platform, job_id)
+    assert sample["context"] == {"cells": 500, "cells_per_sec": 100.0, "resolution": "r8"}
+    assert sample["units_done"] == 500 and sample["units_total"] == 900
+
+
 def test_a_finished_job_gets_one_final_sample_and_retention_prunes_old_ones(engine_platform, workers, tag):
     from tests.support import wait_for_status
 

@@ -14,6 +14,8 @@ ROUTES = [
     ("GET", "/api/stac/collections", "anonymous"),
     ("GET", "/api/curated/datasets/wdpa/style", "anonymous"),
     ("GET", "/api/raster/nothing/info", "anonymous"),
+    ("GET", "/api/h3/aggregations", "anonymous"),
+    ("GET", "/api/h3/features/collections", "anonymous"),
     ("GET", "/api/docs", "anonymous"),
     ("GET", "/api/openapi.json", "anonymous"),
     ("GET", "/api/interface/metrics", "anonymous"),            # the page's shell: no data in it

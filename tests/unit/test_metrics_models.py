@@ -55,7 +55,7 @@ def test_context_trackers_report_their_figures():
         now[0] = second
         tracker.cells_done(100)
     figures = h3.snapshot()
-    assert figures == {"done": 300, "total": 1000, "unit": "cells", "resolution": 7, "cells": 300, "cells_per_sec": 100.0}
+    assert figures == {"done": 300, "total": 1000, "unit": "cells", "resolution": "r7", "cells": 300, "cells_per_sec": 100.0}
 
     tiles = ProgressTracker()
     tile_tracker = TileTracker(tiles, total_tiles=10, clock=clock)

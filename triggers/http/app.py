@@ -11,6 +11,7 @@ from triggers.http import (
     dashboard,
     docs,
     features,
+    h3_features,
     health,
     jobs,
     metrics,
@@ -26,7 +27,7 @@ from triggers.http.problems import PROBLEM_RESPONSES, install_problem_handlers
 from web_interfaces import STATIC_DIR
 
 ROUTERS = (health, admin, jobs, metrics, dashboard, raster, curated, curated_page, uploads, vector, features, stac,
-           platform_requests, docs)
+           platform_requests, h3_features, docs)
 
 
 def create_app(platform: Platform) -> FastAPI:

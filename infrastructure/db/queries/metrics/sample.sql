@@ -27,12 +27,16 @@ WITH sampled AS (
                sum(p.total) AS units_total,
                max(t.progress->>'unit') AS unit,
                (SELECT jsonb_object_agg(c.key, c.value) FROM (
+                    -- the sum casts numbers only: an aggregate is computed whichever branch is taken
                     SELECT kv.key, CASE WHEN bool_and(jsonb_typeof(kv.value) = 'number')
-                                        THEN to_jsonb(sum((kv.value #>> '{}')::double precision))
+                                        THEN to_jsonb(sum(CASE WHEN jsonb_typeof(kv.value) = 'number'
+                                                               THEN (kv.value #>> '{}')::double precision END))
                                         ELSE to_jsonb(max(kv.value #>> '{}')) END AS value
                     FROM app.tasks t2, jsonb_each(t2.progress) kv
                     WHERE t2.job_id = s.job_id AND t2.attempt = s.attempt AND t2.stage = s.current_stage
                       AND t2.progress IS NOT NULL AND kv.key NOT IN ('done', 'total', 'unit')
+                      -- a rate (*_per_sec) is a task's speed while it runs: only running tasks' add up
+                      AND (t2.status = 'running' OR right(kv.key, 8) <> '_per_sec')
                     GROUP BY kv.key) c) AS context
         FROM app.tasks t
         LEFT JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(t.progress->'done') = 'number' THEN (t.progress->>'done')::double precision END AS done,

@@ -1,0 +1,1 @@
+DELETE FROM h3.zonal_stats_staging WHERE job_id = %(job_id)s;

@@ -1,0 +1,1 @@
+SELECT count(*) AS cells FROM h3.zonal_stats_staging WHERE job_id = %(job_id)s AND attempt = %(attempt)s;
