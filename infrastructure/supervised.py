@@ -66,6 +66,10 @@ class SupervisedLoop:
             if _running.get(self.name) is self:
                 del _running[self.name]
 
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def health(self) -> LoopHealth:
         return LoopHealth(self.name, self.period, round(time.monotonic() - self._last_success, 3), self._failures,
                           self._last_error)

@@ -6,6 +6,7 @@ Module-level so worker subprocesses (tests/engine_worker.py) can import the same
 
 import time
 
+import numpy
 from pydantic import BaseModel, Field
 
 from core.engine.definitions import FailurePolicy, ItemsFrom, JobDefinition, RetryPolicy, StageDefinition
@@ -161,6 +162,9 @@ def span(params: SpanParams, ctx: TaskContext) -> Value:
     deadline = started + params.sleep_ms / 1000
     while time.time() < deadline:
         ctx.check()  # cancellation reaches a running task here
+        # figures as numpy and other libraries hand them out: the heartbeat must carry them
+        ctx.progress.update(done=numpy.int64(int((time.time() - started) * 1000)), total=numpy.float32(params.sleep_ms),
+                            ratio=float("nan"), note=object())
         time.sleep(0.01)
     with ctx.adapters.db.connection() as conn:
         conn.execute("INSERT INTO public.test_spans (task_id, tag, started, ended) VALUES (%s, %s, to_timestamp(%s), clock_timestamp())",

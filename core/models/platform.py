@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 Status = Literal["up", "down"]
+OverallStatus = Literal["up", "degraded", "down"]
 
 
 class DependencyHealth(BaseModel):
@@ -14,10 +15,24 @@ class DependencyHealth(BaseModel):
     detail: str | None = None
 
 
+class LoopStatus(BaseModel):
+    """A background loop of this process (heartbeat, reconciler, scheduler, metrics)."""
+
+    status: Literal["ok", "failing", "stale"]
+    seconds_since_success: float
+    period_seconds: float
+    consecutive_failures: int
+    last_error: str | None = None
+
+
 class HealthReport(BaseModel):
-    status: Status
+    """`degraded`: every dependency is up, but a background loop of this process is
+    failing or has not completed a step for several of its periods."""
+
+    status: OverallStatus
     failing: list[str]
     checks: dict[str, DependencyHealth]
+    loops: dict[str, LoopStatus] = {}
 
 
 class MigrationView(BaseModel):

@@ -1,5 +1,6 @@
 """TaskContext: what a handler gets besides its parameters."""
 
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -39,18 +40,38 @@ class ProgressTracker:
         with self._lock:
             for key, value in {"done": done, "total": total, "unit": unit, **extra}.items():
                 if value is not None:
-                    self._figures[key] = value
+                    self._figures[key] = jsonable(value)
             self.dirty = True
 
     def advance(self, units: float = 1) -> None:
         with self._lock:
-            self._figures["done"] = self._figures.get("done", 0) + units
+            self._figures["done"] = jsonable(self._figures.get("done", 0) + units)
             self.dirty = True
 
     def snapshot(self) -> dict[str, Any] | None:
         with self._lock:
             self.dirty = False
             return dict(self._figures) or None
+
+
+def jsonable(value: Any) -> Any:
+    """Progress goes into JSONB with the heartbeat: numpy scalars become Python numbers,
+    anything else JSON cannot hold becomes its text (one odd figure must not stop the
+    heartbeat that keeps every task of the process alive)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None                                        # JSONB has no NaN or Infinity
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if hasattr(value, "item") and callable(value.item):   # numpy scalars
+        try:
+            return jsonable(value.item())
+        except (TypeError, ValueError):
+            return str(value)
+    if isinstance(value, dict):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(item) for item in value]
+    return str(value)
 
 
 @dataclass

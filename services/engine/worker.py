@@ -27,6 +27,7 @@ from services.engine.context import ClaimedTask, TaskContext
 from services.engine.engine import Engine
 from services.engine.handlers import HandlerRegistry
 from services.engine.progression import stage_results
+from infrastructure.supervised import SupervisedLoop
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,8 @@ class HeartbeatMonitor:
         self.interval = interval_seconds
         self._lock = threading.Lock()
         self._in_flight: dict[int, TaskContext] = {}
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        # No backoff beyond the interval: a heartbeat that waits longer lets leases lapse.
+        self._loop = SupervisedLoop("heartbeat", self.beat, interval_seconds, max_backoff=interval_seconds)
 
     def add(self, ctx: TaskContext) -> None:
         with self._lock:
@@ -58,20 +59,14 @@ class HeartbeatMonitor:
             self._in_flight.pop(task_id, None)
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="heartbeat", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        self._loop.stop(timeout=10)
 
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.beat()
-            except GeoETLError as exc:  # database unreachable: leases may lapse; the reconciler decides
-                log.warning("heartbeat failed: %s", exc.detail)
+    @property
+    def running(self) -> bool:
+        return self._loop.alive
 
     def beat(self) -> None:
         with self._lock:

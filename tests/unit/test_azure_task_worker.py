@@ -99,10 +99,10 @@ def test_task_runner_runs_the_handler_through_worker_execute_with_one_heartbeat_
         ok = runner.run(claimed(1, parameters={"index": 3, "message": "hello"}))
         bad = runner.run(claimed(2, parameters={"index": "not a number"}))
         unknown = runner.run(claimed(3, task_type="no.such.type"))
-        assert runner.monitor._thread is not None and runner.monitor._thread.is_alive()
-        first_thread = runner.monitor._thread
+        assert runner.monitor.running
+        first_loop = runner.monitor._loop._thread
         runner.run(claimed(4))
-        assert runner.monitor._thread is first_thread
+        assert runner.monitor._loop._thread is first_loop   # one heartbeat thread per process
     finally:
         runner.monitor.stop()
     assert (ok.kind, ok.result) == ("completed", {"index": 3, "greeting": "hello #3"})
