@@ -5,6 +5,8 @@ percent-decoding, so `..`, `%2e%2e` and `%252e%252e` are all refused."""
 import posixpath
 from urllib.parse import unquote
 
+# Azure container names: 3-63 lowercase letters, digits and hyphens (no '--': checked where used).
+CONTAINER_PATTERN = r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$"
 MAX_DECODING_ROUNDS = 4
 OUTSIDE = "must be a blob path inside the container (no leading '/', no '..', no backslash or control characters)"
 

@@ -7,12 +7,12 @@ from jobs.hello_world import HELLO_WORLD
 from jobs.ingest_collection import INGEST_COLLECTION
 from jobs.process_raster import PROCESS_RASTER
 from jobs.process_vector import PROCESS_VECTOR
-from services.curated import HANDLERS as CURATED_HANDLERS
+from services.curated.tasks import HANDLERS as CURATED_HANDLERS
 from services.engine.handlers import HandlerRegistry, JobRegistry
-from services.h3 import HANDLERS as H3_HANDLERS
+from services.h3.tasks import HANDLERS as H3_HANDLERS
 from services.hello.handlers import HANDLERS as HELLO_HANDLERS
-from services.ingest import HANDLERS as INGEST_HANDLERS
-from services.raster import HANDLERS as RASTER_HANDLERS
+from services.ingest.tasks import HANDLERS as INGEST_HANDLERS
+from services.raster.tasks import HANDLERS as RASTER_HANDLERS
 from services.vector.handlers import HANDLERS as VECTOR_HANDLERS
 
 JOB_DEFINITIONS = [CURATED_UPDATE, H3_AGGREGATE, HELLO_WORLD, INGEST_COLLECTION, PROCESS_RASTER, PROCESS_VECTOR]

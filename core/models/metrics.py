@@ -6,8 +6,8 @@ from typing import Any
 from pydantic import BaseModel, computed_field
 
 from core.models.jobs import EventView, StageView, TaskView
+from core.engine.states import ACTIVE_JOB_STATUSES
 
-ACTIVE = ("queued", "processing")
 
 
 class JobProgress(BaseModel):
@@ -59,7 +59,7 @@ class JobProgress(BaseModel):
     @computed_field
     @property
     def active(self) -> bool:
-        return self.status in ACTIVE
+        return self.status in ACTIVE_JOB_STATUSES
 
 
 class MetricSample(BaseModel):

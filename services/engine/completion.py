@@ -13,6 +13,7 @@ from typing import Any, Literal
 import psycopg
 from psycopg.types.json import Jsonb
 
+from core.engine.states import ACTIVE_JOB_STATUSES
 from core.engine.definitions import RetryPolicy
 from core.engine.rules import allowed_failures, backoff_seconds
 from infrastructure.db.queries import sql
@@ -138,7 +139,7 @@ def _settle_stage(conn, jobs: JobRegistry, key: tuple[str, int, int], delta: Sta
 def _fail_fast(conn, job_id: str, attempt: int, stage: dict) -> Effects:
     """More failures than the stage tolerates: no outcome can save the job."""
     job = lock_job(conn, job_id)
-    if job is None or job["attempt"] != attempt or job["status"] not in ("queued", "processing"):
+    if job is None or job["attempt"] != attempt or job["status"] not in ACTIVE_JOB_STATUSES:
         return Effects()
     conn.execute(sql("engine/finish_stage"), {"job_id": job_id, "attempt": attempt, "stage": stage["stage"], "status": "failed"})
     fail_job(conn, job, stage["stage"], stage_failure_message(conn, job, stage))

@@ -23,7 +23,7 @@ from services.engine.context import ClaimedTask
 from services.engine.handlers import JobRegistry
 from services.engine.ports import Dispatcher, JobNotifier, NoNotifier, RowIsTheMessage
 from services.engine.progression import Effects, advance, lock_job, plan_from, record_event
-from services.metrics.sampler import prune_job_metrics
+from infrastructure.db.job_metrics import prune_job_metrics
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

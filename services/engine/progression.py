@@ -14,6 +14,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel
 
+from core.engine.states import ACTIVE_JOB_STATUSES
 from core.engine.definitions import JobDefinition
 from core.engine.identity import canonical_json
 from core.engine.planning import plan_tasks
@@ -82,7 +83,7 @@ def advance(conn: psycopg.Connection, definition: JobDefinition | None, job_id: 
     A job whose type this host does not know (another version's registry) fails with the
     reason rather than staying stuck."""
     job = lock_job(conn, job_id)
-    if job is None or job["attempt"] != attempt or job["current_stage"] != finished_stage or job["status"] not in ("queued", "processing"):
+    if job is None or job["attempt"] != attempt or job["current_stage"] != finished_stage or job["status"] not in ACTIVE_JOB_STATUSES:
         return Effects()
     if definition is None:
         fail_job(conn, job, finished_stage, f"job type {job['job_type']!r} is not registered on this host")

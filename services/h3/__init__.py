@@ -1,7 +1,3 @@
 """h3_aggregate's task handlers: prepare (source, area, resolution, parent cells), cells
 (one parent cell: one window of the raster through exactextract), publish (atomic swap,
 aggregation row, STAC item)."""
-
-from services.h3.handlers import aggregate_parent, prepare, publish
-
-HANDLERS = [prepare, aggregate_parent, publish]

@@ -4,11 +4,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from core.blob_paths import inside_container
+from core.blob_paths import CONTAINER_PATTERN, inside_container
 from core.engine.definitions import JobParameters
 
-# Azure container names: 3-63 lowercase letters, digits and hyphens, no '--' (checked below).
-CONTAINER_PATTERN = r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$"
 AggregationMethod = Literal["mean", "mode", "sum", "min", "max"]
 
 

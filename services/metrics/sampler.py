@@ -15,7 +15,3 @@ def sample_job_metrics(db: Database, rate_window_seconds: float) -> int | None:
 
     return in_transaction(db, work)
 
-
-def prune_job_metrics(conn, retention_minutes: int) -> int:
-    """Retention, run by the reconciler's sweep."""
-    return conn.execute(sql("metrics/prune"), {"retention_minutes": retention_minutes}).rowcount

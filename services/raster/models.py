@@ -7,13 +7,12 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from core.blob_paths import inside_container
+from core.blob_paths import CONTAINER_PATTERN, inside_container
 from core.engine.definitions import JobParameters
 from core.ownership import Claim, raster, stac_collection, stac_item
 from core.raster.inference import InferredType, RasterClass
 from core.raster.profiles import CogProfile
 from core.raster.tiling import TilingPlan
-from services.ingest.models import CONTAINER_PATTERN
 from services.raster.tiff_tiles import Level, RawTag, Tile
 
 DEFAULT_COLLECTION = "rasters"   # shared by everyone's rasters (each item owned by its publisher)

@@ -1,9 +1,12 @@
 """The HTMX dashboard at /api/interface/metrics: the same models as /api/metrics, as HTML."""
 
+from typing import get_args
+
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from core.engine.states import JobStatus
 from core.errors import InvalidInput
 from services.metrics.reads import job_metrics_detail, job_progress_list
 from triggers.http.access import principal_of, requires, visible_to
@@ -14,7 +17,7 @@ router = APIRouter(prefix="/api/interface/metrics", tags=["dashboard"], include_
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 register_filters(templates.env)
 
-STATUSES = ["queued", "processing", "completed", "completed_with_errors", "failed", "cancelled"]
+STATUSES = list(get_args(JobStatus))
 
 
 @router.get("", response_class=HTMLResponse, dependencies=[requires("anyone")])

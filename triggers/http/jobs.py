@@ -1,10 +1,11 @@
 """The job API: submit, status, listings, cancel / retry / resubmit, job types."""
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse
 
+from core.engine.states import JobStatus, TaskStatus
 from core.models.jobs import EventView, JobTypeView, JobView, Page, SubmitResponse, TaskView
 from services.engine import reads
 from triggers.http.access import principal_of, requires, visible_to
@@ -13,8 +14,6 @@ from triggers.operations import submit_job
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 
-JobStatusFilter = Literal["queued", "processing", "completed", "completed_with_errors", "failed", "cancelled"]
-TaskStatusFilter = Literal["pending", "queued", "running", "completed", "failed", "cancelled"]
 
 
 def _platform(request: Request):
@@ -39,14 +38,14 @@ def status(job_id: str, request: Request) -> JobView:
 
 
 @router.get("", response_model=Page[JobView], dependencies=[requires("reader")])
-def list_jobs(request: Request, status: JobStatusFilter | None = None, job_type: str | None = None,
+def list_jobs(request: Request, status: JobStatus | None = None, job_type: str | None = None,
               limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> Page[JobView]:
     page = reads.list_jobs(_platform(request).db, status=status, job_type=job_type, limit=limit, offset=offset)
     return visible_to(principal_of(request), page)
 
 
 @router.get("/{job_id}/tasks", response_model=Page[TaskView], dependencies=[requires("reader")])
-def list_tasks(job_id: str, request: Request, stage: int | None = Query(None, ge=1), status: TaskStatusFilter | None = None,
+def list_tasks(job_id: str, request: Request, stage: int | None = Query(None, ge=1), status: TaskStatus | None = None,
                limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> Page[TaskView]:
     page = reads.list_tasks(_platform(request).db, job_id, stage=stage, status=status, limit=limit, offset=offset)
     return visible_to(principal_of(request), page)
