@@ -7,13 +7,16 @@ original datetime strings), so nothing is lost or rewritten by validation.
 
 import json
 from datetime import datetime
-from typing import Any, Literal
+from datetime import datetime as Timestamp  # a field is named datetime: its type needs another name
+from typing import Any, Literal, Mapping, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.errors import InvalidInput
 
-GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection")
+GeometryType = Literal["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
+                       "GeometryCollection"]
+GEOMETRY_TYPES = get_args(GeometryType)
 # How deeply each geometry type nests its coordinate arrays (a position is depth 1).
 COORDINATE_DEPTH = {"Point": 1, "MultiPoint": 2, "LineString": 2, "MultiLineString": 3, "Polygon": 3, "MultiPolygon": 4}
 
@@ -34,7 +37,7 @@ class Asset(_Open):
 
 
 class Geometry(_Open):
-    type: Literal[GEOMETRY_TYPES]
+    type: GeometryType
     coordinates: list[Any] | None = None
     geometries: list["Geometry"] | None = None
 
@@ -119,9 +122,9 @@ class Collection(_Open):
 
 
 class ItemProperties(_Open):
-    datetime: datetime | None
-    start_datetime: datetime | None = None
-    end_datetime: datetime | None = None
+    datetime: Timestamp | None
+    start_datetime: Timestamp | None = None
+    end_datetime: Timestamp | None = None
 
     @model_validator(mode="after")
     def _has_a_time(self) -> "ItemProperties":
@@ -191,6 +194,6 @@ def _validate(model: type[BaseModel], document: Any, source: str, kind: str) -> 
                            errors=[{"field": p.split(":")[0], "message": p} for p in problems]) from exc
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: Mapping[str, Any]) -> str:
     where = ".".join(str(part) for part in error["loc"]) or "(document)"
     return f"{where}: {error['msg']}"
