@@ -12,7 +12,7 @@ from core.errors import ContractViolation, InvalidInput
 from core.ownership import table
 from infrastructure.db.queries import sql
 from services.access.ownership import claim_for_job
-from services.curated.acled.merging import Target, merge_events
+from services.curated.acled.merging import Target, merge_events, prepare_full_load
 from services.curated.handlers import Finalized, StageRef, VersionCheck
 from services.curated.schemas import schema_for
 from services.curated.targets import Applied, TargetPlan, lock_and_verify, replace, upsert
@@ -51,8 +51,9 @@ def _finalize_events(check: VersionCheck, ctx: TaskContext) -> Finalized:
                     description=check.description, previous_version=check.previous_version, job_id=ctx.job_id,
                     attempt=ctx.task.attempt, collection_id=ctx.adapters.settings.stac_vector_collection)
     try:
+        built = prepare_full_load(ctx.adapters.db, check.events) if check.events.mode == "full" else None
         with ctx.adapters.db.connection() as conn:
-            merged = merge_events(conn, target, check.events)
+            merged = merge_events(conn, target, check.events, built)
             _record(conn, check.dataset_id, merged.version, merged.applied, ctx.job_id, merged.details)
     except (pgerrors.DataError, pgerrors.IntegrityError) as exc:
         raise InvalidInput(f"the {check.dataset_id} events do not fit {check.target_table}: "

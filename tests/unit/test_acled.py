@@ -1,8 +1,7 @@
 """ACLED without services: the client against the contract's answers, the version rule,
-the fan-out plan, the CSV handed to COPY, the token session, the style."""
+the fan-out plan, the text handed to COPY, the token session, the style."""
 
-import csv
-import io
+import re
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import parse_qs
 
@@ -18,7 +17,7 @@ from services.curated.acled.fetching import filters, page_numbers
 from services.curated.acled.fields import FIELD_NAMES
 from services.curated.acled.models import EventsPlan, FetchItem
 from services.curated.acled.session import AcledSession, account
-from services.curated.acled.staging import EVENTS, as_csv
+from services.curated.acled.staging import EVENTS, as_copy_text
 from services.curated.acled.version import Held, Scope
 from services.curated.styles import style_for
 from tests.acled_samples import events
@@ -149,19 +148,35 @@ def test_a_full_load_is_planned_by_month_and_an_increment_by_page():
     assert [next(firsts) for _ in range(3)] == [1, 2, 3]
 
 
-# -- the CSV COPY reads ---------------------------------------------------------------------------
+# -- the COPY text a page becomes --------------------------------------------------------------
 
-def test_pages_become_quoted_csv_in_field_order_and_a_missing_field_is_named():
+def copied(text: str) -> list[list[str]]:
+    """COPY text format read back as PostgreSQL reads it (escapes undone; '' stays '')."""
+    unescape = {"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}
+    rows = []
+    for line in text.split("\n")[:-1]:
+        rows.append([re.sub(r"\\(.)", lambda m: unescape[m[1]], value) for value in line.split("\t")])
+    return rows
+
+
+def test_pages_become_copy_text_in_field_order_with_separators_escaped():
     sample = events(3)
-    sample[2]["notes"] = 'A "quoted", multi-line\r\nnote\rwith a lone carriage return'
-    text = as_csv(EVENTS, sample)
-    assert text.startswith('"') and ",," not in text          # every value quoted: '' is NULL only through FORCE_NULL
-    assert list(csv.reader(io.StringIO(text, newline=""))) == [[e[name] for name in FIELD_NAMES] for e in sample]
-    assert "\rwith" in text and '"A ""quoted""' in text
+    sample[2]["notes"] = 'A "quoted", multi-line\r\nnote\twith a tab, a \\ backslash and a lone \r'
+    text = as_copy_text(EVENTS, sample)
+    assert text.count("\n") == 3 and all(line.count("\t") == 30 for line in text.split("\n")[:-1])
+    assert copied(text) == [[e[name] for name in FIELD_NAMES] for e in sample]
+
+
+def test_odd_values_are_written_value_by_value_and_a_missing_field_is_named():
+    odd = events(2)
+    odd[0]["fatalities"], odd[0]["tags"], odd[1]["notes"] = 3, None, "a \x1f stand-in\x1e inside"
+    assert copied(as_copy_text(EVENTS, odd)) == [[str(e[name]) if e[name] is not None else "" for name in FIELD_NAMES]
+                                                 for e in odd]
+    assert as_copy_text(EVENTS, []) == ""
     with pytest.raises(ContractViolation, match="lacks the field 'fatalities'"):
-        as_csv(EVENTS, [{k: v for k, v in sample[0].items() if k != "fatalities"}])
+        as_copy_text(EVENTS, [{k: v for k, v in odd[1].items() if k != "fatalities"}])
     with pytest.raises(ContractViolation, match="something other than records"):
-        as_csv(EVENTS, [["NIG1", "2024-01-01"]])
+        as_copy_text(EVENTS, [["NIG1", "2024-01-01"]])
 
 
 # -- the token session --------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from core.errors import ContractViolation
 from infrastructure.http.outbound import guarded_client
 from services.curated.acled.models import EventsPlan, Fetched, FetchItem
 from services.curated.acled.session import open_session
-from services.curated.acled.staging import DELETED, EVENTS, as_csv, copy_statement, value_error
+from services.curated.acled.staging import DELETED, EVENTS, as_copy_text, copy_statement, value_error
 from services.engine.context import TaskContext
 from services.engine.handlers import handler
 
@@ -64,7 +64,7 @@ def _stage(ctx: TaskContext, item: FetchItem, kind: str, table: str, read, page_
                     ctx.check()
                     data = read(page)
                     if data:
-                        copy.write(_csv(kind, data, f"ACLED {item.label}, page {page}"))
+                        copy.write(_copy_text(kind, data, f"ACLED {item.label}, page {page}"))
                     rows, pages = rows + len(data), pages + 1
                     ctx.progress.update(done=rows, unit="records", pages=pages)
                     if len(data) < page_size:
@@ -74,8 +74,8 @@ def _stage(ctx: TaskContext, item: FetchItem, kind: str, table: str, read, page_
     return rows, pages
 
 
-def _csv(kind: str, data: list, label: str) -> str:
+def _copy_text(kind: str, data: list, label: str) -> str:
     try:
-        return as_csv(kind, data)
+        return as_copy_text(kind, data)
     except ContractViolation as exc:
         raise ContractViolation(f"{label}: {exc.detail}") from exc

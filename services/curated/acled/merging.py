@@ -2,8 +2,10 @@
 the staged events become the dataset's table, with its metadata and STAC item, and the
 new version is worked out; the caller records it with the counts.
 
-- Full load: the staging table *is* the new table — deduplicated, indexed, analyzed,
-  and swapped in with the vector pipeline's move (drop old, rename new).
+- Full load: the staging table *is* the new table. Before the transaction — the table is
+  the job's alone — its key, indexes and statistics are built (the indexes at once, on
+  several connections); in it, the table is swapped in with the vector pipeline's move
+  (drop old, rename new).
 - Increment: upsert by event_id_cnty (added / updated where anything changed), then
   delete the events deleted at the source or gone out of the scope. Its cost follows the
   change, not the table: the row count and the extent are carried forward from the
@@ -11,6 +13,7 @@ new version is worked out; the caller records it with the counts.
   deletions, until the next full load).
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
 
@@ -21,6 +24,7 @@ from core.errors import InvalidInput
 from core.models.metadata import Provider, VectorMetadata
 from core.ownership import stac_collection, table
 from infrastructure.db import catalog, stac_catalog
+from infrastructure.db.pool import Database
 from infrastructure.db.queries import sql
 from services.access.ownership import claim_for_job
 from services.curated.acled.fields import FIELD_NAMES, column_definitions
@@ -34,8 +38,15 @@ from services.vector.staging import final_index_name, query, staged, staging_ind
 
 ACLED = Provider(name="ACLED (Armed Conflict Location & Event Data)", roles=["producer", "licensor"],
                  url="https://acleddata.com")
-BUILT_INDEXES = ("id", "date", "country", "type")
+# A full load's indexes: name → (column, method, unique). `pk` and `gix` are built under the
+# names the vector move turns into the primary key and the spatial index.
+INDEXES = {"pk": ("event_id_cnty", "btree", True), "gix": ("geom", "gist", False), "id": ("id", "btree", True),
+           "date": ("event_date", "btree", False), "country": ("country", "btree", False),
+           "type": ("event_type", "btree", False)}
+# the others' names in geo once moved
 FINAL_SUFFIXES = {"id": "id_key", "date": "event_date_idx", "country": "country_idx", "type": "event_type_idx"}
+# CREATE INDEX statements running at once (the database's cores are the limit)
+INDEX_BUILDERS = 3
 
 
 @dataclass(frozen=True)
@@ -67,12 +78,64 @@ class Extent:
     last_date: datetime | None
 
 
-def merge_events(conn: psycopg.Connection, target: Target, plan: EventsPlan) -> Merged:
+def prepare_full_load(db: Database, plan: EventsPlan) -> dict:
+    """Key, indexes, statistics and summary of a full load's staging table, built before the
+    merge's transaction. An event staged twice (revised while the load ran, or a task that
+    ran twice) makes the key fail: it is reduced to its newest version, and the key built."""
+    with db.connection() as conn:
+        _verify_staged(conn, plan)
+    building = plan.staging_events
+    with ThreadPoolExecutor(INDEX_BUILDERS) as pool:
+        built = {name: pool.submit(_build_index, db, building, name) for name in INDEXES}
+        summary = pool.submit(_summary, db, building)
+        duplicates = _staged_twice(built)
+        found = summary.result()
+    if duplicates:
+        with db.connection() as conn:
+            conn.execute(query("acled/dedupe", table=staged(building)))
+        _build_index(db, building, "pk")
+        found = _summary(db, building)
+    with db.connection() as conn:
+        conn.execute(query("vector/analyze", table=staged(building)))
+    return found
+
+
+def _staged_twice(built: dict) -> bool:
+    try:
+        built.pop("pk").result()
+    except psycopg.errors.UniqueViolation:
+        return True
+    finally:
+        for future in built.values():
+            future.result()
+    return False
+
+
+def _build_index(db: Database, building: str, name: str) -> None:
+    column, method, unique = INDEXES[name]
+    with db.connection() as conn:
+        conn.execute(query("acled/build_index", unique=pgsql.SQL("UNIQUE" if unique else ""),
+                           index=pgsql.Identifier(_index_name(building, name)), table=staged(building),
+                           method=pgsql.SQL(method), column=pgsql.Identifier(column)))
+
+
+def _index_name(building: str, name: str) -> str:
+    moved = staging_indexes(building)
+    return {"pk": moved["primary_key"], "gix": moved["spatial"]}.get(name, f"{building}_{name}")
+
+
+def _summary(db: Database, building: str) -> dict:
+    with db.connection() as conn:
+        return conn.execute(query("acled/built_summary", table=staged(building))).fetchone()
+
+
+def merge_events(conn: psycopg.Connection, target: Target, plan: EventsPlan, built: dict | None = None) -> Merged:
+    """`built`: a full load's summary from prepare_full_load."""
     conn.execute(sql("vector/lock_table_name"), {"base_name": target.table})
     _verify_unchanged(conn, target)
     _verify_staged(conn, plan)
     claim_for_job(conn, target.job_id, [table(target.table), stac_collection(target.collection_id, mode="shared")])
-    merged, extent = (_full(conn, target, plan) if plan.mode == "full" else _increment(conn, target, plan))
+    merged, extent = (_full(conn, target, plan, built) if plan.mode == "full" else _increment(conn, target, plan))
     _catalog(conn, target, merged.version, extent)
     drop_staging(conn, plan.staging_events, plan.staging_deleted)   # a full load's events table is the target now
     forget_token(conn, target.job_id)
@@ -94,16 +157,9 @@ def _verify_staged(conn: psycopg.Connection, plan: EventsPlan) -> None:
 
 # -- full load -------------------------------------------------------------------------------
 
-def _full(conn: psycopg.Connection, target: Target, plan: EventsPlan) -> tuple[Merged, Extent]:
+def _full(conn: psycopg.Connection, target: Target, plan: EventsPlan, summary: dict) -> tuple[Merged, Extent]:
     building = plan.staging_events
     before = _row_count(conn, target.table) or 0
-    _key(conn, building)
-    conn.execute(query("vector/spatial_index", index=pgsql.Identifier(staging_indexes(building)["spatial"]),
-                       table=staged(building)))
-    conn.execute(query("acled/indexes", table=staged(building),
-                       **{f"{name}_index": pgsql.Identifier(f"{building}_{name}") for name in BUILT_INDEXES}))
-    conn.execute(query("vector/analyze", table=staged(building)))
-    summary = conn.execute(query("acled/built_summary", table=staged(building))).fetchone()
     move_table(conn, TableChoice(kind="acled", table_name=target.table, staging_table=building, rows=summary["rows"]))
     _rename_built(conn, building, target.table)
     # Nothing found (an empty scope): the check's time stands in for ACLED's newest stamp.
@@ -115,20 +171,9 @@ def _full(conn: psycopg.Connection, target: Target, plan: EventsPlan) -> tuple[M
     return Merged(applied, version, details), Extent(summary["rows"], _bbox(summary), *_instants(dates))
 
 
-def _key(conn: psycopg.Connection, building: str) -> None:
-    """The unique key; events staged twice are reduced to their newest version first if need be."""
-    index = pgsql.Identifier(staging_indexes(building)["primary_key"])
-    try:
-        with conn.transaction():
-            conn.execute(query("acled/key_index", index=index, table=staged(building)))
-    except psycopg.errors.UniqueViolation:
-        conn.execute(query("acled/dedupe", table=staged(building)))
-        conn.execute(query("acled/key_index", index=index, table=staged(building)))
-
-
 def _rename_built(conn: psycopg.Connection, building: str, final: str) -> None:
-    names = {f"{name}_index": pgsql.Identifier(TARGET_SCHEMA, f"{building}_{name}") for name in BUILT_INDEXES}
-    finals = {f"{name}_final": pgsql.Identifier(final_index_name(final, FINAL_SUFFIXES[name])) for name in BUILT_INDEXES}
+    names = {f"{name}_index": pgsql.Identifier(TARGET_SCHEMA, _index_name(building, name)) for name in FINAL_SUFFIXES}
+    finals = {f"{name}_final": pgsql.Identifier(final_index_name(final, suffix)) for name, suffix in FINAL_SUFFIXES.items()}
     conn.execute(query("acled/rename_built", **names, **finals,
                        sequence=pgsql.Identifier(TARGET_SCHEMA, f"{building}_id_seq"),
                        sequence_final=pgsql.Identifier(final_index_name(final, "id_seq"))))

@@ -2,14 +2,15 @@
 target's own shape) and the deletions. Registered like the vector pipeline's staging, so
 the same sweep drops them once their job is finished or gone.
 
-Pages are written as CSV and COPYed: every value quoted and an empty one NULL, so
-PostgreSQL — not Python — parses and types the 31 fields (a value that does not fit,
-e.g. text in `fatalities`, fails the COPY naming its column)."""
+Pages are COPYed in PostgreSQL's text format with `NULL ''` (an empty value — ACLED's
+missing value — is NULL), so PostgreSQL, not Python, parses and types the 31 fields: a
+value that does not fit (text in `fatalities`) fails the COPY naming its column."""
 
-import csv
-import io
 import operator
 import re
+from typing import Any
+
+import orjson
 
 import psycopg
 from psycopg import sql as pgsql
@@ -23,6 +24,11 @@ EVENTS, DELETED = "acled_events", "acled_deleted"
 _DDL = {EVENTS: "acled/create_events", DELETED: "acled/create_deleted"}
 _COLUMNS = {EVENTS: FIELD_NAMES, DELETED: DELETION_FIELDS}
 _COLUMN_IN_CONTEXT = re.compile(r"column (\w+)")
+# COPY text format: these characters inside a value are written as escapes.
+_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
+# Stand-ins for the column and row separators while a page is joined (escaping runs over the
+# joined page, not value by value, which is what makes it cheap).
+_FIELD, _ROW = "\x1f", "\x1e"
 
 
 def create_staging(conn: psycopg.Connection, job_id: str, attempt: int, retention_hours: float) -> dict[str, str]:
@@ -51,18 +57,47 @@ def copy_statement(kind: str, table: str) -> pgsql.Composed:
     return query("acled/copy", table=staged(table), columns=columns)
 
 
-def as_csv(kind: str, data: list) -> str:
-    """A page's `data` (objects of strings) as CSV rows of the kind's columns, in order."""
-    row = operator.itemgetter(*_COLUMNS[kind])
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
+def as_copy_text(kind: str, data: list) -> str:
+    """A page's `data` (objects of strings) as COPY text rows of the kind's columns, in order."""
+    columns = _COLUMNS[kind]
     try:
-        writer.writerows(map(row, data))
+        rows = list(map(operator.itemgetter(*columns), data))
     except KeyError as exc:
         raise ContractViolation(f"an ACLED record lacks the field {exc.args[0]!r}") from exc
     except TypeError as exc:
         raise ContractViolation("ACLED's data list holds something other than records (JSON objects)") from exc
-    return buffer.getvalue()
+    if not rows:
+        return ""
+    try:
+        text = _ROW.join(map(_FIELD.join, rows))
+    except TypeError:          # a value that is not a string (a number, null): value by value
+        return _value_by_value(rows)
+    if text.count(_FIELD) != (len(columns) - 1) * len(rows) or text.count(_ROW) != len(rows) - 1:
+        return _value_by_value(rows)   # a value holds a stand-in itself
+    for raw, escaped in _ESCAPES:
+        if raw in text:
+            text = text.replace(raw, escaped)
+    return text.replace(_FIELD, "\t").replace(_ROW, "\n") + "\n"
+
+
+def _value_by_value(rows: list[tuple]) -> str:
+    return "".join("\t".join(_escaped(_text(value)) for value in row) + "\n" for row in rows)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list)):
+        return orjson.dumps(value).decode()
+    return str(value)
+
+
+def _escaped(value: str) -> str:
+    for raw, escaped in _ESCAPES:
+        value = value.replace(raw, escaped)
+    return value
 
 
 def value_error(label: str, exc: psycopg.Error) -> ContractViolation:
