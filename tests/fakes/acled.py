@@ -70,6 +70,7 @@ class FakeAcled:
     base_url: str = ""
     password: str = PASSWORD                       # the account's password at the source (tests change it)
     deletions: list[dict[str, str]] = field(default_factory=list)
+    stale: list[dict[str, str]] = field(default_factory=list)   # older versions still served, as if revised mid-read
     clock: int = 1_800_000_000                     # the source's "now" for new stamps (Unix seconds)
     fail_next: list[int] = field(default_factory=list)          # statuses the next reads answer
     token_fail_next: list[int] = field(default_factory=list)    # statuses the next token requests answer
@@ -111,7 +112,7 @@ class FakeAcled:
             return self.clock
 
     def _store(self, event: dict[str, str]) -> None:
-        self._serialized[event["event_id_cnty"]] = orjson.dumps(event)
+        self._serialized[event["event_id_cnty"]] = _kept(event)
         self._keys[event["event_id_cnty"]] = tuple(event[key] for key in KEYS)
 
     def stamp_new(self, events: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -134,7 +135,7 @@ class FakeAcled:
 
     def reset(self) -> None:
         with self._lock:
-            self.deletions, self._serialized, self._keys = [], {}, {}
+            self.deletions, self.stale, self._serialized, self._keys = [], [], {}, {}
             self.fail_next, self.token_fail_next, self.garbage_next, self.reads = [], [], [], []
             self.expire_after_reads, self.reject_with, self.password_grants, self.refresh_grants = None, 400, 0, 0
             self.token_requests = 0
@@ -233,8 +234,9 @@ class FakeAcled:
             return [orjson.dumps(row) for row in rows]
         candidates, used = self._narrowed(self._indexes or self._index(), filters, query)
         rest = {name: value for name, value in filters.items() if name != used}   # the slice is exact for `used`
-        return [self._serialized[event_id] for event_id in candidates
-                if not rest or _passes(self._fields(event_id, rest), rest, query)]
+        found = [self._serialized[event_id] for event_id in candidates
+                 if not rest or _passes(self._fields(event_id, rest), rest, query)]
+        return found + [orjson.dumps(event) for event in self.stale if _passes(event, filters, query)]
 
     def _fields(self, event_id: str, filters: dict) -> dict[str, str]:
         """What the filters look at: the indexed keys, or the whole event for other filters."""
@@ -294,6 +296,12 @@ class FakeAcled:
                                  Route("/api/acled/read", self.read_events),
                                  Route("/api/deleted/read", self.read_deleted),
                                  Route("/_control", self.control, methods=["POST"])])
+
+
+def _kept(event: dict[str, str]) -> bytes:
+    """The event's JSON, copied: orjson's own buffer is larger than its result, and a million
+    of them kept leave the heap fragmented (9 GB for a million events instead of 1 GB)."""
+    return bytes(memoryview(orjson.dumps(event)))
 
 
 def _passes(row: dict, filters: dict, query: dict) -> bool:

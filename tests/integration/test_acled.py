@@ -185,6 +185,23 @@ def test_revisions_deletions_and_additions_are_counted_and_the_table_equals_the_
     assert table_state(acled_platform, table) == source_state(acled)
 
 
+def test_an_event_read_twice_in_a_full_load_keeps_its_newest_version(api, acled, acled_platform, tag):
+    dataset = f"acled_{tag}"
+    table = register(api, acled, dataset)
+    acled.add(events(400))
+    current = acled.events["SUD1"]                              # dated 2024-01-01: read with January
+    acled.stale = [current | {"event_date": "2024-02-10", "fatalities": "99",   # its older version, read with February
+                              "timestamp": str(int(current["timestamp"]) - 1000)}]
+    loaded = update(api, dataset)
+    assert loaded["status"] == "completed", loaded["error"]
+    assert counts(last_log(api, dataset)) == (400, 0, 0, 400)
+    assert rows(acled_platform, f"SELECT event_date::text, fatalities FROM geo.{table} WHERE event_id_cnty = 'SUD1'") == [
+        (current["event_date"], int(current["fatalities"]))]
+    assert rows(acled_platform, "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                                "AND a.attnum = ANY (i.indkey) WHERE i.indrelid = %s::regclass AND i.indisprimary",
+                f"geo.{table}") == [("event_id_cnty",)]
+
+
 def test_an_event_revised_out_of_the_scope_is_removed(api, acled, acled_platform, tag):
     dataset = f"acled_{tag}"
     table = register(api, acled, dataset, countries=["Nigeria", "Sudan"])
