@@ -193,6 +193,7 @@ def _increment(conn: psycopg.Connection, target: Target, plan: EventsPlan) -> tu
     version = str(Held(max(plan.held_timestamp, read["newest_timestamp"]),
                        max(plan.held_deleted_timestamp, read["newest_deleted"]), plan.scope))
     held = catalog.get_vector_metadata(conn, target.table)
+    # Carried forward from the catalog (written with every update); a table nobody catalogued is counted once.
     total = held.feature_count + changed["added"] - deleted if held else _row_count(conn, target.table) or 0
     applied = Applied(added=changed["added"], updated=changed["updated"], deleted=deleted, total=total, variant=None)
     details = _details(plan, read["events_read"], read["deletions_read"], changed["without_point"],
