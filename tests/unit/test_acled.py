@@ -11,6 +11,7 @@ from pydantic import SecretStr
 
 from config import Settings
 from core.errors import ContractViolation, InvalidInput, SourceRejected
+from core.models.curated import DatasetFields
 from infrastructure.http.acled import AcledClient, CredentialsRejected, RefreshRejected, Token, TokenRejected
 from services.curated.acled.checking import months
 from services.curated.acled.fetching import filters, page_numbers
@@ -19,6 +20,7 @@ from services.curated.acled.models import EventsPlan, FetchItem
 from services.curated.acled.session import AcledSession, account
 from services.curated.acled.staging import EVENTS, as_copy_text
 from services.curated.acled.version import Held, Scope
+from services.curated.admission import check_entry
 from services.curated.styles import style_for
 from tests.acled_samples import events
 
@@ -108,6 +110,22 @@ def test_only_the_retired_api_key_fails_saying_so_and_the_account_comes_from_the
         account(Settings(), ["IBAT_AUTH_KEY", "ACLED_PASSWORD"])
     both = Settings(acled_email=SecretStr("me@x.org"), acled_password=SecretStr("pw"))
     assert account(both, list(reversed(names))) == ("me@x.org", "pw")
+
+
+def test_an_acled_entry_that_could_not_work_is_refused_when_saved():
+    entry = {"name": "ACLED", "source_type": "api", "target_table": "curated_acled_x", "update_strategy": "upsert",
+             "key_columns": ["event_id_cnty"], "credential_settings": ["ACLED_EMAIL", "ACLED_PASSWORD"],
+             "source_config": {"handler": "acled", "start_date": "2020-01-01", "countries": ["Sudan"]}}
+    settings = Settings(source_allowed_hosts="acleddata.com")
+    check_entry(DatasetFields(**entry), settings)
+    broken = entry | {"update_strategy": "full_replace", "key_columns": [], "credential_settings": ["ACLED_EMAIL"],
+                      "source_config": {"handler": "acled", "start_date": "last year", "page_size": 10_000}}
+    with pytest.raises(InvalidInput) as refused:
+        check_entry(DatasetFields(**broken), settings)
+    assert {e["field"] for e in refused.value.errors} == {"key_columns", "credential_settings", "source_config"}
+    with pytest.raises(InvalidInput, match="page_size must be 1..5000"):
+        check_entry(DatasetFields(**entry | {"source_config": {"handler": "acled", "start_date": "2020-01-01",
+                                                               "page_size": 0}}), settings)
 
 
 # -- the version rule and the plan ----------------------------------------------------------

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from core.errors import InvalidInput
-from core.models.curated import CuratedDataset
+from core.models.curated import CuratedDataset, DatasetFields
 from infrastructure.http.acled import PAGE_LIMIT
 from infrastructure.http.outbound import guarded_client
 from services.curated.acled.models import EventsPlan, FetchItem
-from services.curated.acled.session import AcledSession, open_session, purge_tokens
+from services.curated.acled.session import ACCOUNT_SETTINGS, AcledSession, open_session, purge_tokens
 from services.curated.acled.staging import DELETED, EVENTS, create_staging
 from services.curated.acled.version import Held, Scope
 from services.engine.context import TaskContext
@@ -44,10 +44,29 @@ def handles(source_config: dict) -> bool:
     return source_config.get("handler") == HANDLER
 
 
+def entry_problems(fields: DatasetFields) -> list[tuple[str, str]]:
+    """(field, message) for each reason an ACLED entry could not work: refused when it is
+    saved, rather than at its first update."""
+    problems = []
+    if fields.source_type != "api":
+        problems.append(("source_type", "an ACLED dataset is an api source"))
+    if fields.update_strategy != "upsert" or fields.key_columns != ["event_id_cnty"]:
+        problems.append(("key_columns", 'an ACLED dataset is kept by event_id_cnty: update_strategy "upsert", '
+                                        'key_columns ["event_id_cnty"]'))
+    if sorted(fields.credential_settings) != sorted(ACCOUNT_SETTINGS):
+        problems.append(("credential_settings", "an ACLED dataset names ACLED_EMAIL and ACLED_PASSWORD"))
+    try:
+        Scope.of("the entry", fields.source_config)
+        _page_size("the entry", fields.source_config)
+    except InvalidInput as exc:
+        problems.append(("source_config", exc.detail))
+    return problems
+
+
 def check_events(dataset: CuratedDataset, ctx: TaskContext, *, force: bool, dry_run: bool,
                  target_exists: bool) -> EventsCheck:
     scope = Scope.of(dataset.dataset_id, dataset.source_config)
-    page_size = _page_size(dataset)
+    page_size = _page_size(dataset.dataset_id, dataset.source_config)
     held = Held.parse(dataset.source_version) if target_exists else None
     full_reason = _full_load_reason(held, scope, force, target_exists)
     settings = ctx.adapters.settings
@@ -118,10 +137,10 @@ def months(start: date, until: date) -> list[FetchItem]:
     return items
 
 
-def _page_size(dataset: CuratedDataset) -> int:
-    size = dataset.source_config.get("page_size", PAGE_LIMIT)
+def _page_size(dataset_id: str, config: dict) -> int:
+    size = config.get("page_size", PAGE_LIMIT)
     if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= PAGE_LIMIT:
-        raise InvalidInput(f"dataset {dataset.dataset_id}: source_config.page_size must be 1..{PAGE_LIMIT}")
+        raise InvalidInput(f"dataset {dataset_id}: source_config.page_size must be 1..{PAGE_LIMIT}")
     return size
 
 
