@@ -106,6 +106,8 @@ class Settings(BaseSettings, MetricsSettings):
     acled_base_url: str = "https://acleddata.com"
     acled_email: SecretStr | None = None
     acled_password: SecretStr | None = None
+    acled_api_key: SecretStr | None = Field(
+        None, description="ACLED's retired key + email API: never sent; an update fails saying so when only this is set")
     source_allowed_hosts: str = Field(
         "api.ibat-alliance.org,acleddata.com",
         description="hosts outbound requests may reach, comma-separated: host (ports 80/443), host:port, "
@@ -171,7 +173,7 @@ class Settings(BaseSettings, MetricsSettings):
     stac_h3_collection: str = Field("h3-aggregations", description="pgSTAC collection of published H3 aggregations")
 
     @field_validator("storage_connection_string", "servicebus_connection", "admin_api_key", "ibat_auth_key",
-                     "ibat_auth_token", "acled_email", "acled_password", "public_base_url", mode="before")
+                     "ibat_auth_token", "acled_email", "acled_password", "acled_api_key", "public_base_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
         return None if value == "" else value
