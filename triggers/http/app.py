@@ -19,13 +19,16 @@ from triggers.http import (
     stac,
     uploads,
     vector,
+    vector_tiles,
 )
 from triggers.http.gate import AccessGate
 from triggers.http.headers import SecurityHeaders
+from services.tiles.cache import TileCache
+from services.tiles.pyramids import Pyramids
 from triggers.http.problems import PROBLEM_RESPONSES, install_problem_handlers
 from web_interfaces import STATIC_DIR
 
-ROUTERS = (health, admin, jobs, metrics, dashboard, raster, curated, curated_page, uploads, vector, features, stac,
+ROUTERS = (health, admin, jobs, metrics, dashboard, raster, curated, curated_page, uploads, vector, vector_tiles, features, stac,
            platform_requests, docs)
 
 
@@ -40,6 +43,8 @@ def create_app(platform: Platform) -> FastAPI:
         redoc_url=None,
     )
     app.state.platform = platform
+    app.state.tile_cache = TileCache(platform.settings.tile_cache_bytes)
+    app.state.tile_pyramids = Pyramids(platform.db, platform.settings.tile_pyramid_min_features)
     install_problem_handlers(app)
     for module in ROUTERS:
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
