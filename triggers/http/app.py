@@ -16,6 +16,7 @@ from triggers.http import (
     metrics,
     platform_requests,
     raster,
+    raster_tiles,
     stac,
     uploads,
     vector,
@@ -28,7 +29,7 @@ from services.tiles.pyramids import Pyramids
 from triggers.http.problems import PROBLEM_RESPONSES, install_problem_handlers
 from web_interfaces import STATIC_DIR
 
-ROUTERS = (health, admin, jobs, metrics, dashboard, raster, curated, curated_page, uploads, vector, vector_tiles, features, stac,
+ROUTERS = (health, admin, jobs, metrics, dashboard, raster, raster_tiles, curated, curated_page, uploads, vector, vector_tiles, features, stac,
            platform_requests, docs)
 
 
