@@ -13,6 +13,7 @@ from triggers.http import (
     features,
     health,
     jobs,
+    map_page,
     metrics,
     platform_requests,
     raster,
@@ -29,7 +30,7 @@ from services.tiles.pyramids import Pyramids
 from triggers.http.problems import PROBLEM_RESPONSES, install_problem_handlers
 from web_interfaces import STATIC_DIR
 
-ROUTERS = (health, admin, jobs, metrics, dashboard, raster, raster_tiles, curated, curated_page, uploads, vector, vector_tiles, features, stac,
+ROUTERS = (health, admin, jobs, metrics, dashboard, map_page, raster, raster_tiles, curated, curated_page, uploads, vector, vector_tiles, features, stac,
            platform_requests, docs)
 
 
