@@ -197,7 +197,7 @@ el("report").addEventListener("click", async () => {
   const body = el("report-body");
   body.hidden = false;
   try { body.textContent = JSON.stringify(await json(state.current.report), null, 2); }
-  catch (error) { body.textContent = "the report needs a reader key (top right): " + error.message; }
+  catch (error) { body.textContent = "could not read the report: " + error.message; }
 });
 
 map.on("load", async () => {
