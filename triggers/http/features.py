@@ -76,6 +76,8 @@ def landing(request: Request) -> dict[str, Any]:
             {"href": f"{root}/conformance", "rel": "conformance", "type": "application/json",
              "title": "conformance classes"},
             {"href": f"{root}/collections", "rel": "data", "type": "application/json", "title": "collections"},
+            {"href": f"{base_url(request)}/api/interface/map", "rel": "alternate", "type": "text/html",
+             "title": "every collection on a map"},
         ],
     }
 
