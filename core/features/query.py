@@ -150,12 +150,12 @@ def _number(raw: Any, column: ColumnDefinition, what: str) -> int | float:
     return float(value)
 
 
-def parse_equalities(params: dict[str, str], meta: VectorMetadata) -> list[Equality]:
+def parse_equalities(params: dict[str, str], meta: VectorMetadata, reserved: set[str] = RESERVED) -> list[Equality]:
     """Every parameter the route does not define must be a queryable: `name=value` is equality."""
     columns = columns_of(meta)
     found = []
     for name, raw in params.items():
-        if name in RESERVED:
+        if name in reserved:
             continue
         if name not in columns:
             known = ", ".join(sorted(columns)) or "none"

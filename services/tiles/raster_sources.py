@@ -29,7 +29,7 @@ def raster(db, raster_id: str) -> tuple[RasterMetadata, Source]:
     if meta is None or not meta.blob_path:
         raise NotFound(f"no raster {raster_id!r}: process it with the process_raster job first")
     container, _, blob = meta.blob_path.partition("/")
-    return meta, Source(container, blob, facts_of(meta))
+    return meta, Source(container, blob, facts_of(meta), meta.updated_at.isoformat())
 
 
 def collection(db, collection_id: str) -> dict[str, Any]:
@@ -66,7 +66,8 @@ def _source(item: dict, location: BlobLocation) -> Source | None:
         return None
     if blob is None:
         return None
-    return Source(location.container, blob, _facts(item, key))
+    version = str(item["properties"].get("updated") or item["properties"].get("datetime") or "")
+    return Source(location.container, blob, _facts(item, key), version)
 
 
 def _facts(item: dict, key: str) -> RasterFacts:

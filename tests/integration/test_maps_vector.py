@@ -176,7 +176,10 @@ def test_tiles_take_the_features_filters(api, table):
     assert [f["properties"]["name"] for f in recent] == ["late"]
     slim = decode(tile(api, table, 0, 0, 0, properties="name").content, table)
     assert all(set(f["properties"]) == {"name"} for f in slim)
+    by_value = decode(tile(api, table, 0, 0, 0, category="c").content, table)
+    assert [f["properties"]["name"] for f in by_value] == ["late"]
     assert tile(api, table, 0, 0, 0, filter="count >").status_code == 400
+    assert tile(api, table, 0, 0, 0, limit="3").status_code == 400            # not a tile parameter
 
 
 def test_tilejson_and_tilesets(api, table):

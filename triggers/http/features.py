@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from core.errors import BadRequest, NotFound
 from core.features.cql import parse_filter
 from core.features.query import (
-    FeatureQuery, check_crs, parse_datetime, parse_equalities, parse_properties, parse_sortby,
+    RESERVED, FeatureQuery, check_crs, parse_datetime, parse_equalities, parse_properties, parse_sortby,
 )
 from core.models.metadata import VectorMetadata
 from infrastructure.db import catalog, features
@@ -146,9 +146,11 @@ def items(collection_id: str, request: Request,
 
 
 def read_query(meta: VectorMetadata, params: dict[str, str], datetime_text: str | None, filter_text: str | None,
-               filter_lang: str | None, sortby: str | None, properties: str | None) -> FeatureQuery:
-    """The filters, order and properties a request asks for, checked against the collection."""
-    query = FeatureQuery(equalities=parse_equalities(params, meta))
+               filter_lang: str | None, sortby: str | None, properties: str | None,
+               reserved: set[str] = RESERVED) -> FeatureQuery:
+    """The filters, order and properties a request asks for, checked against the collection;
+    `params` names that are not `reserved` (the route's own) must be queryables."""
+    query = FeatureQuery(equalities=parse_equalities(params, meta, reserved))
     if datetime_text is not None:
         if meta.temporal_property is None:
             raise BadRequest(f"datetime: {meta.id} has no time column (its temporal extent is not known)")

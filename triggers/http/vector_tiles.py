@@ -1,7 +1,8 @@
 """OGC API – Tiles for the published tables (Mapbox vector tiles, WebMercatorQuad), next to
 their Features: /api/features/collections/{id}/tiles[/WebMercatorQuad[/{z}/{y}/{x}]] and
 TileJSON at /api/features/collections/{id}/tilejson.json. Tiles take the Features filters
-(datetime, queryable=value, CQL2 filter, properties) so a map can show a filtered layer."""
+(datetime, queryable=value, CQL2 filter) and `properties`, so a map can show a filtered
+layer; any other parameter is a 400, as on items."""
 
 from typing import Any
 from urllib.parse import urlencode
@@ -20,7 +21,7 @@ TILE_RESPONSES = {200: {"content": {vector.MVT: {"schema": {"type": "string", "f
                         "description": "a Mapbox vector tile (one layer, `schema.table`)"},
                   204: {"description": "no feature in this tile"}}
 CACHE_CONTROL = "public, max-age=60"
-TILE_PARAMETERS = ("datetime", "filter", "filter-lang", "properties")
+TILE_PARAMETERS = {"datetime", "filter", "filter-lang", "properties"}
 
 
 @router.get("/tiles")
@@ -48,7 +49,7 @@ def tilejson(collection_id: str, request: Request,
              ) -> dict[str, Any]:
     """TileJSON; filters given here are checked, then carried into the tile URL."""
     meta = vector.metadata(request.app.state.platform.db, collection_id)
-    read_query(meta, {}, datetime_, filter_, filter_lang, None, None)
+    read_query(meta, dict(request.query_params), datetime_, filter_, filter_lang, None, None, TILE_PARAMETERS)
     return vector.tilejson(meta, base_url(request), _filters(request))
 
 
@@ -65,7 +66,8 @@ def tile(collection_id: str, request: Request,
     where = Tile.checked(z, x, y)
     platform = request.app.state.platform
     meta = vector.metadata(platform.db, collection_id)
-    query = read_query(meta, {}, datetime_, filter_, filter_lang, None, properties)
+    query = read_query(meta, dict(request.query_params), datetime_, filter_, filter_lang, None, properties,
+                       TILE_PARAMETERS)
     state = request.app.state
     data = vector.tile(platform.db, state.tile_cache, state.tile_pyramids, meta, where, query, _filters(request))
     headers = {"Cache-Control": CACHE_CONTROL}
@@ -75,5 +77,5 @@ def tile(collection_id: str, request: Request,
 
 
 def _filters(request: Request) -> str:
-    """The request's filter parameters, in a fixed order (cache key and tile URL)."""
-    return urlencode([(k, request.query_params[k]) for k in TILE_PARAMETERS if k in request.query_params])
+    """The request's parameters in a fixed order: the cache key, and carried into the tile URL."""
+    return urlencode(sorted(request.query_params.items()))
