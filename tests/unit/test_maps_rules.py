@@ -83,3 +83,14 @@ def test_rasters_are_drawn_by_type():
     for bands, rescale, colormap in (("9", None, None), (None, "3,1", None), (None, None, "../x")):
         with pytest.raises(BadRequest):
             with_overrides(multi, facts("multispectral", 6, stats=stats), bands, rescale, colormap, None)
+
+
+def test_deeply_nested_filters_are_refused_before_the_parser_sees_them():
+    """cql2's parser recurses natively: 3,000 nested parentheses crashed the process."""
+    from core.features.cql import nesting, parse_filter
+
+    assert nesting("(a = '((((') AND (b = 1)") == 1
+    assert nesting('{"op": "=", "args": [{"property": "a\\"[["}, 1]}') == 3
+    with pytest.raises(BadRequest, match="nests brackets"):
+        parse_filter("(" * 3000 + "a = 1" + ")" * 3000, None)
+    assert parse_filter("(" * 10 + "a = 1" + ")" * 10, None)["op"] == "="
