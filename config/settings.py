@@ -95,6 +95,12 @@ class Settings(BaseSettings, MetricsSettings):
     orchestrator_wait_seconds: float = Field(
         60.0, gt=0, description="Azure: how long a job's orchestrator waits for a stage_finished event before reconciling")
 
+    # maps (docs/maps.md)
+    tile_cache_bytes: int = Field(128 * 1024**2, ge=0, description="memory per API process for tiles already made "
+                                  "(vector and raster; 0: none)")
+    tile_pyramid_min_features: int = Field(20_000, ge=1, description="tables with this many features or more have "
+                                           "their unfiltered vector tiles up to z6 made ahead (docs/maps.md)")
+
     # curated reference datasets (docs/curated.md); credentials are named by the registry
     ibat_base_url: str = "https://api.ibat-alliance.org/v1"
     ibat_auth_key: SecretStr | None = None

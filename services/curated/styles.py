@@ -44,25 +44,32 @@ STYLE_PALETTES = {"iucn_categories": ("iucn_cat", IUCN_CATEGORIES), "kba_status"
 FALLBACK = "#bdc3c7"
 
 
-def style_for(dataset) -> dict:
-    """{layers: [...MapLibre layers...], legend: [{value, label, color}]} for a dataset
-    whose source_config names a style (event styles add size_property and size_legend)."""
+def style_for(dataset, base_url: str) -> dict:
+    """A MapLibre GL style (version 8) for a dataset whose source_config names a style: its
+    vector tiles as the source (TileJSON), its layers, and its legend in `metadata`
+    (`geoetl:legend`: [{value, label, color}], `geoetl:property`; event styles add
+    `geoetl:size_property` and `geoetl:size_legend`), where MapLibre allows what it does
+    not draw. It works as-is: `new maplibregl.Map({style: <this URL>})`."""
     name = dataset.source_config.get("style")
     if name not in STYLE_PALETTES:
         raise NotFound(f"dataset {dataset.dataset_id!r} has no style (source_config.style: one of {sorted(STYLE_PALETTES)})")
     column, palette = STYLE_PALETTES[name]
     source_layer = f"{dataset.target_schema}.{dataset.target_table}"
     events = name == "acled_event_types"
-    style = {
-        "name": name,
-        "property": column,
-        "layers": (_event_layers if events else _layers)(dataset.dataset_id, source_layer, column, palette),
-        "legend": [{"value": value, "label": label, "color": color} for value, label, color in palette],
-    }
+    tilejson = f"{base_url.rstrip('/')}/api/features/collections/{dataset.target_table}/tilejson.json"
+    metadata = {"geoetl:style": name, "geoetl:property": column, "geoetl:dataset": dataset.dataset_id,
+                "geoetl:legend": [{"value": v, "label": label, "color": color} for v, label, color in palette]}
     if events:
-        style |= {"size_property": "fatalities",
-                  "size_legend": [{"fatalities": count, "radius": radius} for count, radius in FATALITY_RADII]}
-    return style
+        metadata |= {"geoetl:size_property": "fatalities",
+                     "geoetl:size_legend": [{"fatalities": count, "radius": radius} for count, radius in FATALITY_RADII]}
+    return {
+        "version": 8,
+        "name": f"{dataset.name} ({name})",
+        "metadata": metadata,
+        "sources": {dataset.dataset_id: {"type": "vector", "url": tilejson}},
+        "layers": [{"id": "background", "type": "background", "paint": {"background-color": "#f4f6f7"}},
+                   *(_event_layers if events else _layers)(dataset.dataset_id, source_layer, column, palette)],
+    }
 
 
 def _event_layers(dataset_id: str, source_layer: str, column: str, palette) -> list[dict]:

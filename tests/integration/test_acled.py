@@ -313,10 +313,10 @@ def test_the_seeded_entry_is_disabled_then_enabled_runs_on_its_twice_weekly_sche
     assert seeded["target_table"] == "curated_acled_events" and seeded["source_config"]["handler"] == "acled"
 
     style = api.get("/api/curated/datasets/acled/style", headers=ANONYMOUS).json()
-    assert [entry["value"] for entry in style["legend"]] == [
+    assert [entry["value"] for entry in style["metadata"]["geoetl:legend"]] == [
         "Battles", "Violence against civilians", "Explosions/Remote violence", "Riots", "Protests",
         "Strategic developments"]
-    circle = style["layers"][0]
+    circle = style["layers"][1]     # after the background
     assert circle["type"] == "circle" and circle["source-layer"] == "geo.curated_acled_events"
     assert circle["paint"]["circle-color"][1] == ["get", "event_type"]
     assert circle["paint"]["circle-radius"][2] == ["coalesce", ["get", "fatalities"], 0]

@@ -60,9 +60,12 @@ def test_bad_entries_are_422_and_never_echo_a_credential_value(client, admin_hea
 
 def test_styles_are_served(client):
     style = client.get("/api/curated/datasets/wdpa/style").json()
-    assert style["property"] == "iucn_cat" and len(style["legend"]) == 10
+    assert style["version"] == 8 and style["metadata"]["geoetl:property"] == "iucn_cat"
+    assert len(style["metadata"]["geoetl:legend"]) == 10
+    assert style["sources"]["wdpa"]["url"].endswith("/api/features/collections/curated_wdpa_protected_areas/tilejson.json")
+    assert {layer["source-layer"] for layer in style["layers"][1:]} == {"geo.curated_wdpa_protected_areas"}
     kba = client.get("/api/curated/datasets/kba/style").json()
-    assert [entry["value"] for entry in kba["legend"]] == ["confirmed", "proposed", "delisted"]
+    assert [entry["value"] for entry in kba["metadata"]["geoetl:legend"]] == ["confirmed", "proposed", "delisted"]
     assert client.get("/api/curated/datasets/admin0/style").status_code == 404
 
 

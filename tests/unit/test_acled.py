@@ -214,9 +214,9 @@ class MemoryStore:
 
     def renew(self, stale, obtain):
         if self.token is not None and self.token.access_token != stale.access_token:
-            return self.token
+            return self.token, False
         self.token = obtain()
-        return self.token
+        return self.token, True
 
 
 def test_a_401_renews_the_token_with_the_refresh_grant_and_a_refused_refresh_signs_in_again():
@@ -247,19 +247,46 @@ def test_a_token_about_to_expire_is_renewed_before_the_read_and_a_second_401_is_
     assert store.token.access_token == "A3"
 
 
+def test_a_token_another_task_stored_that_ran_out_too_is_renewed_again_not_final():
+    """Tasks share the job's token: the one another task stored may itself be spent by the
+    time this task reads with it. That 401 renews again; only a fresh token's 401 is final."""
+    tokens = {"access_token": "A3", "refresh_token": "R3", "expires_in": 86400}
+    client = client_answering(httpx.Response(401), httpx.Response(401), httpx.Response(200, json=tokens),
+                              page([{"n": 7}]))
+
+    class SharedStore(MemoryStore):
+        handed = False
+
+        def renew(self, stale, obtain):
+            if not self.handed:     # the first renewal finds another task's token, already spent
+                self.handed, self.token = True, Token("A2", "R2", NOW + timedelta(hours=5))
+                return self.token, False
+            return super().renew(stale, obtain)
+
+    store = SharedStore(Token("A1", "R1", NOW + timedelta(hours=5)))
+    session = AcledSession(client, store, lambda: ("me@x.org", "pw"), clock=lambda: NOW)
+    assert session.read("events", {}, page=1) == [{"n": 7}]
+    assert store.token.access_token == "A3"
+
+
 # -- the style -------------------------------------------------------------------------------------
 
 def test_events_are_circles_coloured_by_type_and_sized_by_fatalities():
     class Entry:
         dataset_id, target_schema, target_table = "acled", "geo", "curated_acled_events"
+        name = "ACLED events"
         source_config = {"style": "acled_event_types"}
 
-    style = style_for(Entry())
-    assert style["property"] == "event_type" and style["size_property"] == "fatalities"
-    assert len(style["legend"]) == 6 and len({entry["color"] for entry in style["legend"]}) == 6
-    (layer,) = style["layers"]
+    style = style_for(Entry(), "https://maps.example.org")
+    meta = style["metadata"]
+    assert meta["geoetl:property"] == "event_type" and meta["geoetl:size_property"] == "fatalities"
+    legend = meta["geoetl:legend"]
+    assert len(legend) == 6 and len({entry["color"] for entry in legend}) == 6
+    assert style["sources"]["acled"]["url"].endswith("/api/features/collections/curated_acled_events/tilejson.json")
+    (_background, layer) = style["layers"]
     assert layer["type"] == "circle" and layer["paint"]["circle-color"][-1] == "#bdc3c7"
+    assert layer["source-layer"] == "geo.curated_acled_events"
     radius = layer["paint"]["circle-radius"]
     stops = list(zip(radius[3::2], radius[4::2]))
-    assert stops == [(s["fatalities"], s["radius"]) for s in style["size_legend"]]
+    assert stops == [(s["fatalities"], s["radius"]) for s in meta["geoetl:size_legend"]]
     assert [r for _f, r in stops] == sorted(r for _f, r in stops)

@@ -27,6 +27,7 @@ ACCOUNT_SETTINGS = {"ACLED_EMAIL", "ACLED_PASSWORD"}
 # Renew this long before the expiry ACLED announced: a page must not be read with a token
 # that runs out on the way.
 RENEW_BEFORE_SECONDS = 60
+MAX_RENEWALS = 4       # tokens other tasks stored, each possibly run out too, before one fresh from ACLED
 
 Clock = Callable[[], datetime]
 
@@ -81,16 +82,17 @@ class TokenStore:
                 row = conn.execute(sql("source_tokens/get"), self._key).fetchone()
         return _token(row)
 
-    def renew(self, stale: Token, obtain: Callable[[], Token]) -> Token:
+    def renew(self, stale: Token, obtain: Callable[[], Token]) -> tuple[Token, bool]:
         """A token other than `stale`: the one another task stored meanwhile, or `obtain()`'s,
-        stored while the row is locked (so the job signs in or refreshes once, not per task)."""
+        stored while the row is locked (so the job signs in or refreshes once, not per task).
+        The flag says whether the token is fresh from ACLED (True) or another task's."""
         with self._db.connection() as conn:
             held = _token(conn.execute(sql("source_tokens/lock"), self._key).fetchone())
             if held is not None and held.access_token != stale.access_token:
-                return held
+                return held, False
             fresh = obtain()
             conn.execute(sql("source_tokens/save"), self._key | _values(fresh))
-        return fresh
+        return fresh, True
 
 
 def forget_token(conn, job_id: str, source: str = SOURCE) -> None:
@@ -128,13 +130,17 @@ class AcledSession:
 
     def read(self, what: str, filters: dict[str, str], page: int, limit: int = PAGE_LIMIT) -> list:
         token = self._usable()
-        try:
-            return self._client.read(what, token.access_token, filters, page, limit)
-        except TokenRejected:
-            # Expired or revoked before its announced time: renew once. A second 401 with a
-            # fresh token is final (TokenRejected is a SourceRejected).
-            token = self._renew(token)
-            return self._client.read(what, token.access_token, filters, page, limit)
+        for _ in range(MAX_RENEWALS):
+            try:
+                return self._client.read(what, token.access_token, filters, page, limit)
+            except TokenRejected:
+                # Expired or revoked before its announced time: renew. A token another task
+                # stored may itself have run out meanwhile, so that one is renewed again; a 401
+                # with a token fresh from ACLED is final (TokenRejected is a SourceRejected).
+                token, fresh = self._renew(token)
+                if fresh:
+                    return self._client.read(what, token.access_token, filters, page, limit)
+        return self._client.read(what, token.access_token, filters, page, limit)
 
     def _usable(self) -> Token:
         if self._token is None:
@@ -143,9 +149,9 @@ class AcledSession:
             self._renew(self._token)
         return self._token
 
-    def _renew(self, stale: Token) -> Token:
-        self._token = self._store.renew(stale, lambda: self._obtain(stale))
-        return self._token
+    def _renew(self, stale: Token) -> tuple[Token, bool]:
+        self._token, fresh = self._store.renew(stale, lambda: self._obtain(stale))
+        return self._token, fresh
 
     def _obtain(self, stale: Token) -> Token:
         if stale.refresh_token:
