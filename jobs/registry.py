@@ -11,10 +11,12 @@ from services.engine.handlers import HandlerRegistry, JobRegistry
 from services.hello.handlers import HANDLERS as HELLO_HANDLERS
 from services.ingest import HANDLERS as INGEST_HANDLERS
 from services.raster import HANDLERS as RASTER_HANDLERS
+from services.utility import HANDLERS as UTILITY_HANDLERS
 from services.vector.handlers import HANDLERS as VECTOR_HANDLERS
 
 JOB_DEFINITIONS = [CURATED_UPDATE, HELLO_WORLD, INGEST_COLLECTION, PROCESS_RASTER, PROCESS_VECTOR]
-HANDLERS = [*CURATED_HANDLERS, *HELLO_HANDLERS, *INGEST_HANDLERS, *RASTER_HANDLERS, *VECTOR_HANDLERS]
+HANDLERS = [*CURATED_HANDLERS, *HELLO_HANDLERS, *INGEST_HANDLERS, *RASTER_HANDLERS, *UTILITY_HANDLERS,
+            *VECTOR_HANDLERS]
 
 
 def build_job_registry() -> JobRegistry:

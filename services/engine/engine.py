@@ -66,6 +66,7 @@ class Engine:
         """Authorize, validate, claim what the job publishes, and insert it; identical
         parameters return the existing job. Every route and the scheduler come here."""
         definition = self._definition_for_submit(job_type)
+        job_type = definition.job_type   # `pipeline:NAME` resolves to its latest version's type
         raw = self._raw_parameters(raw_parameters)
         self.policy.authorize(definition, raw, principal)
         parameters = self._validated(definition, self.policy.with_settings_defaults(definition, raw))
@@ -94,7 +95,7 @@ class Engine:
         return self._run(work)
 
     def _definition_for_submit(self, job_type: str) -> JobDefinition:
-        definition = self.jobs.get(job_type)
+        definition = self.jobs.for_submit(job_type)
         if definition is None:
             raise NotFound(f"unknown job type {job_type!r}; known job types: {', '.join(self.jobs.job_types())}")
         return definition
