@@ -101,7 +101,7 @@ class StagePlan(BaseModel):
     status: Literal["planned", "skipped", "unknown", "error"]
     tasks: int | None = Field(description="tasks the stage will plan; null while it depends on results not known yet")
     basis: str = Field(description="how the count was found, or what it waits for")
-    previewed: bool = Field(description="the step was run without side effects to learn its output")
+    previewed: bool = Field(False, description="the step was run without side effects to learn its output")
     error: str | None = None
 
 

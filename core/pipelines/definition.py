@@ -27,6 +27,8 @@ FanOutRule = Literal["single", "per_item", "fan_in"]
 # Run parameters every pipeline has: the scheduler's fire time (each scheduled run its own
 # job) and an admin's takeover flag (read by the ownership checks from the job's parameters).
 RESERVED_PARAMETERS = ("scheduled_for", "replace_owned_by_other")
+# Names the API's own paths use under /api/pipelines/.
+RESERVED_NAMES = ("schema", "steps", "templates", "validate", "runs")
 MAX_STAGES = 50
 MAX_TEXT = 10_000
 

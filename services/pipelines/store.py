@@ -10,8 +10,8 @@ from psycopg.types.json import Jsonb
 
 from core.access import Principal
 from core.engine.identity import canonical_json
-from core.errors import Forbidden, NotFound
-from core.pipelines.definition import PipelineDefinition
+from core.errors import Forbidden, InvalidInput, NotFound
+from core.pipelines.definition import RESERVED_NAMES, PipelineDefinition
 from core.pipelines.diff import definition_diff
 from infrastructure.db.pool import Database
 from infrastructure.db.queries import sql
@@ -40,6 +40,9 @@ def digest(stored: dict[str, Any]) -> str:
 
 
 def save(db: Database, name: str, definition: PipelineDefinition, principal: Principal) -> Saved:
+    if name in RESERVED_NAMES:
+        raise InvalidInput(f"{name!r} names a path of the pipeline API; choose another name",
+                           errors=[{"field": "name", "message": "reserved", "type": "pipeline.reserved_name"}])
     stored = stored_form(definition)
 
     def work(conn) -> Saved:

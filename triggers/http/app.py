@@ -14,6 +14,8 @@ from triggers.http import (
     health,
     jobs,
     metrics,
+    pipelines,
+    pipelines_page,
     platform_requests,
     raster,
     stac,
@@ -26,7 +28,7 @@ from triggers.http.problems import PROBLEM_RESPONSES, install_problem_handlers
 from web_interfaces import STATIC_DIR
 
 ROUTERS = (health, admin, jobs, metrics, dashboard, raster, curated, curated_page, uploads, vector, features, stac,
-           platform_requests, docs)
+           platform_requests, pipelines, pipelines_page, docs)
 
 
 def create_app(platform: Platform) -> FastAPI:
