@@ -15,6 +15,7 @@ SEGMENT = r"(?:[A-Za-z_][A-Za-z0-9_]*|\d+)"
 REFERENCE = re.compile(r"\{\{\s*(" + SEGMENT + r"(?:\." + SEGMENT + r")*)\s*\}\}")
 WHOLE = re.compile(r"^\s*\{\{\s*(" + SEGMENT + r"(?:\." + SEGMENT + r")*)\s*\}\}\s*$")
 OPEN_OR_CLOSE = re.compile(r"\{\{|\}\}")
+MAX_DEPTH = 32          # segments of a reference: deeper paths exist in no step's output
 CONDITION = re.compile(r"^\s*(not\s+)?(\{\{[^{}]*\}\})\s*$")
 
 
@@ -38,6 +39,8 @@ class Ref:
 
 def parse_ref(text: str) -> Ref:
     parts = tuple(text.split("."))
+    if len(parts) > MAX_DEPTH:
+        raise BadReference(f"a reference is at most {MAX_DEPTH} names deep")
     root = parts[0]
     if root == "params":
         if len(parts) < 2:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from core.errors import InvalidInput, field_errors
 from core.pipelines import schemas
 from core.pipelines.definition import RESERVED_PARAMETERS, PipelineDefinition, RangeItems, PlannerItems, StageSpec
-from core.pipelines.parameters import RESERVED_SCHEMAS, check_default, parameter_schema, parameters_model
+from core.pipelines.parameters import RESERVED_SCHEMAS, PipelineParameters, check_default, parameter_schema, parameters_model
 from core.pipelines.references import BadReference, Ref, parse_condition, refs_in, whole_ref
 from core.pipelines.steps import SOURCE_STAGE, TAKEOVER, StepCatalog, StepSpec
 
@@ -108,6 +108,9 @@ class Checker:
             field = f"parameters.{name}"
             if name in RESERVED_PARAMETERS:
                 self.add(field, None, f"{name!r} is reserved (every pipeline has it); choose another name", "reserved_parameter")
+            elif name.startswith("model_") or hasattr(PipelineParameters, name):
+                self.add(field, None, f"{name!r} is a name the parameters model uses itself; choose another name",
+                         "reserved_parameter")
             elif (spec.minimum is not None or spec.maximum is not None) and spec.type not in NUMERIC:
                 self.add(field, None, "minimum/maximum apply to integer and number parameters", "bad_parameter")
             elif (spec.min_length is not None or spec.max_length is not None) and spec.type not in SIZED:

@@ -67,9 +67,7 @@ class Engine:
         parameters return the existing job. Every route and the scheduler come here."""
         definition = self._definition_for_submit(job_type)
         job_type = definition.job_type   # `pipeline:NAME` resolves to its latest version's type
-        raw = self._raw_parameters(raw_parameters)
-        self.policy.authorize(definition, raw, principal)
-        parameters = self._validated(definition, self.policy.with_settings_defaults(definition, raw))
+        parameters = self.authorized_parameters(definition, raw_parameters, principal)
         data = parameters.model_dump(mode="json")
         job_id = job_id_for(job_type, data)
         owner = definition.owner(parameters, principal.owner_id) if definition.owner else principal.owner_id
@@ -93,6 +91,13 @@ class Engine:
             return Submission(self._job(conn, job_id), created=True), effects
 
         return self._run(work)
+
+    def authorized_parameters(self, definition: JobDefinition, raw_parameters: Any, principal: Principal):
+        """What a submit checks before it writes anything (the plan preview checks the same):
+        the caller may start this job with these parameters, and they are valid."""
+        raw = self._raw_parameters(raw_parameters)
+        self.policy.authorize(definition, raw, principal)
+        return self._validated(definition, self.policy.with_settings_defaults(definition, raw))
 
     def _definition_for_submit(self, job_type: str) -> JobDefinition:
         definition = self.jobs.for_submit(job_type)

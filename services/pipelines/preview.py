@@ -48,10 +48,7 @@ class PreviewContext:
 def preview_plan(platform, row: dict, raw: Any, principal: Principal) -> PlanPreview:
     """Authorized and validated exactly like a run (a 403 or 422 here is the run's)."""
     compiled = platform.pipelines.runnable(row)
-    engine = platform.engine
-    raw = engine._raw_parameters(raw)
-    engine.policy.authorize(compiled, raw, principal)
-    parameters = engine._validated(compiled, engine.policy.with_settings_defaults(compiled, raw))
+    parameters = platform.engine.authorized_parameters(compiled, raw, principal)
     compiled.claims(parameters)   # the submit-time checks of stages known before the run (nothing is claimed)
     job_id = job_id_for(compiled.job_type, parameters.model_dump(mode="json"))
     definition = PipelineDefinition.model_validate(row["definition"])

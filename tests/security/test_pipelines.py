@@ -85,6 +85,9 @@ def test_what_a_pipeline_publishes_is_claimed_at_run_like_the_job_it_copies(clie
     {"stages": [{"name": "a", "step": "hello.greet", "inputs": {"index": "{{ stages.a.output.index }}", "message": "x"}}]},
     {"stages": []},
     {"parameters": {"n": {"type": "string", "minimum": 3}}, "stages": [{"name": "a", "step": "hello.summarize", "fan_out": "fan_in"}]},
+    {"parameters": {"model_config": {"type": "string"}}, "stages": [{"name": "a", "step": "hello.greet",
+                                                                     "inputs": {"index": 1, "message": "x"}}]},
+    {"stages": [{"name": "a", "step": "hello.greet", "inputs": {"index": "{{ params" + ".a" * 5000 + " }}", "message": "x"}}]},
     [1, 2, 3],
 ])
 def test_hostile_definitions_are_4xx_problems(client, key_for, definition):

@@ -95,6 +95,8 @@ def test_each_rejection_names_its_stage_field_and_reason(stages, expected):
 
 @pytest.mark.parametrize("spec,field", [
     ({"scheduled_for": {"type": "string"}}, "parameters.scheduled_for"),
+    ({"model_config": {"type": "string"}}, "parameters.model_config"),
+    ({"json": {"type": "string"}}, "parameters.json"),
     ({"p": {"type": "string", "minimum": 1}}, "parameters.p"),
     ({"p": {"type": "integer", "max_length": 3}}, "parameters.p"),
     ({"p": {"type": "string", "items": "string"}}, "parameters.p"),
@@ -131,3 +133,5 @@ def test_references_keep_types_whole_and_interpolate_inside_text():
         list(refs_in("{{ params.n }} }}"))
     with pytest.raises(BadReference):
         whole_ref("{{ stages.s.results.x }}")
+    with pytest.raises(BadReference, match="deep"):
+        whole_ref("{{ params" + ".a" * 5000 + " }}")
