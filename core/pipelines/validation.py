@@ -10,6 +10,7 @@ from typing import Any
 
 from croniter import croniter
 from pydantic import BaseModel, ValidationError
+from pydantic_core import SchemaError
 
 from core.errors import InvalidInput, field_errors
 from core.pipelines import schemas
@@ -121,8 +122,12 @@ class Checker:
                 self.add(field, None, "`enum` applies to string, integer and number parameters", "bad_parameter")
             elif spec.default is not None:
                 self._check_default(field, spec)
-        if not any(p.field.startswith("parameters.") for p in self.problems):
+        if any(p.field.startswith("parameters.") for p in self.problems):
+            return
+        try:
             self.params_model = parameters_model("pipeline", self.definition.parameters)
+        except (TypeError, ValueError, SchemaError) as exc:   # a combination pydantic cannot build
+            self.add("parameters", None, f"the run parameters cannot be built: {exc}", "bad_parameter")
 
     def _check_default(self, field: str, spec) -> None:
         try:

@@ -132,7 +132,10 @@
   function widgetFor(mode, schema, root, value, choices, onChange, name) {
     const testid = "value-" + name;
     if (mode === "constant") { return valueWidget(schema, root, value, onChange, testid); }
-    if (mode === "") { return el("span", { class: "muted", text: "default" }); }
+    if (mode === "") {
+      const fallback = deref(schema, root).default;
+      return el("span", { class: "muted", text: fallback === undefined || fallback === null ? "default" : "default: " + JSON.stringify(fallback) });
+    }
     const refs = (mode === "param" ? choices.param : mode === "output" ? choices.output : choices.item) || [];
     const options = refs.includes(value) || value === undefined ? refs : [value].concat(refs);
     const select = el("select", { "data-testid": testid }, options.map(function (r) { return el("option", { value: r, text: r }); }));
