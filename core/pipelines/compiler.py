@@ -49,7 +49,7 @@ class RunScope:
             return walk(self.ctx.parameters.model_dump(mode="json"), ref.path, "the run parameters")
         if ref.root == "item":
             return walk(self.item, ref.path, "the item")
-        results = self.results(ref.stage)
+        results = self.results(ref.stage or "")
         if ref.part == "results":
             return results
         if len(results) != 1:
@@ -89,19 +89,25 @@ class CompiledStage:
     def items(self, scope: RunScope) -> Iterator[Any]:
         items = self.stage.items
         if isinstance(items, PlannerItems):
-            yield from self.catalog.planner(items.planner).plan(scope.ctx)
+            planner = self.catalog.planner(items.planner)
+            if planner is None:
+                raise InvalidInput(f"stage {self.stage.name!r}: unknown planner {items.planner!r}")
+            yield from planner.plan(scope.ctx)
         elif isinstance(items, RangeItems):
             count = resolve(items.range, scope)
             if not isinstance(count, int) or isinstance(count, bool):
                 raise InvalidInput(f"stage {self.stage.name!r}: range {items.range} is {count!r}, not an integer")
             yield from range(count)
         else:
-            yield from self.listed(whole_ref(items), scope)
+            ref = whole_ref(items)
+            if ref is None:
+                raise InvalidInput(f"stage {self.stage.name!r}: items {items!r} is not one reference")
+            yield from self.listed(ref, scope)
 
     def listed(self, ref: Ref, scope: RunScope) -> Iterator[Any]:
         """A list reference; over a stage with several results, their lists one after another."""
         if ref.root == "stages" and ref.part == "output":
-            values = [walk(result, ref.path, f"a result of stage {ref.stage!r}") for result in scope.results(ref.stage)]
+            values = [walk(result, ref.path, f"a result of stage {ref.stage!r}") for result in scope.results(ref.stage or "")]
         else:
             values = [scope.lookup(ref)]
         for value in values:
@@ -134,7 +140,7 @@ class CompiledStage:
                                + "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors) from exc
 
     def condition(self, ctx: PlanContext) -> bool:
-        ref, negated = parse_condition(self.stage.when)
+        ref, negated = parse_condition(self.stage.when or "")
         try:
             value = RunScope(ctx).lookup(ref)
         except LookupError:
@@ -159,7 +165,7 @@ class CompiledStage:
 def compile_pipeline(name: str, version: int, definition: PipelineDefinition, catalog: StepCatalog,
                      setting: Setting) -> JobDefinition:
     """`definition` must have passed validation (core/pipelines/validation.py)."""
-    stages = [CompiledStage(stage, catalog.step(stage.step), catalog, setting) for stage in definition.stages]
+    stages = [CompiledStage(stage, _step(catalog, stage.step), catalog, setting) for stage in definition.stages]
     submit_time = [s for s in stages if s.known_at_submit()]
     return JobDefinition(
         job_type=job_type_for(name, version),
@@ -173,12 +179,20 @@ def compile_pipeline(name: str, version: int, definition: PipelineDefinition, ca
     )
 
 
+def _step(catalog: StepCatalog, name: str) -> StepSpec:
+    step = catalog.step(name)
+    if step is None:   # validation names it first; a stale catalog must not compile silently
+        raise InvalidInput(f"unknown step {name!r}")
+    return step
+
+
 def starting_role(stages: list[CompiledStage]) -> StarterRole:
     for compiled in stages:
         if compiled.step.min_role == "admin":
             return "admin"
-        fixed = [name for name in compiled.step.restricted_inputs if name in _bound(compiled.stage)
-                 and not list(refs_in(compiled.stage.inputs[name])) and compiled.stage.inputs[name] not in (None, False, "")]
+        bound = compiled.stage.inputs if isinstance(compiled.stage.inputs, dict) else {}
+        fixed = [name for name in compiled.step.restricted_inputs if name in bound
+                 and not list(refs_in(bound[name])) and bound[name] not in (None, False, "")]
         if fixed:
             return "admin"
     return "submitter"
@@ -190,7 +204,8 @@ def restricted_parameters(stages: list[CompiledStage]) -> Mapping[str, str | Non
     found: dict[str, str | None] = {}
     for compiled in stages:
         for name, source in compiled.step.restricted_inputs.items():
-            ref = whole_ref(compiled.stage.inputs.get(name)) if name in _bound(compiled.stage) else None
+            bound = compiled.stage.inputs if isinstance(compiled.stage.inputs, dict) else {}
+            ref = whole_ref(bound.get(name))
             if ref is None or ref.root != "params" or ref.path[0] == TAKEOVER:
                 continue
             parameter = ref.path[0]

@@ -2,6 +2,7 @@
 parameters, unknown ones refused) and as JSON Schema fragments for the validator."""
 
 from datetime import datetime
+from types import GenericAlias
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter, create_model
@@ -26,7 +27,7 @@ def annotation(spec: ParameterSpec) -> Any:
     if spec.enum is not None and spec.type != "array":
         base: Any = Literal[tuple(spec.enum)]
     elif spec.type == "array":
-        base = list[PYTHON_TYPES[spec.items] if spec.items else Any]
+        base = GenericAlias(list, (PYTHON_TYPES[spec.items] if spec.items else Any,))
     else:
         base = PYTHON_TYPES[spec.type]
     return base if spec.required or spec.default is not None else base | None
@@ -67,4 +68,5 @@ def parameter_schema(spec: ParameterSpec) -> dict[str, Any]:
 def check_default(spec: ParameterSpec) -> None:
     """Raises pydantic's ValidationError when the default does not fit the parameter."""
     kind = annotation(spec.model_copy(update={"required": True, "default": None}))
-    TypeAdapter(Annotated[kind, Field(**constraints(spec))]).validate_python(spec.default)
+    form: Any = Annotated[kind, Field(**constraints(spec))]
+    TypeAdapter(form).validate_python(spec.default)

@@ -88,7 +88,7 @@ def parse_condition(text: str) -> tuple[Ref, bool]:
     """`{{ ref }}` or `not {{ ref }}` → (ref, negated)."""
     match = CONDITION.match(text)
     ref = whole_ref(match[2]) if match else None
-    if ref is None:
+    if match is None or ref is None:
         raise BadReference(f"a condition is '{{{{ reference }}}}' or 'not {{{{ reference }}}}', not {text[:80]!r}")
     return ref, bool(match[1])
 

@@ -43,7 +43,7 @@ def parse_definition(raw: Any) -> PipelineDefinition:
     try:
         return PipelineDefinition.model_validate(raw)
     except ValidationError as exc:
-        errors = field_errors(exc.errors())
+        errors: list[dict[str, Any]] = [dict(e) for e in field_errors(exc.errors())]
         for error in errors:
             error["stage"] = _stage_of(error["field"], raw)
         raise InvalidInput("invalid pipeline definition: " + "; ".join(f"{e['field']}: {e['message']}" for e in errors[:20]),
@@ -76,7 +76,7 @@ class Checker:
     def __init__(self, definition: PipelineDefinition, catalog: StepCatalog):
         self.definition = definition
         self.catalog = catalog
-        self.index = {}
+        self.index: dict[str, int] = {}
         for number, stage in enumerate(definition.stages):
             self.index.setdefault(stage.name, number)
         self.problems: list[Problem] = []
@@ -187,6 +187,7 @@ class Checker:
             elif items.range < 0:
                 self.add(f"{field}.range", stage, "a range counts from 0: it cannot be negative", "not_a_list")
             return ({"type": "integer"}, {})
+        assert isinstance(items, str)   # the other forms returned above
         shape = self.check_whole_ref(number, stage, items, field, "items")
         if shape is None:
             return UNKNOWN
@@ -210,7 +211,7 @@ class Checker:
     def check_condition(self, number: int, stage: StageSpec) -> None:
         field = f"stages.{number}.when"
         try:
-            ref, _negated = parse_condition(stage.when)
+            ref, _negated = parse_condition(stage.when or "")
         except BadReference as exc:
             self.add(field, stage, str(exc), "bad_condition")
             return
@@ -246,6 +247,7 @@ class Checker:
 
     def check_whole_inputs(self, number: int, stage: StageSpec, step: StepSpec, item: Shape | None) -> None:
         field = f"stages.{number}.inputs"
+        assert isinstance(stage.inputs, str)
         shape = self.check_whole_ref(number, stage, stage.inputs, field, "inputs")
         if shape is None:
             return
@@ -253,7 +255,7 @@ class Checker:
             self.add(field, stage, f"{stage.inputs.strip()} is not an object: it cannot be the step's inputs", "type_mismatch")
             return
         schema, root = shape
-        known = [b.get("properties") for b in schemas.branches(schema, root) if "properties" in b] if schema else []
+        known = [b["properties"] for b in schemas.branches(schema, root) if "properties" in b] if schema else []
         if known:
             for name, info in step.inputs.model_fields.items():
                 if info.is_required() and name not in known[0] and name != SOURCE_STAGE:
@@ -273,6 +275,7 @@ class Checker:
 
     def check_constants(self, number: int, stage: StageSpec, step: StepSpec) -> None:
         """Constant inputs, validated by the step's own model (its field validators included)."""
+        assert isinstance(stage.inputs, dict)
         constants = {name: value for name, value in stage.inputs.items()
                      if name in step.inputs.model_fields and not _has_refs(value)}
         if not constants:
@@ -322,7 +325,7 @@ class Checker:
 
     def check_type(self, stage: StageSpec, field: str, ref: Ref, shape: Shape, target: dict, root: dict) -> None:
         source, target_types = schemas.types_of(*shape), schemas.types_of(target, root)
-        if not schemas.compatible(source, target_types):
+        if source is not None and target_types is not None and not schemas.compatible(source, target_types):
             self.add(field, stage, f"{ref.describe()} is {'/'.join(sorted(source))} but the input expects "
                      f"{'/'.join(sorted(target_types))}", "type_mismatch")
 
@@ -353,7 +356,7 @@ class Checker:
             self.add(field, stage, f"{ref.describe()} is a list of results: fan out over it with per_item `items`",
                      "bad_reference")
             return None
-        at = self.check_stage_ref(number, stage, ref.stage, field)
+        at = self.check_stage_ref(number, stage, ref.stage or "", field)
         if at is None:
             return None
         return self.stage_shape(stage, field, ref, at, context)
@@ -424,11 +427,12 @@ class Checker:
     def follow(self, stage, field: str, ref: Ref, shape: Shape, what: str, skip: int = 0) -> Shape | None:
         schema, root = shape
         path = ref.path[skip:]
-        found = schemas.schema_at(schema, path, root or schema) if schema is not None else None
+        base = root or schema or {}
+        found = schemas.schema_at(schema, path, base) if schema is not None else None
         if found is None:
             self.add(field, stage, f"{ref.describe()}: {what} has no {'.'.join(path)!r}", "missing_output")
             return None
-        return found, root or schema
+        return found, base
 
     # -- schedule ----------------------------------------------------------------------
 
