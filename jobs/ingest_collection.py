@@ -14,23 +14,36 @@ from services.ingest.models import CopyResult, IngestCollectionParams, Inventory
 BATCH_FAILURES = FailurePolicy(tolerate_failure_share=0.5)
 
 
+def copy_batches(ctx: PlanContext):
+    """What the copy stage works on: the collection's own assets (batch None), if any,
+    then each batch of items the inventory staged."""
+    inventory = Inventory.model_validate(next(iter(ctx.results_of("inventory"))))
+    if inventory.collection_assets:
+        yield {"batch": None}
+    for batch in inventory.batches:
+        yield {"batch": batch.batch}
+
+
+def copied_batches(ctx: PlanContext):
+    """The batches whose assets were copied (the collection's own assets aside)."""
+    for result in ctx.results_of("copy"):
+        copied = CopyResult.model_validate(result)
+        if copied.batch is not None:
+            yield {"batch": copied.batch}
+
+
 def copy_tasks(ctx: PlanContext):
     params: IngestCollectionParams = ctx.parameters
     common = {"source_container": params.source_container, "target_container": params.target_container,
               "overwrite": params.overwrite}
-    inventory = Inventory.model_validate(next(iter(ctx.results_of("inventory"))))
-    if inventory.collection_assets:
-        yield {"batch": None, **common}
-    for batch in inventory.batches:
-        yield {"batch": batch.batch, **common}
+    for item in copy_batches(ctx):
+        yield item | common
 
 
 def register_tasks(ctx: PlanContext):
     """One task per batch whose assets were copied."""
-    for result in ctx.results_of("copy"):
-        copied = CopyResult.model_validate(result)
-        if copied.batch is not None:
-            yield {"batch": copied.batch, "target_container": ctx.parameters.target_container}
+    for item in copied_batches(ctx):
+        yield item | {"target_container": ctx.parameters.target_container}
 
 
 INGEST_COLLECTION = JobDefinition(

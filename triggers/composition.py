@@ -7,13 +7,17 @@ function_app.py stays cheap and safe.
 from dataclasses import dataclass
 
 from config import Settings
+from core.pipelines.compiler import JOB_TYPE_PREFIX
+from core.pipelines.steps import StepCatalog
 from infrastructure.db.pool import Database
 from infrastructure.storage.blobs import BlobStore
 from jobs.registry import build_job_registry
+from jobs.steps import build_step_catalog
 from services.access.policy import SubmissionPolicy
 from services.engine.engine import Engine
 from services.engine.handlers import JobRegistry
 from services.engine.ports import Dispatcher, JobNotifier, RowIsTheMessage
+from services.pipelines.resolver import PipelineJobTypes
 
 
 @dataclass
@@ -22,6 +26,8 @@ class Platform:
     db: Database
     blobs: BlobStore
     engine: Engine
+    steps: StepCatalog           # what pipelines may use: the registry's handlers as steps
+    pipelines: PipelineJobTypes  # pipeline versions compiled for the engine
 
     @classmethod
     def build(cls, settings: Settings, *, jobs: JobRegistry | None = None, dispatcher: Dispatcher | None = None,
@@ -34,9 +40,13 @@ class Platform:
             max_size=settings.db_pool_max_size,
             timeout=settings.db_connect_timeout_seconds,
         )
+        jobs = jobs or build_job_registry()
+        steps = build_step_catalog(jobs)
+        pipelines = PipelineJobTypes(db, steps, settings)
+        jobs.add_source(JOB_TYPE_PREFIX, pipelines)
         engine = Engine(
             db,
-            jobs or build_job_registry(),
+            jobs,
             SubmissionPolicy(settings),
             dispatcher=dispatcher or default_dispatcher(settings, db),
             notifier=notifier,
@@ -44,7 +54,7 @@ class Platform:
             stale_dispatch_seconds=settings.stale_dispatch_seconds,
             metrics_retention_minutes=settings.metrics_retention_minutes,
         )
-        return cls(settings=settings, db=db, blobs=BlobStore(settings), engine=engine)
+        return cls(settings=settings, db=db, blobs=BlobStore(settings), engine=engine, steps=steps, pipelines=pipelines)
 
     def close(self) -> None:
         self.db.close()

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from psycopg import sql as pgsql
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from core.engine.definitions import JobParameters
 from core.errors import InvalidInput, NotFound
@@ -56,6 +56,26 @@ class VersionCheck(BaseModel):
     records_before: int | None = None
     events: EventsPlan | None = Field(None, description="event sources (ACLED): what the fetch tasks read and the "
                                                         "merge applies, instead of a download")
+
+    # The routing the job's stages follow, spelled out in the result so a pipeline can
+    # name it (`{{ stages.check_version.output.load_file }}`) as the code-defined job does.
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def load_file(self) -> bool:
+        """Proceed through download and the vector stages (a file source)."""
+        return self.proceed and self.events is None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def fetch_events(self) -> bool:
+        """Proceed through fetch_events (an event source)."""
+        return self.proceed and self.events is not None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def finalize_from(self) -> str:
+        """The stage finalize reads: the fetch tasks' or the vector publish."""
+        return "fetch_events" if self.events is not None else "publish"
 
 
 class Downloaded(BaseModel):

@@ -65,9 +65,8 @@ class Engine:
         """Authorize, validate, claim what the job publishes, and insert it; identical
         parameters return the existing job. Every route and the scheduler come here."""
         definition = self._definition_for_submit(job_type)
-        raw = self._raw_parameters(raw_parameters)
-        self.policy.authorize(definition, raw, principal)
-        parameters = self._validated(definition, self.policy.with_settings_defaults(definition, raw))
+        job_type = definition.job_type   # `pipeline:NAME` resolves to its latest version's type
+        parameters = self.authorized_parameters(definition, raw_parameters, principal)
         data = parameters.model_dump(mode="json")
         job_id = job_id_for(job_type, data)
         owner = definition.owner(parameters, principal.owner_id) if definition.owner else principal.owner_id
@@ -93,8 +92,15 @@ class Engine:
 
         return self._run(work)
 
+    def authorized_parameters(self, definition: JobDefinition, raw_parameters: Any, principal: Principal):
+        """What a submit checks before it writes anything (the plan preview checks the same):
+        the caller may start this job with these parameters, and they are valid."""
+        raw = self._raw_parameters(raw_parameters)
+        self.policy.authorize(definition, raw, principal)
+        return self._validated(definition, self.policy.with_settings_defaults(definition, raw))
+
     def _definition_for_submit(self, job_type: str) -> JobDefinition:
-        definition = self.jobs.get(job_type)
+        definition = self.jobs.for_submit(job_type)
         if definition is None:
             raise NotFound(f"unknown job type {job_type!r}; known job types: {', '.join(self.jobs.job_types())}")
         return definition

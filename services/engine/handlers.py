@@ -49,10 +49,13 @@ class HandlerRegistry:
 
 
 class JobRegistry:
-    """The explicit list of job types, checked against the handlers at start-up."""
+    """The explicit list of job types, checked against the handlers at start-up, plus
+    sources of job types defined as data (pipelines: `pipeline:NAME@VERSION`), asked by
+    prefix for types the list lacks."""
 
     def __init__(self, definitions: list[JobDefinition], handlers: HandlerRegistry):
         self.handlers = handlers
+        self._sources: dict[str, Callable[[str, bool], JobDefinition | None]] = {}
         self._jobs = {d.job_type: d for d in definitions}
         if len(self._jobs) != len(definitions):
             raise ValueError("two job definitions share a job_type")
@@ -60,8 +63,22 @@ class JobRegistry:
         if missing:
             raise ValueError("stages without a handler: " + ", ".join(missing))
 
+    def add_source(self, prefix: str, resolve: Callable[[str, bool], JobDefinition | None]) -> None:
+        """`resolve(job_type, submitting)`: submitting, it may refuse with the reason (an
+        archived pipeline); otherwise it only finds (a job already running must go on)."""
+        self._sources[prefix] = resolve
+
     def get(self, job_type: str) -> JobDefinition | None:
-        return self._jobs.get(job_type)
+        return self._jobs.get(job_type) or self._from_source(job_type, submitting=False)
+
+    def for_submit(self, job_type: str) -> JobDefinition | None:
+        return self._jobs.get(job_type) or self._from_source(job_type, submitting=True)
+
+    def _from_source(self, job_type: str, *, submitting: bool) -> JobDefinition | None:
+        for prefix, resolve in self._sources.items():
+            if job_type.startswith(prefix):
+                return resolve(job_type, submitting)
+        return None
 
     def job_types(self) -> list[str]:
         return sorted(self._jobs)

@@ -46,3 +46,10 @@ def _job(row: dict, stages: list[StageView]) -> JobView:
 
 def _total(rows: list[dict]) -> int:
     return rows[0]["total_count"] if rows else 0
+
+
+def list_runs(db: Database, job_types: list[str], *, limit: int, offset: int) -> Page[JobView]:
+    """Jobs of any of `job_types` (a pipeline's versions), newest first."""
+    with db.connection() as conn:
+        rows = conn.execute(sql("pipelines/runs"), {"job_types": job_types, "limit": limit, "offset": offset}).fetchall()
+    return Page[JobView](items=[JobView(**r) for r in rows], limit=limit, offset=offset, total=_total(rows))

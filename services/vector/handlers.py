@@ -34,16 +34,33 @@ def _inspection(ctx: TaskContext) -> InspectResult:
 
 @handler("vector.inspect")
 def inspect(params: ProcessVectorParams, ctx: TaskContext) -> InspectResult:
+    container, prepared, found = _examine(params, ctx)
+    settings = ctx.adapters.settings
+    attempt = ctx.task.attempt
+    with ctx.adapters.db.connection() as conn:
+        staging.drop_stale_staging(conn, ctx.job_id, attempt, settings.vector_staging_retention_hours)
+        tables = staging.create_staging_tables(conn, ctx.job_id, attempt, found.columns)
+    return _inspection_result(params, container, prepared, found, tables)
+
+
+def preview_inspect(params: ProcessVectorParams, ctx: TaskContext) -> InspectResult:
+    """The inspection without its side effect (no staging tables): what a pipeline's plan
+    preview needs to count the load's chunks on the real file."""
+    container, prepared, found = _examine(params, ctx)
+    return _inspection_result(params, container, prepared, found, {})
+
+
+def _examine(params: ProcessVectorParams, ctx: TaskContext):
     settings = ctx.adapters.settings
     container = params.container or settings.bronze_container
     prepared = SourceCache(settings).materialize(ctx.adapters.blobs.client, container, params.blob_name)
     ctx.check()
     found = inspect_source(prepared, settings, layer=params.layer, source_crs=params.source_crs,
                            all_layers=params.all_layers)
-    attempt = ctx.task.attempt
-    with ctx.adapters.db.connection() as conn:
-        staging.drop_stale_staging(conn, ctx.job_id, attempt, settings.vector_staging_retention_hours)
-        tables = staging.create_staging_tables(conn, ctx.job_id, attempt, found.columns)
+    return container, prepared, found
+
+
+def _inspection_result(params: ProcessVectorParams, container: str, prepared, found, tables: dict[str, str]) -> InspectResult:
     return InspectResult(
         source={"container": container, "blob_name": params.blob_name, "etag": prepared.etag,
                 "format": prepared.format, "format_reason": prepared.reason, "size_bytes": prepared.size_bytes,

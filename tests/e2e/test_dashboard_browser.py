@@ -53,9 +53,9 @@ def console_error(message) -> bool:
         or "Content Security Policy" in message.text
 
 
-def open_page(browser, url: str, key: str | None):
+def open_page(browser, url: str, key: str | None, height: int = 820):
     """A new tab whose sessionStorage holds `key` (as if typed into the API key field)."""
-    page = browser.new_page(viewport={"width": 1300, "height": 820})
+    page = browser.new_page(viewport={"width": 1300, "height": height})
     errors = []
     page.on("pageerror", lambda error: errors.append(error))
     page.on("console", lambda message: errors.append(message.text) if console_error(message) else None)
@@ -124,7 +124,7 @@ def test_without_a_key_the_page_asks_for_one_and_shows_nothing(browser, host):
     expect(page.get_by_test_id("key-notice")).to_contain_text("enter an API key", timeout=10_000)
     expect(page.locator("[data-testid=job-card]")).to_have_count(0)
     page.close()
-    assert errors == []
+    assert errors and all("Error Code 401" in error for error in errors)   # refused, as it should be: nothing else
 
 
 def test_pause_stops_refreshing_and_cancel_needs_more_than_a_reader(browser, host, reader_key, admin_headers):
@@ -150,7 +150,9 @@ def test_pause_stops_refreshing_and_cancel_needs_more_than_a_reader(browser, hos
     page.get_by_test_id("cancel").click()
     expect(card(page, job_id)).to_have_attribute("data-status", "cancelled", timeout=15_000)
     page.close()
-    assert errors == []
+    expected = ("Error Code 401 from /api/interface/metrics/jobs",   # loaded before the key was typed
+                f"Error Code 403 from /api/jobs/{job_id}/cancel")   # the reader's refused cancel
+    assert [e for e in errors if not e.endswith(expected)] == []
 
 
 def test_screenshot_of_the_dashboard_with_running_jobs(page, host):

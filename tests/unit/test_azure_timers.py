@@ -4,6 +4,8 @@ import asyncio
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
+import pytest
+
 from core.errors import InvalidInput, NotFound
 from services.engine.engine import ReconcileReport, Submission
 from triggers import scheduling
@@ -14,6 +16,12 @@ from triggers.azure.starter import OrchestratorStarter
 from triggers.scheduling import run_scheduled_work
 
 NIGHT = datetime(2024, 5, 2, 2, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def no_scheduled_pipelines(monkeypatch):
+    """The pipeline scheduler has nothing due unless a test says otherwise."""
+    monkeypatch.setattr(scheduling, "submit_due_pipelines", lambda platform, now: [])
 
 
 class FakeEngine:
@@ -100,8 +108,15 @@ def test_run_scheduled_work_reports_the_curated_schedulers_submissions(monkeypat
         ("job-a", True, "/api/jobs/status/job-a"), ("job-b", False, "/api/jobs/status/job-b")]
 
 
+def test_run_scheduled_work_reports_scheduled_pipelines_after_curated_updates(monkeypatch):
+    monkeypatch.setattr(scheduling, "submit_due_updates", lambda platform, now: submissions(("curated", True)))
+    monkeypatch.setattr(scheduling, "submit_due_pipelines", lambda platform, now: submissions(("pipeline", True)))
+    assert [s.job_id for s in run_scheduled_work(SimpleNamespace(), NIGHT)] == ["curated", "pipeline"]
+
+
 def test_run_scheduled_work_submits_nothing_while_another_scheduler_acts(monkeypatch):
     monkeypatch.setattr(scheduling, "submit_due_updates", lambda platform, now: None)
+    monkeypatch.setattr(scheduling, "submit_due_pipelines", lambda platform, now: None)
     assert run_scheduled_work(SimpleNamespace(), NIGHT) == []
 
 

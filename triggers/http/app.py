@@ -16,6 +16,8 @@ from triggers.http import (
     jobs,
     map_page,
     metrics,
+    pipelines,
+    pipelines_page,
     platform_requests,
     raster,
     raster_tiles,
@@ -32,7 +34,7 @@ from triggers.http.problems import PROBLEM_RESPONSES, install_problem_handlers
 from web_interfaces import STATIC_DIR
 
 ROUTERS = (health, admin, jobs, metrics, dashboard, map_page, raster, raster_tiles, curated, curated_page, uploads,
-           vector, vector_tiles, features, stac, platform_requests, h3_features, docs)
+           vector, vector_tiles, features, stac, platform_requests, h3_features, pipelines, pipelines_page, docs)
 
 
 def create_app(platform: Platform) -> FastAPI:

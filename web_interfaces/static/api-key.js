@@ -20,6 +20,15 @@
     return flag ? Boolean(window[flag.dataset.holdFlag]) : false;
   }
 
+  // Registered now, not at DOMContentLoaded: htmx fires `load` triggers in its own
+  // DOMContentLoaded handler, which runs first, and those requests need the key too.
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (window.geoetlKey()) { event.detail.headers["x-functions-key"] = window.geoetlKey(); }
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.requestConfig.verb === "get" && held(event.detail.elt)) { event.preventDefault(); }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     const input = document.getElementById("api-key");
     const notice = document.getElementById("key-notice");
@@ -30,12 +39,6 @@
       htmx.trigger(document.body, "geoetl:key");
     });
 
-    document.body.addEventListener("htmx:configRequest", function (event) {
-      if (window.geoetlKey()) { event.detail.headers["x-functions-key"] = window.geoetlKey(); }
-    });
-    document.body.addEventListener("htmx:beforeRequest", function (event) {
-      if (event.detail.requestConfig.verb === "get" && held(event.detail.elt)) { event.preventDefault(); }
-    });
     document.body.addEventListener("htmx:responseError", function (event) {
       const status = event.detail.xhr.status;
       if (status === 401 || status === 403) {

@@ -1,0 +1,1 @@
+SELECT * FROM app.pipelines WHERE name = %(name)s AND version = %(version)s;
