@@ -18,6 +18,7 @@ from core.ownership import curated_owner
 from services.curated.handlers import CuratedUpdateParams, Downloaded, VersionCheck
 from services.vector.handlers import plan_chunks, plan_indexes
 from services.vector.models import ProcessVectorParams
+from core.engine.results import one_result
 
 SOURCE_RETRY = RetryPolicy(max_tries=3, backoff_base_seconds=5, backoff_max_seconds=120)
 WHEN = "the source has a new version (or force) and this is not a dry run"
@@ -28,15 +29,15 @@ FETCH_CONCURRENCY = 4
 
 
 def _check(ctx) -> VersionCheck:
-    return VersionCheck(**next(iter(ctx.results_of("check_version"))))
+    return one_result(ctx, "check_version", VersionCheck)
 
 
 def _proceed(ctx) -> bool:
-    return any(result.get("proceed") for result in ctx.results_of("check_version"))
+    return _check(ctx).proceed
 
 
 def _events(ctx) -> bool:
-    return any(result.get("events") for result in ctx.results_of("check_version"))
+    return _check(ctx).events is not None
 
 
 def _proceed_with_file(ctx) -> bool:
@@ -64,7 +65,7 @@ def _vector_parameters(_source, ctx) -> dict:
     """What process_vector would be given for this release: the downloaded blob, the
     table the publish writes, and the dataset's title (the check's snapshot)."""
     check = _check(ctx)
-    downloaded = Downloaded(**next(iter(ctx.results_of("download"))))
+    downloaded = one_result(ctx, "download", Downloaded)
     return ProcessVectorParams(
         container=downloaded.container, blob_name=downloaded.blob_name, table_name=check.publish_table,
         all_layers=check.all_layers, title=check.title, description=check.description,

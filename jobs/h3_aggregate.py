@@ -9,6 +9,7 @@ and describes the result as a STAC item.
 
 from core.engine.definitions import JobDefinition, PlanContext, StageDefinition
 from services.h3.models import H3AggregateParams, Plan
+from core.engine.results import one_result
 
 # Each task holds one window (H3_TASK_PIXELS) in memory: the cap keeps the stage from
 # claiming every worker of a shared pool, and a country's thousands of parents queue.
@@ -16,7 +17,7 @@ MAX_CONCURRENT_CELL_TASKS = 32
 
 
 def parent_tasks(ctx: PlanContext):
-    for parent in Plan.of_job(ctx).parents:
+    for parent in one_result(ctx, "prepare", Plan).parents:
         yield {"parent": parent}
 
 

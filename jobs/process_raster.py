@@ -7,15 +7,16 @@ tiles the `cog` stage copies into one file; a smaller one by the `cog` stage alo
 
 from core.engine.definitions import JobDefinition, PlanContext, StageDefinition
 from services.raster.models import InspectResult, ProcessRasterParams
+from core.engine.results import one_result
 
 
 def _tiled(ctx: PlanContext) -> bool:
-    return InspectResult.of_job(ctx).tiling is not None
+    return one_result(ctx, "inspect", InspectResult).tiling is not None
 
 
 def part_tasks(ctx: PlanContext):
     parameters = ctx.parameters.model_dump(mode="json")
-    for part in InspectResult.of_job(ctx).tiling.parts:
+    for part in one_result(ctx, "inspect", InspectResult).tiling.parts:
         yield {**parameters, "part": part.part}
 
 

@@ -8,7 +8,7 @@ import psycopg
 from psycopg import errors as pgerrors
 from psycopg.types.json import Jsonb
 
-from core.errors import ContractViolation, InvalidInput
+from core.errors import InvalidInput
 from core.ownership import table
 from infrastructure.db.queries import sql
 from services.access.ownership import claim_for_job
@@ -19,11 +19,12 @@ from services.curated.targets import Applied, TargetPlan, lock_and_verify, repla
 from services.engine.context import TaskContext
 from services.engine.handlers import handler
 from services.vector.models import PublishResult
+from core.engine.results import one_result
 
 
 @handler("curated.finalize")
 def finalize(params: StageRef, ctx: TaskContext) -> Finalized:
-    check = VersionCheck(**_only(ctx.results_of("check_version"), "check_version"))
+    check = one_result(ctx, "check_version", VersionCheck)
     db = ctx.adapters.db
     with db.connection() as conn:
         logged = conn.execute(sql("curated/log_of_job"), {"job_id": ctx.job_id}).fetchone()
@@ -31,7 +32,7 @@ def finalize(params: StageRef, ctx: TaskContext) -> Finalized:
         return _from_log(check, logged)
     if check.events is not None:
         return _finalize_events(check, ctx)
-    published = PublishResult(**_only(ctx.results_of(params.source_stage), params.source_stage))
+    published = one_result(ctx, params.source_stage, PublishResult)
     try:
         with db.connection() as conn:
             applied = _apply(conn, check, published, ctx)
@@ -96,10 +97,3 @@ def _from_log(check: VersionCheck, logged: dict) -> Finalized:
                      records_added=logged["records_added"], records_updated=logged["records_updated"],
                      records_deleted=logged["records_deleted"], records_total=logged["records_total"],
                      details=logged["details"])
-
-
-def _only(results, stage: str) -> dict:
-    found = list(results)
-    if len(found) != 1:
-        raise ContractViolation(f"expected one {stage} result, found {len(found)}")
-    return found[0]

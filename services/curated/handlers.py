@@ -22,6 +22,7 @@ from services.curated.sources import check_source
 from services.curated.targets import TARGET_SCHEMA
 from services.engine.context import TaskContext
 from services.engine.handlers import handler
+from core.engine.results import one_result
 
 
 class CuratedUpdateParams(JobParameters):
@@ -169,7 +170,7 @@ class StageRef(BaseModel):
 def download(params: StageRef, ctx: TaskContext) -> Downloaded:
     """Streams the release into bronze (curated/<dataset>/<version>/<file>); a manual
     dataset's upload is already there. Idempotent: the same version lands on the same blob."""
-    check = VersionCheck(**next(iter(ctx.results_of(params.source_stage))))
+    check = one_result(ctx, params.source_stage, VersionCheck)
     settings = ctx.adapters.settings
     if check.source_blob:
         return Downloaded(container=settings.bronze_container, blob_name=check.source_blob, bytes=None, sha256=None)

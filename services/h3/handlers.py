@@ -24,6 +24,7 @@ from services.h3.models import (CATEGORICAL_DEFAULT, CONTINUOUS_DEFAULT, CellsRe
 from services.h3.publishing import aggregation_row, delete_scratch, stac_collection, stac_item
 from services.h3.sources import resolve_source
 from services.metrics.trackers import H3AggregationTracker
+from core.engine.results import one_result
 
 CHUNK_CELLS = 256          # cells per exactextract call: progress and cancellation between calls
 READ_OPTIONS = {"GDAL_CACHEMAX": 256}   # MB
@@ -53,7 +54,7 @@ def prepare(params: H3AggregateParams, ctx: TaskContext) -> Plan:
 @handler("h3.cells")
 def aggregate_parent(params: ParentParams, ctx: TaskContext) -> CellsResult:
     started = time.perf_counter()
-    plan = Plan.of_job(ctx)
+    plan = one_result(ctx, "prepare", Plan)
     area = shapely.from_wkb(plan.area_wkb)
     shapely.prepare(area)
     rings = h3cells.children_rings(params.parent, plan.resolution, area)
@@ -86,7 +87,7 @@ def _summarise(plan: Plan, rings: h3cells.Rings, tracker: H3AggregationTracker, 
 
 @handler("h3.publish")
 def publish(params: H3AggregateParams, ctx: TaskContext) -> PublishResult:
-    plan = Plan.of_job(ctx)
+    plan = one_result(ctx, "prepare", Plan)
     source_id, resolution = plan.source.source_id, plan.resolution
     with ctx.adapters.db.connection() as conn:
         published = zonal_stats.get_aggregation(conn, source_id, resolution)

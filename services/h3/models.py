@@ -111,10 +111,6 @@ class Plan(BaseModel):
     area: dict[str, Any]
     collection_id: str
 
-    @classmethod
-    def of_job(cls, ctx) -> "Plan":
-        return cls.model_validate(next(iter(ctx.results_of("prepare"))))
-
 
 class ParentParams(BaseModel):
     parent: int = Field(ge=0)

@@ -4,6 +4,7 @@ from pydantic import BaseModel
 
 from services.engine.context import TaskContext
 from services.engine.handlers import handler
+from core.engine.results import each_result
 
 
 class GreetParams(BaseModel):
@@ -44,10 +45,10 @@ def reply(params: Greeting, ctx: TaskContext) -> Reply:
 @handler("hello.summarize")
 def summarize(params: FanInParams, ctx: TaskContext) -> Summary:
     count, first, last = 0, None, None
-    for result in ctx.results_of(params.source_stage):
+    for result in each_result(ctx, params.source_stage, Reply):
         count += 1
-        first = first or result["reply"]
-        last = result["reply"]
+        first = first or result.reply
+        last = result.reply
         if count % 1000 == 0:
             ctx.check()
             ctx.progress.update(done=count, unit="replies")

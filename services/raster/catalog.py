@@ -12,14 +12,15 @@ from services.engine.context import TaskContext
 from services.engine.handlers import handler
 from services.raster.blocks import delete_scratch
 from services.raster.models import CogResult, InspectResult, ProcessRasterParams, RasterResult
+from core.engine.results import one_result
 
 COLLECTION_LICENSE = "other"
 
 
 @handler("raster.catalog")
 def catalog_raster(params: ProcessRasterParams, ctx: TaskContext) -> RasterResult:
-    inspected = InspectResult.of_job(ctx)
-    cog = CogResult.model_validate(next(iter(ctx.results_of("cog"))))
+    inspected = one_result(ctx, "inspect", InspectResult)
+    cog = one_result(ctx, "cog", CogResult)
     base_url = ctx.adapters.blobs.client.url.rstrip("/")
     with ctx.adapters.db.connection() as conn:
         claim_for_job(conn, ctx.job_id, params.claims())   # still ours (an admin may have taken it over)

@@ -32,6 +32,7 @@ from services.raster.cog_writer import CogLayout
 from services.raster.models import CogPartParams, CogPartResult, CogResult, InspectResult, LevelManifest, ProcessRasterParams
 from services.raster.parts import write_part, write_top, write_top_input
 from services.raster.tiff_tiles import read_levels
+from core.engine.results import each_result, one_result
 
 COG_MEDIA_TYPE = "image/tiff; application=geotiff; profile=cloud-optimized"
 TRANSFER_CONCURRENCY = 4
@@ -46,7 +47,7 @@ def scratch(ctx: TaskContext, name: str) -> str:
 
 @handler("raster.cog_part")
 def make_part(params: CogPartParams, ctx: TaskContext) -> CogPartResult:
-    inspected = InspectResult.of_job(ctx)
+    inspected = one_result(ctx, "inspect", InspectResult)
     plan = inspected.tiling
     if plan is None or params.part >= len(plan.parts):
         raise ContractViolation(f"part {params.part} is not in the tiling plan of {params.blob_name}")
@@ -75,7 +76,7 @@ def make_part(params: CogPartParams, ctx: TaskContext) -> CogPartResult:
 
 @handler("raster.cog")
 def make_cog(params: ProcessRasterParams, ctx: TaskContext) -> CogResult:
-    inspected = InspectResult.of_job(ctx)
+    inspected = one_result(ctx, "inspect", InspectResult)
     if inspected.tiling is not None:
         return _assemble_parts(params, inspected, ctx)
     client = ctx.adapters.blobs.client
@@ -101,7 +102,7 @@ def _assemble_parts(params: ProcessRasterParams, inspected: InspectResult, ctx: 
     (server-side; the previous COG stays until the copy completes, and an invalid one
     never replaces it)."""
     plan, client = inspected.tiling, ctx.adapters.blobs.client
-    results = sorted((CogPartResult.model_validate(r) for r in ctx.results_of("cog_parts")), key=lambda r: r.part)
+    results = sorted(each_result(ctx, "cog_parts", CogPartResult), key=lambda r: r.part)
     if [r.part for r in results] != [p.part for p in plan.parts]:
         raise ContractViolation(f"expected parts {[p.part for p in plan.parts]}, found {[r.part for r in results]}")
     started = time.perf_counter()

@@ -80,11 +80,6 @@ class InspectResult(BaseModel):
     tiling: TilingPlan | None = None     # set when the COG is made by several tasks
     cog_tasks_reason: str = ""
 
-    @classmethod
-    def of_job(cls, ctx) -> "InspectResult":
-        """The inspect stage's result, read by later stages and planners (any PlanContext)."""
-        return cls.model_validate(next(iter(ctx.results_of("inspect"))))
-
     def public_inferred(self) -> dict[str, Any]:
         return self.inferred_type.public()
 

@@ -18,6 +18,8 @@ from services.curated.acled.session import open_session
 from services.curated.acled.staging import DELETED, EVENTS, as_copy_text, copy_statement, value_error
 from services.engine.context import TaskContext
 from services.engine.handlers import handler
+from core.engine.results import one_result
+from services.curated.handlers import VersionCheck
 
 
 @handler("curated.fetch_events")
@@ -34,7 +36,10 @@ def fetch_events(item: FetchItem, ctx: TaskContext) -> Fetched:
 
 
 def plan_of(ctx: TaskContext) -> EventsPlan:
-    return EventsPlan(**next(iter(ctx.results_of("check_version")))["events"])
+    events = one_result(ctx, "check_version", VersionCheck).events
+    if events is None:
+        raise ContractViolation("fetch_events ran for a source the check found no events plan for")
+    return events
 
 
 def filters(item: FetchItem, plan: EventsPlan) -> dict[str, str]:
