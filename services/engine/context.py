@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from core.errors import TaskCancelled, TaskTimedOut
+from services.engine.ports import Adapters
 
 
 @dataclass
@@ -77,7 +78,7 @@ def jsonable(value: Any) -> Any:
 @dataclass
 class TaskContext:
     task: ClaimedTask
-    adapters: Any                         # the Platform: .db, .blobs, .settings
+    adapters: Adapters                    # the Platform: .db, .blobs, .settings
     results_reader: Any                   # callable(stage_name) -> iterator of results
     progress: ProgressTracker = field(default_factory=ProgressTracker)
     deadline: float = 0.0                 # time.monotonic() after which the task has timed out

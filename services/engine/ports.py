@@ -5,6 +5,18 @@ starts a Durable orchestrator per opened job and raises events on it."""
 
 from typing import Protocol
 
+from config import Settings
+from infrastructure.db.pool import Database
+from infrastructure.storage.blobs import BlobStore
+
+
+class Adapters(Protocol):
+    """What a handler reaches the world through (the Platform is one)."""
+
+    settings: Settings
+    db: Database
+    blobs: BlobStore
+
 
 class Dispatcher(Protocol):
     tracks_dispatch: bool  # True: the engine records dispatched_at and the reconciler republishes
