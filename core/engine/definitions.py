@@ -3,9 +3,9 @@
 A stage's fan-out rule says how many tasks it gets and what each receives:
 
 - ``single``          one task; its parameters are the job's parameters.
-- ``per_item``        one task per item of a list, taken from the job parameters
-                      (``ItemsFrom.parameter("tiles")``) or from the results of any earlier
-                      stage (``ItemsFrom.stage("inventory", "batches")``).
+- ``per_item``        one task per item of a list in the results of any earlier stage
+                      (``ItemsFrom.stage_results("inventory", "batches")``), or per item
+                      a ``planner`` finds.
 - ``match_previous``  one task per task of an earlier stage (default: the previous one),
                       receiving that task's result.
 - ``fan_in``          one task receiving a reference to an earlier stage; the handler
@@ -49,18 +49,14 @@ class FailurePolicy(BaseModel):
 
 
 class ItemsFrom(BaseModel):
-    source: Literal["parameters", "stage"]
-    field: str
-    stage: str | None = None
+    """Items listed under `field` in each result of `stage`, concatenated in task order."""
 
-    @classmethod
-    def parameter(cls, name: str) -> "ItemsFrom":
-        return cls(source="parameters", field=name)
+    stage: str
+    field: str
 
     @classmethod
     def stage_results(cls, stage: str, field: str) -> "ItemsFrom":
-        """Items listed under `field` in each result of `stage`, concatenated in task order."""
-        return cls(source="stage", stage=stage, field=field)
+        return cls(stage=stage, field=field)
 
 
 class PlanContext(Protocol):

@@ -3,7 +3,7 @@
 from typing import Any, Iterator
 
 from core.engine.definitions import JobDefinition, PlanContext
-from core.errors import ContractViolation, InvalidInput
+from core.errors import ContractViolation
 
 
 def plan_tasks(definition: JobDefinition, number: int, ctx: PlanContext) -> Iterator[dict[str, Any]]:
@@ -25,12 +25,6 @@ def plan_tasks(definition: JobDefinition, number: int, ctx: PlanContext) -> Iter
 
 
 def _items(items, ctx: PlanContext) -> Iterator[Any]:
-    if items.source == "parameters":
-        values = getattr(ctx.parameters, items.field, None)
-        if not isinstance(values, list):
-            raise InvalidInput(f"parameter {items.field!r} must be a list to fan out over")
-        yield from values
-        return
     for result in ctx.results_of(items.stage):
         values = (result or {}).get(items.field)
         if not isinstance(values, list):

@@ -58,7 +58,11 @@ class TileTracker:
         progress.update(done=0, total=total_tiles, unit="tiles")
 
     def tile_done(self, nbytes: int, region: str) -> None:
-        self.rate.add(1)
+        self.tiles_done(1, nbytes, region)
+
+    def tiles_done(self, count: int, nbytes: int, region: str) -> None:
+        """`count` tiles of `nbytes` in all, written for `region` (a COG part, a map area)."""
+        self.rate.add(count)
         self.bytes += nbytes
         self.regions.add(region)
         self.progress.update(done=self.rate.total, tiles=self.rate.total, bytes=self.bytes,

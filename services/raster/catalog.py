@@ -39,7 +39,7 @@ def catalog_raster(params: ProcessRasterParams, ctx: TaskContext) -> RasterResul
         item_id=meta.id, collection_id=params.collection_id, inferred_type=inspected.public_inferred(),
         raster_type=inspected.raster_type, forced=inspected.forced, cog_blob=cog.cog_blob,
         cog_url=meta.asset_href(base_url), cog_profile=inspected.profile.name, cog_parts=cog.parts,
-        cog_tasks_reason=inspected.cog_tasks_reason, valid_cog=cog.valid,
+        cog_tasks_reason=inspected.cog_tasks_reason,
         info_url=f"/api/raster/{meta.id}/info",
     )
 

@@ -63,10 +63,6 @@ class CogLayout:
                 block.tile_offsets.append(position + LEADER if tile.length else 0)
                 position += framed_size(tile.length)
 
-    @property
-    def bigtiff(self) -> bool:
-        return self._fmt.big
-
     def header(self) -> bytes:
         """Everything before the tile data: TIFF header, ghost header, IFDs, padding."""
         out = bytearray(self._fmt.header(self._ifd_start) + GHOST)

@@ -29,6 +29,7 @@ from services.raster.assembly import check_level_count, stack_levels
 from services.raster.blocks import block_id, commit_cog, scratch_blob, stage_level
 from services.raster.cog import create_cog, describe, validate
 from services.raster.cog_writer import CogLayout
+from services.metrics.trackers import TileTracker
 from services.raster.models import CogPartParams, CogPartResult, CogResult, InspectResult, LevelManifest, ProcessRasterParams
 from services.raster.parts import write_part, write_top, write_top_input
 from services.raster.tiff_tiles import read_levels
@@ -61,10 +62,13 @@ def make_part(params: CogPartParams, ctx: TaskContext) -> CogPartResult:
             write_part(source, part, plan, inspected.profile, local, ctx.adapters.settings.raster_gdal_threads)
         levels = read_levels(local, source=part.part)
         cog = client.get_blob_client(params.target_container, scratch(ctx, "cog.tif"))
+        tracker = TileTracker(ctx.progress, total_tiles=sum(len(level.tiles) for level in levels))
         staged = 0
         for number, level in enumerate(levels):
             ctx.check()     # a cancelled or timed-out attempt stages nothing more
-            staged += stage_level(cog, block_id("p", number, part.part), level, local)
+            level_bytes = stage_level(cog, block_id("p", number, part.part), level, local)
+            tracker.tiles_done(len(level.tiles), level_bytes, region=f"part {part.part}")
+            staged += level_bytes
         top_input = None
         if plan.top_factors:
             top_input = scratch(ctx, f"top-input-{part.part:04d}.tif")
@@ -89,10 +93,10 @@ def make_cog(params: ProcessRasterParams, ctx: TaskContext) -> CogResult:
         create_cog(source, target, inspected.profile, ctx.adapters.settings.raster_gdal_threads)
         seconds = time.perf_counter() - started
         ctx.check()
-        valid, warnings, facts = _checked(target, params)
+        warnings, facts = _checked(target, params)
         _upload(client, target, params.target_container, params.cog_blob, COG_MEDIA_TYPE)
         size = target.stat().st_size
-    return CogResult(cog_blob=f"{params.target_container}/{params.cog_blob}", size_bytes=size, valid=valid,
+    return CogResult(cog_blob=f"{params.target_container}/{params.cog_blob}", size_bytes=size,
                      warnings=warnings, seconds=seconds, **facts)
 
 
@@ -123,22 +127,22 @@ def _assemble_parts(params: ProcessRasterParams, inspected: InspectResult, ctx: 
         commit_cog(client.get_blob_client(composed.container, composed.blob), layout, len(results),
                    plan.levels_in_parts, top, COG_MEDIA_TYPE)
     with gdal_env(ctx.adapters.settings):
-        valid, warnings, facts = _checked(vsiaz_path(composed.container, composed.blob), params)
+        warnings, facts = _checked(vsiaz_path(composed.container, composed.blob), params)
     final = BlobRef(params.target_container, params.cog_blob)
     client.get_blob_client(final.container, final.blob).start_copy_from_url(
         client.get_blob_client(composed.container, composed.blob).url)
     wait_for_copies(client, [final], check=ctx.check)
     seconds = time.perf_counter() - started
-    return CogResult(cog_blob=f"{params.target_container}/{params.cog_blob}", size_bytes=layout.size, valid=valid,
+    return CogResult(cog_blob=f"{params.target_container}/{params.cog_blob}", size_bytes=layout.size,
                      warnings=warnings, seconds=seconds, parts=len(results), **facts)
 
 
-def _checked(path, params: ProcessRasterParams) -> tuple[bool, list[str], dict]:
-    """(valid, warnings, facts) of a COG that must be valid."""
+def _checked(path, params: ProcessRasterParams) -> tuple[list[str], dict]:
+    """(warnings, facts) of a COG that must be valid (an invalid one fails the task)."""
     valid, errors, warnings = validate(path)
     if not valid:
         raise ContractViolation(f"the COG made from {params.container}/{params.blob_name} is not valid: {'; '.join(errors)}")
-    return valid, warnings, describe(path)
+    return warnings, describe(path)
 
 
 def _download(client: BlobServiceClient, container: str, blob: str, path: Path) -> None:

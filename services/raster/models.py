@@ -121,8 +121,7 @@ class CogPartResult(BaseModel):
 class CogResult(BaseModel):
     cog_blob: str                   # container/blob
     size_bytes: int
-    valid: bool
-    warnings: list[str]
+    warnings: list[str]             # a COG that fails validation fails its task: what is left is warnings
     width: int
     height: int
     band_count: int
@@ -153,5 +152,4 @@ class RasterResult(BaseModel):
     cog_profile: str
     cog_parts: int                  # tasks that made the COG's tiles (1: made in one task)
     cog_tasks_reason: str
-    valid_cog: bool
     info_url: str
