@@ -4,6 +4,7 @@ Relative hrefs resolve against the document that holds them (as STAC says); abso
 ones count as blobs when they are the source container's URL or its /vsiaz/ path.
 """
 
+import hashlib
 import posixpath
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
@@ -15,6 +16,9 @@ from core.errors import InvalidInput
 # Hrefs outside the source container are registered as they are, if they are on the web
 # or another cloud; local paths (`/etc/…`, `file://`) and our other containers are refused.
 EXTERNAL_SCHEMES = {"http", "https", "s3", "gs"}
+# Where copy_external puts an external asset in the target container: by host and path,
+# so the same URL is one blob whichever item or collection names it.
+EXTERNAL_PREFIX = "external"
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,23 @@ class BlobLocation:
         if href.startswith("/") or urlsplit(href).scheme.lower() not in EXTERNAL_SCHEMES:
             raise ValueError("a local path, another container or a non-web scheme")
         return None
+
+
+def external_blob(url: str) -> str:
+    """The target blob for an external http(s) asset: external/<host[:port]>/<path>, plus a
+    digest of the query string (signed URLs differ only there). Credentials in the URL
+    never reach the name; a path that would climb out of the container is refused."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower() + (f":{parts.port}" if parts.port else "")
+    path = unquote(parts.path).lstrip("/") or "index"
+    name = f"{EXTERNAL_PREFIX}/{host}/{path}"
+    if parts.query:
+        name += "~" + hashlib.sha256(parts.query.encode()).hexdigest()[:12]
+    try:
+        inside_container(name)
+    except ValueError as exc:
+        raise InvalidInput(f"external asset {url!r} has a path that cannot be a blob name: {exc}") from exc
+    return posixpath.normpath(name)
 
 
 def _is_absolute(href: str) -> bool:
