@@ -1,0 +1,53 @@
+"""One item as the inventory reads it: its bytes hashed, then (unless unchanged) parsed,
+migrated from an older STAC version, validated, joined to its collection and its assets
+planned. Pure: the inventory handler does the reading and the staging."""
+
+import hashlib
+from dataclasses import dataclass, field
+
+import orjson
+
+from core.stac.validation import check_item, parse_json
+from core.stac.versions import migrated
+from services.ingest.assets import AssetPlanner
+from services.ingest.models import AssetCopy
+
+
+@dataclass(frozen=True)
+class RawItem:
+    source: str            # where it was read, for messages: "items/x.json", "all.ndjson line at byte 512"
+    document_blob: str     # relative hrefs resolve against this blob
+    raw: bytes
+    unreadable: str | None = None     # why it could not be read (a missing file)
+
+
+@dataclass
+class StagedItem:
+    id: str
+    source: str
+    content_hash: bytes
+    text: str | None = None                       # None: unchanged, not staged again
+    copies: list[AssetCopy] = field(default_factory=list)
+    external_hosts: list[str] = field(default_factory=list)
+    declared_collection: str | None = None
+    original_version: str | None = None
+
+
+def content_hash(raw: RawItem, context: bytes) -> bytes:
+    """The item's bytes, where they were read and what the job does with them (target,
+    copy_external): an equal hash means registering it again would change nothing."""
+    digest = hashlib.blake2b(raw.raw, digest_size=16)
+    digest.update(b"\0" + raw.document_blob.encode() + b"\0" + context)
+    return digest.digest()
+
+
+def stage_item(raw: RawItem, digest: bytes, collection_id: str, planner: AssetPlanner) -> StagedItem:
+    """Raises InvalidInput naming the source when the item cannot be read or is not valid STAC."""
+    document, original = migrated(parse_json(raw.raw, raw.source), raw.source)
+    check_item(document, raw.source)
+    declared = document.get("collection")
+    document["collection"] = collection_id
+    plan = planner.plan(document["assets"], raw.document_blob)
+    return StagedItem(id=document["id"], source=raw.source, content_hash=digest, text=orjson.dumps(document).decode(),
+                      copies=plan.copies, external_hosts=plan.external_hosts, declared_collection=declared,
+                      original_version=original)
