@@ -182,3 +182,26 @@ def test_ingest_parameters_are_checked_at_submission(api):
                         json={"batch_size": 5, "source_container": "Bad_Name", "collection_json_path": "../x.json"})
     assert response.status_code == 422
     assert {e["field"] for e in response.json()["errors"]} == {"batch_size", "source_container", "collection_json_path"}
+
+
+def test_a_failed_part_is_retried_alone_once_its_file_is_fixed(api, engine_platform, workers, tag):
+    settings, client = engine_platform.settings, engine_platform.blobs.client
+    sample = upload_collection(client, settings.bronze_container, f"retry-{tag}", 30)
+    broken = f"retry-{tag}/items/item-0025.json"                        # the last of 3 parts
+    good = client.get_blob_client(settings.bronze_container, broken).download_blob().readall()
+    client.get_blob_client(settings.bronze_container, broken).upload_blob(b'{"type": "Feature"', overwrite=True)
+    workers(threads=1)
+
+    status = run(api, engine_platform, params(settings, sample["collection_blob"]))
+    assert status["status"] == "failed" and f"{broken} is not valid JSON" in status["error"]
+    before = {t["task_index"]: t for t in stage_results(api, status["job_id"], 2)}
+    assert [before[i]["status"] for i in range(3)] == ["completed", "completed", "failed"]
+    client.get_blob_client(settings.bronze_container, broken).upload_blob(good, overwrite=True)
+    assert api.post(f"/api/jobs/{status['job_id']}/retry").status_code == 200
+    wait_for_status(engine_platform, status["job_id"], DONE, timeout=120)
+    retried = api.get(f"/api/jobs/status/{status['job_id']}").json()
+    assert retried["status"] == "completed" and retried["attempt"] == 1 and retried["result"]["items_registered"] == 30
+    after = {t["task_index"]: t for t in stage_results(api, status["job_id"], 2)}
+    assert [after[i]["completed_at"] for i in (0, 1)] == [before[i]["completed_at"] for i in (0, 1)]   # not run again
+    assert after[2]["status"] == "completed" and after[2]["result"]["staged"] == 10
+    assert pgstac(engine_platform, "SELECT count(*) FROM pgstac.items WHERE collection = %s", sample["collection_id"]) == [(30,)]
