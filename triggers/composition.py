@@ -14,6 +14,7 @@ from services.access.policy import SubmissionPolicy
 from services.engine.engine import Engine
 from services.engine.handlers import JobRegistry
 from services.engine.ports import Dispatcher, JobNotifier, RowIsTheMessage
+from services.raster.scratch import CogScratchSweeper
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Platform:
             max_size=settings.db_pool_max_size,
             timeout=settings.db_connect_timeout_seconds,
         )
+        blobs = BlobStore(settings)
         engine = Engine(
             db,
             jobs or build_job_registry(),
@@ -43,8 +45,9 @@ class Platform:
             lease_seconds=settings.lease_seconds,
             stale_dispatch_seconds=settings.stale_dispatch_seconds,
             metrics_retention_minutes=settings.metrics_retention_minutes,
+            chores={"cog_scratch_blobs_deleted": CogScratchSweeper(db, blobs, settings)},
         )
-        return cls(settings=settings, db=db, blobs=BlobStore(settings), engine=engine)
+        return cls(settings=settings, db=db, blobs=blobs, engine=engine)
 
     def close(self) -> None:
         self.db.close()
