@@ -13,6 +13,10 @@ from services.ingest.models import CopyResult, Discovery, IngestCollectionParams
 # job ends completed_with_errors. Beyond half the batches, something is systematically
 # wrong and the job fails.
 BATCH_FAILURES = FailurePolicy(tolerate_failure_share=0.5)
+# pgSTAC's load has a fixed cost per call (temporary table, partition lock, statistics)
+# and holds the partition exclusively while it writes: a few thousand items per call
+# halve the cost per item against 500, so consecutive batches are registered together.
+REGISTER_ITEMS = 2500
 
 
 def inventory_tasks(ctx: PlanContext):
@@ -47,12 +51,19 @@ def copy_tasks(ctx: PlanContext):
 
 
 def register_tasks(ctx: PlanContext):
-    """One task per batch with new or changed items whose copies, if it needed any, were made."""
+    """Batches with new or changed items whose copies, if they needed any, were made —
+    consecutive ones of a collection together, up to about REGISTER_ITEMS items a task."""
     copied = {CopyResult.model_validate(r).batch for r in ctx.results_of("copy")}
+    group, items, collection = [], 0, None
     for part in _parts(ctx):
-        if part.staged and (not part.assets or part.batch in copied):
-            yield {"batch": part.batch, "collection_id": part.collection_id,
-                   "target_container": ctx.parameters.target_container}
+        if not part.staged or (part.assets and part.batch not in copied):
+            continue
+        if group and (part.collection_id != collection or items + part.staged > REGISTER_ITEMS):
+            yield {"batches": group, "collection_id": collection}
+            group, items = [], 0
+        group, items, collection = group + [part.batch], items + part.staged, part.collection_id
+    if group:
+        yield {"batches": group, "collection_id": collection}
 
 
 INGEST_COLLECTION = JobDefinition(

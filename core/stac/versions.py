@@ -22,6 +22,8 @@ def needs_migration(document: Any) -> bool:
     version = document.get("stac_version") if isinstance(document, dict) else None
     if not isinstance(version, str) or not version:
         return False
+    if version[:2] == "1." and "-" not in version:    # 1.x releases: most documents, decided cheaply
+        return False
     try:
         return STACVersionID(version) < FIRST_STABLE
     except (ValueError, TypeError):

@@ -10,9 +10,8 @@ external/<host>/<path> in the target. Local paths, `file://`, our other containe
 
 from dataclasses import dataclass, field
 from typing import Callable
-from urllib.parse import urlsplit
 
-from core.stac.hrefs import BlobLocation, external_blob
+from core.stac.hrefs import BlobLocation, external_blob, origin_of, scheme_of
 from services.ingest.models import AssetCopy
 
 FETCHABLE = ("http", "https")
@@ -40,15 +39,8 @@ class AssetPlanner:
             elif self._fetched(href):
                 plan.copies.append(AssetCopy(key=key, url=href, target_blob=external_blob(href)))
             else:
-                plan.external_hosts.append(_host(href))
+                plan.external_hosts.append(origin_of(href))
         return plan
 
     def _fetched(self, href: str) -> bool:
-        return self.copy_external and urlsplit(href).scheme.lower() in FETCHABLE and self.host_allowed(href)
-
-
-def _host(href: str) -> str:
-    """scheme://host[:port], never the credentials a URL may carry."""
-    parts = urlsplit(href)
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}{port}"
+        return self.copy_external and scheme_of(href) in FETCHABLE and self.host_allowed(href)

@@ -34,7 +34,7 @@ def finalize(params: IngestCollectionParams, ctx: TaskContext) -> FinalizeResult
     parts = [PartResult.model_validate(r) for r in ctx.results_of("inventory")]
     registered = [RegisterItemsResult.model_validate(r) for r in ctx.results_of("register_items")]
     copies = [CopyResult.model_validate(r) for r in ctx.results_of("copy")]
-    done = {r.batch for r in registered}
+    done = {batch for r in registered for batch in r.batches}
     with ctx.adapters.db.connection() as conn:
         outcomes = [_collection_outcome(conn, params, c, parts, registered, ctx) for c in discovery.collections]
         conn.execute(sql("ingest/clear_attempt"), {"job_id": ctx.job_id, "attempt": ctx.task.attempt})
@@ -76,7 +76,7 @@ def _catalog_entry(conn, params: IngestCollectionParams, found: CollectionFound,
     task already wrote it and dropped the rows), the collection's entry stays, recounted."""
     first = conn.execute(sql("ingest/first_item"), {"job_id": ctx.job_id, "attempt": ctx.task.attempt,
                                                     "collection_id": found.id,
-                                                    "batches": [r.batch for r in registered]}).fetchone()
+                                                    "batches": [b for r in registered for b in r.batches]}).fetchone()
     if first is None:
         entry = conn.execute(sql("ingest/source_of_collection"), {"collection_id": found.id, "job_id": ctx.job_id}).fetchone()
         if entry is None:

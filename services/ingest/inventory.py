@@ -9,7 +9,7 @@ another (the staging table's key catches those whichever task comes second).
 
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterator
+from typing import Callable, Iterator
 
 import orjson
 import psycopg
@@ -42,14 +42,16 @@ def inventory(params: PartParams, ctx: TaskContext) -> PartResult:
     hashes = [content_hash(raw, context) for raw in raws]
     known = {} if params.overwrite else _known(ctx, part["collection_id"], hashes)
     planner = asset_planner(ctx.adapters.settings, source, params.copy_external)
-    staged, problems = _read(ctx, part["collection_id"], list(zip(raws, hashes)), known, planner)
+    target_url = container_url(client, params.target_container)
+    staged, problems = _read(ctx, list(zip(raws, hashes)), known,
+                             lambda raw, digest: stage_item(raw, digest, part["collection_id"], planner, target_url))
     _refuse(part, raws, staged, problems)
     _stage(ctx, params.part, part["collection_id"], staged)
     return _result(params.part, part["collection_id"], raws, staged)
 
 
-def _read(ctx: TaskContext, collection_id: str, pairs: list[tuple[RawItem, bytes]], known: dict[bytes, str],
-          planner) -> tuple[list[StagedItem], list[str]]:
+def _read(ctx: TaskContext, pairs: list[tuple[RawItem, bytes]], known: dict[bytes, str],
+          stage: Callable[[RawItem, bytes], StagedItem]) -> tuple[list[StagedItem], list[str]]:
     """Each item staged (unchanged ones by their recorded id, unparsed), or its problem."""
     tracker = RasterCollectionTracker(ctx.progress, total_files=len(pairs), unit="items")
     staged, problems = [], []
@@ -61,7 +63,10 @@ def _read(ctx: TaskContext, collection_id: str, pairs: list[tuple[RawItem, bytes
             elif raw.unreadable:
                 problems.append(raw.unreadable)
             else:
-                _stage_one(raw, digest, collection_id, planner, staged, problems)
+                try:
+                    staged.append(stage(raw, digest))
+                except InvalidInput as exc:
+                    problems.append(exc.detail)
         tracker.items_done(len(chunk), nbytes=sum(len(raw.raw) for raw, _ in chunk),
                            unchanged=sum(1 for _, digest in chunk if digest in known))
         ctx.check()
@@ -107,13 +112,6 @@ def _ndjson_range(ctx: TaskContext, part: dict, source: BlobLocation) -> Iterato
         yield RawItem(f"{part['blob']} line at byte {offset}", part["blob"], line)
 
 
-def _stage_one(raw: RawItem, digest: bytes, collection_id: str, planner, staged: list, problems: list) -> None:
-    try:
-        staged.append(stage_item(raw, digest, collection_id, planner))
-    except InvalidInput as exc:
-        problems.append(exc.detail)
-
-
 def _refuse(part: dict, raws: list[RawItem], staged: list[StagedItem], problems: list[str]) -> None:
     if problems:
         raise InvalidInput(f"{len(problems)} of {len(raws)} items {_where(part)} are invalid: " + _listed(problems))
@@ -141,7 +139,9 @@ def _listed(problems: list[str]) -> str:
 
 def _known(ctx: TaskContext, collection_id: str, hashes: list[bytes]) -> dict[bytes, str]:
     with ctx.adapters.db.connection() as conn:
-        rows = conn.execute(sql("ingest/known_hashes"), {"collection_id": collection_id, "hashes": hashes}).fetchall()
+        # binary: arrays of 500 values dumped as text cost a regex substitution each
+        rows = conn.execute(sql("ingest/known_hashes"), {"collection_id": collection_id, "hashes": hashes},
+                            binary=True).fetchall()
     return {bytes(row["content_hash"]): row["item_id"] for row in rows}
 
 

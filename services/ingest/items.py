@@ -4,9 +4,11 @@ planned. Pure: the inventory handler does the reading and the staging."""
 
 import hashlib
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 import orjson
 
+from core.stac.hrefs import with_assets_moved
 from core.stac.validation import check_item, parse_json
 from core.stac.versions import migrated
 from services.ingest.assets import AssetPlanner
@@ -26,7 +28,7 @@ class StagedItem:
     id: str
     source: str
     content_hash: bytes
-    text: str | None = None                       # None: unchanged, not staged again
+    text: str | None = None                       # as it will be registered; None: unchanged, not staged again
     copies: list[AssetCopy] = field(default_factory=list)
     external_hosts: list[str] = field(default_factory=list)
     declared_collection: str | None = None
@@ -41,13 +43,16 @@ def content_hash(raw: RawItem, context: bytes) -> bytes:
     return digest.digest()
 
 
-def stage_item(raw: RawItem, digest: bytes, collection_id: str, planner: AssetPlanner) -> StagedItem:
-    """Raises InvalidInput naming the source when the item cannot be read or is not valid STAC."""
+def stage_item(raw: RawItem, digest: bytes, collection_id: str, planner: AssetPlanner, target_url: str) -> StagedItem:
+    """The item as it will be registered — in its collection, copied assets pointing at
+    `target_url` (the target container), relative links dropped — so the register stage
+    only loads it. Raises InvalidInput naming the source when it is not valid STAC."""
     document, original = migrated(parse_json(raw.raw, raw.source), raw.source)
     check_item(document, raw.source)
     declared = document.get("collection")
     document["collection"] = collection_id
     plan = planner.plan(document["assets"], raw.document_blob)
-    return StagedItem(id=document["id"], source=raw.source, content_hash=digest, text=orjson.dumps(document).decode(),
+    moved = with_assets_moved(document, {c.key: f"{target_url}/{quote(c.target_blob, safe='/~')}" for c in plan.copies})
+    return StagedItem(id=document["id"], source=raw.source, content_hash=digest, text=orjson.dumps(moved).decode(),
                       copies=plan.copies, external_hosts=plan.external_hosts, declared_collection=declared,
                       original_version=original)

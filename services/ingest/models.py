@@ -155,13 +155,12 @@ class RegisterCollectionResult(BaseModel):
 
 
 class RegisterItemsParams(BaseModel):
-    batch: int
+    batches: list[int] = Field(min_length=1)
     collection_id: str
-    target_container: str
 
 
 class RegisterItemsResult(BaseModel):
-    batch: int
+    batches: list[int]
     collection_id: str
     items: int
 
