@@ -6,6 +6,8 @@ Stages read earlier results (any earlier stage) through their planners and the
 TaskContext; the parts and the items stay in the database, never in task parameters.
 """
 
+import math
+
 from core.engine.definitions import FailurePolicy, JobDefinition, PlanContext, StageDefinition
 from services.ingest.models import CopyResult, Discovery, IngestCollectionParams, PartResult
 
@@ -52,18 +54,21 @@ def copy_tasks(ctx: PlanContext):
 
 def register_tasks(ctx: PlanContext):
     """Batches with new or changed items whose copies, if they needed any, were made —
-    consecutive ones of a collection together, up to about REGISTER_ITEMS items a task."""
+    consecutive ones of a collection together, in loads of about REGISTER_ITEMS items
+    (evened out, so no last load runs alone with a batch or two)."""
     copied = {CopyResult.model_validate(r).batch for r in ctx.results_of("copy")}
-    group, items, collection = [], 0, None
-    for part in _parts(ctx):
-        if not part.staged or (part.assets and part.batch not in copied):
-            continue
-        if group and (part.collection_id != collection or items + part.staged > REGISTER_ITEMS):
-            yield {"batches": group, "collection_id": collection}
-            group, items = [], 0
-        group, items, collection = group + [part.batch], items + part.staged, part.collection_id
-    if group:
-        yield {"batches": group, "collection_id": collection}
+    ready = [p for p in _parts(ctx) if p.staged and (not p.assets or p.batch in copied)]
+    for collection_id in dict.fromkeys(p.collection_id for p in ready):
+        parts = [p for p in ready if p.collection_id == collection_id]
+        total = sum(p.staged for p in parts)
+        loads = math.ceil(total / REGISTER_ITEMS)
+        groups: dict[int, list[int]] = {}
+        done = 0
+        for part in parts:   # each batch goes to the load its middle item falls in
+            groups.setdefault(min(loads - 1, int((done + part.staged / 2) * loads / total)), []).append(part.batch)
+            done += part.staged
+        for batches in groups.values():
+            yield {"batches": batches, "collection_id": collection_id}
 
 
 INGEST_COLLECTION = JobDefinition(

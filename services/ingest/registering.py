@@ -50,9 +50,6 @@ def register_items(params: RegisterItemsParams, ctx: TaskContext) -> RegisterIte
     with pgstac_writer(ctx.adapters.db) as writer:
         writer.upsert_items(items)
     with ctx.adapters.db.connection() as conn:
-        conn.execute(sql("ingest/record_registered"), {
-            "job_id": ctx.job_id, "collection_ids": [r["collection_id"] for r in rows],
-            "item_ids": [r["item_id"] for r in rows], "hashes": [r["content_hash"] for r in rows]},
-            binary=True)   # arrays of thousands of values: binary spares escaping each
+        conn.execute(sql("ingest/record_registered"), key)
     tracker.items_done(len(rows))
     return RegisterItemsResult(batches=params.batches, collection_id=params.collection_id, items=len(items))
