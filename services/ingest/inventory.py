@@ -1,4 +1,4 @@
-"""Stage 2, one task per part: read the part's items (item files 32 at a time, an NDJSON
+"""Stage 2, one task per part: read the part's items (item files 16 at a time, an NDJSON
 range, an ItemCollection slice), skip those registered before with the same content,
 validate the rest and stage them in app.ingest_items as one batch.
 
@@ -27,7 +27,8 @@ from services.ingest.models import PartParams, PartResult
 from services.ingest.outbound import asset_planner
 from services.metrics.trackers import RasterCollectionTracker
 
-READ_THREADS = 32       # item files are small: request latency, not bandwidth, bounds reading them
+READ_THREADS = 16       # item files are small: request latency, not bandwidth, bounds reading them
+                        # (x worker threads, within the blob client's 64 connections)
 MAX_LISTED = 5          # problems named in an error; the rest are counted
 PROGRESS_EVERY = 50
 
