@@ -8,6 +8,7 @@ run:
 test:
 	scripts/platform.sh install
 	.venv/bin/ruff check .
+	.venv/bin/mypy
 	scripts/with-services.sh -m pytest
 
 # Unit tests only: no services, no installs beyond the venv.
@@ -19,3 +20,4 @@ install:
 
 lint:
 	.venv/bin/ruff check .
+	.venv/bin/mypy

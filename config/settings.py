@@ -95,6 +95,12 @@ class Settings(BaseSettings, MetricsSettings):
     orchestrator_wait_seconds: float = Field(
         60.0, gt=0, description="Azure: how long a job's orchestrator waits for a stage_finished event before reconciling")
 
+    # maps (docs/maps.md)
+    tile_cache_bytes: int = Field(128 * 1024**2, ge=0, description="memory per API process for tiles already made "
+                                  "(vector and raster; 0: none)")
+    tile_pyramid_min_features: int = Field(20_000, ge=1, description="tables with this many features or more have "
+                                           "their unfiltered vector tiles up to z6 made ahead (docs/maps.md)")
+
     # curated reference datasets (docs/curated.md); credentials are named by the registry
     ibat_base_url: str = "https://api.ibat-alliance.org/v1"
     ibat_auth_key: SecretStr | None = None
@@ -106,6 +112,8 @@ class Settings(BaseSettings, MetricsSettings):
     acled_base_url: str = "https://acleddata.com"
     acled_email: SecretStr | None = None
     acled_password: SecretStr | None = None
+    acled_api_key: SecretStr | None = Field(
+        None, description="ACLED's retired key + email API: never sent; an update fails saying so when only this is set")
     source_allowed_hosts: str = Field(
         "api.ibat-alliance.org,acleddata.com",
         description="hosts outbound requests may reach, comma-separated: host (ports 80/443), host:port, "
@@ -181,7 +189,7 @@ class Settings(BaseSettings, MetricsSettings):
     stac_h3_collection: str = Field("h3-aggregations", description="pgSTAC collection of published H3 aggregations")
 
     @field_validator("storage_connection_string", "servicebus_connection", "admin_api_key", "ibat_auth_key",
-                     "ibat_auth_token", "acled_email", "acled_password", "public_base_url", mode="before")
+                     "ibat_auth_token", "acled_email", "acled_password", "acled_api_key", "public_base_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
         return None if value == "" else value

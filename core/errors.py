@@ -4,7 +4,7 @@ Each error carries the HTTP status and problem+json title it maps to, and whethe
 failing with it may be retried. Anything outside this tree is treated as transient.
 """
 
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 
 class GeoETLError(Exception):
@@ -86,7 +86,7 @@ class TaskTimedOut(GeoETLError):
     status, title, slug, retryable = 504, "Task timed out", "task-timed-out", True
 
 
-def field_errors(validation_errors: list[dict]) -> list[dict[str, str]]:
+def field_errors(validation_errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     """pydantic's errors as [{field, message, type}]; FastAPI's 'body' prefix dropped."""
     out = []
     for error in validation_errors:

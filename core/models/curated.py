@@ -120,6 +120,8 @@ class UpdateLogEntry(BaseModel):
     started_at: datetime
     completed_at: datetime | None
     duration_seconds: float | None
+    details: dict[str, Any] | None = Field(None, description="what the update noticed, e.g. ACLED events without a "
+                                                              "possible position")
 
 
 class UpdateRequest(BaseModel):

@@ -35,17 +35,17 @@ class JobProgress(BaseModel):
     completed_at: datetime | None
     sampled_at: datetime | None
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def short_id(self) -> str:
         return self.job_id[:8]
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def tasks_done(self) -> int:
         return self.tasks_completed + self.tasks_failed
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def percent(self) -> float:
         """Stages weigh equally: finished stages plus the current stage's share done."""
@@ -56,7 +56,7 @@ class JobProgress(BaseModel):
         share = self.tasks_done / self.tasks_total if self.tasks_total else 0.0
         return round(100.0 * ((self.stage - 1) + share) / self.total_stages, 1)
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def active(self) -> bool:
         return self.status in ACTIVE_JOB_STATUSES

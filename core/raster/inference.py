@@ -74,7 +74,7 @@ class BandSignals:
 
     @property
     def span(self) -> float:
-        return 0.0 if self.minimum is None else self.maximum - self.minimum
+        return 0.0 if self.minimum is None or self.maximum is None else self.maximum - self.minimum
 
 
 def infer(facts: RasterFacts) -> InferredType:
@@ -168,7 +168,7 @@ def _dense(s: BandSignals) -> bool:
 def _why_not_terrain(s: BandSignals) -> str:
     if s.integer and s.dtype not in INTEGER_DEM_TYPES:
         return f"{s.dtype} values with many distinct values: a continuous quantity"
-    if not (ELEVATION_RANGE[0] <= s.minimum and s.maximum <= ELEVATION_RANGE[1]):
+    if not (ELEVATION_RANGE[0] <= (s.minimum or 0) and (s.maximum or 0) <= ELEVATION_RANGE[1]):
         return "values outside any elevation range: a continuous quantity"
     if s.span < MIN_ELEVATION_SPAN:
         return f"value span {s.span:g} is narrow for terrain: a continuous quantity"
@@ -188,9 +188,9 @@ def smoothness(band: np.ma.MaskedArray, seed: int = 0) -> float | None:
     """Mean absolute difference between neighbours over that between random pairs of
     valid pixels: about 1 for noise, near 0 for a smooth surface. Scale-free, so it
     needs no assumption about units."""
-    data = band.astype("float64")
-    horizontal = np.abs(np.diff(data, axis=1)).compressed()
-    vertical = np.abs(np.diff(data, axis=0)).compressed()
+    data: np.ma.MaskedArray = np.ma.asarray(band, dtype="float64")
+    horizontal = np.ma.abs(np.ma.diff(data, axis=1)).compressed()
+    vertical = np.ma.abs(np.ma.diff(data, axis=0)).compressed()
     neighbours = np.concatenate([horizontal, vertical])
     values = data.compressed()
     if neighbours.size == 0 or values.size < 2:

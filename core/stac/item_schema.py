@@ -8,11 +8,13 @@ before its end, a time Python can read — is checked after it by `residual_prob
 
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, Literal, get_args
 
 import jsonschema_rs
 
-GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection")
+GeometryType = Literal["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
+                       "GeometryCollection"]
+GEOMETRY_TYPES = get_args(GeometryType)
 # How deeply each geometry type nests its coordinate arrays (a position is depth 1).
 COORDINATE_DEPTH = {"Point": 1, "MultiPoint": 2, "LineString": 2, "MultiLineString": 3, "Polygon": 3, "MultiPolygon": 4}
 

@@ -9,13 +9,14 @@ the models run only for an item it refuses, to say precisely what is wrong.
 
 import json
 from datetime import datetime
-from typing import Any, Literal
+from datetime import datetime as Timestamp  # a field is named datetime: its type needs another name
+from typing import Any, Literal, Mapping
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.errors import InvalidInput
-from core.stac.item_schema import COORDINATE_DEPTH, GEOMETRY_TYPES, passes_fast
+from core.stac.item_schema import COORDINATE_DEPTH, GeometryType, passes_fast
 
 
 class _Open(BaseModel):
@@ -34,7 +35,7 @@ class Asset(_Open):
 
 
 class Geometry(_Open):
-    type: Literal[GEOMETRY_TYPES]
+    type: GeometryType
     coordinates: list[Any] | None = None
     geometries: list["Geometry"] | None = None
 
@@ -128,9 +129,9 @@ class Catalog(_Open):
 
 
 class ItemProperties(_Open):
-    datetime: datetime | None
-    start_datetime: datetime | None = None
-    end_datetime: datetime | None = None
+    datetime: Timestamp | None
+    start_datetime: Timestamp | None = None
+    end_datetime: Timestamp | None = None
 
     @model_validator(mode="after")
     def _has_a_time(self) -> "ItemProperties":
@@ -228,6 +229,6 @@ def _validate(model: type[BaseModel], document: Any, source: str, kind: str) -> 
                            errors=[{"field": p.split(":")[0], "message": p} for p in problems]) from exc
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: Mapping[str, Any]) -> str:
     where = ".".join(str(part) for part in error["loc"]) or "(document)"
     return f"{where}: {error['msg']}"

@@ -1,13 +1,17 @@
 """The connection pool, opened lazily so building the app does no I/O."""
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterator, cast
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from core.errors import DependencyUnavailable
+
+
+# Every pooled connection returns rows as dicts (row_factory=dict_row).
+DbConnection = psycopg.Connection[DictRow]
 
 
 class Database:
@@ -33,12 +37,12 @@ class Database:
             self._opened = True
 
     @contextmanager
-    def connection(self) -> Iterator[psycopg.Connection]:
+    def connection(self) -> Iterator[DbConnection]:
         """A pooled connection inside a transaction committed on success."""
         self._ensure_open()
         try:
             with self._pool.connection(timeout=self._timeout) as conn:
-                yield conn
+                yield cast(DbConnection, conn)   # the pool's connections are made with dict_row
         except PoolTimeout as exc:
             raise DependencyUnavailable(f"database unreachable: no connection within {self._timeout:g}s") from exc
 

@@ -50,3 +50,8 @@ def _model(row: dict) -> RasterMetadata:
         band_statistics=row["band_statistics"], custom_properties=row["custom_properties"],
         created_at=row["created_at"], updated_at=row["updated_at"],
     )
+
+
+def recent(conn: psycopg.Connection, limit: int) -> list[RasterMetadata]:
+    """The most recently published rasters, newest first."""
+    return [_model(row) for row in conn.execute(sql("raster/list_cog_metadata"), {"limit": limit}).fetchall()]

@@ -9,7 +9,7 @@ import psycopg
 from psycopg import errors
 
 from core.errors import DependencyUnavailable
-from infrastructure.db.pool import Database
+from infrastructure.db.pool import Database, DbConnection
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -19,7 +19,7 @@ T = TypeVar("T")
 TRANSIENT = (errors.DeadlockDetected, errors.SerializationFailure, psycopg.OperationalError)
 
 
-def in_transaction(db: Database, work: Callable[[psycopg.Connection], T], *, attempts: int = 8) -> T:
+def in_transaction(db: Database, work: Callable[[DbConnection], T], *, attempts: int = 8) -> T:
     for attempt in range(1, attempts + 1):
         try:
             with db.connection() as conn:

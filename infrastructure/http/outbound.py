@@ -13,7 +13,9 @@ moment later (DNS rebinding) still cannot reach the private one.
 
 import ipaddress
 import socket
+import ssl
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable
 
 import httpcore
@@ -147,14 +149,22 @@ class _VettedBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
+@lru_cache(maxsize=1)
+def verifying_context() -> ssl.SSLContext:
+    """httpx's default TLS context (certificates and host names verified), built once per
+    process: loading the CA bundle takes tens of milliseconds, and a client is made per task.
+    An SSLContext may be shared by threads."""
+    return httpx.create_ssl_context()
+
+
 class _VettingHTTPTransport(httpx.HTTPTransport):
     """httpx's own transport over a connection pool that connects through _VettedBackend.
     httpx 0.28 takes no network backend, so the pool it built is replaced (httpx is pinned;
     tests/unit/test_outbound.py fails if a new version stops using `_pool`)."""
 
     def __init__(self, policy: OutboundPolicy):
-        super().__init__()
-        self._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(), network_backend=_VettedBackend(policy))
+        super().__init__(verify=verifying_context())
+        self._pool = httpcore.ConnectionPool(ssl_context=verifying_context(), network_backend=_VettedBackend(policy))
 
 
 def guarded_transport(policy: OutboundPolicy, inner: httpx.BaseTransport | None = None) -> GuardedTransport:

@@ -1,4 +1,6 @@
-"""GET with backoff for 429 and 5xx answers (honouring Retry-After); 401/403 are final.
+"""Requests with backoff for 429 and 5xx answers (honouring Retry-After); 401/403 are final
+unless the caller takes them (`rejected`: ACLED answers 401 to an expired token, which is
+renewed, not reported).
 
 Messages name what was asked (`what`, a path at most), never the URL: its query string
 may carry credentials (IBAT's auth_key and auth_token travel there)."""
@@ -18,8 +20,10 @@ RETRYABLE = {429, 500, 502, 503, 504}
 
 
 def send_with_retries(send: Callable[[], httpx.Response], *, what: str, max_retries: int, base_delay: float = 1.0,
-                      sleep: Callable[[float], None] = time.sleep) -> httpx.Response:
-    """`send` issues the request; returns the first answer that is neither 429 nor 5xx."""
+                      sleep: Callable[[float], None] = time.sleep,
+                      rejected: tuple[int, ...] = (401, 403)) -> httpx.Response:
+    """`send` issues the request; returns the first answer that is neither 429 nor 5xx.
+    A status in `rejected` raises SourceRejected."""
     for attempt in range(max_retries + 1):
         try:
             response = send()
@@ -29,7 +33,7 @@ def send_with_retries(send: Callable[[], httpx.Response], *, what: str, max_retr
             if attempt == max_retries:
                 raise DependencyUnavailable(f"{what}: {type(exc).__name__}: {_safe(exc)}") from exc
             response = None
-        if response is not None and response.status_code in (401, 403):
+        if response is not None and response.status_code in rejected:
             raise SourceRejected(f"{what}: {response.status_code} {response.reason_phrase} — check the credentials "
                                  "named by the dataset's credential_settings")
         if response is not None and response.status_code not in RETRYABLE:

@@ -1,16 +1,18 @@
 """curated.finalize: the last stage of `curated_update`. It makes the published data the
 dataset's (mapping it to the target schema, or upserting it by key, where the dataset
-asks for that), then records the new version in the registry and finishes the update
+asks for that; for an event source, merging the staged events), then records the new version in the registry and finishes the update
 log with its counts — all in one transaction, so a retry either finds it all done or
 does it all again."""
 
 import psycopg
 from psycopg import errors as pgerrors
+from psycopg.types.json import Jsonb
 
 from core.errors import ContractViolation, InvalidInput
 from core.ownership import table
 from infrastructure.db.queries import sql
 from services.access.ownership import claim_for_job
+from services.curated.acled.merging import Target, merge_events, prepare_full_load
 from services.curated.handlers import Finalized, StageRef, VersionCheck
 from services.curated.schemas import schema_for
 from services.curated.targets import Applied, TargetPlan, lock_and_verify, replace, upsert
@@ -27,11 +29,13 @@ def finalize(params: StageRef, ctx: TaskContext) -> Finalized:
         logged = conn.execute(sql("curated/log_of_job"), {"job_id": ctx.job_id}).fetchone()
     if logged is not None and logged["status"] == "completed":
         return _from_log(check, logged)
+    if check.events is not None:
+        return _finalize_events(check, ctx)
     published = PublishResult(**_only(ctx.results_of(params.source_stage), params.source_stage))
     try:
         with db.connection() as conn:
             applied = _apply(conn, check, published, ctx)
-            _record(conn, check, applied, ctx.job_id)
+            _record(conn, check.dataset_id, check.version, applied, ctx.job_id)
     except (pgerrors.DataError, pgerrors.IntegrityError) as exc:
         # e.g. a text where the target schema has a number, a duplicate key, a geometry kind the table does not take
         raise InvalidInput(f"the {check.dataset_id} data does not fit {check.target_table}: "
@@ -39,6 +43,25 @@ def finalize(params: StageRef, ctx: TaskContext) -> Finalized:
     return Finalized(dataset_id=check.dataset_id, version=check.version, table=check.target_table,
                      records_added=applied.added, records_updated=applied.updated, records_deleted=applied.deleted,
                      records_total=applied.total, source_schema=applied.variant)
+
+
+def _finalize_events(check: VersionCheck, ctx: TaskContext) -> Finalized:
+    """An event source's merge (services/curated/acled/merging.py) and its record, one transaction."""
+    target = Target(dataset_id=check.dataset_id, table=check.target_table, title=check.title or check.target_table,
+                    description=check.description, previous_version=check.previous_version, job_id=ctx.job_id,
+                    attempt=ctx.task.attempt, collection_id=ctx.adapters.settings.stac_vector_collection)
+    try:
+        built = prepare_full_load(ctx.adapters.db, check.events) if check.events.mode == "full" else None
+        with ctx.adapters.db.connection() as conn:
+            merged = merge_events(conn, target, check.events, built)
+            _record(conn, check.dataset_id, merged.version, merged.applied, ctx.job_id, merged.details)
+    except (pgerrors.DataError, pgerrors.IntegrityError) as exc:
+        raise InvalidInput(f"the {check.dataset_id} events do not fit {check.target_table}: "
+                           f"{exc.diag.message_primary or exc}") from exc
+    applied = merged.applied
+    return Finalized(dataset_id=check.dataset_id, version=merged.version, table=check.target_table,
+                     records_added=applied.added, records_updated=applied.updated, records_deleted=applied.deleted,
+                     records_total=applied.total, details=merged.details)
 
 
 def _apply(conn: psycopg.Connection, check: VersionCheck, published: PublishResult, ctx: TaskContext) -> Applied:
@@ -58,20 +81,21 @@ def _apply(conn: psycopg.Connection, check: VersionCheck, published: PublishResu
     return upsert(conn, plan) if check.update_strategy == "upsert" else replace(conn, plan)
 
 
-def _record(conn: psycopg.Connection, check: VersionCheck, applied: Applied, job_id: str) -> None:
-    conn.execute(sql("curated/record_update"), {"dataset_id": check.dataset_id, "source_version": check.version,
-                                                "job_id": job_id})
+def _record(conn: psycopg.Connection, dataset_id: str, version: str, applied: Applied, job_id: str,
+            details: dict | None = None) -> None:
+    conn.execute(sql("curated/record_update"), {"dataset_id": dataset_id, "source_version": version, "job_id": job_id})
     conn.execute(sql("curated/log_finish"), {
-        "job_id": job_id, "status": "completed", "source_version": check.version, "error": None,
+        "job_id": job_id, "status": "completed", "source_version": version, "error": None,
         "records_added": applied.added, "records_updated": applied.updated, "records_deleted": applied.deleted,
-        "records_total": applied.total,
+        "records_total": applied.total, "details": Jsonb(details) if details is not None else None,
     })
 
 
 def _from_log(check: VersionCheck, logged: dict) -> Finalized:
     return Finalized(dataset_id=check.dataset_id, version=logged["source_version"], table=check.target_table,
                      records_added=logged["records_added"], records_updated=logged["records_updated"],
-                     records_deleted=logged["records_deleted"], records_total=logged["records_total"])
+                     records_deleted=logged["records_deleted"], records_total=logged["records_total"],
+                     details=logged["details"])
 
 
 def _only(results, stage: str) -> dict:

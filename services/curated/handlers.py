@@ -15,6 +15,8 @@ from infrastructure.db.queries import sql
 from infrastructure.http.outbound import guarded_client
 from infrastructure.storage.streaming import stream_to_blob
 from services.curated import registry
+from services.curated.acled.checking import check_events, handles
+from services.curated.acled.models import EventsPlan
 from services.curated.schemas import loads_all_layers, schema_for
 from services.curated.sources import check_source
 from services.curated.targets import TARGET_SCHEMA
@@ -52,6 +54,8 @@ class VersionCheck(BaseModel):
     title: str | None = None
     description: str | None = None
     records_before: int | None = None
+    events: EventsPlan | None = Field(None, description="event sources (ACLED): what the fetch tasks read and the "
+                                                        "merge applies, instead of a download")
 
 
 class Downloaded(BaseModel):
@@ -70,6 +74,7 @@ class Finalized(BaseModel):
     records_deleted: int
     records_total: int
     source_schema: str | None = None
+    details: dict | None = None
 
 
 @handler("curated.check_version")
@@ -82,9 +87,14 @@ def check_version(params: CuratedUpdateParams, ctx: TaskContext) -> VersionCheck
     if dataset.target_schema != TARGET_SCHEMA:
         raise InvalidInput(f"dataset {dataset.dataset_id}: target_schema must be {TARGET_SCHEMA!r} (the vector "
                            "pipeline publishes there)")
+    events = handles(dataset.source_config)
     with db.connection() as conn:
         conn.execute(sql("curated/log_start"), {"dataset_id": dataset.dataset_id, "job_id": ctx.job_id, "update_type": params.update_type})
-        records_before = count_rows(conn, TARGET_SCHEMA, dataset.target_table)
+        exists = table_exists(conn, TARGET_SCHEMA, dataset.target_table)
+        # An event source (ACLED) is merged, not replaced: no need to count its large table.
+        records_before = None if events else count_rows(conn, TARGET_SCHEMA, dataset.target_table)
+    if events:
+        return _check_events(params, ctx, dataset, exists)
     with guarded_client(settings) as http:
         source = check_source(dataset, settings, http)
     unchanged = source.version == dataset.source_version
@@ -102,6 +112,17 @@ def check_version(params: CuratedUpdateParams, ctx: TaskContext) -> VersionCheck
                         description=dataset.description or None, records_before=records_before)
 
 
+def _check_events(params: CuratedUpdateParams, ctx: TaskContext, dataset: CuratedDataset, exists: bool) -> VersionCheck:
+    found = check_events(dataset, ctx, force=params.force, dry_run=params.dry_run, target_exists=exists)
+    if not found.proceed:
+        _finish_skipped(ctx, dataset.dataset_id, found.version, found.reason)
+    return VersionCheck(dataset_id=dataset.dataset_id, version=found.version, previous_version=dataset.source_version,
+                        proceed=found.proceed, reason=found.reason, target_table=dataset.target_table,
+                        update_strategy=dataset.update_strategy, key_columns=dataset.key_columns,
+                        source_handler=dataset.source_config.get("handler"), title=dataset.name,
+                        description=dataset.description or None, events=found.plan)
+
+
 def publish_table(dataset: CuratedDataset) -> str:
     """A plain full replace publishes straight to the target; a mapped schema or an upsert
     goes through an intermediate table (one name per dataset, so a failed run's leftover
@@ -116,7 +137,7 @@ def _finish_skipped(ctx: TaskContext, dataset_id: str, version: str, reason: str
     with ctx.adapters.db.connection() as conn:
         conn.execute(sql("curated/log_finish"), {"job_id": ctx.job_id, "status": "skipped", "source_version": version,
                                                  "error": None, "records_added": None, "records_updated": None,
-                                                 "records_deleted": None, "records_total": None})
+                                                 "records_deleted": None, "records_total": None, "details": None})
         conn.execute(sql("curated/record_check"), {"dataset_id": dataset_id, "job_id": ctx.job_id})
 
 
@@ -151,7 +172,11 @@ def _filename(url: str | None) -> str:
     return _slug(name) if name else "download"
 
 
+def table_exists(conn, schema: str, table: str) -> bool:
+    return conn.execute(sql("vector/table_exists"), {"qualified": f"{schema}.{table}"}).fetchone()["present"]
+
+
 def count_rows(conn, schema: str, table: str) -> int | None:
-    if not conn.execute(sql("vector/table_exists"), {"qualified": f"{schema}.{table}"}).fetchone()["present"]:
+    if not table_exists(conn, schema, table):
         return None
     return conn.execute(pgsql.SQL(sql("curated/count_rows")).format(table=pgsql.Identifier(schema, table))).fetchone()["n"]

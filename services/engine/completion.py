@@ -10,12 +10,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import psycopg
 from psycopg.types.json import Jsonb
 
 from core.engine.states import ACTIVE_JOB_STATUSES
 from core.engine.definitions import RetryPolicy
 from core.engine.rules import allowed_failures, backoff_seconds
+from infrastructure.db.pool import DbConnection
 from infrastructure.db.queries import sql
 from services.engine.context import ClaimedTask
 from services.engine.handlers import JobRegistry
@@ -53,7 +53,7 @@ class StageDelta:
     freed: int = 0  # slots given back: completed, failed or cancelled (a retry keeps its slot)
 
 
-def record_outcomes(conn: psycopg.Connection, jobs: JobRegistry, outcomes: list[Outcome]) -> Effects:
+def record_outcomes(conn: DbConnection, jobs: JobRegistry, outcomes: list[Outcome]) -> Effects:
     deltas: dict[tuple[str, int, int], StageDelta] = defaultdict(StageDelta)
     effects = Effects()
     _record_completions(conn, [o for o in outcomes if o.kind == "completed"], deltas)

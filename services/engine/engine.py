@@ -5,7 +5,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, TypeVar
 
-import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 
@@ -13,7 +12,7 @@ from core.access import Principal
 from core.engine.definitions import JobDefinition
 from core.engine.identity import job_id_for
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, field_errors
-from infrastructure.db.pool import Database
+from infrastructure.db.pool import Database, DbConnection
 from infrastructure.db.queries import sql
 from infrastructure.db.transactions import in_transaction
 from services.access.ownership import claim_all
@@ -90,7 +89,7 @@ class Engine:
             if inserted is None:
                 return Submission(self._job(conn, job_id), created=False), Effects()
             self.policy.check_rate(conn, principal)
-            job = lock_job(conn, job_id)
+            job = self._require(lock_job(conn, job_id), job_id)
             record_event(conn, job_id, job["attempt"], "submitted", job_type=job_type, submitted_by=principal.owner_id)
             if taken_over:
                 record_event(conn, job_id, job["attempt"], "ownership_taken_over", resources=taken_over,
@@ -304,7 +303,7 @@ class Engine:
                            f"known job types: {', '.join(self.jobs.job_types())}")
         return definition
 
-    def _run(self, work: Callable[[psycopg.Connection], tuple[T, Effects]]) -> T:
+    def _run(self, work: Callable[[DbConnection], tuple[T, Effects]]) -> T:
         value, effects = in_transaction(self.db, work)
         self._announce(effects)
         return value

@@ -20,6 +20,7 @@ from core.engine.identity import canonical_json
 from core.engine.planning import plan_tasks
 from core.engine.rules import final_job_status, stage_outcome
 from core.errors import InvalidInput
+from infrastructure.db.pool import DbConnection
 from infrastructure.db.queries import sql
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class Effects:
 class DbPlanContext:
     """PlanContext over the database: planners read earlier stages' results by name."""
 
-    def __init__(self, conn: psycopg.Connection, job: dict, parameters: BaseModel):
+    def __init__(self, conn: DbConnection, job: dict, parameters: BaseModel):
         self._conn = conn
         self.job_id = job["job_id"]
         self.attempt = job["attempt"]
@@ -55,7 +56,7 @@ class DbPlanContext:
         return stage_results(self._conn, self.job_id, self.attempt, stage_name)
 
 
-def stage_results(conn: psycopg.Connection, job_id: str, attempt: int, stage_name: str) -> Iterator[dict[str, Any]]:
+def stage_results(conn: DbConnection, job_id: str, attempt: int, stage_name: str) -> Iterator[dict[str, Any]]:
     """A server-side cursor: results arrive in chunks and the connection stays usable
     between them (the planner writes the next stage's tasks while reading these)."""
     with conn.cursor(name=f"results_{uuid.uuid4().hex}", row_factory=psycopg.rows.tuple_row) as cur:
@@ -65,7 +66,7 @@ def stage_results(conn: psycopg.Connection, job_id: str, attempt: int, stage_nam
             yield result
 
 
-def lock_job(conn: psycopg.Connection, job_id: str) -> dict | None:
+def lock_job(conn: DbConnection, job_id: str) -> dict | None:
     conn.execute(sql("engine/lock_job"), {"job_id": job_id})
     return conn.execute(sql("engine/get_job"), {"job_id": job_id}).fetchone()
 
@@ -77,7 +78,7 @@ def record_event(conn, job_id: str, attempt: int, event: str, *, stage: int | No
     })
 
 
-def advance(conn: psycopg.Connection, definition: JobDefinition | None, job_id: str, attempt: int, finished_stage: int) -> Effects:
+def advance(conn: DbConnection, definition: JobDefinition | None, job_id: str, attempt: int, finished_stage: int) -> Effects:
     """Close `finished_stage` (all its tasks are terminal) and move the job on.
     Idempotent: a second call for the same stage finds the job already moved and does nothing.
     A job whose type this host does not know (another version's registry) fails with the
@@ -90,6 +91,8 @@ def advance(conn: psycopg.Connection, definition: JobDefinition | None, job_id: 
         return Effects(finished_stages=[(job_id, finished_stage)])
     stage_def = definition.stage(finished_stage)
     stage = conn.execute(sql("engine/get_stage"), {"job_id": job_id, "attempt": attempt, "stage": finished_stage}).fetchone()
+    if stage is None:  # the job's lock is held and it is at this stage: its row exists
+        raise RuntimeError(f"job {job_id} has no row for stage {finished_stage}")
     effects = Effects(finished_stages=[(job_id, finished_stage)])
     if stage["status"] == "running":
         outcome = stage_outcome(stage_def.failure, stage["total"], stage["failed"])
@@ -103,7 +106,7 @@ def advance(conn: psycopg.Connection, definition: JobDefinition | None, job_id: 
     return effects
 
 
-def plan_from(conn: psycopg.Connection, definition: JobDefinition, job: dict, done_stage: int) -> Effects:
+def plan_from(conn: DbConnection, definition: JobDefinition, job: dict, done_stage: int) -> Effects:
     """Plan the stages after `done_stage` until one has tasks, or finish the job."""
     parameters = definition.parameters_model.model_validate(job["parameters"])
     ctx = DbPlanContext(conn, job, parameters)

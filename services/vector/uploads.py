@@ -34,7 +34,7 @@ def store_upload(platform, stream: BinaryIO, filename: str | None, prefix: str =
     settings = platform.settings
     with tempfile.TemporaryDirectory(prefix="geoetl-upload-") as workdir:
         path = Path(workdir) / "upload"
-        size = _spool(stream, path, settings.upload_max_bytes)
+        size = spool(stream, path, settings.upload_max_bytes)
         detection = inspect_local_file(path, filename, archive_limits(settings))
         blob_name = f"{prefix}/{uuid.uuid4().hex}/{safe_filename(filename)}"
         blob = platform.blobs.client.get_blob_client(settings.bronze_container, blob_name)
@@ -44,7 +44,7 @@ def store_upload(platform, stream: BinaryIO, filename: str | None, prefix: str =
                         format=detection.format, format_reason=detection.reason)
 
 
-def _spool(stream: BinaryIO, path: Path, limit: int) -> int:
+def spool(stream: BinaryIO, path: Path, limit: int) -> int:
     size = 0
     with path.open("wb") as out:
         while block := stream.read(COPY_BLOCK):

@@ -46,12 +46,19 @@ def reader_key(host):
     return created.json()["key"]
 
 
+def console_error(message) -> bool:
+    """CSP violations and script errors (htmx logs e.g. evalDisallowedError); an HTTP error
+    answer the page expects (401 before a key is typed) is not one."""
+    return (message.type == "error" and "Failed to load resource" not in message.text) \
+        or "Content Security Policy" in message.text
+
+
 def open_page(browser, url: str, key: str | None):
     """A new tab whose sessionStorage holds `key` (as if typed into the API key field)."""
     page = browser.new_page(viewport={"width": 1300, "height": 820})
     errors = []
     page.on("pageerror", lambda error: errors.append(error))
-    page.on("console", lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None)
+    page.on("console", lambda message: errors.append(message.text) if console_error(message) else None)
     if key:
         page.add_init_script(f"sessionStorage.setItem('geoetl-api-key', {key!r})")
     page.goto(url)

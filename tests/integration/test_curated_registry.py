@@ -23,14 +23,15 @@ from tests.fakes.ibat import KEY, TOKEN, running_fake_ibat
 from tests.support import all_at_once
 from triggers.composition import Platform
 
-NEW = {"dataset_id": "acled", "name": "ACLED events", "source_type": "url", "source_url": "https://data.example.org/acled.zip",
+NEW = {"dataset_id": "incidents", "name": "Incidents", "source_type": "url", "source_url": "https://data.example.org/incidents.zip",
        "update_strategy": "upsert", "key_columns": ["event_id"], "update_schedule": "0 6 * * 1,4",
-       "target_table": "curated_acled_events"}
+       "target_table": "curated_incidents"}
 
 
 def test_the_registry_is_seeded_and_editable_with_the_admin_key(client, admin_headers):
     seeded = {d["dataset_id"]: d for d in client.get("/api/curated/datasets").json()}
-    assert {"wdpa", "kba", "admin0", "admin1"} <= set(seeded)
+    assert {"wdpa", "kba", "admin0", "admin1", "acled"} <= set(seeded)
+    assert seeded["acled"]["enabled"] is False and seeded["acled"]["credential_settings"] == ["ACLED_EMAIL", "ACLED_PASSWORD"]
     assert seeded["wdpa"]["credential_settings"] == ["IBAT_AUTH_KEY", "IBAT_AUTH_TOKEN"]
     assert seeded["admin0"]["source_type"] == "manual" and seeded["admin0"]["update_schedule"] is None
 
@@ -39,13 +40,13 @@ def test_the_registry_is_seeded_and_editable_with_the_admin_key(client, admin_he
     assert created.status_code == 201, created.text
     assert client.post("/api/curated/datasets", json=NEW, headers=admin_headers).status_code == 409
 
-    changed = client.put("/api/curated/datasets/acled", json=NEW | {"update_schedule": "0 7 * * *"}, headers=admin_headers)
+    changed = client.put("/api/curated/datasets/incidents", json=NEW | {"update_schedule": "0 7 * * *"}, headers=admin_headers)
     assert changed.json()["update_schedule"] == "0 7 * * *"
-    assert client.post("/api/curated/datasets/acled/disable", headers=admin_headers).json()["enabled"] is False
-    assert client.post("/api/curated/datasets/acled/enable", headers=admin_headers).json()["enabled"] is True
-    assert client.get("/api/curated/datasets/acled/history").json() == []
-    assert client.delete("/api/curated/datasets/acled", headers=admin_headers).status_code == 204
-    assert client.get("/api/curated/datasets/acled").status_code == 404
+    assert client.post("/api/curated/datasets/incidents/disable", headers=admin_headers).json()["enabled"] is False
+    assert client.post("/api/curated/datasets/incidents/enable", headers=admin_headers).json()["enabled"] is True
+    assert client.get("/api/curated/datasets/incidents/history").json() == []
+    assert client.delete("/api/curated/datasets/incidents", headers=admin_headers).status_code == 204
+    assert client.get("/api/curated/datasets/incidents").status_code == 404
 
 
 def test_bad_entries_are_422_and_never_echo_a_credential_value(client, admin_headers):
@@ -59,9 +60,12 @@ def test_bad_entries_are_422_and_never_echo_a_credential_value(client, admin_hea
 
 def test_styles_are_served(client):
     style = client.get("/api/curated/datasets/wdpa/style").json()
-    assert style["property"] == "iucn_cat" and len(style["legend"]) == 10
+    assert style["version"] == 8 and style["metadata"]["geoetl:property"] == "iucn_cat"
+    assert len(style["metadata"]["geoetl:legend"]) == 10
+    assert style["sources"]["wdpa"]["url"].endswith("/api/features/collections/curated_wdpa_protected_areas/tilejson.json")
+    assert {layer["source-layer"] for layer in style["layers"][1:]} == {"geo.curated_wdpa_protected_areas"}
     kba = client.get("/api/curated/datasets/kba/style").json()
-    assert [entry["value"] for entry in kba["legend"]] == ["confirmed", "proposed", "delisted"]
+    assert [entry["value"] for entry in kba["metadata"]["geoetl:legend"]] == ["confirmed", "proposed", "delisted"]
     assert client.get("/api/curated/datasets/admin0/style").status_code == 404
 
 
@@ -82,7 +86,8 @@ def scheduling_platform(settings):
                        HandlerRegistry([*HANDLERS, _curated_noop]))
     platform = Platform.build(settings, jobs=jobs)
     with psycopg.connect(settings.dsn) as conn:  # only our dataset is scheduled
-        conn.execute("UPDATE app.curated_datasets SET enabled = false")
+        enabled = [r[0] for r in conn.execute("UPDATE app.curated_datasets SET enabled = false WHERE enabled "
+                                              "RETURNING dataset_id").fetchall()]
         conn.execute("""INSERT INTO app.curated_datasets (dataset_id, name, source_type, source_url, update_schedule,
                                target_table, created_at) VALUES ('nightly', 'n', 'url', 'https://x.test/a.zip', '0 2 * * *',
                                'curated_nightly', now() - interval '10 days') ON CONFLICT (dataset_id) DO NOTHING""")
@@ -91,7 +96,7 @@ def scheduling_platform(settings):
     with psycopg.connect(settings.dsn) as conn:  # the stand-in's jobs must not reach other tests' workers
         conn.execute("DELETE FROM app.jobs WHERE job_type = 'curated_update' AND parameters->>'dataset_id' = 'nightly'")
         conn.execute("DELETE FROM app.curated_datasets WHERE dataset_id = 'nightly'")
-        conn.execute("UPDATE app.curated_datasets SET enabled = true")
+        conn.execute("UPDATE app.curated_datasets SET enabled = true WHERE dataset_id = ANY(%s)", (enabled,))
     platform.close()
 
 

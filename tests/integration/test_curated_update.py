@@ -165,7 +165,9 @@ def test_kbas_are_mapped_with_a_lowercase_status_and_a_dry_run_changes_nothing(a
         (2, "Msitu 1", "Forest 1", "KEN", "proposed", "Global", 20.0),
         (3, "Msitu 2", "Forest 2", "KEN", "delisted", "Global", 30.0)]
     style = api.get("/api/curated/datasets/kba/style").json()
-    assert {entry["value"] for entry in style["legend"]} == {"confirmed", "proposed", "delisted"}
+    assert {entry["value"] for entry in style["metadata"]["geoetl:legend"]} == {"confirmed", "proposed", "delisted"}
+    tiles = api.get(style["sources"]["kba"]["url"]).json()["tiles"][0]    # the style's source serves the table
+    assert tiles.split("/api/")[1].startswith("features/collections/curated_kbas/tiles/WebMercatorQuad/")
 
 
 def test_rejected_credentials_fail_the_job_with_a_clear_message(api, ibat, curated_platform, admin_headers, tag):

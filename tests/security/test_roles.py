@@ -16,6 +16,17 @@ ROUTES = [
     ("GET", "/api/raster/nothing/info", "anonymous"),
     ("GET", "/api/h3/aggregations", "anonymous"),
     ("GET", "/api/h3/features/collections", "anonymous"),
+    ("GET", "/api/features/collections/nothing/tiles", "anonymous"),
+    ("GET", "/api/features/collections/nothing/tiles/WebMercatorQuad", "anonymous"),
+    ("GET", "/api/features/collections/nothing/tiles/WebMercatorQuad/0/0/0", "anonymous"),
+    ("GET", "/api/features/collections/nothing/tilejson.json", "anonymous"),
+    ("GET", "/api/raster/nothing/tiles/WebMercatorQuad/0/0/0", "anonymous"),
+    ("GET", "/api/raster/nothing/tilejson.json", "anonymous"),
+    ("GET", "/api/raster/nothing/preview.png", "anonymous"),
+    ("GET", "/api/stac/collections/nothing/tiles/WebMercatorQuad/0/0/0", "anonymous"),
+    ("GET", "/api/stac/collections/nothing/tilejson.json", "anonymous"),
+    ("GET", "/api/maps/layers", "anonymous"),
+    ("GET", "/api/interface/map", "anonymous"),                # the map page's shell
     ("GET", "/api/docs", "anonymous"),
     ("GET", "/api/openapi.json", "anonymous"),
     ("GET", "/api/interface/metrics", "anonymous"),            # the page's shell: no data in it

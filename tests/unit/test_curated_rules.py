@@ -61,14 +61,18 @@ def dataset(style: str | None) -> CuratedDataset:
 
 
 def test_styles_colour_by_iucn_category_and_have_a_legend():
-    style = style_for(dataset("iucn_categories"))
-    assert [entry["value"] for entry in style["legend"]][:3] == ["Ia", "Ib", "II"]
-    assert len(style["legend"]) == 10
+    style = style_for(dataset("iucn_categories"), "https://maps.example.org/")
+    legend = style["metadata"]["geoetl:legend"]
+    assert [entry["value"] for entry in legend][:3] == ["Ia", "Ib", "II"] and len(legend) == 10
     fill = next(layer for layer in style["layers"] if layer["type"] == "fill")
     assert fill["paint"]["fill-color"][:4] == ["match", ["get", "iucn_cat"], "Ia", "#004d1a"]
-    assert {layer["type"] for layer in style["layers"]} == {"fill", "line", "circle"}
+    assert {layer["type"] for layer in style["layers"]} == {"background", "fill", "line", "circle"}
+    # a complete MapLibre style: only the keys the style specification knows at its root
+    assert set(style) <= {"version", "name", "metadata", "sources", "layers"} and style["version"] == 8
+    source = style["sources"][fill["source"]]
+    assert source["type"] == "vector" and source["url"].startswith("https://maps.example.org/api/features/collections/")
     with pytest.raises(NotFound, match="has no style"):
-        style_for(dataset(None))
+        style_for(dataset(None), "")
 
 
 def transport(*answers: httpx.Response) -> httpx.Client:

@@ -4,6 +4,7 @@ recording server on 127.0.0.1."""
 
 import ipaddress
 import socket
+import ssl
 
 import httpx
 import pytest
@@ -205,6 +206,17 @@ def test_the_default_guarded_client_refuses_loopback():
         with pytest.raises(OutboundRefused):
             http.get(f"{server.base_url}/")
     assert server.requests == []
+
+
+def test_tls_is_verified_with_one_context_per_process():
+    """The context the connections use (through httpx's private `_pool`, as the transport
+    itself does) checks certificates and host names, and is not rebuilt per client."""
+    contexts = []
+    for _ in range(2):
+        with guarded_client(Settings()) as http:
+            contexts.append(http._transport._inner._pool._ssl_context)
+    assert contexts[0] is contexts[1]
+    assert contexts[0].verify_mode == ssl.CERT_REQUIRED and contexts[0].check_hostname
 
 
 # -- the setting -------------------------------------------------------------------------------

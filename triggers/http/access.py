@@ -36,7 +36,8 @@ class Requires:
     role: RouteRole
     body: BodyKind = "json"
 
-    def __call__(self, request: Request) -> Principal:
+    async def __call__(self, request: Request) -> Principal:
+        # async: it only reads the scope, so FastAPI runs it in place, not in its threadpool
         principal = request.scope.get("state", {}).get("principal")
         if principal is None:  # the gate always sets one; without it, refuse rather than guess
             raise Unauthorized("request was not authenticated")
@@ -73,6 +74,11 @@ def presented_key(headers: Headers) -> str | None:
     if not key and authorization[:7].lower() == "bearer ":
         key = authorization[7:].strip()
     return key or None
+
+
+def presents_credentials(platform, headers: Headers) -> bool:
+    """Whether authenticating needs a look-up (a key, or a trusted Easy Auth principal)."""
+    return presented_key(headers) is not None or bool(platform.settings.trust_easy_auth and headers.get(EASY_AUTH_HEADER))
 
 
 def authenticate(platform, headers: Headers) -> Principal:

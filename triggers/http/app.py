@@ -14,20 +14,25 @@ from triggers.http import (
     h3_features,
     health,
     jobs,
+    map_page,
     metrics,
     platform_requests,
     raster,
+    raster_tiles,
     stac,
     uploads,
     vector,
+    vector_tiles,
 )
 from triggers.http.gate import AccessGate
 from triggers.http.headers import SecurityHeaders
+from services.tiles.cache import TileCache
+from services.tiles.pyramids import Pyramids
 from triggers.http.problems import PROBLEM_RESPONSES, install_problem_handlers
 from web_interfaces import STATIC_DIR
 
-ROUTERS = (health, admin, jobs, metrics, dashboard, raster, curated, curated_page, uploads, vector, features, stac,
-           platform_requests, h3_features, docs)
+ROUTERS = (health, admin, jobs, metrics, dashboard, map_page, raster, raster_tiles, curated, curated_page, uploads,
+           vector, vector_tiles, features, stac, platform_requests, h3_features, docs)
 
 
 def create_app(platform: Platform) -> FastAPI:
@@ -41,6 +46,8 @@ def create_app(platform: Platform) -> FastAPI:
         redoc_url=None,
     )
     app.state.platform = platform
+    app.state.tile_cache = TileCache(platform.settings.tile_cache_bytes)
+    app.state.tile_pyramids = Pyramids(platform.db, platform.settings.tile_pyramid_min_features)
     install_problem_handlers(app)
     for module in ROUTERS:
         app.include_router(module.router, responses=PROBLEM_RESPONSES)

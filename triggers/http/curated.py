@@ -13,6 +13,7 @@ from services.curated import registry
 from services.curated.styles import style_for
 from services.curated.uploads import DatasetUpload, store_dataset_file
 from triggers.http.access import principal_of, requires
+from triggers.http.links import base_url
 from triggers.operations import submit_job
 
 router = APIRouter(prefix="/api/curated/datasets", tags=["curated"])
@@ -91,5 +92,5 @@ def upload(dataset_id: str, request: Request,
 
 @router.get("/{dataset_id}/style", dependencies=[requires("public")])
 def style(dataset_id: str, request: Request) -> dict:
-    """MapLibre GL style layers and a legend."""
-    return style_for(registry.get_dataset(_db(request), dataset_id))
+    """A MapLibre GL style (vector tiles source, layers; legend in metadata)."""
+    return style_for(registry.get_dataset(_db(request), dataset_id), base_url(request))

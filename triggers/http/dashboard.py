@@ -9,6 +9,7 @@ from fastapi.templating import Jinja2Templates
 from core.engine.states import JobStatus
 from core.errors import InvalidInput
 from services.metrics.reads import job_metrics_detail, job_progress_list
+from services.tiles.layers import job_outputs
 from triggers.http.access import principal_of, requires, visible_to
 from web_interfaces import TEMPLATES_DIR
 from web_interfaces.formatting import register_filters
@@ -44,5 +45,9 @@ def job_list(request: Request, status: str = "", job_type: str = "", limit: int 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse, dependencies=[requires("reader")])
 def job_detail(job_id: str, request: Request) -> HTMLResponse:
-    detail = visible_to(principal_of(request), job_metrics_detail(request.app.state.platform.db, job_id))
-    return templates.TemplateResponse(request, "metrics/job_detail.html", {"detail": detail, "job": detail.progress})
+    platform = request.app.state.platform
+    detail = visible_to(principal_of(request), job_metrics_detail(platform.db, job_id))
+    outputs = job_outputs(detail.progress.job_type, platform.engine.job(job_id).get("result")) \
+        if detail.progress.status in ("completed", "completed_with_errors") else []
+    return templates.TemplateResponse(request, "metrics/job_detail.html",
+                                      {"detail": detail, "job": detail.progress, "outputs": outputs})

@@ -23,7 +23,8 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.errors import BadRequest, GeoETLError, PayloadTooLarge, TooManyRequests
-from triggers.http.access import Requires, authenticate, check_role, effective_role
+from core.access import ANONYMOUS
+from triggers.http.access import Requires, authenticate, check_role, effective_role, presents_credentials
 from triggers.http.problems import problem_response
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ class AccessGate:
         try:
             rule = self._rule_for(scope)
             headers = Headers(scope=scope)
-            principal = await to_thread.run_sync(authenticate, self._platform, headers)
+            principal = await self._principal(headers)
             check_role(principal, effective_role(rule.role, self._platform.settings.public_data_anonymous))
             if rule.role != "anyone":
                 self._check_rate(scope, principal)
@@ -74,6 +75,13 @@ class AccessGate:
         scope.setdefault("state", {})["principal"] = principal
         guard = BodyGuard(receive, limit, self._platform.settings)
         await self._run_guarded(scope, guard, send)
+
+    async def _principal(self, headers: Headers):
+        """Anonymous callers need no look-up: answered here, without a trip to a worker
+        thread (most tile and map requests are anonymous)."""
+        if not presents_credentials(self._platform, headers):
+            return ANONYMOUS
+        return await to_thread.run_sync(authenticate, self._platform, headers)
 
     async def _run_guarded(self, scope: Scope, guard: "BodyGuard", send: Send) -> None:
         started = False

@@ -13,7 +13,7 @@ from core.errors import NotFound
 from core.h3 import cells as h3cells
 from infrastructure.db import zonal_stats
 from triggers.http.access import requires
-from triggers.http.features import CONFORMANCE, GEOJSON, MAX_LIMIT, _page_links, parse_bbox
+from triggers.http.features import CONFORMANCE, GEOJSON, MAX_LIMIT, page_links, parse_bbox
 from triggers.http.limits import MAX_OFFSET
 from triggers.http.links import base_url
 
@@ -113,7 +113,7 @@ def items(collection_id: str, request: Request, bbox: str | None = Query(None, d
         "numberMatched": matched,
         "numberReturned": len(found),
         "timeStamp": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
-        "links": _page_links(f"{url}/items", bbox, limit, offset, len(found), matched)
+        "links": page_links(f"{url}/items", {"bbox": bbox} if bbox else {}, limit, offset, len(found), matched)
                  + [{"href": url, "rel": "collection", "type": "application/json", "title": row["title"]}],
     }
     return JSONResponse(body, media_type=GEOJSON)

@@ -1,9 +1,10 @@
-"""POST /api/uploads: a file into the bronze container, for process_vector to load."""
+"""POST /api/uploads: a vector, raster or STAC file into the bronze container, checked for
+the job that will read it (services/uploads.py); the answer names that job."""
 
 from fastapi import APIRouter, File, Request, UploadFile
 
 from core.errors import PayloadTooLarge
-from services.vector.uploads import UploadResult, store_upload
+from services.uploads import UploadResult, store_any_upload
 from triggers.http.access import requires
 
 router = APIRouter(prefix="/api/uploads", tags=["uploads"])
@@ -15,4 +16,4 @@ def upload(request: Request, file: UploadFile = File(..., description="the data 
     declared = file.size if file.size is not None else int(request.headers.get("content-length") or 0)
     if declared > platform.settings.upload_max_bytes:
         raise PayloadTooLarge(f"the file is larger than the {platform.settings.upload_max_bytes:,}-byte upload limit")
-    return store_upload(platform, file.file, file.filename)
+    return store_any_upload(platform, file.file, file.filename)

@@ -1,6 +1,7 @@
--- table: geo.<name> (validated against geo.table_metadata); attributes: the attribute
--- columns as t."name", ...; where: a bbox filter (none, one envelope, or two across the
--- antimeridian) or, for one feature, its id.
+-- table: geo.<name> (validated against geo.table_metadata); attributes: the selected
+-- attribute columns as t."name", ...; where: a bbox filter (none, one envelope, or two
+-- across the antimeridian) and the compiled filters (datetime, equality, CQL2) or, for
+-- one feature, its id; order: the sortby keys, then t.id.
 SELECT json_build_object(
            'type', 'Feature',
            'id', t.id,
@@ -9,5 +10,5 @@ SELECT json_build_object(
        ) AS feature
 FROM {table} t
 WHERE {where}
-ORDER BY t.id
+ORDER BY {order}
 LIMIT %(limit)s OFFSET %(offset)s;

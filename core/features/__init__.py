@@ -1,0 +1,1 @@
+"""OGC API – Features query parameters, checked against a collection's queryables (pure)."""

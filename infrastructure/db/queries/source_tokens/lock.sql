@@ -1,0 +1,5 @@
+-- Held while one task renews the job's token: the others wait, then use the new one.
+SELECT access_token, refresh_token, expires_at
+FROM app.source_tokens
+WHERE job_id = %(job_id)s AND source = %(source)s
+FOR UPDATE;
