@@ -96,8 +96,14 @@ def _rows(ctx: TaskContext, parts: list[Part]) -> Iterator[tuple]:
         yield part.row(ctx.job_id, ctx.task.attempt, number)
 
 
+WALKED = ("item", "child")   # links followed by the walk; pgSTAC serves items itself
+
+
 def _described(found: FoundCollection, planner: AssetPlanner) -> CollectionFound:
+    """The collection as it will be registered, without the links the walk followed: a
+    collection of 100,000 item links would otherwise travel in every stage's reads."""
     plan = planner.plan(found.document.get("assets") or {}, found.blob)
-    return CollectionFound(id=found.id, blob=found.blob, document=found.document,
+    document = {**found.document, "links": [link for link in found.document["links"] if link["rel"] not in WALKED]}
+    return CollectionFound(id=found.id, blob=found.blob, document=document,
                            original_stac_version=found.original_version, assets=plan.copies,
                            external_assets=len(plan.external_hosts))
