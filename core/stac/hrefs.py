@@ -49,7 +49,7 @@ class BlobLocation:
         """The blob `href` names in this container, or None when it points elsewhere; an
         href that climbs out of the container (`..`, encoded or not) is refused."""
         try:
-            if _is_absolute(href):
+            if is_absolute(href):
                 return self._absolute_blob(href)
             return resolve_relative(document_blob, urlsplit(href).path)
         except ValueError as exc:
@@ -83,7 +83,7 @@ def external_blob(url: str) -> str:
     return posixpath.normpath(name)
 
 
-def _is_absolute(href: str) -> bool:
+def is_absolute(href: str) -> bool:
     return "://" in href or href.startswith("/")
 
 
@@ -94,5 +94,5 @@ def with_assets_moved(document: dict, target_hrefs: dict[str, str]) -> dict:
     if "assets" in document:
         moved["assets"] = {key: ({**asset, "href": target_hrefs[key]} if key in target_hrefs else asset)
                            for key, asset in document["assets"].items()}
-    moved["links"] = [link for link in document.get("links", []) if _is_absolute(link["href"])]
+    moved["links"] = [link for link in document.get("links", []) if is_absolute(link["href"])]
     return moved

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import orjson
 
-from core.stac.hrefs import with_assets_moved
+from core.stac.hrefs import is_absolute, with_assets_moved
 from core.stac.validation import check_item, parse_json
 from core.stac.versions import migrated
 from services.ingest.assets import AssetPlanner
@@ -47,12 +47,26 @@ def stage_item(raw: RawItem, digest: bytes, collection_id: str, planner: AssetPl
     """The item as it will be registered — in its collection, copied assets pointing at
     `target_url` (the target container), relative links dropped — so the register stage
     only loads it. Raises InvalidInput naming the source when it is not valid STAC."""
-    document, original = migrated(parse_json(raw.raw, raw.source), raw.source)
+    document, strict = _parsed(raw)
+    document, original = migrated(document, raw.source)
     check_item(document, raw.source)
     declared = document.get("collection")
     document["collection"] = collection_id
     plan = planner.plan(document["assets"], raw.document_blob)
-    moved = with_assets_moved(document, {c.key: f"{target_url}/{quote(c.target_blob, safe='/~')}" for c in plan.copies})
-    return StagedItem(id=document["id"], source=raw.source, content_hash=digest, text=orjson.dumps(moved).decode(),
-                      copies=plan.copies, external_hosts=plan.external_hosts, declared_collection=declared,
-                      original_version=original)
+    if strict and original is None and declared == collection_id and not plan.copies \
+            and all(is_absolute(link["href"]) for link in document["links"]):
+        text = raw.raw.decode()          # registered as read: no need to write it again
+    else:
+        targets = {c.key: f"{target_url}/{quote(c.target_blob, safe='/~')}" for c in plan.copies}
+        text = orjson.dumps(with_assets_moved(document, targets)).decode()
+    return StagedItem(id=document["id"], source=raw.source, content_hash=digest, text=text, copies=plan.copies,
+                      external_hosts=plan.external_hosts, declared_collection=declared, original_version=original)
+
+
+def _parsed(raw: RawItem) -> tuple[dict, bool]:
+    """(the document, whether it is strict JSON). The standard parser explains what orjson
+    refuses, or reads what only it accepts (NaN): such a document is written again."""
+    try:
+        return orjson.loads(raw.raw), True
+    except orjson.JSONDecodeError:
+        return parse_json(raw.raw, raw.source), False
