@@ -48,7 +48,7 @@ def register_items(params: RegisterItemsParams, ctx: TaskContext) -> RegisterIte
     tracker = RasterCollectionTracker(ctx.progress, total_files=len(rows), unit="items")
     items = [orjson.loads(row["item"]) for row in rows]
     with pgstac_writer(ctx.adapters.db) as writer:
-        writer.upsert_items(items)
+        writer.load_items(params.collection_id, items)
     with ctx.adapters.db.connection() as conn:
         conn.execute(sql("ingest/record_registered"), key)
     tracker.items_done(len(rows))
