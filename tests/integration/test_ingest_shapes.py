@@ -123,6 +123,9 @@ def test_a_thousand_ndjson_items_are_inventoried_in_parallel_ranges(api, engine_
     assert len(served(api, f"nd-{tag}")) == 1000
     discovery = api.get(f"/api/jobs/{status['job_id']}/tasks", params={"stage": 1}).json()["items"][0]["result"]
     assert (discovery["ndjson_files"], discovery["parts"]) == (1, inventory["total"])
+    parts = api.get(f"/api/jobs/{status['job_id']}/tasks", params={"stage": 2, "limit": 100}).json()["items"]
+    progress = [t["progress"] for t in parts]           # what the dashboard sums: items, and items/s while running
+    assert {p["unit"] for p in progress} == {"items"} and sum(p["items"] for p in progress) == 1000
 
 
 def test_stac_1_0_0_beta_2_is_migrated_and_keeps_its_original_version(api, engine_platform, workers, tag):
@@ -212,6 +215,25 @@ def test_a_static_catalog_with_nested_child_catalogs_registers_each_collection(a
     tile = api.get(f"/api/stac/collections/{prefix}-dem/items/dem-tile-5").json()
     assert tile["assets"]["dem"]["href"] == f"{silver.url}/{prefix}/dem/2023/06/tile-5.tif"
     assert status["result"]["collections"][0]["data_type"] == "dem"
+
+
+def test_a_catalog_holding_a_collection_someone_else_owns_is_refused_before_anything_is_copied(
+        api, engine_platform, workers, tag):
+    from services.access.ownership import claim_all
+    from core.ownership import stac_collection
+
+    settings, client = engine_platform.settings, engine_platform.blobs.client
+    prefix = f"taken-{tag}"
+    upload(client, settings.bronze_container, nested_catalog(prefix, tiny_cog(4)))
+    with engine_platform.db.connection() as conn:
+        claim_all(conn, [stac_collection(f"{prefix}-s2")], owner="key:mallory", job_id=None)
+    workers(threads=2)
+    status = run(api, engine_platform, {"catalog_json_path": f"{prefix}/catalog.json"})
+    assert status["status"] == "failed" and f"STAC collection '{prefix}-s2' is owned by key:mallory" in status["error"]
+    assert [s["name"] for s in status["stages"]] == ["discover"]          # no inventory, no copy
+    silver = client.get_container_client(settings.silver_container)
+    assert list(silver.list_blob_names(name_starts_with=f"{prefix}/")) == []
+    assert query(engine_platform, "SELECT count(*) FROM pgstac.collections WHERE id LIKE %s", f"{prefix}%") == [(0,)]
 
 
 @pytest.mark.parametrize("shape, message", [
