@@ -170,6 +170,16 @@ class Settings(BaseSettings, MetricsSettings):
     raster_gdal_threads: str = Field(
         "ALL_CPUS", pattern=r"^(ALL_CPUS|[1-9][0-9]{0,2})$",
         description="GDAL compression threads per COG task: ALL_CPUS, or fewer when several workers share a machine")
+    raster_scratch_retention_hours: float = Field(
+        24.0, ge=0, description="scratch blobs of a failed or cancelled tiled-COG job are kept this long (for a retry), "
+                                "then the reconciler deletes them")
+
+    # STAC collection ingestion (docs/ingest.md)
+    ingest_document_max_bytes: int = Field(
+        64 * 1024**2, ge=1024, description="largest JSON document read whole: a catalog, collection, item or "
+                                           "ItemCollection (NDJSON is read in ranges, whatever its size)")
+    ingest_external_max_bytes: int = Field(
+        10 * 1024**3, ge=1, description="largest external asset copy_external downloads")
 
     # H3 zonal aggregation (docs/h3.md)
     h3_task_pixels: int = Field(

@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping
 
 from core.engine.definitions import JobDefinition, StarterRole
 from core.pipelines.steps import TAKEOVER, Group, NamedPlanner, OutputLink, StepCatalog, StepSpec
-from jobs.ingest_collection import copied_batches, copy_batches
+from jobs.ingest_collection import copy_parts, inventory_parts, register_loads
 from services.engine.handlers import Handler, JobRegistry
 from services.vector.handlers import plan_indexes, preview_inspect
 
@@ -50,9 +50,9 @@ def _raster_links(result: dict, _settings) -> list[OutputLink]:
 
 
 def _collection_links(result: dict, _settings) -> list[OutputLink]:
-    collection = result["collection_id"]
-    return [OutputLink("stac_collection", f"STAC collection {collection}", f"/api/stac/collections/{collection}"),
-            OutputLink("stac_item", f"{collection}: items", f"/api/stac/collections/{collection}/items")]
+    return [link for collection in result["collection_ids"] for link in (
+        OutputLink("stac_collection", f"STAC collection {collection}", f"/api/stac/collections/{collection}"),
+        OutputLink("stac_item", f"{collection}: items", f"/api/stac/collections/{collection}/items"))]
 
 
 def _h3_links(result: dict, _settings) -> list[OutputLink]:
@@ -70,18 +70,23 @@ def _notification_links(result: dict, _settings) -> list[OutputLink]:
     return [OutputLink("notification", f"notified {target}" if target else "notification in the job's events", "")]
 
 
+DISCOVER = {"discover": "ingest.discover"}
+INVENTORY = {"inventory": "ingest.inventory"}
+
 PLANNERS = [
     NamedPlanner("vector.index_tasks", "a primary key and a spatial index per geometry kind that received rows "
                  "(items fit vector.build_index)", {"inspect": "vector.inspect", "load": "vector.load_chunk"}, plan_indexes),
-    NamedPlanner("ingest.copy_batches", "the collection's own assets (batch null), then each batch of items the "
-                 "inventory staged: items {batch}", {"inventory": "ingest.inventory"}, copy_batches),
-    NamedPlanner("ingest.copied_batches", "each batch of items whose assets were copied: items {batch}",
-                 {"copy": "ingest.copy"}, copied_batches),
+    NamedPlanner("ingest.inventory_parts", "one item per part the discover stage planned: items {part}",
+                 DISCOVER, inventory_parts),
+    NamedPlanner("ingest.copy_parts", "the collections' own assets (batch null), then each inventoried batch with "
+                 "assets to copy: items {batch}", DISCOVER | INVENTORY, copy_parts),
+    NamedPlanner("ingest.register_loads", "batches with new or changed items whose copies were made, consecutive "
+                 "ones of a collection together (about 2,500 items a load): items {batches, collection_id}",
+                 INVENTORY | {"copy": "ingest.copy"}, register_loads),
 ]
 
 INSPECT_VECTOR = {"inspect": "vector.inspect"}
 INSPECT_RASTER = {"inspect": "raster.inspect"}
-INVENTORY = {"inventory": "ingest.inventory"}
 
 NOTES: dict[str, StepNotes] = {
     "hello.greet": StepNotes("utility", "Greet", "one greeting: `{index} {message}`", pure=True),
@@ -107,16 +112,21 @@ NOTES: dict[str, StepNotes] = {
                             reads=INSPECT_RASTER, optional_reads={"cog_parts": "raster.cog_part"}),
     "raster.catalog": StepNotes("raster", "Catalog raster", "raster.cog_metadata row and a STAC item in pgSTAC",
                                 reads=INSPECT_RASTER | {"cog": "raster.cog"}, links=_raster_links),
-    "ingest.inventory": StepNotes("stac", "Inventory collection", "read and validate a STAC collection and its items; "
-                                  "stage them in batches; claim the collection"),
+    "ingest.discover": StepNotes("stac", "Discover collections", "walk a collection or a static catalog and read "
+                                 "ItemCollections / NDJSON; claim every collection found; plan inventory parts"),
+    "ingest.inventory": StepNotes("stac", "Inventory part", "read, migrate and validate one part's items; stage the "
+                                  "new or changed ones (per_item over ingest.inventory_parts)",
+                                  planners=("ingest.inventory_parts",)),
     "ingest.copy": StepNotes("stac", "Copy assets", "server-side copy of one batch's assets to the target container",
-                             reads=INVENTORY, planners=("ingest.copy_batches",)),
-    "ingest.register_collection": StepNotes("stac", "Register collection", "the collection in pgSTAC, hrefs rewritten",
-                                            reads=INVENTORY | {"copy": "ingest.copy"}, links=_collection_links),
-    "ingest.register_items": StepNotes("stac", "Register items", "one batch of items in pgSTAC",
-                                       planners=("ingest.copied_batches",)),
-    "ingest.finalize": StepNotes("stac", "Describe H3 source", "an h3.source_catalog entry for the collection",
-                                 reads=INVENTORY | {"register_items": "ingest.register_items"}),
+                             reads=DISCOVER, planners=("ingest.copy_parts",)),
+    "ingest.register_collection": StepNotes("stac", "Register collections", "the collections in pgSTAC, hrefs "
+                                            "rewritten", reads=DISCOVER, optional_reads={"copy": "ingest.copy"},
+                                            links=_collection_links),
+    "ingest.register_items": StepNotes("stac", "Register items", "one load of staged items in pgSTAC",
+                                       planners=("ingest.register_loads",)),
+    "ingest.finalize": StepNotes("stac", "Describe H3 sources", "an h3.source_catalog entry per collection; totals",
+                                 reads=DISCOVER | INVENTORY | {"register_items": "ingest.register_items"},
+                                 optional_reads={"copy": "ingest.copy"}),
     "h3.prepare": StepNotes("raster", "Plan H3 aggregation", "resolve the source raster, the area and the resolution; "
                             "list the parent cells that become tasks (`parents`)"),
     "h3.cells": StepNotes("raster", "Aggregate H3 cells", "one parent cell: its window of the raster through "

@@ -18,6 +18,7 @@ from services.engine.engine import Engine
 from services.engine.handlers import JobRegistry
 from services.engine.ports import Dispatcher, JobNotifier, RowIsTheMessage
 from services.pipelines.resolver import PipelineJobTypes
+from services.raster.scratch import CogScratchSweeper
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Platform:
         steps = build_step_catalog(jobs)
         pipelines = PipelineJobTypes(db, steps, settings)
         jobs.add_source(JOB_TYPE_PREFIX, pipelines)
+        blobs = BlobStore(settings)
         engine = Engine(
             db,
             jobs,
@@ -53,8 +55,9 @@ class Platform:
             lease_seconds=settings.lease_seconds,
             stale_dispatch_seconds=settings.stale_dispatch_seconds,
             metrics_retention_minutes=settings.metrics_retention_minutes,
+            chores={"cog_scratch_blobs_deleted": CogScratchSweeper(db, blobs, settings)},
         )
-        return cls(settings=settings, db=db, blobs=BlobStore(settings), engine=engine, steps=steps, pipelines=pipelines)
+        return cls(settings=settings, db=db, blobs=blobs, engine=engine, steps=steps, pipelines=pipelines)
 
     def close(self) -> None:
         self.db.close()

@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 def reconciler_loop(engine: Engine, interval_seconds: float) -> SupervisedLoop:
     def sweep() -> None:
         report = engine.reconcile()
-        if report.requeued or report.failed or report.cancelled or report.advanced or report.republished:
+        if report.requeued or report.failed or report.cancelled or report.advanced or report.republished \
+                or any(report.chores.values()):
             log.info("reconciler: %s", report)
 
     return SupervisedLoop("reconciler", sweep, interval_seconds)

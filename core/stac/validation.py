@@ -1,24 +1,22 @@
-"""STAC Collection and Item validation: the fields the STAC spec requires and pgSTAC
-relies on, checked before anything is copied or registered.
+"""STAC Catalog, Collection and Item validation: the fields the STAC spec requires and
+pgSTAC relies on, checked before anything is copied or registered.
 
 The models check shape only; callers keep the original documents (extension fields,
-original datetime strings), so nothing is lost or rewritten by validation.
+original datetime strings), so nothing is lost or rewritten by validation. Items, which
+come by the thousand, go through the compiled schema of `core.stac.item_schema` first;
+the models run only for an item it refuses, to say precisely what is wrong.
 """
 
 import json
 from datetime import datetime
 from datetime import datetime as Timestamp  # a field is named datetime: its type needs another name
-from typing import Any, Literal, Mapping, get_args
+from typing import Any, Literal, Mapping
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.errors import InvalidInput
-
-GeometryType = Literal["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
-                       "GeometryCollection"]
-GEOMETRY_TYPES = get_args(GeometryType)
-# How deeply each geometry type nests its coordinate arrays (a position is depth 1).
-COORDINATE_DEPTH = {"Point": 1, "MultiPoint": 2, "LineString": 2, "MultiLineString": 3, "Polygon": 3, "MultiPolygon": 4}
+from core.stac.item_schema import COORDINATE_DEPTH, GeometryType, passes_fast
 
 
 class _Open(BaseModel):
@@ -121,6 +119,15 @@ class Collection(_Open):
     assets: dict[str, Asset] | None = None
 
 
+class Catalog(_Open):
+    type: Literal["Catalog"]
+    stac_version: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=255)
+    description: str
+    links: list[Link]
+    title: str | None = None
+
+
 class ItemProperties(_Open):
     datetime: Timestamp | None
     start_datetime: Timestamp | None = None
@@ -159,7 +166,13 @@ class Item(_Open):
 
 
 def parse_json(raw: bytes, source: str) -> Any:
-    """The document, or a clear error naming the file and where the JSON breaks."""
+    """The document, or a clear error naming the file and where the JSON breaks. orjson
+    reads it; the standard parser only explains what orjson refused (in its own words,
+    which name the line and column), or reads what only it accepts (NaN, huge integers)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
     try:
         return json.loads(raw)
     except UnicodeDecodeError as exc:
@@ -173,9 +186,31 @@ def validate_collection(document: Any, source: str) -> dict[str, Any]:
     return document
 
 
+def validate_catalog_or_collection(document: Any, source: str) -> dict[str, Any]:
+    """A node of a static catalog: a Catalog, or a Collection (which may have children too)."""
+    if not isinstance(document, dict):
+        raise InvalidInput(f"{source} is not a STAC Catalog or Collection: expected a JSON object, "
+                           f"found {type(document).__name__}")
+    kind = document.get("type")
+    if kind == "Catalog":
+        _validate(Catalog, document, source, "Catalog")
+        return document
+    if kind == "Collection":
+        return validate_collection(document, source)
+    raise InvalidInput(f"{source} is not a STAC Catalog or Collection: type is {kind!r}"
+                       + (", not 'Catalog' or 'Collection'" if kind is not None else " (missing)"))
+
+
+def check_item(document: Any, source: str) -> None:
+    """Raises InvalidInput saying what is wrong when `document` is not a valid STAC Item."""
+    if isinstance(document, dict) and passes_fast(document):
+        return
+    _validate(Item, document, source, "Item")
+
+
 def validate_item(document: Any, source: str, collection_id: str) -> dict[str, Any]:
     """A valid item of `collection_id`; its `collection` field is set when it was missing."""
-    _validate(Item, document, source, "Item")
+    check_item(document, source)
     declared = document.get("collection")
     if declared is not None and declared != collection_id:
         raise InvalidInput(f"{source}: item {document['id']!r} names collection {declared!r}, not {collection_id!r}")

@@ -51,6 +51,25 @@ class PgstacWriter:
         """Inserts new items and replaces changed ones; unchanged items are not rewritten."""
         self._loader.load_items(iter(items), Methods.upsert)
 
+    def load_items(self, collection_id: str, items: list[dict[str, Any]]) -> str:
+        """Items of one collection, inserted when none is in it yet — a straight COPY into
+        the partition, without the upsert's temporary table and exclusive partition lock,
+        so loads into one collection run side by side — upserted otherwise (or when
+        another writer added one of them meanwhile). Returns the method used."""
+        if not self.any_item_exists(collection_id, [item["id"] for item in items]):
+            try:
+                self._loader.load_items(iter(items), Methods.insert)
+                return "insert"
+            except psycopg.errors.UniqueViolation:
+                pass
+        self._loader.load_items(iter(items), Methods.upsert)
+        return "upsert"
+
+    def any_item_exists(self, collection_id: str, item_ids: list[str]) -> bool:
+        row = self._db.connection.execute(sql("pgstac/any_item_exists"),
+                                          {"collection_id": collection_id, "item_ids": item_ids}, binary=True).fetchone()
+        return bool(row["exists"])
+
     def collection_exists(self, collection_id: str) -> bool:
         row = self._db.connection.execute(sql("pgstac/collection_exists"), {"collection_id": collection_id}).fetchone()
         return bool(row["exists"])

@@ -4,9 +4,10 @@ the way, nothing written to local disk."""
 import base64
 import hashlib
 from dataclasses import dataclass
+from typing import Callable
 
 import httpx
-from azure.storage.blob import BlobBlock, BlobClient
+from azure.storage.blob import BlobBlock, BlobClient, ContentSettings
 
 from core.errors import ContractViolation, InvalidInput
 from infrastructure.http.retrying import send_with_retries
@@ -22,7 +23,10 @@ class StoredDownload:
 
 
 def stream_to_blob(http: httpx.Client, url: str, blob: BlobClient, *, max_bytes: int, max_retries: int,
-                   what: str = "download") -> StoredDownload:
+                   what: str = "download",
+                   metadata_from: Callable[[httpx.Response], dict[str, str]] | None = None) -> StoredDownload:
+    """`metadata_from` names the blob's metadata from the response (e.g. its ETag); the
+    response's content type is kept."""
     request = http.build_request("GET", url)
     response = send_with_retries(lambda: http.send(request, stream=True), what=what, max_retries=max_retries)
     try:
@@ -32,9 +36,12 @@ def stream_to_blob(http: httpx.Client, url: str, blob: BlobClient, *, max_bytes:
         if declared > max_bytes:
             raise InvalidInput(f"{what} is {declared:,} bytes, more than the {max_bytes:,} allowed")
         size, digest, blocks = _stage_blocks(response, blob, max_bytes, what)
+        metadata = metadata_from(response) if metadata_from else None
+        content_type = response.headers.get("content-type")
     finally:
         response.close()
-    blob.commit_block_list(blocks)
+    blob.commit_block_list(blocks, metadata=metadata,
+                           content_settings=ContentSettings(content_type=content_type) if content_type else None)
     return StoredDownload(blob_name=blob.blob_name, bytes=size, sha256=digest)
 
 

@@ -3,7 +3,7 @@ connection); effects (tasks to deliver, stages finished) are announced after com
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Mapping, TypeVar
 
 from psycopg.types.json import Jsonb
 from pydantic import ValidationError
@@ -26,6 +26,10 @@ from infrastructure.db.job_metrics import prune_job_metrics
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Housekeeping the reconciler runs after each sweep it made (another sweep holding the
+# lock skips them): name → callable returning how much it did. Injected by the
+# composition root, so the engine knows nothing of the blobs they clean.
+Chore = Callable[[], int]
 
 
 @dataclass(frozen=True)
@@ -43,13 +47,15 @@ class ReconcileReport:
     advanced: int = 0
     republished: int = 0
     metrics_pruned: int = 0
+    chores: dict[str, int] = field(default_factory=dict)
     details: list[str] = field(default_factory=list)
 
 
 class Engine:
     def __init__(self, db: Database, jobs: JobRegistry, policy: SubmissionPolicy, *, dispatcher: Dispatcher | None = None,
                  notifier: JobNotifier | None = None, lease_seconds: float = 30.0,
-                 stale_dispatch_seconds: float = 120.0, metrics_retention_minutes: int = 1440):
+                 stale_dispatch_seconds: float = 120.0, metrics_retention_minutes: int = 1440,
+                 chores: Mapping[str, Chore] | None = None):
         self.db = db
         self.jobs = jobs
         self.policy = policy
@@ -58,6 +64,7 @@ class Engine:
         self.lease_seconds = lease_seconds
         self.stale_dispatch_seconds = stale_dispatch_seconds
         self.metrics_retention_minutes = metrics_retention_minutes
+        self.chores = dict(chores or {})
 
     # -- submission ------------------------------------------------------------------
 
@@ -225,7 +232,19 @@ class Engine:
             report.metrics_pruned = prune_job_metrics(conn, self.metrics_retention_minutes)
             return report, effects
 
-        return self._run(work)
+        report = self._run(work)
+        if report.acted:
+            self._run_chores(report)
+        return report
+
+    def _run_chores(self, report: ReconcileReport) -> None:
+        """After the sweep's transaction (chores reach blob storage, which must not hold
+        it open); one chore failing is logged and leaves the others and the sweep alone."""
+        for name, chore in self.chores.items():
+            try:
+                report.chores[name] = chore()
+            except Exception:
+                log.exception("reconciler chore %s failed; the next sweep tries again", name)
 
     def reconcile_job(self, job_id: str, limit: int = 1000) -> ReconcileReport:
         """The same sweep for one job (what its orchestrator runs): no singleton lock, no

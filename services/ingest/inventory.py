@@ -1,128 +1,187 @@
-"""Stage 1: read the collection and its items from the source container, validate them
-as STAC, and stage them in app.ingest_items in batches for the copy and register stages."""
+"""Stage 2, one task per part: read the part's items (item files 16 at a time, an NDJSON
+range, an ItemCollection slice), skip those registered before with the same content,
+validate the rest and stage them in app.ingest_items as one batch.
 
-import posixpath
+Every problem of the part is reported together: unreadable or invalid items by source,
+items naming another collection by id, ids used twice — in this part or in one staged by
+another (the staging table's key catches those whichever task comes second).
+"""
+
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Callable, Iterator
 
 import orjson
+import psycopg
 
 from core.errors import InvalidInput
-from core.ownership import stac_collection
 from core.stac.hrefs import BlobLocation
-from core.stac.validation import parse_json, validate_collection, validate_item
+from core.stac.ndjson import lines_in_range
 from infrastructure.db.queries import sql
 from infrastructure.storage.copies import BlobRef
-from infrastructure.storage.reads import container_url, read_blob
-from services.access.ownership import claim_for_job
+from infrastructure.storage.reads import container_url, read_blob, read_range
 from services.engine.context import TaskContext
 from services.engine.handlers import handler
-from services.ingest.models import AssetCopy, BatchSummary, IngestCollectionParams, Inventory
+from services.ingest.items import RawItem, StagedItem, content_hash, stage_item
+from services.ingest.models import PartParams, PartResult
+from services.ingest.outbound import asset_planner
+from services.metrics.trackers import RasterCollectionTracker
 
-READ_THREADS = 16       # item documents are small: latency, not bandwidth, bounds reading them
-MAX_LISTED_ERRORS = 5   # invalid items named in the error; the rest are counted
+READ_THREADS = 16       # item files are small: request latency, not bandwidth, bounds reading them
+                        # (x worker threads, within the blob client's 64 connections)
+MAX_LISTED = 5          # problems named in an error; the rest are counted
+PROGRESS_EVERY = 50
 
 
 @handler("ingest.inventory")
-def inventory(params: IngestCollectionParams, ctx: TaskContext) -> Inventory:
+def inventory(params: PartParams, ctx: TaskContext) -> PartResult:
+    part = _part(ctx, params.part)
     client = ctx.adapters.blobs.client
     source = BlobLocation(params.source_container, container_url(client, params.source_container))
-    collection_blob = posixpath.normpath(params.collection_json_path)
-    raw = read_blob(client, BlobRef(source.container, collection_blob), "collection document")
-    collection = validate_collection(parse_json(raw, collection_blob), collection_blob)
-    with ctx.adapters.db.connection() as conn:  # before anything is copied: the collection must be ours to replace
-        claim_for_job(conn, ctx.job_id, [stac_collection(collection["id"])])
-
-    item_blobs = _item_blobs(collection, collection_blob, source)
-    items = _read_items(client, source, item_blobs, collection["id"], ctx)
-    staged = [_staged(blob, item, source) for blob, item in zip(item_blobs, items)]
-    _check_unique_ids(staged)
-    batches = _stage(ctx, staged, params.batch_size)
-
-    return Inventory(
-        collection_id=collection["id"],
-        collection=collection,
-        collection_blob=collection_blob,
-        items=len(staged),
-        batches=batches,
-        collection_assets=_copies(collection.get("assets") or {}, collection_blob, source),
-        asset_keys=sorted({key for entry in staged for key in entry["item"]["assets"]}),
-    )
+    raws = list(_raw_items(ctx, part, source))
+    context = f"{params.target_container}\0{params.copy_external}".encode()
+    hashes = [content_hash(raw, context) for raw in raws]
+    known = {} if params.overwrite else _known(ctx, part["collection_id"], hashes)
+    planner = asset_planner(ctx.adapters.settings, source, params.copy_external)
+    target_url = container_url(client, params.target_container)
+    staged, problems = _read(ctx, list(zip(raws, hashes)), known,
+                             lambda raw, digest: stage_item(raw, digest, part["collection_id"], planner, target_url))
+    _refuse(part, raws, staged, problems)
+    _stage(ctx, params.part, part["collection_id"], staged)
+    return _result(params.part, part["collection_id"], raws, staged)
 
 
-def _item_blobs(collection: dict, collection_blob: str, source: BlobLocation) -> list[str]:
-    blobs = []
-    for link in collection["links"]:
-        if link["rel"] != "item":
-            continue
-        blob = source.blob_of(link["href"], collection_blob)
-        if blob is None:
-            raise InvalidInput(f"{collection_blob}: item link {link['href']!r} is not in container {source.container!r}")
-        blobs.append(blob)
-    return blobs
+def _read(ctx: TaskContext, pairs: list[tuple[RawItem, bytes]], known: dict[bytes, str],
+          stage: Callable[[RawItem, bytes], StagedItem]) -> tuple[list[StagedItem], list[str]]:
+    """Each item staged (unchanged ones by their recorded id, unparsed), or its problem."""
+    tracker = RasterCollectionTracker(ctx.progress, total_files=len(pairs), unit="items")
+    staged, problems = [], []
+    for start in range(0, len(pairs), PROGRESS_EVERY):
+        chunk = pairs[start:start + PROGRESS_EVERY]
+        for raw, digest in chunk:
+            if digest in known:
+                staged.append(StagedItem(id=known[digest], source=raw.source, content_hash=digest))
+            elif raw.unreadable:
+                problems.append(raw.unreadable)
+            else:
+                try:
+                    staged.append(stage(raw, digest))
+                except InvalidInput as exc:
+                    problems.append(exc.detail)
+        tracker.items_done(len(chunk), nbytes=sum(len(raw.raw) for raw, _ in chunk),
+                           unchanged=sum(1 for _, digest in chunk if digest in known))
+        ctx.check()
+    return staged, problems
 
 
-def _read_items(client, source: BlobLocation, blobs: list[str], collection_id: str, ctx: TaskContext) -> list[dict]:
-    """Reads and validates every item; invalid ones are reported together, by file."""
-    ctx.progress.update(done=0, total=len(blobs), unit="items")
-
-    def read(blob: str) -> dict | InvalidInput:
-        try:
-            document = parse_json(read_blob(client, BlobRef(source.container, blob), "item document"), blob)
-            return validate_item(document, blob, collection_id)
-        except InvalidInput as exc:
-            return exc
-
-    results = []
-    with ThreadPoolExecutor(READ_THREADS) as pool:
-        for result in pool.map(read, blobs):
-            results.append(result)
-            ctx.progress.advance()
-            if len(results) % 500 == 0:
-                ctx.check()
-    errors = [r for r in results if isinstance(r, InvalidInput)]
-    if errors:
-        listed = "; ".join(e.detail for e in errors[:MAX_LISTED_ERRORS])
-        more = f" (and {len(errors) - MAX_LISTED_ERRORS} more)" if len(errors) > MAX_LISTED_ERRORS else ""
-        raise InvalidInput(f"{len(errors)} of {len(blobs)} items are invalid: {listed}{more}")
-    return results
-
-
-def _staged(blob: str, item: dict, source: BlobLocation) -> dict[str, Any]:
-    return {"blob": blob, "item": item, "assets": _copies(item["assets"], blob, source)}
-
-
-def _copies(assets: dict[str, dict], document_blob: str, source: BlobLocation) -> list[AssetCopy]:
-    """The assets stored in the source container; others (external URLs) stay as they are."""
-    copies = []
-    for key, asset in assets.items():
-        blob = source.blob_of(asset["href"], document_blob)
-        if blob is not None:
-            copies.append(AssetCopy(key=key, source_blob=blob, target_blob=blob))
-    return copies
-
-
-def _check_unique_ids(staged: list[dict]) -> None:
-    seen: dict[str, str] = {}
-    for entry in staged:
-        item_id = entry["item"]["id"]
-        if item_id in seen:
-            raise InvalidInput(f"item id {item_id!r} appears twice: {seen[item_id]} and {entry['blob']}")
-        seen[item_id] = entry["blob"]
-
-
-def _stage(ctx: TaskContext, staged: list[dict], batch_size: int) -> list[BatchSummary]:
-    """Replaces this job's staging rows in one transaction (so a retried inventory is idempotent)."""
-    summaries: dict[int, BatchSummary] = {}
+def _part(ctx: TaskContext, number: int) -> dict:
     with ctx.adapters.db.connection() as conn:
-        conn.execute(sql("ingest/clear_job"), {"job_id": ctx.job_id})
-        with conn.cursor().copy(sql("ingest/copy_items")) as copy:
-            for index, entry in enumerate(staged):
-                batch = index // batch_size
-                assets = [a.model_dump() for a in entry["assets"]]
-                copy.write_row((ctx.job_id, ctx.task.attempt, entry["item"]["id"], batch, entry["blob"],
-                                orjson.dumps(entry["item"]).decode(), orjson.dumps(assets).decode()))
-                summary = summaries.setdefault(batch, BatchSummary(batch=batch, items=0, assets=0))
-                summary.items += 1
-                summary.assets += len(assets)
-    return list(summaries.values())
+        row = conn.execute(sql("ingest/get_part"), {"job_id": ctx.job_id, "attempt": ctx.task.attempt,
+                                                    "part": number}).fetchone()
+    if row is None:
+        raise InvalidInput(f"part {number} of this attempt was not planned (was the discover stage re-run?)")
+    return row
+
+
+def _raw_items(ctx: TaskContext, part: dict, source: BlobLocation) -> Iterator[RawItem]:
+    if part["kind"] == "links":
+        yield from _linked(ctx, part["links"], source)
+    elif part["kind"] == "ndjson":
+        yield from _ndjson_range(ctx, part, source)
+    else:
+        for number, line in enumerate(part["features"].encode().split(b"\n"), start=part["first_feature"] + 1):
+            yield RawItem(f"{part['blob']} feature {number}", part["blob"], line)
+
+
+def _linked(ctx: TaskContext, blobs: list[str], source: BlobLocation) -> Iterator[RawItem]:
+    client, limit = ctx.adapters.blobs.client, ctx.adapters.settings.ingest_document_max_bytes
+
+    def read(blob: str) -> RawItem:
+        try:
+            return RawItem(blob, blob, read_blob(client, BlobRef(source.container, blob), "item document", limit))
+        except InvalidInput as exc:     # a missing file is reported with the part's other problems
+            return RawItem(blob, blob, b"", unreadable=exc.detail)
+
+    with ThreadPoolExecutor(min(READ_THREADS, max(1, len(blobs)))) as pool:
+        yield from pool.map(read, blobs)
+
+
+def _ndjson_range(ctx: TaskContext, part: dict, source: BlobLocation) -> Iterator[RawItem]:
+    client, ref = ctx.adapters.blobs.client, BlobRef(source.container, part["blob"])
+    reader = lambda offset, length: read_range(client, ref, offset, length)  # noqa: E731
+    for offset, line in lines_in_range(reader, part["first_byte"], part["end_byte"], part["size"]):
+        yield RawItem(f"{part['blob']} line at byte {offset}", part["blob"], line)
+
+
+def _refuse(part: dict, raws: list[RawItem], staged: list[StagedItem], problems: list[str]) -> None:
+    if problems:
+        raise InvalidInput(f"{len(problems)} of {len(raws)} items {_where(part)} are invalid: " + _listed(problems))
+    collection_id = part["collection_id"]
+    foreign = [f"{s.id!r} ({s.source}) names {s.declared_collection!r}" for s in staged
+               if s.declared_collection not in (None, collection_id)]
+    if foreign:
+        raise InvalidInput(f"{len(foreign)} items {_where(part)} belong to another collection than "
+                           f"{collection_id!r}: " + _listed(foreign))
+    twice = [item_id for item_id, count in Counter(s.id for s in staged).items() if count > 1]
+    if twice:
+        sources = {item_id: [s.source for s in staged if s.id == item_id] for item_id in twice}
+        raise InvalidInput(f"{len(twice)} item ids of collection {collection_id!r} appear more than once in part "
+                           f"{part['part']}: " + _listed([f"{i!r} ({' and '.join(sources[i])})" for i in twice]))
+
+
+def _where(part: dict) -> str:
+    return f"of collection {part['collection_id']!r} in part {part['part']}"
+
+
+def _listed(problems: list[str]) -> str:
+    more = f" (and {len(problems) - MAX_LISTED} more)" if len(problems) > MAX_LISTED else ""
+    return "; ".join(problems[:MAX_LISTED]) + more
+
+
+def _known(ctx: TaskContext, collection_id: str, hashes: list[bytes]) -> dict[bytes, str]:
+    with ctx.adapters.db.connection() as conn:
+        # binary: arrays of 500 values dumped as text cost a regex substitution each
+        rows = conn.execute(sql("ingest/known_hashes"), {"collection_id": collection_id, "hashes": hashes},
+                            binary=True).fetchall()
+    return {bytes(row["content_hash"]): row["item_id"] for row in rows}
+
+
+def _stage(ctx: TaskContext, batch: int, collection_id: str, staged: list[StagedItem]) -> None:
+    """Replaces this part's rows in one transaction, so a retried part is idempotent. An id
+    another part staged makes the COPY fail on the key: the error names both sources."""
+    key = {"job_id": ctx.job_id, "attempt": ctx.task.attempt, "batch": batch}
+    try:
+        with ctx.adapters.db.connection() as conn:
+            conn.execute(sql("ingest/clear_batch"), key)
+            with conn.cursor().copy(sql("ingest/copy_items")) as copy:
+                for item in staged:
+                    copy.write_row(_row(ctx, batch, collection_id, item))
+    except psycopg.errors.UniqueViolation as exc:
+        raise InvalidInput(_clashes(ctx, batch, collection_id, staged)) from exc
+
+
+def _row(ctx: TaskContext, batch: int, collection_id: str, item: StagedItem) -> tuple:
+    assets = orjson.dumps([c.model_dump(exclude_none=True) for c in item.copies]).decode()
+    return (ctx.job_id, ctx.task.attempt, collection_id, item.id, batch, item.source, item.content_hash, item.text, assets)
+
+
+def _clashes(ctx: TaskContext, batch: int, collection_id: str, staged: list[StagedItem]) -> str:
+    with ctx.adapters.db.connection() as conn:
+        rows = conn.execute(sql("ingest/clashing_ids"), {
+            "job_id": ctx.job_id, "attempt": ctx.task.attempt, "collection_id": collection_id,
+            "item_ids": [s.id for s in staged], "batch": batch}).fetchall()
+    mine = {s.id: s.source for s in staged}
+    listed = [f"{r['item_id']!r} ({r['source']} and {mine[r['item_id']]})" for r in rows]
+    return f"{len(rows)} item ids of collection {collection_id!r} appear more than once: " + _listed(listed)
+
+
+def _result(batch: int, collection_id: str, raws: list[RawItem], staged: list[StagedItem]) -> PartResult:
+    changed = [s for s in staged if s.text is not None]
+    hosts = Counter(host for s in changed for host in s.external_hosts)
+    return PartResult(
+        batch=batch, collection_id=collection_id, items=len(staged), staged=len(changed),
+        unchanged=len(staged) - len(changed), assets=sum(len(s.copies) for s in changed),
+        external_assets=sum(hosts.values()), external_hosts=[h for h, _ in hosts.most_common(MAX_LISTED)],
+        migrated=dict(Counter(s.original_version for s in changed if s.original_version)),
+        bytes_read=sum(len(r.raw) for r in raws),
+    )

@@ -1,11 +1,11 @@
-"""Stages 3 and 4: the collection, then each batch of items, upserted into pgSTAC with
-their copied assets pointing at the target container."""
-
-from urllib.parse import quote
+"""Stages 4 and 5: the collections, then the items a few batches at a time, upserted into
+pgSTAC with their copied assets pointing at the target container. After an upsert, its
+items' content hashes are recorded, so the next ingestion skips them while unchanged."""
 
 import orjson
 
 from core.stac.hrefs import with_assets_moved
+from core.engine.results import each_result, one_result
 from infrastructure.db.pgstac_loader import pgstac_writer
 from infrastructure.db.queries import sql
 from infrastructure.storage.copies import BlobRef
@@ -14,42 +14,43 @@ from services.engine.context import TaskContext
 from services.engine.handlers import handler
 from services.ingest.models import (
     CopyResult,
+    Discovery,
     IngestCollectionParams,
-    Inventory,
     RegisterCollectionResult,
     RegisterItemsParams,
     RegisterItemsResult,
 )
+from services.metrics.trackers import RasterCollectionTracker
 
 
 @handler("ingest.register_collection")
 def register_collection(params: IngestCollectionParams, ctx: TaskContext) -> RegisterCollectionResult:
-    inventory = Inventory.model_validate(next(iter(ctx.results_of("inventory"))))
-    copied = any(CopyResult.model_validate(r).batch is None for r in ctx.results_of("copy"))
+    discovery = one_result(ctx, "discover", Discovery)
+    copied = any(r.batch is None for r in each_result(ctx, "copy", CopyResult))
     client = ctx.adapters.blobs.client
-    targets = {a.key: blob_url(client, BlobRef(params.target_container, a.target_blob))
-               for a in inventory.collection_assets} if copied else {}
-    collection = with_assets_moved(inventory.collection, targets)
+    documents, rewritten = [], 0
+    for found in discovery.collections:
+        targets = {a.key: blob_url(client, BlobRef(params.target_container, a.target_blob))
+                   for a in found.assets} if copied else {}
+        documents.append(with_assets_moved(found.document, targets))
+        rewritten += len(targets)
     with pgstac_writer(ctx.adapters.db) as writer:
-        writer.upsert_collections([collection])
-    return RegisterCollectionResult(collection_id=inventory.collection_id, assets_rewritten=len(targets))
+        writer.upsert_collections(documents)
+    return RegisterCollectionResult(collection_ids=[c.id for c in discovery.collections], assets_rewritten=rewritten)
 
 
 @handler("ingest.register_items")
 def register_items(params: RegisterItemsParams, ctx: TaskContext) -> RegisterItemsResult:
+    """The staged items are already as they are to be registered (see services.ingest.items)."""
+    key = {"job_id": ctx.job_id, "attempt": ctx.task.attempt, "batches": params.batches}
     with ctx.adapters.db.connection() as conn:
-        rows = conn.execute(sql("ingest/batch_items"),
-                            {"job_id": ctx.job_id, "attempt": ctx.task.attempt, "batch": params.batch}).fetchall()
+        rows = conn.execute(sql("ingest/batch_items"), key).fetchall()
     ctx.check()
-    client = ctx.adapters.blobs.client
-    container = client.get_container_client(params.target_container).url.rstrip("/")
-    items = [with_assets_moved(orjson.loads(row["item"]), _target_hrefs(row["assets"], container)) for row in rows]
+    tracker = RasterCollectionTracker(ctx.progress, total_files=len(rows), unit="items")
+    items = [orjson.loads(row["item"]) for row in rows]
     with pgstac_writer(ctx.adapters.db) as writer:
-        writer.upsert_items(items)
-    return RegisterItemsResult(batch=params.batch, items=len(items))
-
-
-def _target_hrefs(assets: list[dict], container_url: str) -> dict[str, str]:
-    """Asset key → its URL in the target container (built directly: one call per batch,
-    not per asset, as this runs for every item)."""
-    return {a["key"]: f"{container_url}/{quote(a['target_blob'], safe='/~')}" for a in assets}
+        writer.load_items(params.collection_id, items)
+    with ctx.adapters.db.connection() as conn:
+        conn.execute(sql("ingest/record_registered"), key)
+    tracker.items_done(len(rows))
+    return RegisterItemsResult(batches=params.batches, collection_id=params.collection_id, items=len(items))

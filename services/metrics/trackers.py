@@ -70,14 +70,20 @@ class TileTracker:
 
 
 class RasterCollectionTracker:
-    """Raster collections: files handled, COGs written, bytes moved."""
+    """Raster collections: files (or items) handled, COGs written, bytes moved, with a rate.
+    Collection ingestion counts items (read, validated, or skipped as unchanged) and shows
+    items/s; the sampler sums each over the stage's tasks, so the dashboard shows the
+    whole stage's items/s while its tasks run."""
 
-    def __init__(self, progress: ProgressTracker, total_files: int | None = None, clock=time.monotonic):
+    def __init__(self, progress: ProgressTracker, total_files: int | None = None, clock=time.monotonic,
+                 unit: str = "files"):
         self.progress = progress
         self.rate = RollingRate(clock=clock)
+        self.unit = unit
         self.cogs = 0
         self.bytes = 0
-        progress.update(done=0, total=total_files, unit="files")
+        self.unchanged = 0
+        progress.update(done=0, total=total_files, unit=unit)
 
     def file_done(self, nbytes: int, *, cog_written: bool) -> None:
         self.rate.add(1)
@@ -85,3 +91,10 @@ class RasterCollectionTracker:
         self.cogs += int(cog_written)
         self.progress.update(done=self.rate.total, files=self.rate.total, cogs_written=self.cogs,
                              bytes=self.bytes, files_per_sec=self.rate.per_second())
+
+    def items_done(self, count: int, *, nbytes: int = 0, unchanged: int = 0) -> None:
+        self.rate.add(count)
+        self.bytes += nbytes
+        self.unchanged += unchanged
+        self.progress.update(done=self.rate.total, items=self.rate.total, unchanged=self.unchanged, bytes=self.bytes,
+                             items_per_sec=self.rate.per_second())

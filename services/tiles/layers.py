@@ -83,6 +83,7 @@ def job_outputs(job_type: str, result: dict[str, Any] | None) -> list[dict[str, 
     if job_type == "process_raster" and result.get("item_id"):
         return [{"label": result["item_id"], "href": map_href("raster", result["item_id"])},
                 {"label": f"collection {result['collection_id']}", "href": map_href("collection", result["collection_id"])}]
-    if job_type == "ingest_collection" and result.get("collection_id"):
-        return [{"label": result["collection_id"], "href": map_href("collection", result["collection_id"])}]
+    if job_type == "ingest_collection":   # every collection a catalog held
+        ids = [c["collection_id"] for c in result.get("collections") or []] or [result.get("collection_id")]
+        return [{"label": i, "href": map_href("collection", i)} for i in ids if i]
     return []

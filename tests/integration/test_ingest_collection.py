@@ -42,9 +42,11 @@ def test_a_collection_is_copied_registered_and_catalogued_and_reingesting_change
     status = run(api, engine_platform, params(settings, sample["collection_blob"]))
     assert status["status"] == "completed", status
     assert [(s["name"], s["total"], s["completed"]) for s in status["stages"]] == [
-        ("inventory", 1, 1), ("copy", 6, 6), ("register_collection", 1, 1), ("register_items", 6, 6), ("finalize", 1, 1)]
+        ("discover", 1, 1), ("inventory", 6, 6), ("copy", 6, 6), ("register_collection", 1, 1), ("register_items", 1, 1),
+        ("finalize", 1, 1)]                 # the six batches' 55 items registered in one load
     result = status["result"]
     assert result["items_total"] == 55 and result["items_registered"] == 55 and result["failed_batches"] == []
+    assert result["items_unchanged"] == 0 and result["external_assets"] == 55    # each item's homepage link
     assert result["data_type"] == "rgb" and result["source_catalog_id"] == f"{sample['collection_id']}:visual"
 
     silver = client.get_container_client(settings.silver_container)
@@ -69,15 +71,21 @@ def test_a_collection_is_copied_registered_and_catalogued_and_reingesting_change
     assert source[10] == "POLYGON((0 9,0 10,100 10,100 9,0 9))"
     assert pgstac(engine_platform, "SELECT count(*) FROM app.ingest_items WHERE job_id = %s", status["job_id"]) == [(0,)]
 
-    # Re-ingestion: nothing copied again, no duplicate item, no item rewritten.
+    # Re-ingestion: every item is recognised by its content at inventory, so nothing is
+    # validated, copied or registered again; pgSTAC and silver stay as they are.
     modified_before = {name: blob.last_modified for name, blob in copied.items()}
     pgstac_before = pgstac(engine_platform, "SELECT id, content FROM pgstac.items WHERE collection = %s ORDER BY id", sample["collection_id"])
     engine_platform.engine.resubmit(status["job_id"], principal=OPERATOR)
     wait_for_status(engine_platform, status["job_id"], DONE, timeout=120)
     again = api.get(f"/api/jobs/status/{status['job_id']}").json()
     assert again["status"] == "completed" and again["attempt"] == 2
-    copies = [t["result"] for t in stage_results(api, status["job_id"], 2)]
-    assert sum(c["copied"] for c in copies) == 0 and sum(c["skipped"] for c in copies) == 55
+    assert [(s["name"], s["status"], s["total"]) for s in again["stages"]][2:5] == [
+        ("copy", "completed", 0), ("register_collection", "completed", 1), ("register_items", "completed", 0)]
+    parts = [t["result"] for t in stage_results(api, status["job_id"], 2)]
+    assert sum(p["unchanged"] for p in parts) == 55 and sum(p["staged"] for p in parts) == 0
+    assert again["result"]["items_unchanged"] == 55 and again["result"]["items_registered"] == 0
+    assert again["result"]["source_catalog_id"] == result["source_catalog_id"]
+    assert pgstac(engine_platform, "SELECT item_count FROM h3.source_catalog WHERE id = %s", result["source_catalog_id"]) == [(55,)]
     assert {b.name: b.last_modified for b in silver.list_blobs(name_starts_with=f"ingest-{tag}/")} == modified_before
     assert pgstac(engine_platform, "SELECT id, content FROM pgstac.items WHERE collection = %s ORDER BY id",
                   sample["collection_id"]) == pgstac_before
@@ -108,7 +116,7 @@ def test_a_missing_asset_fails_only_its_batch_and_names_the_blob(api, engine_pla
     status = run(api, engine_platform, params(settings, sample["collection_blob"]))
     assert status["status"] == "completed_with_errors", status
     assert status["result"]["failed_batches"] == [2] and status["result"]["items_registered"] == 40
-    failed = [t for t in stage_results(api, status["job_id"], 2) if t["status"] == "failed"]
+    failed = [t for t in stage_results(api, status["job_id"], 3) if t["status"] == "failed"]
     assert len(failed) == 1 and failed[0]["tries"] == 1
     assert lost in failed[0]["error"] and "batch 2" in failed[0]["error"]
     registered = pgstac(engine_platform, "SELECT count(*) FROM pgstac.items WHERE collection = %s", sample["collection_id"])
@@ -117,7 +125,7 @@ def test_a_missing_asset_fails_only_its_batch_and_names_the_blob(api, engine_pla
 
 @pytest.mark.parametrize("content, expected", [
     (b'{"type": "Collection", "id": "x",', "is not valid JSON: Expecting property name enclosed in double quotes at line 1 column 34"),
-    (b'[1, 2, 3]', "is not a STAC Collection: expected a JSON object, found list"),
+    (b'[1, 2, 3]', "is not a STAC Catalog or Collection: expected a JSON object, found list"),
     (json.dumps({"type": "Collection", "stac_version": "1.0.0", "id": "x", "description": "d", "links": []}).encode(),
      "is not a valid STAC Collection: license: Field required; extent: Field required"),
 ])
@@ -146,7 +154,7 @@ def test_invalid_items_are_named_with_what_is_wrong(api, engine_platform, worker
 
     status = run(api, engine_platform, params(settings, sample["collection_blob"]))
     assert status["status"] == "failed"
-    assert "2 of 12 items are invalid" in status["error"]
+    assert f"2 of 10 items of collection 'baditem-{tag}' in part 0 are invalid" in status["error"]
     assert f"{broken} is not a valid STAC Item: bbox: Value error, bbox latitudes must satisfy" in status["error"]
     assert "properties.datetime: Field required" in status["error"]
     assert f"{truncated} is not valid JSON" in status["error"]
@@ -174,3 +182,26 @@ def test_ingest_parameters_are_checked_at_submission(api):
                         json={"batch_size": 5, "source_container": "Bad_Name", "collection_json_path": "../x.json"})
     assert response.status_code == 422
     assert {e["field"] for e in response.json()["errors"]} == {"batch_size", "source_container", "collection_json_path"}
+
+
+def test_a_failed_part_is_retried_alone_once_its_file_is_fixed(api, engine_platform, workers, tag):
+    settings, client = engine_platform.settings, engine_platform.blobs.client
+    sample = upload_collection(client, settings.bronze_container, f"retry-{tag}", 30)
+    broken = f"retry-{tag}/items/item-0025.json"                        # the last of 3 parts
+    good = client.get_blob_client(settings.bronze_container, broken).download_blob().readall()
+    client.get_blob_client(settings.bronze_container, broken).upload_blob(b'{"type": "Feature"', overwrite=True)
+    workers(threads=1)
+
+    status = run(api, engine_platform, params(settings, sample["collection_blob"]))
+    assert status["status"] == "failed" and f"{broken} is not valid JSON" in status["error"]
+    before = {t["task_index"]: t for t in stage_results(api, status["job_id"], 2)}
+    assert [before[i]["status"] for i in range(3)] == ["completed", "completed", "failed"]
+    client.get_blob_client(settings.bronze_container, broken).upload_blob(good, overwrite=True)
+    assert api.post(f"/api/jobs/{status['job_id']}/retry").status_code == 200
+    wait_for_status(engine_platform, status["job_id"], DONE, timeout=120)
+    retried = api.get(f"/api/jobs/status/{status['job_id']}").json()
+    assert retried["status"] == "completed" and retried["attempt"] == 1 and retried["result"]["items_registered"] == 30
+    after = {t["task_index"]: t for t in stage_results(api, status["job_id"], 2)}
+    assert [after[i]["completed_at"] for i in (0, 1)] == [before[i]["completed_at"] for i in (0, 1)]   # not run again
+    assert after[2]["status"] == "completed" and after[2]["result"]["staged"] == 10
+    assert pgstac(engine_platform, "SELECT count(*) FROM pgstac.items WHERE collection = %s", sample["collection_id"]) == [(30,)]

@@ -39,6 +39,7 @@ def test_curated_updates_are_refused_to_submitters_whatever_the_route(client, ke
     ("ingest_collection", {"source_container": "private-stuff"}, "source_container"),
     ("ingest_collection", {"target_container": "anything"}, "target_container"),
     ("ingest_collection", {"overwrite": True}, "overwrite"),
+    ("ingest_collection", {"copy_external": True}, "copy_external"),
     ("process_vector", {"blob_name": "x.kml", "table_name": "t_take", "replace_owned_by_other": True},
      "replace_owned_by_other"),
 ])
@@ -79,6 +80,10 @@ def test_blob_paths_that_climb_out_of_the_container_are_refused(client, key_for)
         assert response.status_code == 422, (blob, response.text)
         raster = submit(client, "process_raster", {"blob_name": blob}, submitter)
         assert raster.status_code == 422, (blob, raster.text)
+        for stac in ({"collection_json_path": blob}, {"catalog_json_path": blob},
+                     {"collection_json_path": "c.json", "items_paths": ["ok.ndjson", blob]}):
+            ingest = submit(client, "ingest_collection", stac, submitter)
+            assert ingest.status_code == 422, (stac, ingest.text)
 
 
 def test_submitters_control_their_own_jobs_only(engine_client, key_for):

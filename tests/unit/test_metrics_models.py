@@ -73,6 +73,15 @@ def test_context_trackers_report_their_figures():
     assert files.snapshot() == {"done": 2, "total": 4, "unit": "files", "files": 2, "cogs_written": 1, "bytes": 1200}
     assert not files.dirty  # flushed: the heartbeat sends it once
 
+    items = ProgressTracker()   # collection ingestion counts items, and those skipped as unchanged
+    ingest = RasterCollectionTracker(items, total_files=1000, clock=clock, unit="items")
+    now[0] = 4.0
+    ingest.items_done(50, nbytes=5000, unchanged=10)
+    now[0] = 5.0
+    ingest.items_done(50, nbytes=5000)
+    assert items.snapshot() == {"done": 100, "total": 1000, "unit": "items", "items": 100, "unchanged": 10,
+                                "bytes": 10000, "items_per_sec": 50.0}
+
 
 def test_formatting_filters():
     assert duration(None) == "—" and duration(59) == "59s" and duration(61) == "1m 01s" and duration(3700) == "1h 01m"

@@ -75,16 +75,21 @@ def test_the_vector_template_plans_chunks_and_indexes_like_process_vector():
     assert {k: v for k, v in plans(pipeline, params, results, 4)[0].items() if k in code_publish} == code_publish
 
 
-def test_the_ingest_template_plans_batches_like_ingest_collection():
+def test_the_ingest_template_plans_parts_copies_and_loads_like_ingest_collection():
     code, pipeline = REGISTRY.get("ingest_collection"), compiled("ingest_collection")
     params = {"source_container": "bronze", "target_container": "silver"}
-    inventory = {"collection_id": "c", "collection": {}, "collection_blob": "c.json", "items": 3, "asset_keys": ["k"],
-                 "collection_assets": [{"key": "k", "source_blob": "a", "target_blob": "b"}],
-                 "batches": [{"batch": 0, "items": 2, "assets": 2}, {"batch": 1, "items": 1, "assets": 1}]}
+    asset = {"key": "k", "source_blob": "a", "target_blob": "b"}
+    found = {"id": "c", "blob": "c.json", "document": {}, "assets": [asset]}
+    discovery = {"collections": [found], "parts": 3, "item_links": 0, "ndjson_files": 1, "item_collections": 0,
+                 "documents_walked": 1}
+    parts = [{"batch": b, "collection_id": "c", "items": 1200, "staged": 1200 - 600 * (b == 1), "unchanged": 0,
+              "assets": 2 * (b != 2), "external_assets": 0} for b in range(3)]
     copied = {"copied": 1, "skipped": 0, "bytes_copied": 10}
-    results = {"inventory": [inventory], "copy": [{"batch": b} | copied for b in (None, 0, 1)]}
-    for number in (2, 4):
-        assert plans(pipeline, params, results, number) == plans(code, params, results, number)
+    results = {"discover": [discovery], "inventory": parts, "copy": [{"batch": b} | copied for b in (None, 0, 1)]}
+    for number in (2, 3, 5):
+        planned = plans(pipeline, params, results, number)
+        assert planned and planned == plans(code, params, results, number)
+    assert plans(code, params, results, 5) == [{"batches": [0], "collection_id": "c"}, {"batches": [1, 2], "collection_id": "c"}]
 
 
 def test_claims_and_owner_follow_the_job_whose_parameters_a_step_takes():

@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 
 async def reconcile(platform: Platform, notifier: DurableJobNotifier, client) -> ReconcileReport:
     report = await notifier.run(client, platform.engine.reconcile)
-    if report.requeued or report.failed or report.cancelled or report.advanced or report.republished:
+    if report.requeued or report.failed or report.cancelled or report.advanced or report.republished \
+            or any(report.chores.values()):
         log.info("reconciler: %s", report)
     return report
 

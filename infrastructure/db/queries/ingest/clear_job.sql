@@ -1,2 +1,2 @@
--- Staging rows of every attempt of a job: a new inventory replaces them.
+-- Staging rows of every attempt of a job: a new discover stage replaces them.
 DELETE FROM app.ingest_items WHERE job_id = %(job_id)s;

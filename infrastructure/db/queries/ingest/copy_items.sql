@@ -1,1 +1,1 @@
-COPY app.ingest_items (job_id, attempt, item_id, batch, source_blob, item, assets) FROM STDIN;
+COPY app.ingest_items (job_id, attempt, collection_id, item_id, batch, source, content_hash, item, assets) FROM STDIN;
