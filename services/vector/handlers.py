@@ -12,6 +12,7 @@ from services.engine.handlers import handler
 from services.vector import publishing, staging
 from services.vector.inspection import inspect_source
 from services.vector.loading import PreparedChunk, commit_chunk, read_chunk, stored_report
+from services.vector.precision import SERVED_DECIMALS
 from services.vector.models import (
     ChunkSpec,
     IndexParams,
@@ -170,7 +171,8 @@ def _report(job_id: str, params: ProcessVectorParams, plan: InspectResult, total
         rows=totals.rows, repairs=totals.repairs, dropped=totals.dropped, repair_samples=totals.repair_samples,
         dropped_samples=totals.dropped_samples,
         validity=Validity(checked=totals.geometries_checked, invalid_before=totals.invalid_before,
-                          invalid_after=totals.invalid_after),
+                          invalid_after=totals.invalid_after, proven_valid=totals.proven_valid,
+                          served_decimals=SERVED_DECIMALS),
         warnings=warnings,
     )
 

@@ -66,7 +66,7 @@ class PreparedChunk:
             rows={kind: int((g.kinds == kind).sum()) for kind in KINDS if (g.kinds == kind).any()},
             repairs=self.log.repairs, dropped=self.log.dropped, repair_samples=self.log.repair_samples,
             dropped_samples=self.log.drop_samples, geometries_checked=g.checked, invalid_before=g.invalid_before,
-            invalid_after=g.invalid_after, input_types=g.input_types,
+            invalid_after=g.invalid_after, proven_valid=g.proven, input_types=g.input_types,
             bbox={kind: _bbox(g.bounds[g.kinds == kind]) for kind in KINDS if (g.kinds == kind).any()},
         )
         if self.plan.temporal_property is not None:
