@@ -265,7 +265,9 @@ def _remove_empty_parts(batch: _Batch, log: RepairLog) -> None:
 
 def _coordinate_pass(batch: _Batch, tolerance: float, log: RepairLog) -> None:
     coords, index = _finite_coordinates(batch, log)
-    batch.proven = validity.star_shaped(coords, index, validity.single_ring_polygons(batch.geoms))
+    x, y = np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1])
+    batch.proven = validity.star_shaped(x, y, index, validity.single_ring_polygons(batch.geoms))
+    del x, y
     movable = ~batch.proven & (shapely.get_dimensions(batch.geoms) > 0)   # a point is valid anywhere
     coords, moved = snap_to_grid(batch.geoms, coords, index, movable)
     batch.modified |= moved
@@ -302,8 +304,7 @@ def _unwrap_antimeridian(batch: _Batch, steps: VertexSteps) -> None:
 
 
 def _remove_duplicate_vertices(batch: _Batch, steps: VertexSteps, tolerance: float, log: RepairLog) -> None:
-    """The steps may predate unwrapping: a 360° shift neither makes nor hides a duplicate.
-    Proven polygons have none (their angular steps exceed the served rounding)."""
+    """The steps may predate unwrapping: a 360° shift neither makes nor hides a duplicate."""
     close = (np.abs(steps.dx) <= tolerance) & (np.abs(steps.dy) <= tolerance) & steps.same
     flagged = np.unique(steps.index[close])
     flagged = flagged[shapely.get_dimensions(batch.geoms[flagged]) > 0]  # points: nothing to remove
@@ -315,8 +316,9 @@ def _remove_duplicate_vertices(batch: _Batch, steps: VertexSteps, tolerance: flo
     changed = flagged[removed > 0]
     batch.geoms[changed] = cleaned[removed > 0]
     batch.modified[changed] = True
-    batch.proven[changed] = False
-    batch.area2[changed] = np.nan
+    # A proven ring has no vertices closer than the margin, so only its exact repeats went
+    # (its shape and signed area are unchanged): it stays proven. Others are judged anew.
+    batch.area2[changed[~batch.proven[changed]]] = np.nan
     log.repair("features_with_duplicate_vertices", batch.fids[changed])
     log.repair("duplicate_vertices_removed", batch.fids[changed], amount=int(removed.sum()))
 

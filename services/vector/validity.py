@@ -15,8 +15,10 @@ import shapely
 
 from services.vector.precision import SERVED_SHIFT
 
-ANGLE_NOISE = 1e-12          # radians: atan2 and the subtractions are exact to ~1e-15
-FULL_TURN = 2 * np.pi
+ROUNDING = 8 * np.finfo(float).eps       # relative error of a cross product of differences
+# arcsin(x) <= (pi/2) x on [0, 1]: the angle a vertex at distance r can turn when moved by d
+# is at most (pi/2) d / r, so the proof needs no trigonometry.
+ARC_BOUND = np.pi / 2
 SHAPELY_POLYGON, SHAPELY_MULTIPOLYGON = 3, 6
 
 
@@ -30,44 +32,68 @@ def single_ring_polygons(geoms: np.ndarray) -> np.ndarray:
     return single
 
 
-def star_shaped(coords: np.ndarray, index: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+def star_shaped(x: np.ndarray, y: np.ndarray, index: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     """Per geometry: a candidate (one closed ring) proven simple as stored and as served.
-    `coords`/`index` are shapely.get_coordinates(geoms, return_index=True)."""
-    proven = np.zeros(len(candidates), dtype=bool)
-    take = candidates[index]
-    if not take.any():
-        return proven
-    owner, xy = index[take], coords[take]
-    theta, slack = _angles(xy, owner, len(candidates))
-    same = owner[1:] == owner[:-1]
-    step = (np.diff(theta) + np.pi) % FULL_TURN - np.pi        # each step in [-pi, pi)
-    margin = slack[:-1] + slack[1:]
+    `x`, `y`, `index`: every coordinate of the chunk and its geometry, in order
+    (shapely.get_coordinates(geoms, return_index=True)); the others' results are ignored.
+
+    Seen from the ring's area centroid c, each edge p→q must turn by an angle in
+    (m, pi - m) — all the same way — where m covers how far rounding to the served grid
+    can turn p and q: cross(p - c, q - c) > (pi/2) d (|p - c| + |q - c|), d the largest
+    rounding shift. Then the edges lie in disjoint wedges around c, as stored and as
+    served. The ring must also go round exactly once: it crosses c's positive x axis once.
+    A zero-length edge (an exact repeated vertex, removed later) is passed over."""
+    if len(index) == 0 or not candidates.any():
+        return np.zeros(len(candidates), dtype=bool)
+    rings = _Rings(index, len(candidates))
+    vx, vy = _from_centroid(x, y, rings)
+    a, b = rings.edges(vx[:-1] * vy[1:]), rings.edges(vy[:-1] * vx[1:])
+    cross = a - b
+    radius = np.sqrt(vx * vx + vy * vy)
+    margin = ARC_BOUND * SERVED_SHIFT * rings.edges(radius[:-1] + radius[1:]) + ROUNDING * (np.abs(a) + np.abs(b))
+    edge = rings.edges((x[:-1] != x[1:]) | (y[:-1] != y[1:])) & rings.same
     with np.errstate(invalid="ignore"):
-        forward = same & (step > margin) & (step + margin < np.pi)
-        backward = same & (-step > margin) & (margin - step < np.pi)
-    start = owner[:-1]
-    steps = np.bincount(start, weights=same, minlength=len(candidates))
-    turn = np.bincount(start, weights=np.where(same, step, 0.0), minlength=len(candidates))
-    agreeing = np.maximum(np.bincount(start, weights=forward, minlength=len(candidates)),
-                          np.bincount(start, weights=backward, minlength=len(candidates)))
-    proven[:] = candidates & (steps >= 3) & (agreeing == steps) & (np.abs(np.abs(turn) - FULL_TURN) < 1e-6)
-    return proven
+        left, right = cross > margin, -cross > margin
+    below = vy < 0
+    up, down = rings.edges(below[:-1] & ~below[1:]), rings.edges(~below[:-1] & below[1:])
+    turns_left = ~rings.any(edge & ~left) & (rings.sum(edge & left & up) == 1)
+    turns_right = ~rings.any(edge & ~right) & (rings.sum(edge & right & down) == 1)
+    return candidates & (rings.sum(edge) >= 3) & (turns_left | turns_right)
 
 
-def _angles(xy: np.ndarray, owner: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each vertex's angle around its ring's centre (the mean of its vertices, the closing
-    repeat left out), and the most served rounding can turn it (inf when too close)."""
-    closing = np.r_[owner[1:] != owner[:-1], True]
-    weights = (~closing).astype(float)
-    vertices = np.maximum(np.bincount(owner, weights=weights, minlength=count), 1)
-    cx = np.bincount(owner, weights=xy[:, 0] * weights, minlength=count) / vertices
-    cy = np.bincount(owner, weights=xy[:, 1] * weights, minlength=count) / vertices
-    dx, dy = xy[:, 0] - cx[owner], xy[:, 1] - cy[owner]
-    radius = np.hypot(dx, dy)
+class _Rings:
+    """Per-geometry sums over the coordinates, grouped by geometry (contiguous, ascending).
+    Edge arrays have one entry per coordinate: edge i runs from vertex i to i + 1, and the
+    last coordinate of each geometry starts none (`same` is False there)."""
+
+    def __init__(self, index: np.ndarray, count: int):
+        self.index, self.count = index, count
+        self.same = self.edges(index[1:] == index[:-1])
+
+    def edges(self, values: np.ndarray) -> np.ndarray:
+        out = np.empty(len(self.index), dtype=values.dtype)
+        out[:-1], out[-1] = values, 0
+        return out
+
+    def sum(self, values: np.ndarray) -> np.ndarray:
+        return np.bincount(self.index, weights=values, minlength=self.count)
+
+    def any(self, values: np.ndarray) -> np.ndarray:
+        return self.sum(values) > 0
+
+
+def _from_centroid(x: np.ndarray, y: np.ndarray, rings: _Rings) -> tuple[np.ndarray, np.ndarray]:
+    """Each vertex relative to its ring's area centroid (the vertex mean where the ring
+    encloses no area). Any point serves as the witness; the centroid of a star-shaped
+    ring usually lies in its kernel."""
+    term = rings.edges(x[:-1] * y[1:] - x[1:] * y[:-1]) * rings.same
+    area6 = 3 * rings.sum(term)
+    flat = area6 == 0
+    vertices = np.maximum(rings.sum(np.ones(len(x))), 1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = SERVED_SHIFT / radius
-        slack = np.where(ratio < 1, np.arcsin(np.minimum(ratio, 1)), np.inf) + ANGLE_NOISE
-    return np.arctan2(dy, dx), slack
+        cx = np.where(flat, rings.sum(x) / vertices, rings.sum(rings.edges(x[:-1] + x[1:]) * term) / area6)
+        cy = np.where(flat, rings.sum(y) / vertices, rings.sum(rings.edges(y[:-1] + y[1:]) * term) / area6)
+    return x - cx[rings.index], y - cy[rings.index]
 
 
 def made_valid(geoms: np.ndarray, dimensions: np.ndarray, builders: dict) -> tuple[np.ndarray, int]:
