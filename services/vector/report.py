@@ -36,6 +36,8 @@ REPAIRS = {
     "dates_nulled": "date/time values outside years 1-9999 set to NULL",
     "nul_characters_removed": "text values from which NUL characters were removed",
     "invalid_utf8_replaced": "text values with invalid UTF-8 (bad bytes replaced)",
+    "json_values_cleaned": "nested (JSON) values PostgreSQL would refuse, cleaned: NaN/Infinity as null, NUL "
+                           "characters removed, unpaired surrogates replaced, nesting past 100 levels cut",
 }
 DROPS = {
     "null_geometry": "no geometry",
@@ -78,6 +80,7 @@ class RepairLog:
 
 class ChunkReport(BaseModel):
     chunk: int
+    group: int = 0
     features_read: int = 0
     features_kept: int = 0
     rows: dict[str, int] = {}
@@ -113,6 +116,7 @@ class PublishedTable(BaseModel):
     geometry_type: str
     feature_count: int
     bbox: list[float] | None
+    layers: list[str] | None = None     # all_layers: the source layer the table holds
 
 
 class VectorReport(BaseModel):
