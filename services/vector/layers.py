@@ -95,7 +95,9 @@ def _public_name(layer: str, dataset: dict[str, Any], layers_in_dataset: int, da
 
 
 def _stem(member: str) -> str:
-    name = PurePosixPath(member).name
+    """The file's name without extensions; a KMZ's doc.kml goes by the KMZ's name."""
+    path = PurePosixPath(member)
+    name = path.parent.name if path.name.lower() == "doc.kml" and path.parent.name else path.name
     return name.split(".")[0] if not name.lower().endswith(".gdb") else name[:-4]
 
 
