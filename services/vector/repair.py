@@ -5,8 +5,8 @@ it changes is counted (with sample source ids) in the RepairLog. Geometries no s
 changed keep their source WKB, so the common case costs a coordinate pass and no encode.
 
 Order matters: parse (closing rings; salvaging curves, bare rings and broken collections)
-→ drop null/empty → split collections by kind → force 2D → reproject → drop out-of-range
-→ remove empty rings and parts → one coordinate pass: prove star-shaped polygons valid,
+→ drop null/empty → split collections by kind → force 2D → reproject → remove empty rings
+and parts → one coordinate pass: drop what lies out of range, prove star-shaped polygons valid,
 snap the rest to the served grid, unwrap antimeridian crossings, remove duplicate vertices
 → GEOS validity of what was not proven, make valid (keeping the declared dimension) → cut
 at ±180° → settle what changed since the snap back on the grid, valid there → orient
@@ -26,7 +26,7 @@ import shapely
 from services.vector import antimeridian, components, precision, validity, wkb_salvage
 from services.vector.ewkb import is_plain_2d, multi_ewkb
 from services.vector.report import RepairLog
-from services.vector.vertices import VertexSteps, non_finite_rows, snap_to_grid
+from services.vector.vertices import VertexSteps, non_finite_rows, out_of_range, snap_to_grid
 
 SRID = 4326
 KIND_OF_DIMENSION = {0: "points", 1: "lines", 2: "polygons"}
@@ -85,6 +85,18 @@ class _Batch:
             current = getattr(self, name)
             setattr(self, name, np.concatenate([current, extra[name] if name in extra else current[source]]))
 
+    def discard(self, mask: np.ndarray, reason: str, log: RepairLog) -> None:
+        """Removes the geometries at `mask`. A feature is dropped (as `reason`) only when
+        none of its geometries is left: a piece of a split collection whose other pieces
+        stay is a part dropped (counted apart), so every feature is accounted for once."""
+        if not mask.any():
+            return
+        left = np.isin(self.rows, self.rows[~mask])
+        whole = np.unique(self.rows[mask & ~left], return_index=True)[1]
+        log.drop(reason, self.fids[mask & ~left][whole])
+        log.repair("collection_parts_dropped", self.fids[mask & left])
+        self.keep(~mask)
+
     def replace(self, mask, geoms: np.ndarray) -> None:
         """New shapes (not on the grid, not proven) for the geometries at `mask`."""
         self.geoms[mask] = geoms
@@ -103,7 +115,6 @@ def repair(wkb: np.ndarray, fids: np.ndarray, log: RepairLog, *,
     _split_collections(batch, log)
     _force_2d(batch, log)
     _reproject(batch, transform, log)
-    _drop_out_of_range(batch, log)
     _remove_empty_parts(batch, log)
     _coordinate_pass(batch, tolerance, log)
     checked, invalid_before = _make_valid(batch, log)
@@ -125,16 +136,15 @@ def _parse(wkb: np.ndarray, fids: np.ndarray, log: RepairLog) -> tuple[np.ndarra
     linear = np.fromiter((t in wkb_salvage.LINEAR_TYPES for t in types), dtype=bool, count=len(wkb))
     geoms = np.full(len(wkb), None, dtype=object)
     geoms[linear] = _from_wkb(wkb[linear], "ignore")
-    curved = _curved_collections(geoms, types)
-    geoms[curved] = None
     rebuilt = np.zeros(len(wkb), dtype=bool)
-    unclosed = np.flatnonzero((geoms == None) & linear & ~curved)  # noqa: E711 (elementwise)
+    unclosed = np.flatnonzero((geoms == None) & linear)  # noqa: E711 (elementwise)
     if len(unclosed):
         fixed = _from_wkb(wkb[unclosed], "fix")
-        parsed = fixed != None  # noqa: E711
-        geoms[unclosed[parsed]] = fixed[parsed]
-        rebuilt[unclosed[parsed]] = True
-        log.repair("rings_closed", fids[unclosed[parsed]])
+        parsed = unclosed[fixed != None]  # noqa: E711
+        geoms[parsed], rebuilt[parsed] = fixed[fixed != None], True  # noqa: E711
+    curved = _curved_collections(geoms, types)
+    geoms[curved], rebuilt[curved] = None, False
+    log.repair("rings_closed", fids[rebuilt])
     lenient = np.flatnonzero((geoms == None) & (wkb != None))  # noqa: E711
     for position in lenient:
         geoms[position] = _salvaged(wkb[position], fids[position], log)
@@ -236,14 +246,6 @@ def _reproject(batch: _Batch, transform, log: RepairLog) -> None:
     log.repair("reprojected", batch.fids)
 
 
-def _drop_out_of_range(batch: _Batch, log: RepairLog) -> None:
-    bounds = shapely.bounds(batch.geoms)
-    bad = (~np.isfinite(bounds).all(axis=1) | (bounds[:, 1] < -LAT_LIMIT) | (bounds[:, 3] > LAT_LIMIT)
-           | (bounds[:, 0] < -LON_LIMIT) | (bounds[:, 2] > LON_LIMIT))
-    log.drop("out_of_bounds", batch.fids[bad])
-    batch.keep(~bad)
-
-
 def _remove_empty_parts(batch: _Batch, log: RepairLog) -> None:
     """Empty rings and parts (components.py): removed; a geometry left with nothing dropped."""
     candidates = components.may_hold_empty_parts(batch.wkb)
@@ -256,15 +258,13 @@ def _remove_empty_parts(batch: _Batch, log: RepairLog) -> None:
         removed += lost
     batch.modified[flagged] = True
     log.repair("empty_parts_removed", batch.fids[flagged], amount=removed)
-    gone = shapely.is_empty(batch.geoms)
-    log.drop("empty_geometry", batch.fids[gone])
-    batch.keep(~gone)
+    batch.discard(shapely.is_empty(batch.geoms), "empty_geometry", log)
 
 
 # -- the coordinate pass ----------------------------------------------------------------------------------
 
 def _coordinate_pass(batch: _Batch, tolerance: float, log: RepairLog) -> None:
-    coords, index = _finite_coordinates(batch, log)
+    coords, index = _checked_coordinates(batch, log)
     x, y = np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1])
     batch.proven = validity.star_shaped(x, y, index, validity.single_ring_polygons(batch.geoms))
     del x, y
@@ -277,21 +277,24 @@ def _coordinate_pass(batch: _Batch, tolerance: float, log: RepairLog) -> None:
     _remove_duplicate_vertices(batch, steps, tolerance, log)
 
 
-def _finite_coordinates(batch: _Batch, log: RepairLog) -> tuple[np.ndarray, np.ndarray]:
-    """Every coordinate; geometries holding NaN or infinite ones are rebuilt without those
-    vertices by the lenient reader first (and dropped when nothing buildable is left)."""
+def _checked_coordinates(batch: _Batch, log: RepairLog) -> tuple[np.ndarray, np.ndarray]:
+    """Every coordinate, once the geometries holding NaN or infinite ones are rebuilt without
+    those vertices (lenient reader) and those reaching outside the valid range dropped —
+    judged on every vertex: an envelope skips a hole that lies outside its shell."""
     coords, index = shapely.get_coordinates(batch.geoms, return_index=True)
     bad = non_finite_rows(coords, index)
-    if len(bad) == 0:
-        return coords, index
-    rebuilt = [wkb_salvage.salvage(shapely.to_wkb(g))[0] for g in batch.geoms[bad]]
-    batch.geoms[bad] = np.array(rebuilt + [None], dtype=object)[:-1]
-    batch.modified[bad] = True
-    log.repair("non_finite_vertices_removed", batch.fids[bad])
-    gone = (batch.geoms == None) | shapely.is_empty(batch.geoms)  # noqa: E711
-    log.drop("out_of_bounds", batch.fids[gone])
-    batch.keep(~gone)
-    return shapely.get_coordinates(batch.geoms, return_index=True)
+    if len(bad):
+        rebuilt = [wkb_salvage.salvage(shapely.to_wkb(g))[0] for g in batch.geoms[bad]]
+        batch.geoms[bad] = np.array(rebuilt + [None], dtype=object)[:-1]
+        batch.modified[bad] = True
+        log.repair("non_finite_vertices_removed", batch.fids[bad[[g is not None for g in rebuilt]]])
+        batch.discard((batch.geoms == None) | shapely.is_empty(batch.geoms), "out_of_bounds", log)  # noqa: E711
+        coords, index = shapely.get_coordinates(batch.geoms, return_index=True)
+    outside = out_of_range(coords, index, len(batch.geoms), LON_LIMIT, LAT_LIMIT)
+    if outside.any():
+        batch.discard(outside, "out_of_bounds", log)
+        coords, index = shapely.get_coordinates(batch.geoms, return_index=True)
+    return coords, index
 
 
 def _unwrap_antimeridian(batch: _Batch, steps: VertexSteps) -> None:
@@ -356,9 +359,7 @@ def _make_valid(batch: _Batch, log: RepairLog) -> tuple[int, int]:
     log.repair("made_valid", batch.fids[invalid])
     if collapsed_parts:
         log.repair("collapsed_parts_dropped", np.array([], dtype=np.int64), amount=collapsed_parts)
-    gone = shapely.is_empty(batch.geoms)
-    log.drop("collapsed", batch.fids[gone])
-    batch.keep(~gone)
+    batch.discard(shapely.is_empty(batch.geoms), "collapsed", log)
     return checked, len(invalid)
 
 
@@ -379,8 +380,7 @@ def _cut_antimeridian(batch: _Batch, log: RepairLog) -> None:
         (split if windows > 1 else wrapped).append(position)
     log.repair("antimeridian_split", batch.fids[np.array(split, dtype=np.int64)])
     log.repair("longitudes_wrapped", batch.fids[np.array(wrapped, dtype=np.int64)])
-    log.drop("collapsed", batch.fids[~keep])
-    batch.keep(keep)
+    batch.discard(~keep, "collapsed", log)
 
 
 def _settle(batch: _Batch, log: RepairLog) -> int:
@@ -394,9 +394,7 @@ def _settle(batch: _Batch, log: RepairLog) -> int:
     batch.recheck[moved] = True
     if broken:
         log.repair("snap_rounded", np.array([], dtype=np.int64), amount=broken)
-    gone = shapely.is_empty(batch.geoms)
-    log.drop("collapsed", batch.fids[gone])
-    batch.keep(~gone)
+    batch.discard(shapely.is_empty(batch.geoms), "collapsed", log)
     return broken
 
 

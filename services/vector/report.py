@@ -32,6 +32,8 @@ REPAIRS = {
     "antimeridian_split": "features cut at the antimeridian into pieces on both sides",
     "longitudes_wrapped": "features moved back into [-180, 180] longitude",
     "collections_split": "geometry collections split by kind into the per-kind tables",
+    "collection_parts_dropped": "pieces of a split collection dropped (collapsed or out of range) while the "
+                                "feature's other pieces were kept",
     "promoted_to_multi": "single geometries stored as their Multi type",
     "dates_nulled": "date/time values outside years 1-9999 set to NULL",
     "nul_characters_removed": "text values from which NUL characters were removed",

@@ -39,6 +39,14 @@ def non_finite_rows(coords: np.ndarray, index: np.ndarray) -> np.ndarray:
     return np.unique(index[bad]) if bad.any() else np.array([], dtype=np.int64)
 
 
+def out_of_range(coords: np.ndarray, index: np.ndarray, count: int, lon_limit: float, lat_limit: float) -> np.ndarray:
+    """Geometries with a vertex beyond ±lat_limit latitude or ±lon_limit longitude."""
+    bad = (np.abs(coords[:, 1]) > lat_limit) | (np.abs(coords[:, 0]) > lon_limit)
+    outside = np.zeros(count, dtype=bool)
+    outside[index[bad]] = True
+    return outside
+
+
 def snap_to_grid(geoms: np.ndarray, coords: np.ndarray, index: np.ndarray,
                  movable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Puts the `movable` geometries on the served grid (in `geoms`, replacing them), and
