@@ -34,14 +34,23 @@ ARROW_TYPES = {"boolean": pa.bool_(), "integer": pa.int32(), "bigint": pa.int64(
 
 
 def prepare_columns(table: pa.Table, columns: list[ColumnPlan], fids: np.ndarray, log: RepairLog) -> list[pa.Array]:
-    """Each planned column cleaned once for the whole chunk (rows are taken per kind later)."""
-    return [_clean(_source_array(table, c), c, fids, log) for c in columns]
+    """Each planned column cleaned once for the whole chunk (rows are taken per kind later).
+    A name the source repeats (GeoJSON's feature `id` beside an `id` property) is matched
+    occurrence by occurrence: the n-th planned column of that name reads the n-th."""
+    seen: dict[str, int] = {}
+    arrays = []
+    for column in columns:
+        occurrence = seen.get(column.source_name, 0)
+        seen[column.source_name] = occurrence + 1
+        arrays.append(_clean(_source_array(table, column, occurrence), column, fids, log))
+    return arrays
 
 
-def _source_array(table: pa.Table, column: ColumnPlan) -> pa.Array:
-    if column.source_name not in table.column_names:
+def _source_array(table: pa.Table, column: ColumnPlan, occurrence: int = 0) -> pa.Array:
+    positions = [i for i, name in enumerate(table.column_names) if name == column.source_name]
+    if len(positions) <= occurrence:
         return pa.nulls(table.num_rows, type=ARROW_TYPES[column.pg_type])
-    array = _as_array(table.column(column.source_name))
+    array = _as_array(table.column(positions[occurrence]))
     if column.kind in ("int", "float") and column_kind(array.type)[0] != column.pg_type:
         return array.cast(ARROW_TYPES[column.pg_type])
     return array

@@ -161,8 +161,13 @@ def _attribute_fields(root: Path, datasets: list[dict], entry: dict[str, Any]) -
     with gdal_errors("the source's attributes could not be read"):
         meta, table = raw.read_arrow(root / dataset["path"], layer=entry["source_layer"], max_features=1,
                                      return_fids=True, **dataset["open_options"])
-    special = set(source_special_columns(meta))
-    return [f for f in table.schema if f.name not in special]
+    fid_column, geometry_column = source_special_columns(meta)
+    fields = list(table.schema)
+    if fields and fields[0].name == fid_column:       # pyogrio: the ids first, the geometry last
+        fields = fields[1:]
+    if fields and fields[-1].name == geometry_column:
+        fields = fields[:-1]
+    return fields
 
 
 def _union_fields(per_layer: list[list[pa.Field]]) -> list[pa.Field]:

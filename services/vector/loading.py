@@ -58,9 +58,12 @@ class PreparedChunk:
     def __init__(self, plan: InspectResult, spec: ChunkSpec, meta: dict, table: pa.Table, *, tolerance: float,
                  sample_size: int):
         fid_column, geometry_column = source_special_columns(meta)
-        fids = (table.column(fid_column).to_numpy() if fid_column in table.column_names
+        # pyogrio puts the ids first and the geometry last: read them by position, as a
+        # property may carry either name too.
+        names = table.column_names
+        fids = (table.column(0).to_numpy() if names and names[0] == fid_column
                 else np.arange(spec.skip, spec.skip + table.num_rows))
-        wkb = table.column(geometry_column).to_numpy(zero_copy_only=False)
+        wkb = table.column(len(names) - 1 - names[::-1].index(geometry_column)).to_numpy(zero_copy_only=False)
         self.plan, self.spec = plan, spec
         self.group: LayerGroup = plan.groups[spec.group]
         self.log = RepairLog(sample_size)
