@@ -13,6 +13,7 @@ from pyproj import CRS, Transformer
 
 from infrastructure.db.queries import sql
 from services.vector.attributes import prepare_columns, python_values, temporal_range
+from services.vector import wkb_headers
 from services.vector.ewkb import multi_ewkb
 from services.vector.inspection import source_special_columns
 from services.vector.layers import gdal_errors
@@ -63,12 +64,14 @@ class PreparedChunk:
         names = table.column_names
         fids = (table.column(0).to_numpy() if names and names[0] == fid_column
                 else np.arange(spec.skip, spec.skip + table.num_rows))
-        wkb = table.column(len(names) - 1 - names[::-1].index(geometry_column)).to_numpy(zero_copy_only=False)
+        geometry = table.column(len(names) - 1 - names[::-1].index(geometry_column))
+        wkb = geometry.to_numpy(zero_copy_only=False)
         self.plan, self.spec = plan, spec
         self.group: LayerGroup = plan.groups[spec.group]
         self.log = RepairLog(sample_size)
         transform = to_wgs84(self.group.source_crs) if self.group.needs_reprojection else None
-        self.geometries: RepairedGeometries = repair(wkb, fids, self.log, transform=transform, tolerance=tolerance)
+        self.geometries: RepairedGeometries = repair(wkb, fids, self.log, transform=transform, tolerance=tolerance,
+                                                     codes=wkb_headers.type_codes(geometry))
         self.attributes = prepare_columns(table, self.group.columns, fids, self.log)
         self.read = table.num_rows
         self.report = self._report()

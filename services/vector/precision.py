@@ -32,15 +32,19 @@ def snap_geometries(geoms: np.ndarray) -> np.ndarray:
     return shapely.transform(geoms, snap) if len(geoms) else geoms
 
 
-def settle(geoms: np.ndarray) -> tuple[np.ndarray, int]:
-    """`geoms` (each valid already) on the grid and valid there, and how many snapping
-    broke. Those are snap-rounded by GEOS (valid output, collapsed parts removed) and put
-    on exact grid doubles, unless that last sub-ulp move would break one again: then
-    GEOS's own result (at most an ulp off the grid) is kept."""
+def settle(geoms: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """`geoms` (each valid already) on the grid and valid there; how many snapping broke;
+    how many are still invalid (GEOS's contract says none). The broken are snap-rounded
+    by GEOS (valid output, collapsed parts removed) and put on exact grid doubles, unless
+    that last sub-ulp move would break one again: then GEOS's own result (at most an ulp
+    off the grid) is kept. Every result is validated here, so none needs checking after."""
     snapped = snap_geometries(geoms)
     broken = np.flatnonzero(~shapely.is_valid(snapped))
-    if len(broken):
-        rounded = shapely.set_precision(geoms[broken], GRID)
-        exact = snap_geometries(rounded)
-        snapped[broken] = np.where(shapely.is_valid(exact), exact, rounded)
-    return snapped, len(broken)
+    if len(broken) == 0:
+        return snapped, 0, 0
+    rounded = shapely.set_precision(geoms[broken], GRID)
+    exact = snap_geometries(rounded)
+    exact_valid = shapely.is_valid(exact)
+    snapped[broken] = np.where(exact_valid, exact, rounded)
+    still = int((~shapely.is_valid(rounded[~exact_valid])).sum()) if (~exact_valid).any() else 0
+    return snapped, len(broken), still

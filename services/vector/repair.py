@@ -23,8 +23,8 @@ from typing import Callable
 import numpy as np
 import shapely
 
-from services.vector import antimeridian, components, precision, validity, wkb_salvage
-from services.vector.ewkb import is_plain_2d, multi_ewkb
+from services.vector import antimeridian, components, precision, validity, wkb_headers, wkb_salvage
+from services.vector.ewkb import multi_ewkb
 from services.vector.report import RepairLog
 from services.vector.vertices import VertexSteps, non_finite_rows, out_of_range, snap_to_grid
 
@@ -63,15 +63,15 @@ class _Batch:
     def __init__(self, geoms: np.ndarray, rows: np.ndarray, wkb: np.ndarray, fids: np.ndarray):
         self.geoms, self.rows, self.wkb, self.fids = geoms, rows, wkb, fids
         self.modified = np.zeros(len(geoms), dtype=bool)   # WKB must be re-encoded
-        self.recheck = np.zeros(len(geoms), dtype=bool)    # repaired: validity checked again at the end
         self.unsettled = np.zeros(len(geoms), dtype=bool)  # changed after the snap: settle on the grid
         self.proven = np.zeros(len(geoms), dtype=bool)     # valid as stored and served (validity.star_shaped)
+        self.plain = np.zeros(len(geoms), dtype=bool)      # source WKB is plain 2D (wkb_headers.plain_2d)
         # Twice the signed area of each geometry's coordinate sequence, from the shared
         # coordinate pass; NaN where the shape changed since (then shapely decides).
         self.area2 = np.full(len(geoms), np.nan)
 
     def _arrays(self) -> tuple[str, ...]:
-        return ("geoms", "rows", "wkb", "fids", "modified", "recheck", "unsettled", "proven", "area2")
+        return ("geoms", "rows", "wkb", "fids", "modified", "unsettled", "proven", "plain", "area2")
 
     def keep(self, mask: np.ndarray) -> None:
         for name in self._arrays():
@@ -80,6 +80,7 @@ class _Batch:
     def append(self, geoms: list, source: np.ndarray) -> None:
         """Extra geometries for rows already in the batch (positions `source`)."""
         extra = {"geoms": np.array(geoms + [None], dtype=object)[:-1], "modified": np.ones(len(source), dtype=bool),
+                 "plain": np.zeros(len(source), dtype=bool),
                  "proven": np.zeros(len(source), dtype=bool), "area2": np.full(len(source), np.nan)}
         for name in self._arrays():
             current = getattr(self, name)
@@ -106,9 +107,13 @@ class _Batch:
 
 
 def repair(wkb: np.ndarray, fids: np.ndarray, log: RepairLog, *,
-           transform: Callable[[np.ndarray], np.ndarray] | None, tolerance: float) -> RepairedGeometries:
-    geoms, rebuilt = _parse(wkb, fids, log)
+           transform: Callable[[np.ndarray], np.ndarray] | None, tolerance: float,
+           codes: np.ndarray | None = None) -> RepairedGeometries:
+    """`codes`: the values' raw WKB type codes (wkb_headers.type_codes), when at hand."""
+    codes = codes if codes is not None else _type_codes(wkb)
+    geoms, rebuilt = _parse(wkb, wkb_headers.base_types(codes), fids, log)
     batch = _Batch(geoms, np.arange(len(wkb)), wkb, fids)
+    batch.plain = wkb_headers.plain_2d(codes)
     batch.modified |= rebuilt
     _drop_missing(batch, wkb, log)
     input_types = _input_types(batch)
@@ -119,9 +124,8 @@ def repair(wkb: np.ndarray, fids: np.ndarray, log: RepairLog, *,
     _coordinate_pass(batch, tolerance, log)
     checked, invalid_before = _make_valid(batch, log)
     _cut_antimeridian(batch, log)
-    settled = _settle(batch, log)
+    settled, invalid_after = _settle(batch, log)
     _orient(batch, log)
-    invalid_after = int((~shapely.is_valid(batch.geoms[batch.recheck])).sum())
     result = _finish(batch, log, checked, invalid_before, invalid_after, input_types)
     result.proven, result.settled = int(batch.proven.sum()), settled
     return result
@@ -129,11 +133,15 @@ def repair(wkb: np.ndarray, fids: np.ndarray, log: RepairLog, *,
 
 # -- parsing ----------------------------------------------------------------------------------------
 
-def _parse(wkb: np.ndarray, fids: np.ndarray, log: RepairLog) -> tuple[np.ndarray, np.ndarray]:
+def _type_codes(wkb: np.ndarray) -> np.ndarray:
+    return np.array([-1 if w is None or len(w) < 5 or w[0] not in (0, 1)
+                     else int.from_bytes(w[1:5], "little" if w[0] == 1 else "big") for w in wkb], dtype=np.int64)
+
+
+def _parse(wkb: np.ndarray, types: np.ndarray, fids: np.ndarray, log: RepairLog) -> tuple[np.ndarray, np.ndarray]:
     """Geometries, and the mask of those that had to be rebuilt to parse at all: unclosed
     rings closed by GEOS, or read by the lenient reader (curves, bare rings, broken members)."""
-    types = [wkb_salvage.base_type(w) for w in wkb]
-    linear = np.fromiter((t in wkb_salvage.LINEAR_TYPES for t in types), dtype=bool, count=len(wkb))
+    linear = (types >= 1) & (types <= 7)
     geoms = np.full(len(wkb), None, dtype=object)
     geoms[linear] = _from_wkb(wkb[linear], "ignore")
     rebuilt = np.zeros(len(wkb), dtype=bool)
@@ -167,11 +175,11 @@ def _from_wkb(wkb: np.ndarray, on_invalid: str) -> np.ndarray:
         return out
 
 
-def _curved_collections(geoms: np.ndarray, types: list) -> np.ndarray:
+def _curved_collections(geoms: np.ndarray, types: np.ndarray) -> np.ndarray:
     """GEOS parses a collection holding a curve, but shapely refuses to take it apart:
     such collections go to the lenient reader too."""
     curved = np.zeros(len(geoms), dtype=bool)
-    for position in np.flatnonzero(np.array([t == wkb_salvage.COLLECTION for t in types], dtype=bool)):
+    for position in np.flatnonzero((types == wkb_salvage.COLLECTION) & (geoms != None)):  # noqa: E711
         try:
             validity.flatten(geoms[position])
         except NotImplementedError:
@@ -355,7 +363,6 @@ def _make_valid(batch: _Batch, log: RepairLog) -> tuple[int, int]:
     fixed, collapsed_parts = validity.made_valid(batch.geoms[invalid], shapely.get_dimensions(batch.geoms[invalid]),
                                                  MULTI_BUILDERS)
     batch.replace(invalid, fixed)
-    batch.recheck[invalid] = True
     log.repair("made_valid", batch.fids[invalid])
     if collapsed_parts:
         log.repair("collapsed_parts_dropped", np.array([], dtype=np.int64), amount=collapsed_parts)
@@ -376,46 +383,58 @@ def _cut_antimeridian(batch: _Batch, log: RepairLog) -> None:
             keep[position] = False
             continue
         batch.replace(position, geometry)
-        batch.recheck[position] = True
         (split if windows > 1 else wrapped).append(position)
     log.repair("antimeridian_split", batch.fids[np.array(split, dtype=np.int64)])
     log.repair("longitudes_wrapped", batch.fids[np.array(wrapped, dtype=np.int64)])
     batch.discard(~keep, "collapsed", log)
 
 
-def _settle(batch: _Batch, log: RepairLog) -> int:
+def _settle(batch: _Batch, log: RepairLog) -> tuple[int, int]:
     """Geometries reshaped after the snap (made valid, unwrapped, cut) go back on the grid,
-    valid there (precision.settle); those snap-rounding empties are dropped as collapsed."""
+    valid there (precision.settle, which validates each result: the repaired geometries'
+    final check); those snap-rounding empties are dropped as collapsed. Returns (how many
+    snapping broke, how many are left invalid)."""
     moved = np.flatnonzero(batch.unsettled & (shapely.get_dimensions(batch.geoms) > 0))
     if len(moved) == 0:
-        return 0
-    settled, broken = precision.settle(batch.geoms[moved])
+        return 0, 0
+    settled, broken, still_invalid = precision.settle(batch.geoms[moved])
     batch.geoms[moved] = settled
-    batch.recheck[moved] = True
     if broken:
         log.repair("snap_rounded", np.array([], dtype=np.int64), amount=broken)
     batch.discard(shapely.is_empty(batch.geoms), "collapsed", log)
-    return broken
+    return broken, still_invalid
 
 
 def _orient(batch: _Batch, log: RepairLog) -> None:
     """Exterior rings counter-clockwise, holes clockwise (RFC 7946), where they are not.
-    One-ring polygons are judged by the shoelace sums already computed; multi-part, holed
-    or reshaped ones by shapely (orienting, then comparing)."""
+    One-ring polygons are judged by the shoelace sums already computed, and those still in
+    their source bytes are turned by reversing their coordinates in those bytes (no
+    parse, no encode); multi-part, holed or reshaped ones by shapely (orient, compare)."""
     types = shapely.get_type_id(batch.geoms)
     polygonal = (types == POLYGON) | (types == MULTIPOLYGON) | (types == COLLECTION)
     if not polygonal.any():
         return
-    simple = (types == POLYGON) & np.isfinite(batch.area2)
-    simple[simple] = shapely.get_num_interior_rings(batch.geoms[simple]) == 0
+    simple = polygonal & np.isfinite(batch.area2)
+    simple[simple] = validity.single_ring_polygons(batch.geoms[simple])
     known_wrong = np.flatnonzero(simple & (batch.area2 < 0))
+    in_bytes = known_wrong[~batch.modified[known_wrong] & batch.plain[known_wrong]]
+    for position in in_bytes:
+        batch.wkb[position] = reversed_ring(batch.wkb[position])
+    rebuild = np.setdiff1d(known_wrong, in_bytes)
     others = np.flatnonzero(polygonal & ~simple)
     oriented = shapely.orient_polygons(batch.geoms[others], exterior_cw=False)
     changed = others[~shapely.equals_identical(oriented, batch.geoms[others])]
     batch.geoms[others] = oriented
-    batch.geoms[known_wrong] = shapely.orient_polygons(batch.geoms[known_wrong], exterior_cw=False)
-    batch.modified[changed] = batch.modified[known_wrong] = True
+    batch.geoms[rebuild] = shapely.orient_polygons(batch.geoms[rebuild], exterior_cw=False)
+    batch.modified[changed] = batch.modified[rebuild] = True
     log.repair("reoriented", batch.fids[np.union1d(known_wrong, changed)])
+
+
+def reversed_ring(wkb: bytes) -> bytes:
+    """Plain 2D WKB of a one-ring Polygon (or a one-part MultiPolygon of one) with its ring's
+    vertices in reverse order: the 16-byte coordinate records after the headers, reversed."""
+    start = 13 if wkb_headers.plain_2d_type(wkb) == wkb_salvage.POLYGON else 22
+    return wkb[:start] + np.frombuffer(wkb, dtype="V16", offset=start)[::-1].tobytes()
 
 
 # -- output -----------------------------------------------------------------------------------------
@@ -429,7 +448,7 @@ def _finish(batch: _Batch, log: RepairLog, checked: int, invalid_before: int, in
     _collections_to_multi(geoms, types, dimensions)
     singles = np.isin(shapely.get_type_id(geoms), (0, 1, 2, 3))
     log.repair("promoted_to_multi", batch.fids[singles])
-    reuse = ~batch.modified & np.array([w is not None and is_plain_2d(w) for w in batch.wkb], dtype=bool)
+    reuse = ~batch.modified & batch.plain
     encoded = np.empty(len(geoms), dtype=object)
     encoded[reuse] = batch.wkb[reuse]
     if (~reuse).any():

@@ -31,8 +31,9 @@ from services.vector.archives import ArchiveLimits, Budget, extract_archive, lis
 from services.vector.formats import Detection, detect_file
 
 # Parallel ranged GETs for the download: Azurite (and Blob Storage) serve one stream far
-# below what a few together reach (519 MB: 22 s with 4 x 4 MiB, 9 s with 16 x 8 MiB).
-DOWNLOAD_STREAMS = 16
+# below what a few together reach (519 MB: 22 s with 4 x 4 MiB, 9 s with 16 x 8 MiB, on a
+# busy machine); 10 is the blob client's connection pool.
+DOWNLOAD_STREAMS = 10
 DOWNLOAD_RANGE = 8 * 1024 * 1024
 
 

@@ -62,13 +62,16 @@ def star_shaped(x: np.ndarray, y: np.ndarray, index: np.ndarray, candidates: np.
 
 
 class _Rings:
-    """Per-geometry sums over the coordinates, grouped by geometry (contiguous, ascending).
-    Edge arrays have one entry per coordinate: edge i runs from vertex i to i + 1, and the
-    last coordinate of each geometry starts none (`same` is False there)."""
+    """Per-geometry sums over the coordinates, grouped by geometry (contiguous, ascending:
+    reduceat over each geometry's run). Edge arrays have one entry per coordinate: edge i
+    runs from vertex i to i + 1, and the last coordinate of each geometry starts none
+    (`same` is False there)."""
 
     def __init__(self, index: np.ndarray, count: int):
         self.index, self.count = index, count
         self.same = self.edges(index[1:] == index[:-1])
+        self.first = np.flatnonzero(np.r_[True, ~self.same[:-1]])
+        self.ids = index[self.first]
 
     def edges(self, values: np.ndarray) -> np.ndarray:
         out = np.empty(len(self.index), dtype=values.dtype)
@@ -76,10 +79,15 @@ class _Rings:
         return out
 
     def sum(self, values: np.ndarray) -> np.ndarray:
-        return np.bincount(self.index, weights=values, minlength=self.count)
+        per_geometry = np.zeros(self.count, dtype=np.float64 if values.dtype.kind == "f" else np.int64)
+        per_geometry[self.ids] = np.add.reduceat(values if values.dtype != bool else values.view(np.int8), self.first,
+                                                 dtype=per_geometry.dtype)
+        return per_geometry
 
     def any(self, values: np.ndarray) -> np.ndarray:
-        return self.sum(values) > 0
+        per_geometry = np.zeros(self.count, dtype=bool)
+        per_geometry[self.ids] = np.logical_or.reduceat(values, self.first)
+        return per_geometry
 
 
 def _from_centroid(x: np.ndarray, y: np.ndarray, rings: _Rings) -> tuple[np.ndarray, np.ndarray]:
@@ -89,7 +97,7 @@ def _from_centroid(x: np.ndarray, y: np.ndarray, rings: _Rings) -> tuple[np.ndar
     term = rings.edges(x[:-1] * y[1:] - x[1:] * y[:-1]) * rings.same
     area6 = 3 * rings.sum(term)
     flat = area6 == 0
-    vertices = np.maximum(rings.sum(np.ones(len(x))), 1)
+    vertices = np.maximum(rings.sum(np.ones(len(x), dtype=np.int64)), 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         cx = np.where(flat, rings.sum(x) / vertices, rings.sum(rings.edges(x[:-1] + x[1:]) * term) / area6)
         cy = np.where(flat, rings.sum(y) / vertices, rings.sum(rings.edges(y[:-1] + y[1:]) * term) / area6)
