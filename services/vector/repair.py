@@ -274,12 +274,11 @@ def _remove_empty_parts(batch: _Batch, log: RepairLog) -> None:
 def _coordinate_pass(batch: _Batch, tolerance: float, log: RepairLog) -> None:
     coords, index = _checked_coordinates(batch, log)
     x, y = np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1])
+    del coords
     batch.proven = validity.star_shaped(x, y, index, validity.single_ring_polygons(batch.geoms))
-    del x, y
     movable = ~batch.proven & (shapely.get_dimensions(batch.geoms) > 0)   # a point is valid anywhere
-    coords, moved = snap_to_grid(batch.geoms, coords, index, movable)
-    batch.modified |= moved
-    steps = VertexSteps.of(coords, index)
+    batch.modified |= snap_to_grid(batch.geoms, x, y, index, movable)
+    steps = VertexSteps.of(x, y, index)
     batch.area2 = steps.signed_area2(len(batch.geoms))
     _unwrap_antimeridian(batch, steps)
     _remove_duplicate_vertices(batch, steps, tolerance, log)

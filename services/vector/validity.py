@@ -47,14 +47,24 @@ def star_shaped(x: np.ndarray, y: np.ndarray, index: np.ndarray, candidates: np.
         return np.zeros(len(candidates), dtype=bool)
     rings = _Rings(index, len(candidates))
     vx, vy = _from_centroid(x, y, rings)
-    a, b = rings.edges(vx[:-1] * vy[1:]), rings.edges(vy[:-1] * vx[1:])
-    cross = a - b
+    cross = rings.edges(vx[:-1] * vy[1:])
+    cross[:-1] -= vy[:-1] * vx[1:]
+    # The margin: (pi/2) d (|p - c| + |q - c|), plus the rounding error of the cross product
+    # itself (at most a few ulps of |p - c| |q - c|).
     radius = np.sqrt(vx * vx + vy * vy)
-    margin = ARC_BOUND * SERVED_SHIFT * rings.edges(radius[:-1] + radius[1:]) + ROUNDING * (np.abs(a) + np.abs(b))
-    edge = rings.edges((x[:-1] != x[1:]) | (y[:-1] != y[1:])) & rings.same
-    with np.errstate(invalid="ignore"):
-        left, right = cross > margin, -cross > margin
+    margin = rings.edges(radius[:-1] + radius[1:])
+    margin *= ARC_BOUND * SERVED_SHIFT
+    margin[:-1] += ROUNDING * 2 * radius[:-1] * radius[1:]
+    del radius
     below = vy < 0
+    del vx, vy
+    edge = rings.edges((x[:-1] != x[1:]) | (y[:-1] != y[1:]))
+    edge &= rings.same
+    with np.errstate(invalid="ignore"):
+        left = cross > margin
+        np.negative(cross, out=cross)
+        right = cross > margin
+    del cross, margin
     up, down = rings.edges(below[:-1] & ~below[1:]), rings.edges(~below[:-1] & below[1:])
     turns_left = ~rings.any(edge & ~left) & (rings.sum(edge & left & up) == 1)
     turns_right = ~rings.any(edge & ~right) & (rings.sum(edge & right & down) == 1)

@@ -22,8 +22,7 @@ class VertexSteps:
     same: np.ndarray    # the step stays inside that geometry
 
     @classmethod
-    def of(cls, coords: np.ndarray, index: np.ndarray) -> "VertexSteps":
-        x, y = np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1])
+    def of(cls, x: np.ndarray, y: np.ndarray, index: np.ndarray) -> "VertexSteps":
         return cls(x=x, y=y, dx=np.diff(x), dy=np.diff(y), index=index[:-1], same=index[1:] == index[:-1])
 
     def signed_area2(self, count: int) -> np.ndarray:
@@ -47,19 +46,20 @@ def out_of_range(coords: np.ndarray, index: np.ndarray, count: int, lon_limit: f
     return outside
 
 
-def snap_to_grid(geoms: np.ndarray, coords: np.ndarray, index: np.ndarray,
-                 movable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Puts the `movable` geometries on the served grid (in `geoms`, replacing them), and
-    returns the coordinates as they now are and the mask of geometries that moved."""
-    take = movable[index]
-    if not take.any():
-        return coords, np.zeros(len(geoms), dtype=bool)
-    snapped = coords.copy()
-    snapped[take] = precision.snap(coords[take])
-    moved_vertex = (snapped != coords).any(axis=1)
+def snap_to_grid(geoms: np.ndarray, x: np.ndarray, y: np.ndarray, index: np.ndarray,
+                 movable: np.ndarray) -> np.ndarray:
+    """Puts the `movable` geometries on the served grid: their coordinates in `x`/`y` (in
+    place) and the geometries in `geoms` (replaced). Returns the mask of those that moved."""
     moved = np.zeros(len(geoms), dtype=bool)
-    moved[index[moved_vertex]] = True
+    take = np.flatnonzero(movable[index])
+    if len(take) == 0:
+        return moved
+    for axis in (x, y):
+        snapped = precision.snap(axis[take])
+        moved[index[take[snapped != axis[take]]]] = True
+        axis[take] = snapped
     rows = np.flatnonzero(moved)
     if len(rows):
-        geoms[rows] = shapely.set_coordinates(geoms[rows].copy(), snapped[moved[index]])
-    return snapped, moved
+        at = moved[index]
+        geoms[rows] = shapely.set_coordinates(geoms[rows].copy(), np.column_stack([x[at], y[at]]))
+    return moved
