@@ -255,8 +255,14 @@ def _reproject(batch: _Batch, transform, log: RepairLog) -> None:
 
 
 def _remove_empty_parts(batch: _Batch, log: RepairLog) -> None:
-    """Empty rings and parts (components.py): removed; a geometry left with nothing dropped."""
-    candidates = components.may_hold_empty_parts(batch.wkb)
+    """Empty rings and parts (components.py): removed; a geometry left with nothing dropped.
+    Only multi-part and holed geometries can hold one (a non-empty single geometry's one
+    ring or point sequence is not empty), and of those only WKB with a zero count."""
+    types = shapely.get_type_id(batch.geoms)
+    multi = (types >= 4) | ((types == POLYGON) & (shapely.get_num_interior_rings(batch.geoms) > 0))
+    multi[multi] &= ~validity.single_ring_polygons(batch.geoms[multi])
+    screened = np.flatnonzero(multi)
+    candidates = screened[components.may_hold_empty_parts(batch.wkb[screened])]
     flagged = candidates[components.with_empty_parts(batch.geoms[candidates])]
     if len(flagged) == 0:
         return
