@@ -254,6 +254,7 @@ def main() -> None:
           f"(ratio {ours['cpu'] / theirs_cpu:.2f}; unaffected by other load on the machine)")
     peaks = [mb for run in runs for mb in run["peaks_mb"]]
     print(f"peak RSS per worker    : {', '.join(f'{mb:.0f} MB' for mb in peaks)}  (goal < 1024 MB)")
+    print(f"chunk task seconds     : {summary.get('seconds')} (summed over chunks, each task's own clock)")
     print(f"report: read {summary['features_read']:,}, written {summary['features_written']:,}, "
           f"repairs {summary['repairs']}, dropped {summary['dropped']}, validity {summary['validity']}")
 

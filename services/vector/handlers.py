@@ -86,14 +86,19 @@ def load_chunk(params: LoadChunkParams, ctx: TaskContext) -> ChunkReport:
                                                  plan.source["blob_name"], etag=plan.source["etag"])
     spec = ChunkSpec(**params.model_dump())
     ctx.progress.update(done=0, total=spec.count, unit="features")
+    clock = [time.monotonic()]
     meta, table = read_chunk(Path(prepared.root), plan, spec)
+    clock.append(time.monotonic())
     ctx.check()
     chunk = PreparedChunk(plan, spec, meta, table, tolerance=settings.vector_vertex_tolerance,
                           sample_size=settings.vector_report_sample_size)
     del meta, table    # the chunk holds what it needs; the source columns can go before the COPY
+    clock.append(time.monotonic())
+    chunk.report.seconds = {"read": round(clock[1] - clock[0], 3), "repair": round(clock[2] - clock[1], 3)}
     ctx.check()
     with ctx.adapters.db.connection() as conn:
         report = commit_chunk(conn, key, chunk)
+    report.seconds["copy"] = round(time.monotonic() - clock[2], 3)
     ctx.progress.update(done=spec.count)
     return report
 

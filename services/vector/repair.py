@@ -295,6 +295,11 @@ def _checked_coordinates(batch: _Batch, log: RepairLog) -> tuple[np.ndarray, np.
     those vertices (lenient reader) and those reaching outside the valid range dropped —
     judged on every vertex: an envelope skips a hole that lies outside its shell."""
     coords, index = shapely.get_coordinates(batch.geoms, return_index=True)
+    # One comparison per axis flags both non-finite and out-of-range vertices (NaN is never
+    # within a limit); the few flagged are then told apart.
+    flagged = ~(np.abs(coords[:, 1]) <= LAT_LIMIT) | ~(np.abs(coords[:, 0]) <= LON_LIMIT)
+    if not flagged.any():
+        return coords, index
     bad = non_finite_rows(coords, index)
     if len(bad):
         rebuilt = [wkb_salvage.salvage(shapely.to_wkb(g))[0] for g in batch.geoms[bad]]

@@ -98,6 +98,7 @@ class ChunkReport(BaseModel):
     bbox: dict[str, list[float]] = {}
     temporal_min: str | None = None
     temporal_max: str | None = None
+    seconds: dict[str, float] = {}     # where the chunk's time went: read, repair, copy (the task's own clock)
 
 
 class Validity(BaseModel):
@@ -137,6 +138,7 @@ class VectorReport(BaseModel):
     dropped_samples: dict[str, list[int]]
     validity: Validity
     warnings: list[str]
+    seconds: dict[str, float] = {}   # summed over the load's chunks: read, repair, copy
     definitions: dict[str, dict[str, str]] = {"repairs": REPAIRS, "dropped": DROPS}
 
     def summary(self) -> dict[str, Any]:
@@ -149,6 +151,7 @@ class VectorReport(BaseModel):
             "dropped": self.dropped,
             "validity": self.validity.model_dump(),
             "warnings": len(self.warnings),
+            "seconds": self.seconds,
         }
 
 
@@ -171,6 +174,8 @@ def merge_chunks(chunks: list[ChunkReport], sample_size: int) -> ChunkReport:
                 kept.extend(values[: max(0, sample_size - len(kept))])
         for kind, box in chunk.bbox.items():
             total.bbox[kind] = union_bbox(total.bbox.get(kind), box)
+        for step, seconds in chunk.seconds.items():
+            total.seconds[step] = round(total.seconds.get(step, 0.0) + seconds, 3)
         total.temporal_min = _min(total.temporal_min, chunk.temporal_min)
         total.temporal_max = _max(total.temporal_max, chunk.temporal_max)
     return total

@@ -37,7 +37,7 @@ def build_report(job_id: str, table_name: str, plan: InspectResult, totals: Chun
         validity=Validity(checked=totals.geometries_checked, invalid_before=totals.invalid_before,
                           invalid_after=totals.invalid_after, proven_valid=totals.proven_valid,
                           served_decimals=SERVED_DECIMALS),
-        warnings=warnings,
+        warnings=warnings, seconds=totals.seconds,
     )
 
 

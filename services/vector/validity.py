@@ -116,15 +116,16 @@ def _from_centroid(x: np.ndarray, y: np.ndarray, rings: _Rings) -> tuple[np.ndar
 
 def made_valid(geoms: np.ndarray, dimensions: np.ndarray, builders: dict) -> tuple[np.ndarray, int]:
     """make_valid (structure method) keeping only parts of each geometry's own dimension;
-    returns the geometries (empty where nothing is left) and the parts dropped."""
+    returns the geometries (empty where nothing is left) and the parts dropped. Only a
+    result that came out as a collection, or collapsed to a lower dimension, is taken apart."""
     fixed = shapely.make_valid(geoms, method="structure", keep_collapsed=True)
     dropped = 0
-    for i, (geometry, dimension) in enumerate(zip(fixed, dimensions)):
-        parts = flatten(geometry)
-        kept = [p for p in parts if shapely.get_dimensions(p) == dimension and not p.is_empty]
+    mixed = (shapely.get_type_id(fixed) == 7) | (shapely.get_dimensions(fixed) != dimensions)
+    for i in np.flatnonzero(mixed):
+        parts = flatten(fixed[i])
+        kept = [p for p in parts if shapely.get_dimensions(p) == dimensions[i] and not p.is_empty]
         dropped += len(parts) - len(kept)
-        if len(kept) != len(parts) or shapely.get_type_id(geometry) == 7:
-            fixed[i] = builders[int(dimension)](kept) if kept else shapely.from_wkt("POINT EMPTY")
+        fixed[i] = builders[int(dimensions[i])](kept) if kept else shapely.from_wkt("POINT EMPTY")
     return fixed, dropped
 
 
