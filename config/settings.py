@@ -151,6 +151,7 @@ class Settings(BaseSettings, MetricsSettings):
     archive_max_ratio: float = Field(
         200.0, gt=1, description="largest uncompressed/compressed size ratio of a zip member (zip-bomb guard)")
     archive_max_members: int = Field(10_000, ge=1, description="most entries a zip may hold")
+    archive_max_depth: int = Field(3, ge=0, le=10, description="archives nested in archives are opened this deep")
     vector_default_crs: str = Field("EPSG:4326", description="assumed (with a warning) when a source has no CRS")
     vector_chunk_features: int = Field(25_000, ge=1, description="features per load task (fast-seek formats)")
     vector_max_columns: int = Field(1000, ge=1, le=1500, description="attribute columns a source may have")

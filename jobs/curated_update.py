@@ -68,7 +68,7 @@ def _vector_parameters(_source, ctx) -> dict:
     downloaded = one_result(ctx, "download", Downloaded)
     return ProcessVectorParams(
         container=downloaded.container, blob_name=downloaded.blob_name, table_name=check.publish_table,
-        all_layers=check.all_layers, title=check.title, description=check.description,
+        merge_layers=check.all_layers, title=check.title, description=check.description,
         keywords=["curated", check.dataset_id],
     ).model_dump(mode="json")
 

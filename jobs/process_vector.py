@@ -19,14 +19,17 @@ def _job_parameters(_source, ctx) -> dict:
 
 
 def _claims(params: ProcessVectorParams) -> list[Claim]:
-    """The table and the per-kind tables a mixed source may publish under its name."""
+    """The table and the per-kind tables a mixed source may publish under its name. An
+    all_layers load also publishes `<table_name>_<layer>` tables: those names are claimed
+    at inspection, once the layers are known, and all of them again at publish."""
     return [table(name) for name in candidate_tables(params.table_name)]
 
 
 PROCESS_VECTOR = JobDefinition(
     job_type="process_vector",
-    description="Load a vector file (GeoJSON, KML/KMZ, GeoPackage, FlatGeobuf, CSV, zipped Shapefile or File "
-                "Geodatabase) into clean PostGIS tables with a repair report, STAC item and OGC API collection.",
+    description="Load a vector file (GeoJSON, TopoJSON, KML/KMZ, GPX, GML, OSM, GeoPackage, FlatGeobuf, DXF, CSV, "
+                "zipped Shapefile, File Geodatabase or MapInfo, nested zips) into clean PostGIS tables with a repair "
+                "report, STAC item and OGC API collection; `all_layers` loads every layer into its own tables.",
     parameters_model=ProcessVectorParams,
     restricted_parameters={"container": "bronze_container"},
     claims=_claims,

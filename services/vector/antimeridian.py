@@ -63,4 +63,8 @@ def cut(geometry, dimension: int):
             parts.extend(shapely.transform(p, lambda c, k=k: c - [360.0 * k, 0.0]) for p in kept)
     if not parts:
         return None, 0
-    return shapely.geometrycollections(parts) if len(parts) > 1 else parts[0], windows
+    if len(parts) == 1:
+        return parts[0], windows
+    # Pieces shifted back from different windows can meet or overlap (a shape wider than
+    # 360°): polygons are united so the Multi* the table stores is valid.
+    return (shapely.union_all(parts) if dimension == 2 else shapely.multilinestrings(parts)), windows

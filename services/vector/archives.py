@@ -6,6 +6,10 @@ its sizes. Two limits bound the whole archive, not only each member: a total bud
 (ARCHIVE_MAX_UNCOMPRESSED_BYTES), and a ratio of the total to the archive's size on disk
 (ARCHIVE_MAX_RATIO) — the one size a zip cannot lie about. Per-member ratios alone let
 2,000 members of 1 MiB each (each too small to be judged) expand a 2 MB zip to 2 GiB.
+
+Archives nested in an archive draw on the same Budget as the one holding them: what they
+declare and produce is added to the outer archive's total and judged against the outer
+archive's size on disk, so nesting cannot multiply the allowance.
 """
 
 import os
@@ -28,6 +32,7 @@ class ArchiveLimits:
     max_uncompressed_bytes: int
     max_ratio: float
     max_members: int
+    max_depth: int = 3        # archives nested in archives, opened this deep
 
 
 @dataclass(frozen=True)
@@ -37,8 +42,33 @@ class ArchiveListing:
     archive_bytes: int            # the zip's size on disk
 
 
-def list_archive(path: Path, limits: ArchiveLimits) -> ArchiveListing:
-    """Reads the central directory and refuses corrupt, traversing or bomb-shaped archives."""
+class Budget:
+    """The bytes an archive (with any archives nested in it) has produced so far, held to
+    the limits: the total budget and the ratio to the outermost archive's size on disk."""
+
+    def __init__(self, limits: ArchiveLimits, archive_bytes: int):
+        self.limits = limits
+        self.archive_bytes = archive_bytes
+        self.total = 0
+
+    def add(self, count: int) -> None:
+        self.total += count
+        if self.total > self.limits.max_uncompressed_bytes:
+            raise InvalidInput(f"zip archive expands past {self.limits.max_uncompressed_bytes:,} bytes")
+        _check_archive_ratio(self.total, self.archive_bytes, self.limits, "expands")
+
+    def check_declared(self, declared: int) -> None:
+        """What a central directory declares, on top of what was produced already."""
+        total = self.total + declared
+        if total > self.limits.max_uncompressed_bytes:
+            raise InvalidInput(f"zip archive would expand to {total:,} bytes; the limit is "
+                               f"{self.limits.max_uncompressed_bytes:,}")
+        _check_archive_ratio(total, self.archive_bytes, self.limits, "would expand")
+
+
+def list_archive(path: Path, limits: ArchiveLimits, budget: Budget | None = None) -> ArchiveListing:
+    """Reads the central directory and refuses corrupt, traversing or bomb-shaped archives.
+    `budget`: the outer archive's, for an archive nested in it."""
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
@@ -58,19 +88,17 @@ def list_archive(path: Path, limits: ArchiveLimits) -> ArchiveListing:
         _check_ratio(info.filename, info.file_size, info.compress_size, limits)
         names.append(info.filename)
     archive_bytes = path.stat().st_size
-    if total > limits.max_uncompressed_bytes:
-        raise InvalidInput(f"zip archive would expand to {total:,} bytes; the limit is {limits.max_uncompressed_bytes:,}")
-    _check_archive_ratio(total, archive_bytes, limits, "would expand")
+    (budget or Budget(limits, archive_bytes)).check_declared(total)
     if not names:
         raise InvalidInput("zip archive is empty")
     return ArchiveListing(names=names, uncompressed_bytes=total, archive_bytes=archive_bytes)
 
 
-def verify_archive(path: Path, limits: ArchiveLimits) -> ArchiveListing:
+def verify_archive(path: Path, limits: ArchiveLimits, budget: Budget | None = None) -> ArchiveListing:
     """Lists the archive, then decompresses every member without writing it (checking the
     CRCs and the real sizes), so a broken or lying archive is refused at upload time."""
-    listing = list_archive(path, limits)
-    produced = _Produced(limits, listing.archive_bytes)
+    listing = list_archive(path, limits, budget)
+    produced = budget or Budget(limits, listing.archive_bytes)
     try:
         with zipfile.ZipFile(path) as archive:
             for info in archive.infolist():
@@ -81,21 +109,22 @@ def verify_archive(path: Path, limits: ArchiveLimits) -> ArchiveListing:
     return listing
 
 
-def extract_archive(path: Path, target: Path, limits: ArchiveLimits,
-                    members: Collection[str] | None = None) -> ArchiveListing:
+def extract_archive(path: Path, target: Path, limits: ArchiveLimits, members: Collection[str] | None = None,
+                    budget: Budget | None = None, rename: dict[str, str] | None = None) -> ArchiveListing:
     """Unpacks into `target` (created) the `members` named (stored names; all if None),
     counting the bytes really written, so a member whose header understates its size is
-    stopped at the limits rather than filling the disk. The whole archive is checked first."""
-    listing = list_archive(path, limits)
+    stopped at the limits rather than filling the disk. The whole archive is checked first.
+    `rename`: stored name → the relative path to unpack it as (still inside `target`)."""
+    listing = list_archive(path, limits, budget)
     wanted = set(listing.names if members is None else members)
     target.mkdir(parents=True, exist_ok=True)
-    produced = _Produced(limits, listing.archive_bytes)
+    produced = budget or Budget(limits, listing.archive_bytes)
     try:
         with zipfile.ZipFile(path) as archive:
             for info in archive.infolist():
                 if info.is_dir() or info.filename not in wanted:
                     continue
-                destination = _destination(target, info.filename)
+                destination = _destination(target, (rename or {}).get(info.filename, info.filename))
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 _copy_member(archive, info, destination, produced)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
@@ -107,23 +136,7 @@ def extract_archive(path: Path, target: Path, limits: ArchiveLimits,
     return listing
 
 
-class _Produced:
-    """The bytes an archive has really produced so far, held to the same limits as its
-    central directory: the total budget and the ratio to its size on disk."""
-
-    def __init__(self, limits: ArchiveLimits, archive_bytes: int):
-        self.limits = limits
-        self.archive_bytes = archive_bytes
-        self.total = 0
-
-    def add(self, count: int) -> None:
-        self.total += count
-        if self.total > self.limits.max_uncompressed_bytes:
-            raise InvalidInput(f"zip archive expands past {self.limits.max_uncompressed_bytes:,} bytes")
-        _check_archive_ratio(self.total, self.archive_bytes, self.limits, "expands")
-
-
-def _copy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, destination: Path | None, produced: _Produced) -> None:
+def _copy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, destination: Path | None, produced: Budget) -> None:
     """Streams one member (to `destination`, or nowhere), enforcing the limits on the bytes
     actually produced."""
     member_bytes = 0

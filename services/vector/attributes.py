@@ -11,9 +11,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from psycopg.types.json import Jsonb
 
+from services.vector import json_values
 from services.vector.columns import ColumnPlan, column_kind
 from services.vector.report import RepairLog
 
+JSON_KINDS = ("json", "json_text")
 # The year range every consumer (Python, ISO 8601, JSON) agrees on.
 FIRST = datetime(1, 1, 1, tzinfo=timezone.utc)
 LAST = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc)
@@ -32,14 +34,23 @@ ARROW_TYPES = {"boolean": pa.bool_(), "integer": pa.int32(), "bigint": pa.int64(
 
 
 def prepare_columns(table: pa.Table, columns: list[ColumnPlan], fids: np.ndarray, log: RepairLog) -> list[pa.Array]:
-    """Each planned column cleaned once for the whole chunk (rows are taken per kind later)."""
-    return [_clean(_source_array(table, c), c, fids, log) for c in columns]
+    """Each planned column cleaned once for the whole chunk (rows are taken per kind later).
+    A name the source repeats (GeoJSON's feature `id` beside an `id` property) is matched
+    occurrence by occurrence: the n-th planned column of that name reads the n-th."""
+    seen: dict[str, int] = {}
+    arrays = []
+    for column in columns:
+        occurrence = seen.get(column.source_name, 0)
+        seen[column.source_name] = occurrence + 1
+        arrays.append(_clean(_source_array(table, column, occurrence), column, fids, log))
+    return arrays
 
 
-def _source_array(table: pa.Table, column: ColumnPlan) -> pa.Array:
-    if column.source_name not in table.column_names:
+def _source_array(table: pa.Table, column: ColumnPlan, occurrence: int = 0) -> pa.Array:
+    positions = [i for i, name in enumerate(table.column_names) if name == column.source_name]
+    if len(positions) <= occurrence:
         return pa.nulls(table.num_rows, type=ARROW_TYPES[column.pg_type])
-    array = _as_array(table.column(column.source_name))
+    array = _as_array(table.column(positions[occurrence]))
     if column.kind in ("int", "float") and column_kind(array.type)[0] != column.pg_type:
         return array.cast(ARROW_TYPES[column.pg_type])
     return array
@@ -47,9 +58,13 @@ def _source_array(table: pa.Table, column: ColumnPlan) -> pa.Array:
 
 def python_values(array: pa.Array, column: ColumnPlan, rows: np.ndarray) -> list:
     values = array.take(pa.array(rows, type=pa.int64())).to_pylist()
-    if column.kind == "json":
-        return [None if v is None else Jsonb(v) for v in values]
+    if column.kind in JSON_KINDS:   # already jsonb-safe JSON text (_clean_json)
+        return [None if v is None else Jsonb(v, dumps=_as_is) for v in values]
     return values
+
+
+def _as_is(text: str) -> str:
+    return text
 
 
 def _as_array(column) -> pa.Array:
@@ -57,6 +72,8 @@ def _as_array(column) -> pa.Array:
 
 
 def _clean(array: pa.Array, column: ColumnPlan, fids: np.ndarray, log: RepairLog) -> pa.Array:
+    if column.kind in JSON_KINDS:
+        return _clean_json(array, column.kind == "json_text", fids, log)
     if column.kind == "text":
         return _clean_text(array, fids, log)
     if column.kind == "timestamp":
@@ -68,8 +85,31 @@ def _clean(array: pa.Array, column: ColumnPlan, fids: np.ndarray, log: RepairLog
     return array
 
 
+def _clean_json(array: pa.Array, parse: bool, fids: np.ndarray, log: RepairLog) -> pa.Array:
+    values = (_storage(array) if parse else array).to_pylist()
+    texts, cleaned = json_values.as_json_texts(values, parse)
+    log.repair("json_values_cleaned", fids[np.array(cleaned, dtype=np.int64)])
+    return pa.array(texts, type=pa.large_string())
+
+
+def _storage(array: pa.Array) -> pa.Array:
+    return array.storage if isinstance(array, pa.ExtensionArray) else array
+
+
+def _as_text(array: pa.Array) -> pa.Array:
+    """Any column planned as text (strings, or types without a closer PostgreSQL match)
+    as large_string: cast where arrow can, else each value's text."""
+    array = _storage(array)
+    if pa.types.is_large_string(array.type):
+        return array
+    try:
+        return array.cast(pa.large_string())
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
+        return pa.array([None if v is None else str(v) for v in array.to_pylist()], type=pa.large_string())
+
+
 def _clean_text(array: pa.Array, fids: np.ndarray, log: RepairLog) -> pa.Array:
-    array = array.cast(pa.large_string()) if pa.types.is_string(array.type) else array
+    array = _as_text(array)
     try:
         array.validate(full=True)
     except pa.ArrowInvalid:

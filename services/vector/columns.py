@@ -15,7 +15,7 @@ class ColumnPlan(BaseModel):
     name: str            # in PostgreSQL
     source_name: str     # in the source (arrow field name)
     pg_type: str
-    kind: str            # how values are converted: int float bool text bytes date timestamp time json
+    kind: str            # how values are converted: int float bool text bytes date timestamp time json json_text
 
 
 def sanitize_names(source_names: list[str]) -> list[str]:
@@ -44,8 +44,16 @@ def _identifier(source: str) -> str:
     return name[:MAX_IDENTIFIER].rstrip("_")
 
 
+JSON_EXTENSION = "arrow.json"
+
+
 def column_kind(arrow_type: pa.DataType) -> tuple[str, str]:
-    """(PostgreSQL type, conversion kind) for an arrow column type."""
+    """(PostgreSQL type, conversion kind) for an arrow column type. GDAL marks its JSON
+    fields (nested GeoJSON properties) with arrow's JSON extension type: text holding JSON."""
+    if isinstance(arrow_type, pa.BaseExtensionType):
+        if arrow_type.extension_name == JSON_EXTENSION:
+            return "jsonb", "json_text"
+        arrow_type = arrow_type.storage_type
     if pa.types.is_boolean(arrow_type):
         return "boolean", "bool"
     if pa.types.is_integer(arrow_type):

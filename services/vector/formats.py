@@ -1,32 +1,55 @@
 """Which format a file is, decided from its content (the name is only a hint).
 
-Every decision carries a reason, which ends up in the quality report.
+Every decision carries a reason, which ends up in the quality report. Only formats named
+here are accepted, each opened by the GDAL driver it names (inspection checks GDAL agreed):
+content GDAL might read with another driver — a VRT pointing at other files, a network
+service description — is refused rather than handed to GDAL to guess.
 """
 
 import csv
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from core.errors import InvalidInput
-from services.vector.archives import ArchiveListing
 
-SUPPORTED = "GeoJSON, KML, KMZ, GeoPackage, FlatGeobuf, CSV (lat/lon or WKT), zipped Shapefile, zipped File Geodatabase"
+SUPPORTED = ("GeoJSON (collections, features or bare geometries), GeoJSON text sequences, TopoJSON, Esri JSON, "
+             "KML, KMZ, GPX, GML, OSM (XML or PBF), GeoPackage, SpatiaLite, FlatGeobuf, DXF, CSV (lat/lon or WKT), "
+             "and in a zip: Shapefiles, File Geodatabases, MapInfo (TAB or MIF/MID), any of the above, nested zips")
 HEAD_BYTES = 64 * 1024
 
-# The file extension GDAL needs to pick the right driver for each format.
-EXTENSIONS = {"geojson": "geojson", "kml": "kml", "gpkg": "gpkg", "flatgeobuf": "fgb", "csv": "csv"}
-# Single data files recognised inside a zip (by name: a .txt in a zip is more often a readme).
-ARCHIVED_DATA = {".geojson", ".json", ".gpkg", ".fgb", ".csv", ".tsv"}
-# The files of a shapefile GDAL reads: geometry, index, attributes, CRS, encoding, spatial index.
-SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix")
-_BY_EXTENSION = {".geojson": "geojson", ".json": "geojson", ".kml": "kml", ".gpkg": "gpkg", ".fgb": "flatgeobuf",
-                 ".csv": "csv", ".kmz": "kmz", ".zip": "zip", ".shp": "shapefile", ".txt": "csv", ".tsv": "csv"}
+# The file name each format is given on disk (GDAL picks its driver by content and name).
+EXTENSIONS = {"geojson": "geojson", "geojsonseq": "geojsons", "topojson": "topojson", "esrijson": "json",
+              "kml": "kml", "gpx": "gpx", "gml": "gml", "osm": "osm", "osm_pbf": "osm.pbf", "gpkg": "gpkg",
+              "sqlite": "sqlite", "flatgeobuf": "fgb", "dxf": "dxf", "csv": "csv"}
+# The GDAL drivers each format may be read by.
+DRIVERS = {"geojson": {"GeoJSON"}, "geojsonseq": {"GeoJSONSeq"}, "topojson": {"TopoJSON"}, "esrijson": {"ESRIJSON"},
+           "kml": {"LIBKML", "KML"}, "kmz": {"LIBKML", "KML"}, "gpx": {"GPX"}, "gml": {"GML"}, "osm": {"OSM"},
+           "osm_pbf": {"OSM"}, "gpkg": {"GPKG"}, "sqlite": {"SQLite"}, "flatgeobuf": {"FlatGeobuf"}, "dxf": {"DXF"},
+           "csv": {"CSV"}, "shapefile": {"ESRI Shapefile"}, "filegdb": {"OpenFileGDB"}, "mapinfo": {"MapInfo File"}}
+# Text formats whose encoding is checked (and fixed) before GDAL reads them as UTF-8.
+TEXT_FORMATS = {"csv", "geojson", "geojsonseq", "topojson", "esrijson"}
+XML_FORMATS = {"kml", "gpx", "gml", "osm"}
+_BY_EXTENSION = {".geojson": "geojson", ".json": "geojson", ".geojsonl": "geojsonseq", ".geojsons": "geojsonseq",
+                 ".topojson": "topojson", ".kml": "kml", ".gpx": "gpx", ".gml": "gml", ".osm": "osm", ".pbf": "osm_pbf",
+                 ".gpkg": "gpkg", ".sqlite": "sqlite", ".db": "sqlite", ".fgb": "flatgeobuf", ".dxf": "dxf",
+                 ".csv": "csv", ".tsv": "csv", ".txt": "csv", ".kmz": "kmz", ".zip": "zip", ".shp": "shapefile",
+                 ".tab": "mapinfo", ".mif": "mapinfo"}
+GEOJSON_TYPES = ("FeatureCollection", "Feature", "Point", "LineString", "Polygon", "MultiPoint", "MultiLineString",
+                 "MultiPolygon", "GeometryCollection")
+GEOJSON = re.compile(r'"type"\s*:\s*"(' + "|".join(GEOJSON_TYPES) + r')"')
+TOPOJSON = re.compile(r'"type"\s*:\s*"Topology"')
+ESRIJSON = re.compile(r'"(geometryType|spatialReference)"\s*:')
+XML_ROOT = re.compile(r"<(?![?!])(?:[\w.-]+:)?([\w.-]+)")
+GML_NAMESPACE = re.compile(r"=\s*[\"']http://www\.opengis\.net/gml")
+OSM_PBF = b"\x0a\x09OSMHeader"
+DXF_BINARY = b"AutoCAD Binary DXF\r\n\x1a\x00"
 
 
 @dataclass(frozen=True)
 class Detection:
-    format: str          # geojson kml kmz gpkg flatgeobuf csv shapefile filegdb
+    format: str          # one of EXTENSIONS' keys, or kmz shapefile filegdb mapinfo
     reason: str
     member: str | None = None   # inside an archive: the file (or .gdb folder) to open
 
@@ -53,18 +76,20 @@ def _detect_head(head: bytes, filename: str | None) -> str:
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return "zip"
     if head.startswith(b"SQLite format 3\x00"):
-        if head[68:72] in (b"GPKG", b"GP10", b"GP11"):
-            return "gpkg"
-        raise InvalidInput("an SQLite database that is not a GeoPackage (no GPKG application id)")
+        return "gpkg" if head[68:72] in (b"GPKG", b"GP10", b"GP11") else "sqlite"
     if head[:3] == b"fgb" and head[4:7] == b"fgb":
         return "flatgeobuf"
+    if head[4:15] == OSM_PBF:
+        return "osm_pbf"
+    if head.startswith(DXF_BINARY):
+        return "dxf"
     if head[:4] == b"\x00\x00\x27\x0a":
         raise InvalidInput("a bare .shp file: upload the shapefile as a .zip holding its .shp, .shx, .dbf (and .prj)")
     text = _text_head(head)
     if text is None:
         hint = extension_hint(filename)
         raise InvalidInput(f"unknown format{f' (named like {hint})' if hint else ''}: binary content that is none of: {SUPPORTED}")
-    return _detect_text(text, filename)
+    return _detect_text(text)
 
 
 def _text_head(head: bytes) -> str | None:
@@ -76,19 +101,61 @@ def _text_head(head: bytes) -> str | None:
     return head.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
-def _detect_text(text: str, filename: str | None) -> str:
+def _detect_text(text: str) -> str:
+    if text.lstrip(" \t\r\n").startswith("\x1e"):     # RFC 8142 record separator (Python counts it as space)
+        return "geojsonseq"
     start = text.lstrip()
     if start.startswith("<"):
-        if re.search(r"<(\w+:)?kml[\s>]", start[:HEAD_BYTES], re.IGNORECASE):
-            return "kml"
-        raise InvalidInput("unknown format: XML that is not KML (no <kml> root element)")
+        return _detect_xml(start)
     if start.startswith(("{", "[")):
-        if re.search(r'"type"\s*:\s*"(FeatureCollection|Feature)"', start) or '"features"' in start:
-            return "geojson"
-        raise InvalidInput("unknown format: JSON that is not GeoJSON (no FeatureCollection or Feature)")
+        return _detect_json(start)
+    if _looks_like_dxf(start):
+        return "dxf"
+    if start[:200].lower().startswith("!table"):
+        raise InvalidInput("a MapInfo .tab file alone: upload it in a .zip with its .dat, .map and .id")
     if _looks_like_csv(start):
         return "csv"
     raise InvalidInput(f"unknown format: text that is none of: {SUPPORTED}")
+
+
+def _detect_xml(text: str) -> str:
+    root = XML_ROOT.search(text)
+    name = root.group(1).lower() if root else ""
+    if name in ("kml", "gpx", "osm"):
+        return name
+    if GML_NAMESPACE.search(text):
+        return "gml"
+    raise InvalidInput(f"unknown format: XML that is not KML, GPX, GML or OSM (root element <{name or '?'}>)")
+
+
+def _detect_json(text: str) -> str:
+    if _several_json_lines(text):
+        return "geojsonseq"
+    if TOPOJSON.search(text):
+        return "topojson"
+    if ESRIJSON.search(text) and '"features"' in text:
+        return "esrijson"
+    if GEOJSON.search(text) or '"features"' in text:
+        return "geojson"
+    raise InvalidInput("unknown format: JSON that is not GeoJSON (no FeatureCollection, Feature or geometry), "
+                       "TopoJSON or Esri JSON")
+
+
+def _several_json_lines(text: str) -> bool:
+    """GeoJSON text sequences (newline-delimited): a whole JSON object on the first line,
+    and another object after it."""
+    first, _, rest = text.partition("\n")
+    if not rest.lstrip().startswith("{"):
+        return False
+    try:
+        return isinstance(json.loads(first), dict)
+    except ValueError:
+        return False
+
+
+def _looks_like_dxf(text: str) -> bool:
+    lines = [line.strip() for line in text.splitlines()[:4] if line.strip()]
+    return lines[:2] == ["0", "SECTION"]
 
 
 def _looks_like_csv(text: str) -> bool:
@@ -106,75 +173,3 @@ def _looks_like_csv(text: str) -> bool:
         return False
     widths = {len(row) for row in csv.reader(lines, dialect)}
     return len(widths) == 1 and widths.pop() >= 2
-
-
-def classify_archive(listing: ArchiveListing, filename: str | None = None) -> Detection:
-    """What a (checked) zip holds: a shapefile, a File Geodatabase, a KMZ or one data file."""
-    names = [_normalized(n) for n in listing.names if not _is_metadata_junk(n)]
-    gdbs = sorted({_gdb_folder(n) for n in names if _gdb_folder(n)})
-    if gdbs:
-        if len(gdbs) > 1:
-            raise InvalidInput(f"zip holds several File Geodatabases ({', '.join(gdbs)}); upload one per file")
-        return Detection("filegdb", f"zip holding the File Geodatabase folder {gdbs[0]}", gdbs[0])
-    shapefiles = [n for n in names if n.lower().endswith(".shp")]
-    if shapefiles:
-        return _shapefile(shapefiles, names)
-    kmls = [n for n in names if n.lower().endswith(".kml")]
-    if kmls:
-        member = next((n for n in kmls if PurePosixPath(n).name.lower() == "doc.kml"), kmls[0])
-        return Detection("kmz", f"zip holding {member} (KMZ)", member)
-    data = [n for n in names if PurePosixPath(n).suffix.lower() in ARCHIVED_DATA]
-    if len(data) == 1:
-        fmt = extension_hint(data[0])
-        return Detection(fmt, f"zip holding one {fmt} file, {data[0]}", data[0])
-    if len(data) > 1:
-        raise InvalidInput(f"zip holds several data files ({', '.join(data[:10])}); upload one per file")
-    raise InvalidInput(f"zip holds no supported data ({SUPPORTED}); entries: {', '.join(names[:10])}")
-
-
-def needed_members(detection: Detection, names: list[str]) -> list[str]:
-    """The members (stored names) a load of `detection` reads, and so the only ones it
-    unpacks: the chosen shapefile's parts, the File Geodatabase's folder, or the one file."""
-    member = detection.member
-    if member is None:
-        return []
-    if detection.format == "shapefile":
-        parts = {member[:-4].lower() + suffix for suffix in SHAPEFILE_PARTS}
-        return [n for n in names if _normalized(n).lower() in parts]
-    if detection.format == "filegdb":
-        return [n for n in names if _normalized(n).startswith(member + "/")]
-    return [n for n in names if _normalized(n) == member]
-
-
-def _normalized(name: str) -> str:
-    return name.replace("\\", "/")
-
-
-def _shapefile(shapefiles: list[str], names: list[str]) -> Detection:
-    if len(shapefiles) > 1:
-        raise InvalidInput(f"zip holds several shapefiles ({', '.join(shapefiles[:10])}); upload one per file")
-    shp = shapefiles[0]
-    stem = shp[:-4]
-    present = {n[len(stem):].lower() for n in names if n[:len(stem)].lower() == stem.lower()}
-    missing = [ext for ext in (".shx", ".dbf") if ext not in present]
-    if missing:
-        raise InvalidInput(f"shapefile {shp} is incomplete: missing {' and '.join(missing)} "
-                           "(a shapefile needs .shp, .shx and .dbf; .prj gives its CRS)")
-    reason = f"zip holding the shapefile {shp}"
-    if ".prj" not in present:
-        reason += " (no .prj: CRS unknown)"
-    return Detection("shapefile", reason, shp)
-
-
-def _gdb_folder(name: str) -> str | None:
-    parts = PurePosixPath(name).parts
-    for index, part in enumerate(parts[:-1]):
-        if part.lower().endswith(".gdb"):
-            return "/".join(parts[: index + 1])
-    return None
-
-
-def _is_metadata_junk(name: str) -> bool:
-    """macOS resource forks and Finder files that zip tools add."""
-    parts = PurePosixPath(name.replace("\\", "/")).parts
-    return "__MACOSX" in parts or parts[-1] in (".DS_Store", "Thumbs.db")

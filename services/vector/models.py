@@ -29,8 +29,12 @@ class ProcessVectorParams(JobParameters):
     blob_name: str = Field(min_length=1, max_length=1024)
     table_name: str = Field(description="lowercase identifier, at most 63 characters")
     layer: str | None = Field(None, max_length=255, description="layer to load when the source has several")
-    all_layers: bool = Field(False, description="load every non-empty geometry layer together (their columns united), "
-                                                "e.g. a source's polygons and points layers; excludes `layer`")
+    all_layers: bool = Field(False, description="load every non-empty geometry layer, each into its own tables "
+                                                "(<table_name>_<layer>, and _points/_lines/_polygons when it mixes "
+                                                "kinds), published together; excludes `layer`")
+    merge_layers: bool = Field(False, description="load every non-empty geometry layer into the same tables (their "
+                                                  "columns united, ids continuing), e.g. a source's polygons and "
+                                                  "points layers; excludes `layer` and `all_layers`")
     source_crs: str | None = Field(None, max_length=10_000, description="overrides the source's CRS, e.g. EPSG:27700")
     ddh: DDHRefs | None = None
     title: str | None = Field(None, max_length=500)
@@ -52,8 +56,8 @@ class ProcessVectorParams(JobParameters):
 
     @model_validator(mode="after")
     def _one_layer_or_all(self) -> "ProcessVectorParams":
-        if self.all_layers and self.layer is not None:
-            raise ValueError("give either `layer` or `all_layers`, not both")
+        if sum([self.layer is not None, self.all_layers, self.merge_layers]) > 1:
+            raise ValueError("give at most one of `layer`, `all_layers` and `merge_layers`")
         return self
 
     @field_validator("source_crs")
@@ -80,40 +84,61 @@ class ChunkSpec(BaseModel):
     index: int
     skip: int
     count: int
-    layer: str | None = None     # all_layers loads: the layer this chunk reads
-    id_offset: int = 0           # all_layers loads: features in the layers before this one
+    layer: str | None = None     # the layer this chunk reads (its name in InspectResult.layers)
+    group: int = 0               # the layer group (tables) it loads into
+    id_offset: int = 0           # features of the group's layers before this one
+    fid_range: tuple[int, int] | None = None   # [lo, hi) of the layer's feature ids: read by id, not by skipping
+
+
+class LayerGroup(BaseModel):
+    """Layers loaded into the same tables (one per geometry kind): the one layer of a plain
+    load, every layer (merge_layers), or one layer each (all_layers)."""
+
+    name: str | None = None         # all_layers: the tables' suffix after table_name (the layer, as an identifier)
+    layers: list[str]
+    columns: list[ColumnPlan]
+    time_candidates: list[dict[str, str]] = []
+    temporal_property: str | None = None
+    source_crs: str                 # as used: "EPSG:n" or WKT
+    crs_reason: str
+    needs_reprojection: bool
+    staging: dict[str, str] = {}    # kind → staging table
+    features: int = 0
 
 
 class InspectResult(BaseModel):
     source: dict[str, Any]          # container, blob_name, etag, format, reason, size_bytes, encoding…
-    layer: str | None
-    layers: list[dict[str, Any]]    # every layer the source has: name, geometry_type, features
-    open_options: dict[str, str]
+    layer: str | None               # the one layer loaded (None: several)
+    layers: list[dict[str, Any]]    # every layer: name, geometry_type, features, dataset, source_layer, driver
+    datasets: list[dict[str, Any]]  # each file GDAL opens: path (below the source's cache dir), format, member, open_options
+    groups: list[LayerGroup]
     feature_count: int
     declared_geometry_type: str | None
-    source_crs: str                 # as used: "EPSG:n" or WKT
-    crs_reason: str
-    needs_reprojection: bool
-    columns: list[ColumnPlan]
-    time_candidates: list[dict[str, str]]
-    temporal_property: str | None
-    staging: dict[str, str]         # kind → staging table
     chunks: list[ChunkSpec]
     warnings: list[str]
 
+    def layer_entry(self, name: str | None) -> dict[str, Any]:
+        wanted = name if name is not None else self.layer
+        return next(entry for entry in self.layers if entry["name"] == wanted)
 
-class LoadChunkParams(BaseModel):
-    index: int
-    skip: int
-    count: int
-    layer: str | None = None
-    id_offset: int = 0
+    @property
+    def source_crs(self) -> str:
+        return self.groups[0].source_crs
+
+    @property
+    def crs_reason(self) -> str:
+        return self.groups[0].crs_reason
+
+
+class LoadChunkParams(ChunkSpec):
+    pass
 
 
 class IndexParams(BaseModel):
     kind: str
     staging_table: str
     index: str   # "primary_key" or "spatial"
+    group: int = 0
 
 
 class IndexResult(BaseModel):

@@ -2,6 +2,7 @@
 and dataset references, in one transaction. Readers see the old table or the new one,
 never a missing, empty or partial one; running it again after it committed changes nothing."""
 
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ from core.ownership import table as table_claim
 from infrastructure.db import catalog, stac_catalog
 from infrastructure.db.queries import sql
 from services.access.ownership import claim_for_job
-from services.vector.models import InspectResult, ProcessVectorParams
+from services.vector.models import InspectResult, LayerGroup, ProcessVectorParams
 from services.vector.report import KINDS, ChunkReport
 from services.vector.staging import (
     GEOMETRY_TYPES,
@@ -30,26 +31,48 @@ log = logging.getLogger(__name__)
 PROVIDER = Provider(name="GeoETL", roles=["processor", "host"])
 
 
+# Room a layer's table name leaves for the longest kind suffix ("_polygons").
+LAYER_NAME_ROOM = MAX_IDENTIFIER - len("_polygons")
+
+
 @dataclass(frozen=True)
 class TableChoice:
     kind: str
     table_name: str
     staging_table: str
     rows: int
+    group: int = 0
+    layers: tuple[str, ...] = ()
 
 
-def choose_tables(base: str, plan: InspectResult, totals: ChunkReport, warnings: list[str]) -> list[TableChoice]:
-    """One kind: the table is `base`. Several: `base_points`, `base_lines`, `base_polygons`."""
-    kinds = [k for k in KINDS if totals.rows.get(k)]
-    if len(kinds) == 1:
-        return [TableChoice(kinds[0], base, plan.staging[kinds[0]], totals.rows[kinds[0]])]
+def choose_tables(base: str, plan: InspectResult, per_group: dict[int, ChunkReport],
+                  warnings: list[str]) -> list[TableChoice]:
+    """Per layer group: one kind → its table is the group's name (`base`, or
+    `base_<layer>` for all_layers); several → `<name>_points`, `_lines`, `_polygons`."""
     choices = []
-    for kind in kinds:
-        name = kind_table_name(base, kind)
-        if not name.startswith(base):
-            warnings.append(f"table name {base!r} shortened to {name!r} to fit the suffix _{kind}")
-        choices.append(TableChoice(kind, name, plan.staging[kind], totals.rows[kind]))
+    for index, group in enumerate(plan.groups):
+        totals = per_group.get(index, ChunkReport(chunk=-1))
+        name = group_table_name(base, group)
+        kinds = [k for k in KINDS if totals.rows.get(k)]
+        for kind in kinds:
+            table = name if len(kinds) == 1 else kind_table_name(name, kind)
+            if not table.startswith(name):
+                warnings.append(f"table name {name!r} shortened to {table!r} to fit the suffix _{kind}")
+            choices.append(TableChoice(kind, table, group.staging[kind], totals.rows[kind], index, tuple(group.layers)))
     return choices
+
+
+def group_table_name(base: str, group: LayerGroup) -> str:
+    """`base` for the one group of a plain load; `base_<layer>` for an all_layers group,
+    ended by a digest of the layer's name where the two together would not leave room
+    for a kind suffix (so two long layer names never meet in one table name)."""
+    if group.name is None:
+        return base
+    name = f"{base}_{group.name}"
+    if len(name) <= LAYER_NAME_ROOM:
+        return name
+    digest = hashlib.sha1(group.name.encode()).hexdigest()[:6]
+    return f"{name[: LAYER_NAME_ROOM - 7].rstrip('_')}_{digest}"
 
 
 def kind_table_name(base: str, kind: str) -> str:
@@ -59,13 +82,23 @@ def kind_table_name(base: str, kind: str) -> str:
 
 
 def candidate_tables(base: str) -> list[str]:
-    """Every table a load named `base` may publish (claimed together at submit)."""
+    """Every table a load named `base` may publish from one layer group (claimed at submit)."""
     return [base] + [kind_table_name(base, kind) for kind in KINDS]
+
+
+def claimed_tables(base: str, plan: InspectResult) -> list[str]:
+    """Every table this load may publish, once its layers are known (claimed at inspection
+    and again at publish): the submit-time names, and each layer group's."""
+    names = dict.fromkeys(candidate_tables(base))
+    for group in plan.groups:
+        names.update(dict.fromkeys(candidate_tables(group_table_name(base, group))))
+    return list(names)
 
 
 def vector_metadata(choice: TableChoice, params: ProcessVectorParams, plan: InspectResult, totals: ChunkReport,
                     job_id: str, collection_id: str) -> VectorMetadata:
-    temporal = plan.temporal_property is not None and totals.temporal_min is not None
+    group = plan.groups[choice.group]
+    temporal = group.temporal_property is not None and totals.temporal_min is not None
     return VectorMetadata(
         id=choice.table_name,
         title=params.title or choice.table_name,
@@ -80,11 +113,12 @@ def vector_metadata(choice: TableChoice, params: ProcessVectorParams, plan: Insp
         stac_collection_id=collection_id,
         feature_count=choice.rows,
         geometry_type=GEOMETRY_TYPES[choice.kind],
-        source_crs=plan.source_crs if plan.source_crs.startswith("EPSG:") else "custom (WKT)",
-        temporal_property=plan.temporal_property if temporal else None,
-        columns=[ColumnDefinition(name=c.name, type=c.pg_type, source_name=c.source_name) for c in plan.columns],
+        source_crs=group.source_crs if group.source_crs.startswith("EPSG:") else "custom (WKT)",
+        temporal_property=group.temporal_property if temporal else None,
+        columns=[ColumnDefinition(name=c.name, type=c.pg_type, source_name=c.source_name) for c in group.columns],
         custom_properties={"geoetl:source": f"{plan.source['container']}/{plan.source['blob_name']}",
-                           "geoetl:source_format": plan.source["format"]},
+                           "geoetl:source_format": plan.source["format"],
+                           **({"geoetl:source_layers": list(choice.layers)} if group.name is not None else {})},
     )
 
 
@@ -112,14 +146,14 @@ def already_published(conn: psycopg.Connection, choices: list[TableChoice], job_
     return True
 
 
-def swap_in(conn: psycopg.Connection, base: str, choices: list[TableChoice], metadata: list[VectorMetadata],
-            refs: list[ExternalRefs], collection: dict, *, job_id: str, attempt: int) -> None:
-    """The atomic publish (the caller's transaction): check the job still owns the names,
-    replace the tables an earlier load of `base` published, move the staging tables in,
-    write metadata, STAC items and refs."""
+def swap_in(conn: psycopg.Connection, base: str, claimed: list[str], choices: list[TableChoice],
+            metadata: list[VectorMetadata], refs: list[ExternalRefs], collection: dict, *, job_id: str,
+            attempt: int) -> None:
+    """The atomic publish (the caller's transaction): check the job still owns the names
+    (`claimed`: every name it may publish), replace the tables an earlier load of `base`
+    published, move the staging tables in, write metadata, STAC items and refs."""
     conn.execute(sql("vector/lock_table_name"), {"base_name": base})
-    claim_for_job(conn, job_id, [table_claim(name) for name in candidate_tables(base)]
-                  + [stac_collection(collection["id"], mode="shared")])
+    claim_for_job(conn, job_id, [table_claim(name) for name in claimed] + [stac_collection(collection["id"], mode="shared")])
     stac_catalog.ensure_collection(conn, collection)
     new_names = {c.table_name for c in choices}
     for stale in catalog.tables_of_base(conn, base):
@@ -162,7 +196,7 @@ def retire_table(conn: psycopg.Connection, table_name: str, collection_id: str) 
 
 
 def drop_staging(conn: psycopg.Connection, plan: InspectResult, job_id: str, attempt: int) -> None:
-    for table in plan.staging.values():
+    for table in [t for group in plan.groups for t in group.staging.values()]:
         conn.execute(query("vector/drop_table", table=staged(table)))
         conn.execute(sql("vector/forget_staging"), {"staging_table": table})
     conn.execute(sql("vector/clear_chunks"), {"job_id": job_id, "attempt": attempt})

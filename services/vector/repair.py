@@ -2,12 +2,19 @@
 
 Each step works on whole arrays and touches only the geometries that need it; whatever
 it changes is counted (with sample source ids) in the RepairLog. Geometries no step
-changed keep their source WKB, so the common case costs a validity check and no encode.
+changed keep their source WKB, so the common case costs a coordinate pass and no encode.
 
-Order matters: parse (closing rings) → drop null/empty → split collections by kind →
-force 2D → reproject → drop out-of-range → unwrap antimeridian crossings → remove
-duplicate vertices → make valid (keeping the declared dimension) → cut at ±180° →
-orient polygons → Multi* EWKB with SRID 4326.
+Order matters: parse (closing rings; salvaging curves, bare rings and broken collections)
+→ drop null/empty → split collections by kind → force 2D → reproject → remove empty rings
+and parts → one coordinate pass: drop what lies out of range, prove star-shaped polygons valid,
+snap the rest to the served grid, unwrap antimeridian crossings, remove duplicate vertices
+→ GEOS validity of what was not proven, make valid (keeping the declared dimension) → cut
+at ±180° → settle what changed since the snap back on the grid, valid there → orient
+polygons → Multi* EWKB with SRID 4326.
+
+What comes out is what PostGIS accepts: proven polygons have one closed ring of three or
+more distinct vertices; everything else is GEOS-valid (rings of four or more points, lines
+of two distinct ones) with no empty ring or part and only finite coordinates.
 """
 
 from dataclasses import dataclass
@@ -16,9 +23,10 @@ from typing import Callable
 import numpy as np
 import shapely
 
-from services.vector import antimeridian
-from services.vector.ewkb import is_plain_2d, multi_ewkb
+from services.vector import antimeridian, components, precision, validity, wkb_headers, wkb_salvage
+from services.vector.ewkb import multi_ewkb
 from services.vector.report import RepairLog
+from services.vector.vertices import VertexSteps, non_finite_rows, out_of_range, snap_to_grid
 
 SRID = 4326
 KIND_OF_DIMENSION = {0: "points", 1: "lines", 2: "polygons"}
@@ -27,6 +35,7 @@ TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "Mu
 POLYGON, MULTIPOLYGON, COLLECTION = 3, 6, 7
 MULTI_BUILDERS = {0: shapely.multipoints, 1: shapely.multilinestrings, 2: shapely.multipolygons}
 LAT_LIMIT, LON_LIMIT = 90.0, 360.0
+EMPTY = shapely.from_wkt("POINT EMPTY")
 
 
 @dataclass
@@ -39,10 +48,12 @@ class RepairedGeometries:
     invalid_before: int
     invalid_after: int
     input_types: dict[str, int]
+    proven: int = 0           # polygons proven valid (as stored and as served) without GEOS
+    settled: int = 0          # repaired geometries that snapping to the grid broke, snap-rounded
 
     @property
     def ewkb(self) -> list[bytes]:
-        """Multi* EWKB with SRID 4326, row by row (copy_encoder does this column-wise)."""
+        """Multi* EWKB with SRID 4326, row by row."""
         return [multi_ewkb(w, SRID) for w in self.wkb]
 
 
@@ -52,64 +63,141 @@ class _Batch:
     def __init__(self, geoms: np.ndarray, rows: np.ndarray, wkb: np.ndarray, fids: np.ndarray):
         self.geoms, self.rows, self.wkb, self.fids = geoms, rows, wkb, fids
         self.modified = np.zeros(len(geoms), dtype=bool)   # WKB must be re-encoded
-        self.recheck = np.zeros(len(geoms), dtype=bool)    # repaired: validity checked again at the end
-        # Twice the signed area of each geometry's coordinate sequence, taken once from the
-        # shared coordinate pass; NaN where the shape changed since (then shapely decides).
+        self.unsettled = np.zeros(len(geoms), dtype=bool)  # changed after the snap: settle on the grid
+        self.proven = np.zeros(len(geoms), dtype=bool)     # valid as stored and served (validity.star_shaped)
+        self.plain = np.zeros(len(geoms), dtype=bool)      # source WKB is plain 2D (wkb_headers.plain_2d)
+        # Twice the signed area of each geometry's coordinate sequence, from the shared
+        # coordinate pass; NaN where the shape changed since (then shapely decides).
         self.area2 = np.full(len(geoms), np.nan)
 
+    def _arrays(self) -> tuple[str, ...]:
+        return ("geoms", "rows", "wkb", "fids", "modified", "unsettled", "proven", "plain", "area2")
+
     def keep(self, mask: np.ndarray) -> None:
-        self.geoms, self.rows, self.wkb = self.geoms[mask], self.rows[mask], self.wkb[mask]
-        self.fids, self.modified, self.recheck = self.fids[mask], self.modified[mask], self.recheck[mask]
-        self.area2 = self.area2[mask]
+        for name in self._arrays():
+            setattr(self, name, getattr(self, name)[mask])
 
     def append(self, geoms: list, source: np.ndarray) -> None:
         """Extra geometries for rows already in the batch (positions `source`)."""
-        self.geoms = np.concatenate([self.geoms, np.array(geoms, dtype=object)])
-        self.rows, self.wkb, self.fids = (np.concatenate([a, a[source]]) for a in (self.rows, self.wkb, self.fids))
-        self.modified = np.concatenate([self.modified, np.ones(len(source), dtype=bool)])
-        self.recheck = np.concatenate([self.recheck, self.recheck[source]])
-        self.area2 = np.concatenate([self.area2, np.full(len(source), np.nan)])
+        extra = {"geoms": np.array(geoms + [None], dtype=object)[:-1], "modified": np.ones(len(source), dtype=bool),
+                 "plain": np.zeros(len(source), dtype=bool),
+                 "proven": np.zeros(len(source), dtype=bool), "area2": np.full(len(source), np.nan)}
+        for name in self._arrays():
+            current = getattr(self, name)
+            setattr(self, name, np.concatenate([current, extra[name] if name in extra else current[source]]))
 
-    def replace(self, mask: np.ndarray, geoms: np.ndarray) -> None:
+    def discard(self, mask: np.ndarray, reason: str, log: RepairLog) -> None:
+        """Removes the geometries at `mask`. A feature is dropped (as `reason`) only when
+        none of its geometries is left: a piece of a split collection whose other pieces
+        stay is a part dropped (counted apart), so every feature is accounted for once."""
+        if not mask.any():
+            return
+        left = np.isin(self.rows, self.rows[~mask])
+        whole = np.unique(self.rows[mask & ~left], return_index=True)[1]
+        log.drop(reason, self.fids[mask & ~left][whole])
+        log.repair("collection_parts_dropped", self.fids[mask & left])
+        self.keep(~mask)
+
+    def replace(self, mask, geoms: np.ndarray) -> None:
+        """New shapes (not on the grid, not proven) for the geometries at `mask`."""
         self.geoms[mask] = geoms
-        self.modified[mask] = True
+        self.modified[mask] = self.unsettled[mask] = True
+        self.proven[mask] = False
         self.area2[mask] = np.nan
 
 
 def repair(wkb: np.ndarray, fids: np.ndarray, log: RepairLog, *,
-           transform: Callable[[np.ndarray], np.ndarray] | None, tolerance: float) -> RepairedGeometries:
-    geoms, closed = _parse(wkb, fids, log)
+           transform: Callable[[np.ndarray], np.ndarray] | None, tolerance: float,
+           codes: np.ndarray | None = None) -> RepairedGeometries:
+    """`codes`: the values' raw WKB type codes (wkb_headers.type_codes), when at hand."""
+    codes = codes if codes is not None else _type_codes(wkb)
+    geoms, rebuilt = _parse(wkb, wkb_headers.base_types(codes), fids, log)
     batch = _Batch(geoms, np.arange(len(wkb)), wkb, fids)
-    batch.modified |= closed
+    batch.plain = wkb_headers.plain_2d(codes)
+    batch.modified |= rebuilt
     _drop_missing(batch, wkb, log)
     input_types = _input_types(batch)
     _split_collections(batch, log)
     _force_2d(batch, log)
     _reproject(batch, transform, log)
-    _drop_out_of_range(batch, log)
-    steps = VertexSteps.of(batch.geoms)
-    batch.area2 = steps.signed_area2(len(batch.geoms))
-    _unwrap_antimeridian(batch, steps)
-    _remove_duplicate_vertices(batch, steps, tolerance, log)
+    _remove_empty_parts(batch, log)
+    _coordinate_pass(batch, tolerance, log)
     checked, invalid_before = _make_valid(batch, log)
     _cut_antimeridian(batch, log)
+    settled, invalid_after = _settle(batch, log)
     _orient(batch, log)
-    invalid_after = int((~shapely.is_valid(batch.geoms[batch.recheck])).sum())
-    return _finish(batch, log, checked, invalid_before, invalid_after, input_types)
+    result = _finish(batch, log, checked, invalid_before, invalid_after, input_types)
+    result.proven, result.settled = int(batch.proven.sum()), settled
+    return result
 
 
-def _parse(wkb: np.ndarray, fids: np.ndarray, log: RepairLog) -> tuple[np.ndarray, np.ndarray]:
-    """Geometries, and the mask of those whose rings had to be closed to parse at all."""
-    geoms = shapely.from_wkb(wkb, on_invalid="ignore")
-    closed = np.zeros(len(wkb), dtype=bool)
-    unparsed = np.flatnonzero((geoms == None) & (wkb != None))  # noqa: E711 (elementwise)
-    if len(unparsed):
-        fixed = shapely.from_wkb(wkb[unparsed], on_invalid="fix")
-        parsed = fixed != None  # noqa: E711
-        geoms[unparsed[parsed]] = fixed[parsed]
-        closed[unparsed[parsed]] = True
-        log.repair("rings_closed", fids[unparsed[parsed]])
-    return geoms, closed
+# -- parsing ----------------------------------------------------------------------------------------
+
+def _type_codes(wkb: np.ndarray) -> np.ndarray:
+    return np.array([-1 if w is None or len(w) < 5 or w[0] not in (0, 1)
+                     else int.from_bytes(w[1:5], "little" if w[0] == 1 else "big") for w in wkb], dtype=np.int64)
+
+
+def _parse(wkb: np.ndarray, types: np.ndarray, fids: np.ndarray, log: RepairLog) -> tuple[np.ndarray, np.ndarray]:
+    """Geometries, and the mask of those that had to be rebuilt to parse at all: unclosed
+    rings closed by GEOS, or read by the lenient reader (curves, bare rings, broken members)."""
+    linear = (types >= 1) & (types <= 7)
+    geoms = np.full(len(wkb), None, dtype=object)
+    geoms[linear] = _from_wkb(wkb[linear], "ignore")
+    rebuilt = np.zeros(len(wkb), dtype=bool)
+    unclosed = np.flatnonzero((geoms == None) & linear)  # noqa: E711 (elementwise)
+    if len(unclosed):
+        fixed = _from_wkb(wkb[unclosed], "fix")
+        parsed = unclosed[fixed != None]  # noqa: E711
+        geoms[parsed], rebuilt[parsed] = fixed[fixed != None], True  # noqa: E711
+    curved = _curved_collections(geoms, types)
+    geoms[curved], rebuilt[curved] = None, False
+    log.repair("rings_closed", fids[rebuilt])
+    lenient = np.flatnonzero((geoms == None) & (wkb != None))  # noqa: E711
+    for position in lenient:
+        geoms[position] = _salvaged(wkb[position], fids[position], log)
+        rebuilt[position] = geoms[position] is not None
+    return geoms, rebuilt
+
+
+def _from_wkb(wkb: np.ndarray, on_invalid: str) -> np.ndarray:
+    """shapely.from_wkb, one value at a time where a collection holds a curve (which
+    shapely refuses for the whole array): those are left None for the lenient reader."""
+    try:
+        return shapely.from_wkb(wkb, on_invalid=on_invalid)
+    except NotImplementedError:
+        out = np.full(len(wkb), None, dtype=object)
+        for i, value in enumerate(wkb):
+            try:
+                out[i] = shapely.from_wkb(value, on_invalid=on_invalid)
+            except NotImplementedError:
+                pass
+        return out
+
+
+def _curved_collections(geoms: np.ndarray, types: np.ndarray) -> np.ndarray:
+    """GEOS parses a collection holding a curve, but shapely refuses to take it apart:
+    such collections go to the lenient reader too."""
+    curved = np.zeros(len(geoms), dtype=bool)
+    for position in np.flatnonzero((types == wkb_salvage.COLLECTION) & (geoms != None)):  # noqa: E711
+        try:
+            validity.flatten(geoms[position])
+        except NotImplementedError:
+            curved[position] = True
+    return curved
+
+
+def _salvaged(value: bytes, fid, log: RepairLog):
+    geometry, notes = wkb_salvage.salvage(value)
+    if geometry is None:
+        return None
+    one = np.array([fid])
+    log.repair("curves_linearized", one if notes.curved else one[:0])
+    log.repair("bare_rings_salvaged", one if notes.bare_rings else one[:0])
+    if notes.members_dropped:
+        log.repair("partly_salvaged", one)
+        log.repair("unbuildable_parts_dropped", one, amount=notes.members_dropped)
+    return geometry
 
 
 def _drop_missing(batch: _Batch, wkb: np.ndarray, log: RepairLog) -> None:
@@ -127,6 +215,8 @@ def _input_types(batch: _Batch) -> dict[str, int]:
     return {TYPE_NAMES.get(int(i), str(i)): int(c) for i, c in zip(ids, counts)}
 
 
+# -- structure --------------------------------------------------------------------------------------
+
 def _split_collections(batch: _Batch, log: RepairLog) -> None:
     """A collection becomes one geometry per dimension it holds (same source row)."""
     collections = np.flatnonzero(shapely.get_type_id(batch.geoms) == COLLECTION)
@@ -135,34 +225,24 @@ def _split_collections(batch: _Batch, log: RepairLog) -> None:
     extra_geoms, extra_rows = [], []
     for position in collections:
         by_dimension: dict[int, list] = {}
-        for part in _flatten(batch.geoms[position]):
+        for part in validity.flatten(batch.geoms[position]):
             by_dimension.setdefault(int(shapely.get_dimensions(part)), []).append(part)
         pieces = [MULTI_BUILDERS[dim](parts) for dim, parts in sorted(by_dimension.items())]
-        batch.geoms[position] = pieces[0] if pieces else shapely.from_wkt("POINT EMPTY")
+        batch.geoms[position] = pieces[0] if pieces else EMPTY
         extra_geoms.extend(pieces[1:])
         extra_rows.extend([position] * (len(pieces) - 1))
     batch.modified[collections] = True
     log.repair("collections_split", batch.fids[collections])
     if extra_rows:
         batch.append(extra_geoms, np.array(extra_rows))
-    non_empty = ~shapely.is_empty(batch.geoms)
-    batch.keep(non_empty)
-
-
-def _flatten(geometry) -> list:
-    parts = []
-    for part in shapely.get_parts(geometry):
-        if shapely.get_type_id(part) == COLLECTION:
-            parts.extend(_flatten(part))
-        elif not part.is_empty:
-            parts.extend(shapely.get_parts(part))
-    return parts
+    batch.keep(~shapely.is_empty(batch.geoms))
 
 
 def _force_2d(batch: _Batch, log: RepairLog) -> None:
     extra = shapely.has_z(batch.geoms) | shapely.has_m(batch.geoms)
     if extra.any():
-        batch.replace(extra, shapely.force_2d(batch.geoms[extra]))
+        batch.geoms[extra] = shapely.force_2d(batch.geoms[extra])
+        batch.modified[extra] = True
         log.repair("forced_2d", batch.fids[extra])
 
 
@@ -174,37 +254,65 @@ def _reproject(batch: _Batch, transform, log: RepairLog) -> None:
     log.repair("reprojected", batch.fids)
 
 
-def _drop_out_of_range(batch: _Batch, log: RepairLog) -> None:
-    bounds = shapely.bounds(batch.geoms)
-    bad = (~np.isfinite(bounds).all(axis=1) | (bounds[:, 1] < -LAT_LIMIT) | (bounds[:, 3] > LAT_LIMIT)
-           | (bounds[:, 0] < -LON_LIMIT) | (bounds[:, 2] > LON_LIMIT))
-    log.drop("out_of_bounds", batch.fids[bad])
-    batch.keep(~bad)
+def _remove_empty_parts(batch: _Batch, log: RepairLog) -> None:
+    """Empty rings and parts (components.py): removed; a geometry left with nothing dropped.
+    Only multi-part and holed geometries can hold one (a non-empty single geometry's one
+    ring or point sequence is not empty), and of those only WKB with a zero count."""
+    types = shapely.get_type_id(batch.geoms)
+    multi = (types >= 4) | ((types == POLYGON) & (shapely.get_num_interior_rings(batch.geoms) > 0))
+    multi[multi] &= ~validity.single_ring_polygons(batch.geoms[multi])
+    screened = np.flatnonzero(multi)
+    candidates = screened[components.may_hold_empty_parts(batch.wkb[screened])]
+    flagged = candidates[components.with_empty_parts(batch.geoms[candidates])]
+    if len(flagged) == 0:
+        return
+    removed = 0
+    for position in flagged:
+        batch.geoms[position], lost = components.without_empty_parts(batch.geoms[position])
+        removed += lost
+    batch.modified[flagged] = True
+    log.repair("empty_parts_removed", batch.fids[flagged], amount=removed)
+    batch.discard(shapely.is_empty(batch.geoms), "empty_geometry", log)
 
 
-@dataclass
-class VertexSteps:
-    """The step from each vertex to the next, for every geometry at once: one coordinate pass
-    shared by the orientation, antimeridian and duplicate-vertex checks."""
+# -- the coordinate pass ----------------------------------------------------------------------------------
 
-    x: np.ndarray
-    y: np.ndarray
-    dx: np.ndarray
-    dy: np.ndarray
-    index: np.ndarray   # the geometry each step starts in
-    same: np.ndarray    # the step stays inside that geometry
+def _coordinate_pass(batch: _Batch, tolerance: float, log: RepairLog) -> None:
+    coords, index = _checked_coordinates(batch, log)
+    x, y = np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1])
+    del coords
+    batch.proven = validity.star_shaped(x, y, index, validity.single_ring_polygons(batch.geoms))
+    movable = ~batch.proven & (shapely.get_dimensions(batch.geoms) > 0)   # a point is valid anywhere
+    batch.modified |= snap_to_grid(batch.geoms, x, y, index, movable)
+    steps = VertexSteps.of(x, y, index)
+    batch.area2 = steps.signed_area2(len(batch.geoms))
+    _unwrap_antimeridian(batch, steps)
+    _remove_duplicate_vertices(batch, steps, tolerance, log)
 
-    @classmethod
-    def of(cls, geoms: np.ndarray) -> "VertexSteps":
-        coords, index = shapely.get_coordinates(geoms, return_index=True)
-        x, y = np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1])
-        return cls(x=x, y=y, dx=np.diff(x), dy=np.diff(y), index=index[:-1], same=index[1:] == index[:-1])
 
-    def signed_area2(self, count: int) -> np.ndarray:
-        """Shoelace sum per geometry: twice the signed area of a one-ring polygon, positive
-        when counter-clockwise (only used for those)."""
-        terms = self.x[:-1] * self.dy - self.dx * self.y[:-1]
-        return np.bincount(self.index, weights=np.where(self.same, terms, 0.0), minlength=count)
+def _checked_coordinates(batch: _Batch, log: RepairLog) -> tuple[np.ndarray, np.ndarray]:
+    """Every coordinate, once the geometries holding NaN or infinite ones are rebuilt without
+    those vertices (lenient reader) and those reaching outside the valid range dropped —
+    judged on every vertex: an envelope skips a hole that lies outside its shell."""
+    coords, index = shapely.get_coordinates(batch.geoms, return_index=True)
+    # One comparison per axis flags both non-finite and out-of-range vertices (NaN is never
+    # within a limit); the few flagged are then told apart.
+    flagged = ~(np.abs(coords[:, 1]) <= LAT_LIMIT) | ~(np.abs(coords[:, 0]) <= LON_LIMIT)
+    if not flagged.any():
+        return coords, index
+    bad = non_finite_rows(coords, index)
+    if len(bad):
+        rebuilt = [wkb_salvage.salvage(shapely.to_wkb(g))[0] for g in batch.geoms[bad]]
+        batch.geoms[bad] = np.array(rebuilt + [None], dtype=object)[:-1]
+        batch.modified[bad] = True
+        log.repair("non_finite_vertices_removed", batch.fids[bad[[g is not None for g in rebuilt]]])
+        batch.discard((batch.geoms == None) | shapely.is_empty(batch.geoms), "out_of_bounds", log)  # noqa: E711
+        coords, index = shapely.get_coordinates(batch.geoms, return_index=True)
+    outside = out_of_range(coords, index, len(batch.geoms), LON_LIMIT, LAT_LIMIT)
+    if outside.any():
+        batch.discard(outside, "out_of_bounds", log)
+        coords, index = shapely.get_coordinates(batch.geoms, return_index=True)
+    return coords, index
 
 
 def _unwrap_antimeridian(batch: _Batch, steps: VertexSteps) -> None:
@@ -213,9 +321,7 @@ def _unwrap_antimeridian(batch: _Batch, steps: VertexSteps) -> None:
                                                              len(batch.geoms)))
     for position in candidates:
         if antimeridian.has_jump(batch.geoms[position]):
-            batch.geoms[position] = antimeridian.unwrap(batch.geoms[position])
-            batch.modified[position] = True
-            batch.area2[position] = np.nan
+            batch.replace(position, antimeridian.unwrap(batch.geoms[position]))
 
 
 def _remove_duplicate_vertices(batch: _Batch, steps: VertexSteps, tolerance: float, log: RepairLog) -> None:
@@ -226,39 +332,51 @@ def _remove_duplicate_vertices(batch: _Batch, steps: VertexSteps, tolerance: flo
     if len(flagged) == 0:
         return
     before = shapely.get_num_coordinates(batch.geoms[flagged])
-    cleaned = shapely.remove_repeated_points(batch.geoms[flagged], tolerance=tolerance)
+    cleaned = _without_repeated_points(batch.geoms[flagged], tolerance)
     removed = before - shapely.get_num_coordinates(cleaned)
     changed = flagged[removed > 0]
     batch.geoms[changed] = cleaned[removed > 0]
     batch.modified[changed] = True
+    # A proven ring has no vertices closer than the margin, so only its exact repeats went
+    # (its shape and signed area are unchanged): it stays proven. Others are judged anew.
+    batch.area2[changed[~batch.proven[changed]]] = np.nan
     log.repair("features_with_duplicate_vertices", batch.fids[changed])
     log.repair("duplicate_vertices_removed", batch.fids[changed], amount=int(removed.sum()))
 
 
+def _without_repeated_points(geoms: np.ndarray, tolerance: float) -> np.ndarray:
+    """shapely.remove_repeated_points, except that a ring it would shrink below four points
+    (GEOS refuses those) is left as it is: the validity step then collapses it."""
+    try:
+        return shapely.remove_repeated_points(geoms, tolerance=tolerance)
+    except shapely.errors.GEOSException:
+        out = geoms.copy()
+        for i, geometry in enumerate(geoms):
+            try:
+                out[i] = shapely.remove_repeated_points(geometry, tolerance=tolerance)
+            except shapely.errors.GEOSException:
+                pass
+        return out
+
+
+# -- validity ---------------------------------------------------------------------------------------
+
 def _make_valid(batch: _Batch, log: RepairLog) -> tuple[int, int]:
-    """Repairs invalid geometries; parts that collapse to a lower dimension are dropped
-    (counted), and a geometry that collapses entirely is dropped as 'collapsed'."""
+    """GEOS judges what the coordinate pass could not prove (on the grid, as it will be
+    served); invalid geometries are repaired, parts that collapse to a lower dimension
+    dropped (counted), and a geometry that collapses entirely dropped as 'collapsed'."""
     checked = len(batch.geoms)
-    invalid = np.flatnonzero(~shapely.is_valid(batch.geoms))
+    judged = np.flatnonzero(~batch.proven & (shapely.get_dimensions(batch.geoms) > 0))
+    invalid = judged[~shapely.is_valid(batch.geoms[judged])]
     if len(invalid) == 0:
         return checked, 0
-    dimensions = shapely.get_dimensions(batch.geoms[invalid])
-    fixed = shapely.make_valid(batch.geoms[invalid], method="structure", keep_collapsed=True)
-    collapsed_parts = 0
-    for i, (geometry, dimension) in enumerate(zip(fixed, dimensions)):
-        parts = _flatten(geometry)
-        kept = [p for p in parts if shapely.get_dimensions(p) == dimension and not p.is_empty]
-        collapsed_parts += len(parts) - len(kept)
-        if len(kept) != len(parts) or shapely.get_type_id(geometry) == COLLECTION:
-            fixed[i] = MULTI_BUILDERS[int(dimension)](kept) if kept else shapely.from_wkt("POINT EMPTY")
+    fixed, collapsed_parts = validity.made_valid(batch.geoms[invalid], shapely.get_dimensions(batch.geoms[invalid]),
+                                                 MULTI_BUILDERS)
     batch.replace(invalid, fixed)
-    batch.recheck[invalid] = True
     log.repair("made_valid", batch.fids[invalid])
     if collapsed_parts:
         log.repair("collapsed_parts_dropped", np.array([], dtype=np.int64), amount=collapsed_parts)
-    gone = shapely.is_empty(batch.geoms)
-    log.drop("collapsed", batch.fids[gone])
-    batch.keep(~gone)
+    batch.discard(shapely.is_empty(batch.geoms), "collapsed", log)
     return checked, len(invalid)
 
 
@@ -274,36 +392,62 @@ def _cut_antimeridian(batch: _Batch, log: RepairLog) -> None:
         if geometry is None:
             keep[position] = False
             continue
-        batch.geoms[position] = geometry
-        batch.modified[position] = batch.recheck[position] = True
-        batch.area2[position] = np.nan
+        batch.replace(position, geometry)
         (split if windows > 1 else wrapped).append(position)
     log.repair("antimeridian_split", batch.fids[np.array(split, dtype=np.int64)])
     log.repair("longitudes_wrapped", batch.fids[np.array(wrapped, dtype=np.int64)])
-    log.drop("collapsed", batch.fids[~keep])
-    batch.keep(keep)
+    batch.discard(~keep, "collapsed", log)
+
+
+def _settle(batch: _Batch, log: RepairLog) -> tuple[int, int]:
+    """Geometries reshaped after the snap (made valid, unwrapped, cut) go back on the grid,
+    valid there (precision.settle, which validates each result: the repaired geometries'
+    final check); those snap-rounding empties are dropped as collapsed. Returns (how many
+    snapping broke, how many are left invalid)."""
+    moved = np.flatnonzero(batch.unsettled & (shapely.get_dimensions(batch.geoms) > 0))
+    if len(moved) == 0:
+        return 0, 0
+    settled, broken, still_invalid = precision.settle(batch.geoms[moved])
+    batch.geoms[moved] = settled
+    if broken:
+        log.repair("snap_rounded", np.array([], dtype=np.int64), amount=broken)
+    batch.discard(shapely.is_empty(batch.geoms), "collapsed", log)
+    return broken, still_invalid
 
 
 def _orient(batch: _Batch, log: RepairLog) -> None:
     """Exterior rings counter-clockwise, holes clockwise (RFC 7946), where they are not.
-    One-ring polygons are judged by the shoelace sums already computed; multi-part, holed
-    or reshaped ones by shapely (orienting, then comparing)."""
+    One-ring polygons are judged by the shoelace sums already computed, and those still in
+    their source bytes are turned by reversing their coordinates in those bytes (no
+    parse, no encode); multi-part, holed or reshaped ones by shapely (orient, compare)."""
     types = shapely.get_type_id(batch.geoms)
     polygonal = (types == POLYGON) | (types == MULTIPOLYGON) | (types == COLLECTION)
     if not polygonal.any():
         return
-    simple = (types == POLYGON) & np.isfinite(batch.area2)
-    simple[simple] = shapely.get_num_interior_rings(batch.geoms[simple]) == 0
+    simple = polygonal & np.isfinite(batch.area2)
+    simple[simple] = validity.single_ring_polygons(batch.geoms[simple])
     known_wrong = np.flatnonzero(simple & (batch.area2 < 0))
+    in_bytes = known_wrong[~batch.modified[known_wrong] & batch.plain[known_wrong]]
+    for position in in_bytes:
+        batch.wkb[position] = reversed_ring(batch.wkb[position])
+    rebuild = np.setdiff1d(known_wrong, in_bytes)
     others = np.flatnonzero(polygonal & ~simple)
     oriented = shapely.orient_polygons(batch.geoms[others], exterior_cw=False)
     changed = others[~shapely.equals_identical(oriented, batch.geoms[others])]
     batch.geoms[others] = oriented
-    batch.replace(known_wrong, shapely.orient_polygons(batch.geoms[known_wrong], exterior_cw=False))
-    batch.modified[changed] = True
-    flipped = np.union1d(known_wrong, changed)
-    log.repair("reoriented", batch.fids[flipped])
+    batch.geoms[rebuild] = shapely.orient_polygons(batch.geoms[rebuild], exterior_cw=False)
+    batch.modified[changed] = batch.modified[rebuild] = True
+    log.repair("reoriented", batch.fids[np.union1d(known_wrong, changed)])
 
+
+def reversed_ring(wkb: bytes) -> bytes:
+    """Plain 2D WKB of a one-ring Polygon (or a one-part MultiPolygon of one) with its ring's
+    vertices in reverse order: the 16-byte coordinate records after the headers, reversed."""
+    start = 13 if wkb_headers.plain_2d_type(wkb) == wkb_salvage.POLYGON else 22
+    return wkb[:start] + np.frombuffer(wkb, dtype="V16", offset=start)[::-1].tobytes()
+
+
+# -- output -----------------------------------------------------------------------------------------
 
 def _finish(batch: _Batch, log: RepairLog, checked: int, invalid_before: int, invalid_after: int,
             input_types: dict[str, int]) -> RepairedGeometries:
@@ -314,7 +458,7 @@ def _finish(batch: _Batch, log: RepairLog, checked: int, invalid_before: int, in
     _collections_to_multi(geoms, types, dimensions)
     singles = np.isin(shapely.get_type_id(geoms), (0, 1, 2, 3))
     log.repair("promoted_to_multi", batch.fids[singles])
-    reuse = ~batch.modified & np.array([w is not None and is_plain_2d(w) for w in batch.wkb], dtype=bool)
+    reuse = ~batch.modified & batch.plain
     encoded = np.empty(len(geoms), dtype=object)
     encoded[reuse] = batch.wkb[reuse]
     if (~reuse).any():

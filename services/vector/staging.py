@@ -17,8 +17,9 @@ GEOMETRY_TYPES = {"points": "MultiPoint", "lines": "MultiLineString", "polygons"
 MAX_IDENTIFIER = 63
 
 
-def staging_name(job_id: str, attempt: int, kind: str) -> str:
-    return f"s_{job_id[:16]}_{attempt}_{kind}"
+def staging_name(job_id: str, attempt: int, kind: str, group: int = 0) -> str:
+    """One table per kind, and per layer group past the first (all_layers loads)."""
+    return f"s_{job_id[:16]}_{attempt}_{kind}" if group == 0 else f"s_{job_id[:16]}_{attempt}_g{group}_{kind}"
 
 
 def staging_indexes(staging_table: str) -> dict[str, str]:
@@ -42,20 +43,22 @@ def query(name: str, **identifiers) -> pgsql.Composed:
     return pgsql.SQL(sql(name)).format(**identifiers)
 
 
-def create_staging_tables(conn: psycopg.Connection, job_id: str, attempt: int, columns: list[ColumnPlan]) -> dict[str, str]:
+def create_staging_tables(conn: psycopg.Connection, job_id: str, attempt: int, columns: list[ColumnPlan],
+                          group: int = 0) -> dict[str, str]:
     """One staging table per geometry kind (unused ones are dropped at publish). Re-running
     the inspection recreates them empty, and forgets chunks loaded by an earlier run."""
-    conn.execute(sql("vector/clear_chunks"), {"job_id": job_id, "attempt": attempt})
+    if group == 0:
+        conn.execute(sql("vector/clear_chunks"), {"job_id": job_id, "attempt": attempt})
     attribute_columns = pgsql.SQL("").join(
         pgsql.SQL(", {} {}").format(pgsql.Identifier(c.name), pgsql.SQL(c.pg_type)) for c in columns)
     tables = {}
     for kind in KINDS:
-        name = staging_name(job_id, attempt, kind)
+        name = staging_name(job_id, attempt, kind, group)
         conn.execute(query("vector/drop_table", table=staged(name)))
         conn.execute(query("vector/create_staging", table=staged(name), geometry_type=pgsql.SQL(GEOMETRY_TYPES[kind]),
                            columns=attribute_columns))
-        conn.execute(sql("vector/register_staging"), {"job_id": job_id, "attempt": attempt, "kind": kind,
-                                                      "staging_table": name})
+        conn.execute(sql("vector/register_staging"), {"job_id": job_id, "attempt": attempt, "layer_group": group,
+                                                      "kind": kind, "staging_table": name})
         tables[kind] = name
     return tables
 

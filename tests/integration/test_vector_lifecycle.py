@@ -7,7 +7,7 @@ import pyarrow as pa
 
 from services.vector.columns import ColumnPlan
 from services.vector.loading import PreparedChunk, commit_chunk
-from services.vector.models import ChunkSpec, InspectResult
+from services.vector.models import ChunkSpec, InspectResult, LayerGroup
 from services.vector.staging import create_staging_tables, drop_stale_staging, missing_staging
 from tests.integration.vector_support import finish, put_blob, query, submit
 from tests.support import reading_continuously
@@ -73,9 +73,10 @@ def test_a_chunk_committed_twice_loads_once(engine_platform, tag):
     columns = [ColumnPlan(name="name", source_name="Name", pg_type="text", kind="text")]
     with engine_platform.db.connection() as conn:
         staging = create_staging_tables(conn, job_id, 1, columns)
-    plan = InspectResult(source={}, layer=None, layers=[], open_options={}, feature_count=2, declared_geometry_type="Point",
-                         source_crs="EPSG:4326", crs_reason="test", needs_reprojection=False, columns=columns,
-                         time_candidates=[], temporal_property=None, staging=staging, chunks=[], warnings=[])
+    group = LayerGroup(layers=["x"], columns=columns, source_crs="EPSG:4326", crs_reason="test",
+                       needs_reprojection=False, staging=staging)
+    plan = InspectResult(source={}, layer="x", layers=[], datasets=[], groups=[group], feature_count=2,
+                         declared_geometry_type="Point", chunks=[], warnings=[])
     wkb = pa.array([bytes.fromhex("0101000000000000000000f03f0000000000000040")] * 2, type=pa.binary())
     table = pa.table({"OGC_FID": pa.array([0, 1]), "Name": pa.array(["x", "y"]), "wkb_geometry": wkb})
     chunk = PreparedChunk(plan, ChunkSpec(index=0, skip=0, count=2), {}, table, tolerance=0.0, sample_size=5)

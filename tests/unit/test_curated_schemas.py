@@ -10,6 +10,7 @@ from core.models.curated import CuratedDataset
 from services.curated.handlers import publish_table
 from services.curated.schemas import KBA, WDPA, loads_all_layers, schema_for
 from services.vector.inspection import _plan_chunks, _union_fields
+from services.vector.models import LayerGroup
 
 
 def test_each_wdpa_release_is_read_by_the_variant_its_fields_name():
@@ -55,7 +56,12 @@ def test_layers_loaded_together_unite_their_columns_and_continue_their_ids():
     with pytest.raises(InvalidInput, match="disagree on the type of column 'A'"):
         _union_fields([[pa.field("A", pa.int32())], [pa.field("A", pa.string())]])
 
-    chunks = _plan_chunks(["poly", "point"], [{"features": 5}, {"features": 2}], size=2)
+    merged = LayerGroup(layers=["poly", "point"], columns=[], source_crs="EPSG:4326", crs_reason="",
+                        needs_reprojection=False)
+    infos = {"poly": {"features": 5, "fid_range": None}, "point": {"features": 2, "fid_range": None}}
+    chunks = _plan_chunks([merged], infos, size=2)
     assert [(c.index, c.layer, c.skip, c.count, c.id_offset) for c in chunks] == [
         (0, "poly", 0, 2, 0), (1, "poly", 2, 2, 0), (2, "poly", 4, 1, 0), (3, "point", 0, 2, 5)]
-    assert [(c.layer, c.id_offset) for c in _plan_chunks([None], [{"features": 3}], size=10)] == [(None, 0)]
+    separate = [merged.model_copy(update={"layers": [name]}) for name in ("poly", "point")]
+    assert [(c.group, c.layer, c.id_offset) for c in _plan_chunks(separate, infos, size=10)] == [
+        (0, "poly", 0), (1, "point", 0)]

@@ -66,9 +66,13 @@ def test_the_hello_template_plans_what_hello_world_plans():
 def test_the_vector_template_plans_chunks_and_indexes_like_process_vector():
     code, pipeline = REGISTRY.get("process_vector"), compiled("process_vector")
     params = {"blob_name": "a/b.kml", "table_name": "parks", "container": "bronze"}
-    inspect = {"chunks": [{"index": 0, "skip": 0, "count": 10}, {"index": 1, "skip": 10, "count": 5, "layer": "x"}],
-               "staging": {"points": "s_points", "polygons": "s_polygons"}}
-    results = {"inspect": [inspect], "load": [{"rows": {"points": 3}}, {"rows": {"points": 1, "polygons": 0}}]}
+    group = {"layers": ["x"], "columns": [], "source_crs": "EPSG:4326", "crs_reason": "declared",
+             "needs_reprojection": False, "staging": {"points": "s_points", "polygons": "s_polygons"}}
+    inspect = {"source": {}, "layer": None, "layers": [], "datasets": [], "groups": [group], "feature_count": 15,
+               "declared_geometry_type": None, "warnings": [],
+               "chunks": [{"index": 0, "skip": 0, "count": 10}, {"index": 1, "skip": 10, "count": 5, "layer": "x"}]}
+    report = {"chunk": 0, "read": 3, "loaded": 3}
+    results = {"inspect": [inspect], "load": [report | {"rows": {"points": 3}}, report | {"rows": {"points": 1, "polygons": 0}}]}
     assert plans(pipeline, params, results, 2) == plans(code, params, results, 2)
     assert plans(pipeline, params, results, 3) == plans(code, params, results, 3)
     code_publish = plans(code, params, results, 4)[0]

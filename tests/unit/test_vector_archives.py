@@ -156,19 +156,32 @@ LOOSE = ArchiveLimits(max_uncompressed_bytes=100 * MiB, max_ratio=200, max_membe
 def test_a_shapefile_load_unpacks_only_the_shapefile(tmp_path):
     data = with_extra_members(zipped_dataset(geodataframe(3), "ESRI Shapefile", "parcels.shp"),
                               UNRELATED | {"other.dbf": b"not ours", "parcels.shp.xml": b"<metadata/>"})
-    detection = unpack_needed(saved(tmp_path, data), "parcels.zip", tmp_path / "out", LOOSE)
-    assert detection.format == "shapefile" and detection.member == "parcels.shp"
+    found = unpack_needed(saved(tmp_path, data), tmp_path / "out", LOOSE)
+    assert [(f.detection.format, f.detection.member) for f in found] == [("shapefile", "parcels.shp")]
     assert unpacked(tmp_path / "out") == ["parcels.cpg", "parcels.dbf", "parcels.prj", "parcels.shp", "parcels.shx"]
 
 
 def test_a_file_geodatabase_load_unpacks_only_its_folder(tmp_path):
     data = with_extra_members(zipped_dataset(geodataframe(3), "OpenFileGDB", "parcels.gdb"), UNRELATED)
-    detection = unpack_needed(saved(tmp_path, data), "parcels.zip", tmp_path / "out", LOOSE)
+    found = unpack_needed(saved(tmp_path, data), tmp_path / "out", LOOSE)
     files = unpacked(tmp_path / "out")
-    assert detection.format == "filegdb" and files and all(f.startswith("parcels.gdb/") for f in files)
+    assert found[0].detection.format == "filegdb" and files and all(f.startswith("parcels.gdb/") for f in files)
 
 
 def test_a_single_file_load_unpacks_only_that_file(tmp_path):
     data = zip_of({"data/roads.geojson": b'{"type": "FeatureCollection", "features": []}'} | UNRELATED)
-    detection = unpack_needed(saved(tmp_path, data), "roads.zip", tmp_path / "out", LOOSE)
-    assert detection.member == "data/roads.geojson" and unpacked(tmp_path / "out") == ["data/roads.geojson"]
+    found = unpack_needed(saved(tmp_path, data), tmp_path / "out", LOOSE)
+    assert found[0].detection.member == "data/roads.geojson" and unpacked(tmp_path / "out") == ["data/roads.geojson"]
+
+
+def test_nested_archives_share_the_outer_archives_budget(tmp_path):
+    """Each nested zip is small and unremarkable alone; together, judged against the
+    outer zip's size on disk, they are a bomb."""
+    inner = repeated_member_zip(3, MiB)                     # 3 MiB of zeros in a few KB
+    outer = zip_of({f"inner{i}.zip": inner for i in range(3)})
+    with pytest.raises(InvalidInput, match="ARCHIVE_MAX_RATIO|likely zip bomb"):
+        unpack_needed(saved(tmp_path, outer), tmp_path / "out", LIMITS)
+    nested = zip_of({"a/inner.zip": zip_of({"roads.geojson": b'{"type": "FeatureCollection", "features": []}'})})
+    found = unpack_needed(saved(tmp_path, nested), tmp_path / "ok", LOOSE)
+    assert [(f.prefix, f.detection.member) for f in found] == [("a/inner.zip/", "roads.geojson")]
+    assert unpacked(tmp_path / "ok") == ["a/inner.zip.d/roads.geojson"]     # the nested zip itself is not kept

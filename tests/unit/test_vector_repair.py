@@ -122,3 +122,31 @@ def test_big_endian_wkb_is_rewrapped():
     ewkb = multi_ewkb(source, 4326)
     assert shapely.from_wkb(ewkb).equals(shapely.MultiPoint([(1, 2)]))
     assert shapely.get_srid(shapely.from_wkb(ewkb)) == 4326
+
+
+def test_clockwise_rings_in_source_bytes_are_reversed_in_place():
+    """One-ring polygons keep their source bytes; a clockwise one has its coordinates
+    reversed there (little- and big-endian, Polygon and one-part MultiPolygon)."""
+    clockwise = shapely.from_wkt("POLYGON ((0 0, 0 2, 1 3, 2 2, 2 0, 0 0))")
+    sources = [shapely.to_wkb(clockwise), shapely.to_wkb(clockwise, byte_order=0),
+               shapely.to_wkb(shapely.MultiPolygon([clockwise]))]
+    result, log, geoms = run(None, wkb=sources)
+    assert log.repairs["reoriented"] == 3 and "made_valid" not in log.repairs
+    for geometry in geoms:
+        assert geometry.geoms[0].exterior.is_ccw and geometry.equals(clockwise)
+    assert result.wkb[1][0] == 0       # still the source's big-endian bytes, not re-encoded
+
+
+def test_type_codes_are_read_column_wise():
+    import pyarrow as pa
+
+    from services.vector.wkb_headers import NO_TYPE, base_types, plain_2d, type_codes
+
+    values = [shapely.to_wkb(shapely.Point(1, 2)), None, b"\x01\x03", shapely.to_wkb(shapely.Point(1, 2), byte_order=0),
+              shapely.to_wkb(shapely.from_wkt("POINT Z (1 2 3)"), flavor="iso"),
+              b"\x01\x01\x00\x00\x20\xe6\x10\x00\x00" + b"\x00" * 16,          # EWKB with an SRID
+              b"\x07garbage", b"\x01\x65\x00\x00\x00\x00"]
+    codes = type_codes(pa.array(values, type=pa.binary()))
+    assert codes.tolist() == [1, NO_TYPE, NO_TYPE, 1, 1001, 0x20000001, NO_TYPE, 101]
+    assert base_types(codes).tolist() == [1, NO_TYPE, NO_TYPE, 1, 1, 1, NO_TYPE, 101]
+    assert plain_2d(codes).tolist() == [True, False, False, True, False, False, False, False]
