@@ -58,7 +58,7 @@ class EffectParams(BaseModel):
 @handler("test.effect")
 def write_effect(params: EffectParams, ctx: TaskContext) -> Value:
     with ctx.adapters.db.connection() as conn:
-        conn.execute("INSERT INTO public.test_executions (task_id, tries) VALUES (%s, %s)", (ctx.task_id, ctx.attempt))
+        conn.execute("INSERT INTO public.test_executions (task_id, tries) VALUES (%s, %s)", (ctx.task_id, ctx.tries))
     if params.sleep_ms:
         time.sleep(params.sleep_ms / 1000)
     with ctx.adapters.db.connection() as conn:
@@ -97,11 +97,11 @@ class FlakyParams(BaseModel):
 
 @handler("test.flaky")
 def flaky(params: FlakyParams, ctx: TaskContext) -> Count:
-    if ctx.attempt <= params.fail_times:
+    if ctx.tries <= params.fail_times:
         if params.permanent:
-            raise InvalidInput(f"bad input on try {ctx.attempt}")
-        raise RuntimeError(f"transient failure on try {ctx.attempt}")
-    return Count(count=ctx.attempt)
+            raise InvalidInput(f"bad input on try {ctx.tries}")
+        raise RuntimeError(f"transient failure on try {ctx.tries}")
+    return Count(count=ctx.tries)
 
 
 FLAKY = JobDefinition(

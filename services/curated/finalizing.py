@@ -50,7 +50,7 @@ def _finalize_events(check: VersionCheck, ctx: TaskContext) -> Finalized:
     """An event source's merge (services/curated/acled/merging.py) and its record, one transaction."""
     target = Target(dataset_id=check.dataset_id, table=check.target_table, title=check.title or check.target_table,
                     description=check.description, previous_version=check.previous_version, job_id=ctx.job_id,
-                    attempt=ctx.task.attempt, collection_id=ctx.adapters.settings.stac_vector_collection)
+                    attempt=ctx.job_attempt, collection_id=ctx.adapters.settings.stac_vector_collection)
     try:
         built = prepare_full_load(ctx.adapters.db, check.events) if check.events.mode == "full" else None
         with ctx.adapters.db.connection() as conn:
@@ -74,7 +74,7 @@ def _apply(conn: psycopg.Connection, check: VersionCheck, published: PublishResu
         dataset_id=check.dataset_id, target_table=check.target_table,
         incoming={t["table_name"]: t["kind"] for t in tables}, schema=schema_for({"handler": check.source_handler}),
         key_columns=check.key_columns, title=check.title or check.target_table, description=check.description,
-        version=check.version, job_id=ctx.job_id, attempt=ctx.task.attempt,
+        version=check.version, job_id=ctx.job_id, attempt=ctx.job_attempt,
         collection_id=ctx.adapters.settings.stac_vector_collection,
     )
     claim_for_job(conn, ctx.job_id, [table(check.target_table)])

@@ -93,9 +93,15 @@ class TaskContext:
         return self.task.job_id
 
     @property
-    def attempt(self) -> int:
-        """This execution's number (1 = first try)."""
+    def tries(self) -> int:
+        """This task's execution number (1 = its first try; a retry of the task adds one)."""
         return self.task.tries
+
+    @property
+    def job_attempt(self) -> int:
+        """The job's attempt this task belongs to (1, then one more per job retry or
+        resubmission): the key of everything the job stages per attempt."""
+        return self.task.attempt
 
     def results_of(self, stage_name: str) -> Iterator[dict[str, Any]]:
         """Results of an earlier stage of this job, in task order (read from the database)."""

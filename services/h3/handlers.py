@@ -44,7 +44,7 @@ def prepare(params: H3AggregateParams, ctx: TaskContext) -> Plan:
     collection_id = collection_id_for(source.source_id, resolution)
     with ctx.adapters.db.connection() as conn:   # before the work: a re-run replaces, so it must be ours
         claim_for_job(conn, ctx.job_id, [h3_aggregation(collection_id)])
-        zonal_stats.clear_other_attempts(conn, ctx.job_id, ctx.task.attempt)
+        zonal_stats.clear_other_attempts(conn, ctx.job_id, ctx.job_attempt)
     statistics = params.statistics or list(CATEGORICAL_DEFAULT if source.categorical else CONTINUOUS_DEFAULT)
     return Plan(source=source, resolution=resolution, parent_resolution=parent, parents=parents,
                 statistics=statistics, area_wkb=shapely.to_wkb(area, hex=True), area=params.area_description(),
@@ -61,7 +61,7 @@ def aggregate_parent(params: ParentParams, ctx: TaskContext) -> CellsResult:
     tracker = H3AggregationTracker(ctx.progress, plan.resolution, total_cells=len(rings))
     out = _summarise(plan, rings, tracker, ctx)
     with ctx.adapters.db.connection() as conn:
-        zonal_stats.stage_cells(conn, ctx.job_id, ctx.task.attempt, out.values)
+        zonal_stats.stage_cells(conn, ctx.job_id, ctx.job_attempt, out.values)
     return CellsResult(parent=params.parent, cells=len(rings), with_data=len(out),
                        seconds=time.perf_counter() - started)
 
@@ -91,9 +91,9 @@ def publish(params: H3AggregateParams, ctx: TaskContext) -> PublishResult:
     source_id, resolution = plan.source.source_id, plan.resolution
     with ctx.adapters.db.connection() as conn:
         published = zonal_stats.get_aggregation(conn, source_id, resolution)
-        already = published is not None and (published["job_id"], published["attempt"]) == (ctx.job_id, ctx.task.attempt)
+        already = published is not None and (published["job_id"], published["attempt"]) == (ctx.job_id, ctx.job_attempt)
         if not already:
-            if zonal_stats.staged_count(conn, ctx.job_id, ctx.task.attempt) == 0:
+            if zonal_stats.staged_count(conn, ctx.job_id, ctx.job_attempt) == 0:
                 raise InvalidInput("no cell of the area has valid pixels: nothing to publish "
                                    "(the published set, if any, is left as it was)")
             claim_for_job(conn, ctx.job_id, [h3_aggregation(plan.collection_id)])   # still ours at the swap

@@ -31,7 +31,7 @@ def catalog_mosaic(ctx: TaskContext, collection_id: str, asset_key: str | None) 
     with gdal_env(ctx.adapters.settings):
         vrt = _vrt(paths, collection_id)
     container = ctx.adapters.settings.silver_container
-    blob = f"{scratch_prefix(ctx.job_id)}{ctx.task.attempt}/mosaic.vrt"
+    blob = f"{scratch_prefix(ctx.job_id)}{ctx.job_attempt}/mosaic.vrt"
     ctx.adapters.blobs.client.get_blob_client(container, blob).upload_blob(
         vrt.encode(), overwrite=True, content_settings=ContentSettings(content_type="application/xml"))
     return vsiaz_path(container, blob)

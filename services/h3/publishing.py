@@ -24,7 +24,7 @@ def aggregation_row(plan: Plan, bbox: tuple[float, float, float, float], ctx: Ta
                    "nodata": source.nodata},
         "raster_type": source.raster_type, "categorical": source.categorical, "statistics": plan.statistics,
         "area": plan.area, "bbox_west": west, "bbox_south": south, "bbox_east": east, "bbox_north": north,
-        "job_id": ctx.job_id, "attempt": ctx.task.attempt,
+        "job_id": ctx.job_id, "attempt": ctx.job_attempt,
         "stac_collection_id": ctx.adapters.settings.stac_h3_collection,
     }
 

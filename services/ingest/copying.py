@@ -85,7 +85,7 @@ def _assets(params: CopyParams, ctx: TaskContext) -> list[AssetCopy]:
     else:
         with ctx.adapters.db.connection() as conn:
             rows = conn.execute(sql("ingest/batch_assets"),
-                                {"job_id": ctx.job_id, "attempt": ctx.task.attempt, "batch": params.batch}).fetchall()
+                                {"job_id": ctx.job_id, "attempt": ctx.job_attempt, "batch": params.batch}).fetchall()
         assets = [_owned(AssetCopy.model_validate(a), row["item_id"]) for row in rows for a in row["assets"]]
     unique = {a.target_blob: a for a in assets}
     return list(unique.values())

@@ -93,7 +93,7 @@ def _replace_parts(conn, ctx: TaskContext, parts: list[Part]) -> None:
 
 def _rows(ctx: TaskContext, parts: list[Part]) -> Iterator[tuple]:
     for number, part in enumerate(parts):
-        yield part.row(ctx.job_id, ctx.task.attempt, number)
+        yield part.row(ctx.job_id, ctx.job_attempt, number)
 
 
 WALKED = ("item", "child")   # links followed by the walk; pgSTAC serves items itself

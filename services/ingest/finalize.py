@@ -38,8 +38,8 @@ def finalize(params: IngestCollectionParams, ctx: TaskContext) -> FinalizeResult
     done = {batch for r in registered for batch in r.batches}
     with ctx.adapters.db.connection() as conn:
         outcomes = [_collection_outcome(conn, params, c, parts, registered, ctx) for c in discovery.collections]
-        conn.execute(sql("ingest/clear_attempt"), {"job_id": ctx.job_id, "attempt": ctx.task.attempt})
-        conn.execute(sql("ingest/clear_attempt_parts"), {"job_id": ctx.job_id, "attempt": ctx.task.attempt})
+        conn.execute(sql("ingest/clear_attempt"), {"job_id": ctx.job_id, "attempt": ctx.job_attempt})
+        conn.execute(sql("ingest/clear_attempt_parts"), {"job_id": ctx.job_id, "attempt": ctx.job_attempt})
     hosts = Counter(host for p in parts for host in p.external_hosts)
     migrated = Counter()
     for p in parts:
@@ -75,7 +75,7 @@ def _catalog_entry(conn, params: IngestCollectionParams, found: CollectionFound,
     """Writes the H3 entry from the collection's first registered item; returns its id and
     data type. With no item to describe it from (all unchanged, or an earlier try of this
     task already wrote it and dropped the rows), the collection's entry stays, recounted."""
-    first = conn.execute(sql("ingest/first_item"), {"job_id": ctx.job_id, "attempt": ctx.task.attempt,
+    first = conn.execute(sql("ingest/first_item"), {"job_id": ctx.job_id, "attempt": ctx.job_attempt,
                                                     "collection_id": found.id,
                                                     "batches": [b for r in registered for b in r.batches]}).fetchone()
     if first is None:

@@ -76,7 +76,7 @@ def _read(ctx: TaskContext, pairs: list[tuple[RawItem, bytes]], known: dict[byte
 
 def _part(ctx: TaskContext, number: int) -> dict:
     with ctx.adapters.db.connection() as conn:
-        row = conn.execute(sql("ingest/get_part"), {"job_id": ctx.job_id, "attempt": ctx.task.attempt,
+        row = conn.execute(sql("ingest/get_part"), {"job_id": ctx.job_id, "attempt": ctx.job_attempt,
                                                     "part": number}).fetchone()
     if row is None:
         raise InvalidInput(f"part {number} of this attempt was not planned (was the discover stage re-run?)")
@@ -149,7 +149,7 @@ def _known(ctx: TaskContext, collection_id: str, hashes: list[bytes]) -> dict[by
 def _stage(ctx: TaskContext, batch: int, collection_id: str, staged: list[StagedItem]) -> None:
     """Replaces this part's rows in one transaction, so a retried part is idempotent. An id
     another part staged makes the COPY fail on the key: the error names both sources."""
-    key = {"job_id": ctx.job_id, "attempt": ctx.task.attempt, "batch": batch}
+    key = {"job_id": ctx.job_id, "attempt": ctx.job_attempt, "batch": batch}
     try:
         with ctx.adapters.db.connection() as conn:
             conn.execute(sql("ingest/clear_batch"), key)
@@ -162,13 +162,13 @@ def _stage(ctx: TaskContext, batch: int, collection_id: str, staged: list[Staged
 
 def _row(ctx: TaskContext, batch: int, collection_id: str, item: StagedItem) -> tuple:
     assets = orjson.dumps([c.model_dump(exclude_none=True) for c in item.copies]).decode()
-    return (ctx.job_id, ctx.task.attempt, collection_id, item.id, batch, item.source, item.content_hash, item.text, assets)
+    return (ctx.job_id, ctx.job_attempt, collection_id, item.id, batch, item.source, item.content_hash, item.text, assets)
 
 
 def _clashes(ctx: TaskContext, batch: int, collection_id: str, staged: list[StagedItem]) -> str:
     with ctx.adapters.db.connection() as conn:
         rows = conn.execute(sql("ingest/clashing_ids"), {
-            "job_id": ctx.job_id, "attempt": ctx.task.attempt, "collection_id": collection_id,
+            "job_id": ctx.job_id, "attempt": ctx.job_attempt, "collection_id": collection_id,
             "item_ids": [s.id for s in staged], "batch": batch}).fetchall()
     mine = {s.id: s.source for s in staged}
     listed = [f"{r['item_id']!r} ({r['source']} and {mine[r['item_id']]})" for r in rows]

@@ -42,7 +42,7 @@ def register_collection(params: IngestCollectionParams, ctx: TaskContext) -> Reg
 @handler("ingest.register_items")
 def register_items(params: RegisterItemsParams, ctx: TaskContext) -> RegisterItemsResult:
     """The staged items are already as they are to be registered (see services.ingest.items)."""
-    key = {"job_id": ctx.job_id, "attempt": ctx.task.attempt, "batches": params.batches}
+    key = {"job_id": ctx.job_id, "attempt": ctx.job_attempt, "batches": params.batches}
     with ctx.adapters.db.connection() as conn:
         rows = conn.execute(sql("ingest/batch_items"), key).fetchall()
     ctx.check()

@@ -43,7 +43,7 @@ SOURCE_READ_OPTIONS = {"GDAL_CACHEMAX": 512}   # MB
 
 
 def scratch(ctx: TaskContext, name: str) -> str:
-    return scratch_blob(ctx.job_id, ctx.task.attempt, name)
+    return scratch_blob(ctx.job_id, ctx.job_attempt, name)
 
 
 @handler("raster.cog_part")

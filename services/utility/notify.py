@@ -45,7 +45,7 @@ def notify(params: NotifyParams, ctx: TaskContext) -> Notified:
     status = _post(params, ctx) if params.url else None
     with ctx.adapters.db.connection() as conn:
         conn.execute(sql("engine/insert_event"), {
-            "job_id": ctx.job_id, "attempt": ctx.task.attempt, "event": "notification", "stage": ctx.task.stage,
+            "job_id": ctx.job_id, "attempt": ctx.job_attempt, "event": "notification", "stage": ctx.task.stage,
             "task_id": ctx.task_id, "detail": Jsonb({"message": params.message, "webhook_status": status})})
     return Notified(message=params.message, delivered_to=httpx.URL(params.url).host if params.url else None,
                     status_code=status)

@@ -33,7 +33,7 @@ from services.vector.sources import SourceCache
 def inspect(params: ProcessVectorParams, ctx: TaskContext) -> InspectResult:
     plan = _inspection_result(params, *_examine(params, ctx))
     settings = ctx.adapters.settings
-    attempt = ctx.task.attempt
+    attempt = ctx.job_attempt
     with ctx.adapters.db.connection() as conn:
         if params.all_layers:   # the layers' table names are known now: claimed before anything loads
             claim_for_job(conn, ctx.job_id, [table_claim(n) for n in publishing.claimed_tables(params.table_name, plan)])
@@ -79,7 +79,7 @@ def plan_chunks(ctx) -> list[dict]:
 @handler("vector.load_chunk")
 def load_chunk(params: LoadChunkParams, ctx: TaskContext) -> ChunkReport:
     plan = one_result(ctx, "inspect", InspectResult)
-    key = {"job_id": ctx.job_id, "attempt": ctx.task.attempt, "chunk": params.index}
+    key = {"job_id": ctx.job_id, "attempt": ctx.job_attempt, "chunk": params.index}
     with ctx.adapters.db.connection() as conn:
         done = stored_report(conn, key)
         missing = [] if done else staging.missing_staging(conn, [t for g in plan.groups for t in g.staging.values()])
@@ -143,7 +143,7 @@ def publish(job_params: ProcessVectorParams, ctx: TaskContext) -> PublishResult:
     totals = merge_chunks(reports, settings.vector_report_sample_size)
     per_group = {index: merge_chunks([r for r in reports if r.group == index], settings.vector_report_sample_size)
                  for index in range(len(plan.groups))}
-    attempt = ctx.task.attempt
+    attempt = ctx.job_attempt
     warnings = list(plan.warnings)
     if totals.features_kept == 0:
         with ctx.adapters.db.connection() as conn:

@@ -113,7 +113,7 @@ def _plan(ctx: TaskContext, dataset: CuratedDataset, scope: Scope, held: Held | 
           page_size: int) -> EventsPlan:
     settings = ctx.adapters.settings
     with ctx.adapters.db.connection() as conn:
-        tables = create_staging(conn, ctx.job_id, ctx.task.attempt, settings.vector_staging_retention_hours)
+        tables = create_staging(conn, ctx.job_id, ctx.job_attempt, settings.vector_staging_retention_hours)
     common = dict(reason=reason, base_url=base_url, credential_settings=dataset.credential_settings,
                   start_date=scope.start_date, countries=list(scope.countries), scope=scope.fingerprint,
                   staging_events=tables[EVENTS], staging_deleted=tables[DELETED], page_size=page_size,
