@@ -90,7 +90,7 @@ def run_update(platform) -> tuple[float, dict, dict]:
     with psycopg.connect(platform.settings.dsn) as conn:
         log = conn.execute("SELECT records_added, records_updated, records_deleted, records_total, details "
                            "FROM app.curated_update_log WHERE job_id = %s", (job["job_id"],)).fetchone()
-    return seconds, job, dict(zip(("added", "updated", "deleted", "total", "details"), log))
+    return seconds, job, dict(zip(("added", "updated", "deleted", "total", "details"), log, strict=True))
 
 
 class CpuMeter:

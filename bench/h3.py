@@ -122,7 +122,7 @@ def peer(cog: Path, plan: Plan, strategy: str) -> tuple[float, dict[int, float]]
         started, cpu = time.perf_counter(), time.process_time()
         rows = exact_extract(dataset, found.features, OPERATIONS, include_cols=["i"], output="pandas", strategy=strategy)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    means = {cells[i]: m for i, m, n in zip(rows["i"], rows["mean"], rows["count"]) if n > 0}
+    means = {cells[i]: m for i, m, n in zip(rows["i"], rows["mean"], rows["count"], strict=True) if n > 0}
     return seconds, means, cpu
 
 

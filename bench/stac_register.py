@@ -123,7 +123,7 @@ def upload_files(settings: Settings, lines: list[bytes]) -> str:
     container = make_service_client(settings).get_container_client(settings.bronze_container)
     names = [f"files/items/scene-{i:07d}.json" for i in range(len(lines))]
     with ThreadPoolExecutor(32) as pool:
-        list(pool.map(lambda pair: container.upload_blob(pair[0], pair[1], overwrite=True), zip(names, lines)))
+        list(pool.map(lambda pair: container.upload_blob(pair[0], pair[1], overwrite=True), zip(names, lines, strict=True)))
     links = [f"./items/scene-{i:07d}.json" for i in range(len(lines))]
     container.upload_blob("files/collection.json", json.dumps(collection(links)), overwrite=True)
     return "files/collection.json"

@@ -52,7 +52,7 @@ class CatalogWalk:
             if self.documents > MAX_DOCUMENTS:
                 raise InvalidInput(f"{root_blob}: the catalog holds more than {MAX_DOCUMENTS:,} catalogs and collections")
             documents = self.read_many([node.blob for node in level])
-            level = [child for node, raw in zip(level, documents) for child in self._visit(node, raw)]
+            level = [child for node, raw in zip(level, documents, strict=True) for child in self._visit(node, raw)]
         return list(self.collections.values())
 
     def _visit(self, node: _Node, raw: bytes) -> list[_Node]:

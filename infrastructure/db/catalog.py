@@ -63,7 +63,7 @@ def vector_metadata(row: dict[str, Any]) -> VectorMetadata:
         updated_at=row["updated_at"], custom_properties=row["custom_properties"], feature_count=row["feature_count"],
         geometry_type=row["geometry_type"], source_crs=row["source_crs"], temporal_property=row["temporal_property"],
         columns=[ColumnDefinition(name=n, type=t, source_name=s)
-                 for n, t, s in zip(row["column_names"], row["column_types"], row["column_source_names"])],
+                 for n, t, s in zip(row["column_names"], row["column_types"], row["column_source_names"], strict=True)],
     )
 
 

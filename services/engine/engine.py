@@ -2,6 +2,7 @@
 connection); effects (tasks to deliver, stages finished) are announced after commit."""
 
 import logging
+from functools import partial
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, TypeVar
 
@@ -323,7 +324,7 @@ class Engine:
             try:
                 self.dispatcher.publish(task_ids, delay)
                 if self.dispatcher.tracks_dispatch:
-                    in_transaction(self.db, lambda conn: conn.execute(sql("engine/mark_dispatched"), {"task_ids": task_ids}))
+                    in_transaction(self.db, partial(_mark_dispatched, task_ids=task_ids))
             except Exception:
                 log.exception("publishing %d task ids failed; the reconciler will republish them", len(task_ids))
         for job_id in dict.fromkeys(effects.opened_jobs):
@@ -336,3 +337,7 @@ class Engine:
                 self.notifier.stage_finished(job_id, stage)
             except Exception:
                 log.exception("stage-finished notification for job %s failed; the orchestrator's timer covers it", job_id[:12])
+
+
+def _mark_dispatched(conn, *, task_ids: list[int]) -> None:
+    conn.execute(sql("engine/mark_dispatched"), {"task_ids": task_ids})

@@ -62,7 +62,7 @@ def _vrt(paths: list[str], collection_id: str) -> str:
     """A VRT placing each source on one grid; they must share CRS, pixel size and bands."""
     headers = [_header(path) for path in paths]
     first = headers[0]
-    for path, header in zip(paths, headers):
+    for path, header in zip(paths, headers, strict=True):
         if (header["crs"], header["res"], header["count"]) != (first["crs"], first["res"], first["count"]):
             raise InvalidInput(f"collection {collection_id!r} cannot be mosaicked: {path} differs from {paths[0]} "
                                "in CRS, pixel size or band count")
@@ -89,7 +89,7 @@ def _header(path: str) -> dict:
 def _band(number: int, paths: list[str], headers: list[dict], west: float, north: float) -> str:
     first = headers[0]
     nodata = f"<NoDataValue>{first['nodata']!r}</NoDataValue>" if first["nodata"] is not None else ""
-    sources = "".join(_source(number, path, header, west, north) for path, header in zip(paths, headers))
+    sources = "".join(_source(number, path, header, west, north) for path, header in zip(paths, headers, strict=True))
     return (f'<VRTRasterBand dataType="{GDAL_TYPES.get(first["dtypes"][number - 1], "Float64")}" band="{number}">'
             f"{nodata}{sources}</VRTRasterBand>")
 

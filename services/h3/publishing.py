@@ -2,6 +2,7 @@
 its STAC item (host-independent hrefs, as the vector items have), and the scratch blobs
 (a mosaic's VRT) it no longer needs."""
 
+import contextlib
 from datetime import timezone
 from typing import Any
 
@@ -77,7 +78,5 @@ def delete_scratch(ctx: TaskContext) -> None:
     """The job's scratch blobs (every attempt's); a retried publish finds fewer or none."""
     container = ctx.adapters.blobs.client.get_container_client(ctx.adapters.settings.silver_container)
     for blob in container.list_blob_names(name_starts_with=scratch_prefix(ctx.job_id)):
-        try:
+        with contextlib.suppress(ResourceNotFoundError):   # another try of this publish got there first
             container.delete_blob(blob)
-        except ResourceNotFoundError:
-            pass

@@ -96,7 +96,7 @@ def _feature(index: int, rings: list[list]) -> dict:
 def window_of(dataset, bounds: tuple[float, float, float, float]) -> Window | None:
     """The pixels the bounds touch, within the raster; None when they miss it."""
     inverse = ~dataset.transform
-    cols, rows = zip(*(inverse @ (x, y) for x in (bounds[0], bounds[2]) for y in (bounds[1], bounds[3])))
+    cols, rows = zip(*(inverse @ (x, y) for x in (bounds[0], bounds[2]) for y in (bounds[1], bounds[3])), strict=True)
     col0, row0 = max(0, math.floor(min(cols))), max(0, math.floor(min(rows)))
     col1, row1 = min(dataset.width, math.ceil(max(cols))), min(dataset.height, math.ceil(max(rows)))
     if col1 <= col0 or row1 <= row0:
@@ -145,7 +145,7 @@ def _append(out: Columns, cell: int, values: dict, statistics: list[Statistic], 
         row[stat].append(_number(values.get(op)) if stat in statistics else None)
     row["fractions"].append(_fractions(values) if "fractions" in statistics else None)
     row["coverage"].append(min(coverage, 1.0))
-    for key, value in zip(("west", "south", "east", "north"), extent.tolist()):
+    for key, value in zip(("west", "south", "east", "north"), extent.tolist(), strict=True):
         row[key].append(value)
 
 
@@ -155,7 +155,7 @@ def _number(value) -> float | None:
 
 def _fractions(values: dict) -> dict[str, float]:
     """{class: share of the cell's valid, covered area}; classes as their plain number."""
-    return {_class_key(c): float(f) for c, f in zip(values["unique"], values["frac"])}
+    return {_class_key(c): float(f) for c, f in zip(values["unique"], values["frac"], strict=True)}
 
 
 def _class_key(value) -> str:

@@ -50,9 +50,9 @@ def _copy_internal(params: CopyParams, ctx: TaskContext, wanted: list[AssetCopy]
         _require_sources(params, wanted, sources)
         ctx.check()
         targets = list(pool.map(lambda pair: properties(client, pair[1]), pairs))
-        to_copy = [(pair, src) for pair, src, dst in zip(pairs, sources, targets) if not _up_to_date(pair, src, dst, params)]
+        to_copy = [(pair, src) for pair, src, dst in zip(pairs, sources, targets, strict=True) if not _up_to_date(pair, src, dst, params)]
         statuses = list(pool.map(lambda job: start_copy(client, job[0][0], job[0][1], job[1]), to_copy))
-    pending = [pair[1] for (pair, _), status in zip(to_copy, statuses) if status != "success"]
+    pending = [pair[1] for (pair, _), status in zip(to_copy, statuses, strict=True) if status != "success"]
     wait_for_copies(client, pending, check=ctx.check)
     for (_, src) in to_copy:
         tracker.file_done(src.size, cog_written=False)
@@ -97,7 +97,7 @@ def _owned(asset: AssetCopy, owner: str) -> AssetCopy:
 
 
 def _require_sources(params: CopyParams, wanted: list[AssetCopy], sources: list[BlobProperties | None]) -> None:
-    missing = [a for a, src in zip(wanted, sources) if src is None]
+    missing = [a for a, src in zip(wanted, sources, strict=True) if src is None]
     if missing:
         where = "the collections' assets" if params.batch is None else f"batch {params.batch}"
         names = ", ".join(f"{a.source_blob!r} (asset {a.key})" for a in missing)

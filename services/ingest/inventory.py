@@ -44,7 +44,7 @@ def inventory(params: PartParams, ctx: TaskContext) -> PartResult:
     known = {} if params.overwrite else _known(ctx, part["collection_id"], hashes)
     planner = asset_planner(ctx.adapters.settings, source, params.copy_external)
     target_url = container_url(client, params.target_container)
-    staged, problems = _read(ctx, list(zip(raws, hashes)), known,
+    staged, problems = _read(ctx, list(zip(raws, hashes, strict=True)), known,
                              lambda raw, digest: stage_item(raw, digest, part["collection_id"], planner, target_url))
     _refuse(part, raws, staged, problems)
     _stage(ctx, params.part, part["collection_id"], staged)

@@ -28,7 +28,7 @@ def _bands(dataset) -> list[dict]:
     return [
         {"index": index, "dtype": dtype, "nodata": dataset.nodata, "colorinterp": interp.name,
          "description": description}
-        for index, dtype, interp, description in zip(dataset.indexes, dataset.dtypes, dataset.colorinterp, dataset.descriptions)
+        for index, dtype, interp, description in zip(dataset.indexes, dataset.dtypes, dataset.colorinterp, dataset.descriptions, strict=True)
     ]
 
 

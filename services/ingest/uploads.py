@@ -108,7 +108,7 @@ def _items_only(items: list[dict], filename: str) -> StacSet:
     if len(set(names)) != len(names):
         raise InvalidInput(f"{filename}: two items have the same id")
     collection = _collection_for(collection_id, items, names)
-    return StacSet(documents={COLLECTION: _json(collection)} | {n: _json(i) for n, i in zip(names, items)},
+    return StacSet(documents={COLLECTION: _json(collection)} | {n: _json(i) for n, i in zip(names, items, strict=True)},
                    items=len(items), assets=sum(len(i["assets"]) for i in items), format="stac-items",
                    reason=f"{len(items)} STAC items of {collection_id!r}; a collection document was made for them")
 

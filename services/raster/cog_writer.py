@@ -58,7 +58,7 @@ class CogLayout:
             position = _even(position + block.size)
         self.data_start = position
         self.size = self.data_start + data_bytes
-        for level, block in reversed(list(zip(levels, self._blocks))):   # data: smallest overview first
+        for level, block in reversed(list(zip(levels, self._blocks, strict=True))):   # data: smallest overview first
             for tile in level.tiles:
                 block.tile_offsets.append(position + LEADER if tile.length else 0)
                 position += framed_size(tile.length)

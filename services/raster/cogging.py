@@ -116,7 +116,7 @@ def _assemble_parts(params: ProcessRasterParams, inspected: InspectResult, ctx: 
         if plan.top_factors:
             top = Path(work) / "top.tif"
             inputs = [(part, Path(work) / f"top-input-{part.part:04d}.tif") for part in plan.parts]
-            for result, (_, path) in zip(results, inputs):
+            for result, (_, path) in zip(results, inputs, strict=True):
                 _download(client, params.target_container, result.top_input, path)
             with gdal_env(ctx.adapters.settings), rasterio.open(vsiaz_path(params.container, params.blob_name)) as source:
                 write_top(source, inputs, plan, inspected.profile, top, ctx.adapters.settings.raster_gdal_threads)

@@ -69,7 +69,7 @@ def _level(page, handle: BinaryIO, source: int, name: str) -> Level:
     if page.tags.valueof(PLANAR_CONFIGURATION, 1) != 1:
         raise ContractViolation(f"{name}: IFD {page.index} is band-interleaved; parts must be pixel-interleaved")
     tags = [_raw(tag, handle) for tag in page.tags.values() if tag.code not in WRITTEN_BY_ASSEMBLY]
-    tiles = [Tile(source, offset, length) for offset, length in zip(page.dataoffsets, page.databytecounts)]
+    tiles = [Tile(source, offset, length) for offset, length in zip(page.dataoffsets, page.databytecounts, strict=True)]
     return Level(tags=tags, width=page.imagewidth, height=page.imagelength, tile_height=page.tilelength, tiles=tiles)
 
 

@@ -80,7 +80,7 @@ def plan_columns(schema: pa.Schema, skip: set[str]) -> list[ColumnPlan]:
     fields = [f for f in schema if f.name not in skip]
     names = sanitize_names([f.name for f in fields])
     plans = []
-    for field, name in zip(fields, names):
+    for field, name in zip(fields, names, strict=True):
         pg_type, kind = column_kind(field.type)
         plans.append(ColumnPlan(name=name, source_name=field.name, pg_type=pg_type, kind=kind))
     return plans

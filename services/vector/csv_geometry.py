@@ -52,7 +52,7 @@ def _sample(path: Path) -> tuple[list[str], list[list[str]]]:
             dialect = csv.excel
         reader = csv.reader(handle, dialect)
         header = next(reader, [])
-        rows = [row for _, row in zip(range(SAMPLE_ROWS), reader)]
+        rows = [row for _, row in zip(range(SAMPLE_ROWS), reader, strict=False)]
     if not header:
         raise InvalidInput("CSV has no header row")
     return header, rows

@@ -57,7 +57,7 @@ def inspect_source(prepared: PreparedSource, settings: Settings, *, layer: str |
     warnings: list[str] = []
     suffixes = source_layers.table_suffixes([names[0] for names in chosen]) if all_layers else [None]
     groups = [_group(names, suffix, root, datasets, entries, infos, source_crs, prepared.format, settings, warnings)
-              for names, suffix in zip(chosen, suffixes)]
+              for names, suffix in zip(chosen, suffixes, strict=True)]
     return Inspection(
         layer=chosen[0][0] if not (all_layers or merge_layers) else None, layers=layers, datasets=datasets,
         groups=groups, feature_count=sum(g.features for g in groups),
@@ -143,7 +143,7 @@ def _one_crs(names: list[str], infos: list[dict[str, Any]]) -> str | None:
     """Layers loaded into the same tables must share their CRS (one reprojection per table)."""
     declared = {info["crs"] for info in infos}
     if len(declared) > 1:
-        described = ", ".join(f"{name}: {info['crs'] or 'none'}" for name, info in zip(names, infos))
+        described = ", ".join(f"{name}: {info['crs'] or 'none'}" for name, info in zip(names, infos, strict=True))
         raise InvalidInput(f"the layers declare different CRSs ({described}); load them with `all_layers` (a table "
                            "each) or one at a time with `layer`")
     return infos[0]["crs"]

@@ -105,8 +105,8 @@ class PreparedChunk:
         if len(selected) == 0:
             return iter(())
         geometries = [multi_ewkb(self.geometries.wkb[i], SRID) for i in selected]
-        values = [python_values(array, column, source_rows) for array, column in zip(self.attributes, self.group.columns)]
-        return zip(ids.tolist(), geometries, *values)
+        values = [python_values(array, column, source_rows) for array, column in zip(self.attributes, self.group.columns, strict=True)]
+        return zip(ids.tolist(), geometries, *values, strict=True)
 
 
 def _bbox(bounds: np.ndarray) -> list[float]:

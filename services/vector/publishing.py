@@ -159,7 +159,7 @@ def swap_in(conn: psycopg.Connection, base: str, claimed: list[str], choices: li
     for stale in catalog.tables_of_base(conn, base):
         if stale not in new_names:
             retire_table(conn, stale, collection["id"])
-    for choice, meta in zip(choices, metadata):
+    for choice, meta in zip(choices, metadata, strict=True):
         move_table(conn, choice)
         catalog.save_vector_metadata(conn, meta, base_name=base, attempt=attempt)
         stac_catalog.upsert_item(conn, meta.to_stac_item())

@@ -17,6 +17,7 @@ more distinct vertices; everything else is GEOS-valid (rings of four or more poi
 of two distinct ones) with no empty ring or part and only finite coordinates.
 """
 
+import contextlib
 from dataclasses import dataclass
 from typing import Callable
 
@@ -168,10 +169,8 @@ def _from_wkb(wkb: np.ndarray, on_invalid: str) -> np.ndarray:
     except NotImplementedError:
         out = np.full(len(wkb), None, dtype=object)
         for i, value in enumerate(wkb):
-            try:
+            with contextlib.suppress(NotImplementedError):
                 out[i] = shapely.from_wkb(value, on_invalid=on_invalid)
-            except NotImplementedError:
-                pass
         return out
 
 
@@ -212,7 +211,7 @@ def _drop_missing(batch: _Batch, wkb: np.ndarray, log: RepairLog) -> None:
 
 def _input_types(batch: _Batch) -> dict[str, int]:
     ids, counts = np.unique(shapely.get_type_id(batch.geoms), return_counts=True)
-    return {TYPE_NAMES.get(int(i), str(i)): int(c) for i, c in zip(ids, counts)}
+    return {TYPE_NAMES.get(int(i), str(i)): int(c) for i, c in zip(ids, counts, strict=True)}
 
 
 # -- structure --------------------------------------------------------------------------------------
@@ -352,10 +351,8 @@ def _without_repeated_points(geoms: np.ndarray, tolerance: float) -> np.ndarray:
     except shapely.errors.GEOSException:
         out = geoms.copy()
         for i, geometry in enumerate(geoms):
-            try:
+            with contextlib.suppress(shapely.errors.GEOSException):
                 out[i] = shapely.remove_repeated_points(geometry, tolerance=tolerance)
-            except shapely.errors.GEOSException:
-                pass
         return out
 
 

@@ -241,7 +241,7 @@ class FakeAcled:
     def _fields(self, event_id: str, filters: dict) -> dict[str, str]:
         """What the filters look at: the indexed keys, or the whole event for other filters."""
         if all(name in KEYS for name in filters):
-            return dict(zip(KEYS, self._keys[event_id]))
+            return dict(zip(KEYS, self._keys[event_id], strict=True))
         return orjson.loads(self._serialized[event_id])
 
     def _index(self) -> dict:

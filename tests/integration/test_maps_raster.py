@@ -61,7 +61,7 @@ def middle_tile(api, raster_id: str, z: int = 12):
 
 def colours(pixels: np.ndarray) -> set[tuple[int, int, int]]:
     visible = pixels[3] > 0
-    return {tuple(int(v) for v in pixels[:3, r, c]) for r, c in zip(*np.nonzero(visible))}
+    return {tuple(int(v) for v in pixels[:3, r, c]) for r, c in zip(*np.nonzero(visible), strict=True)}
 
 
 def test_raster_tiles_are_drawn_by_type(api, rasters):

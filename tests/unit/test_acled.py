@@ -287,6 +287,6 @@ def test_events_are_circles_coloured_by_type_and_sized_by_fatalities():
     assert layer["type"] == "circle" and layer["paint"]["circle-color"][-1] == "#bdc3c7"
     assert layer["source-layer"] == "geo.curated_acled_events"
     radius = layer["paint"]["circle-radius"]
-    stops = list(zip(radius[3::2], radius[4::2]))
+    stops = list(zip(radius[3::2], radius[4::2], strict=False))
     assert stops == [(s["fatalities"], s["radius"]) for s in meta["geoetl:size_legend"]]
     assert [r for _f, r in stops] == sorted(r for _f, r in stops)

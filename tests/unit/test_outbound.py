@@ -27,7 +27,7 @@ def resolver(names: dict[str, list[str] | list[list[str]]]):
             answer = [host]
         except ValueError:
             if host not in names:
-                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known") from None
             answer = names[host]
             if answer and isinstance(answer[0], list):
                 answer = answer[min(calls.setdefault(host, 0), len(answer) - 1)]

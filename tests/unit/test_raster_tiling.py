@@ -3,6 +3,7 @@ parts written from a source, assembled into a local file with the same layout co
 job uses for the blob, compared with the source and with the COG rio-cogeo makes of the
 same raster (same levels, same pixels)."""
 
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,7 @@ def test_parts_start_where_every_level_has_whole_tiles():
     alignment = BLOCK_SIZE * 4
     assert plan.rows_per_part % alignment == 0
     assert [p.row_start for p in plan.parts] == list(range(0, 20_003, plan.rows_per_part))
-    assert plan.parts[-1].row_stop == 20_003 and all(a.row_stop == b.row_start for a, b in zip(plan.parts, plan.parts[1:]))
+    assert plan.parts[-1].row_stop == 20_003 and all(a.row_stop == b.row_start for a, b in pairwise(plan.parts))
 
 
 def test_small_or_masked_rasters_stay_in_one_task_and_say_why():

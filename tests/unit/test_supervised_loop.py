@@ -2,6 +2,7 @@
 tells /api/health when it is failing or has not succeeded for several periods."""
 
 import threading
+from itertools import pairwise
 import time
 
 from infrastructure.supervised import SupervisedLoop, loop_health
@@ -42,7 +43,7 @@ def test_a_failing_loop_reports_its_failures_and_backs_off():
         assert health.consecutive_failures >= 3 and health.last_error == "RuntimeError: still broken"
     finally:
         loop.stop()
-    gaps = [b - a for a, b in zip(attempts, attempts[1:])]
+    gaps = [b - a for a, b in pairwise(attempts)]
     assert gaps[-1] >= 0.15          # backed off towards max_backoff, not hammering every 50 ms
 
 
