@@ -40,7 +40,7 @@ def create_staging(conn: psycopg.Connection, job_id: str, attempt: int, retentio
         name = staging_name(job_id, attempt, kind)
         conn.execute(query("vector/drop_table", table=staged(name)))
         conn.execute(query(ddl, table=staged(name)))
-        conn.execute(sql("vector/register_staging"), {"job_id": job_id, "attempt": attempt, "kind": kind,
+        conn.execute(sql("vector/register_staging"), {"job_id": job_id, "attempt": attempt, "layer_group": 0, "kind": kind,
                                                       "staging_table": name})
         tables[kind] = name
     return tables
