@@ -43,7 +43,12 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 
 
-def generate(n: int, seed: int = 7):
+# Large datasets are generated and written this many polygons at a time (one block's
+# arrays and shapely objects take a few GB; 2.5 M at once did not fit in 24 GiB).
+BLOCK = 250_000
+
+
+def generate(n: int, seed: int = 7, first_id: int = 1):
     """WDPA-like polygons: star-shaped (valid) rings, half of them clockwise; 2.5 % bow-ties
     (two far vertices swapped), 2.5 % self-touching rings (a vertex pinched onto the first),
     10 % with one repeated vertex."""
@@ -79,8 +84,8 @@ def generate(n: int, seed: int = 7):
     coords, owner = np.insert(coords, last + 1, coords[first], axis=0), np.insert(owner, last + 1, owner[first])
     polygons = shapely.polygons(shapely.linearrings(coords, indices=owner))
     return gpd.GeoDataFrame({
-        "WDPAID": np.arange(1, n + 1, dtype=np.int64),
-        "NAME": np.char.add("Protected area ", np.arange(n).astype(str)),
+        "WDPAID": np.arange(first_id, first_id + n, dtype=np.int64),
+        "NAME": np.char.add("Protected area ", np.arange(first_id - 1, first_id - 1 + n).astype(str)),
         "DESIG": rng.choice(["National Park", "Nature Reserve", "Ramsar Site", "Wilderness Area"], n),
         "IUCN_CAT": rng.choice(["Ia", "Ib", "II", "III", "IV", "V", "VI", "Not Reported"], n),
         "STATUS_YR": rng.integers(1900, 2024, n),
@@ -98,14 +103,20 @@ def dataset(n: int) -> Path:
     if not path.exists():
         RESULTS.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
-        frame = generate(n)
         partial = path.with_suffix(".part.gpkg")
-        pyogrio.write_dataframe(frame, partial, layer="wdpa", driver="GPKG", use_arrow=True)
+        partial.unlink(missing_ok=True)
+        invalid = vertices = 0
+        medians = []
+        for block, first in enumerate(range(0, n, BLOCK)):   # the first block is the 250k file's
+            frame = generate(min(BLOCK, n - first), seed=7 + block, first_id=first + 1)
+            pyogrio.write_dataframe(frame, partial, layer="wdpa", driver="GPKG", use_arrow=True, append=block > 0)
+            invalid += int((~shapely.is_valid(frame.geometry.values)).sum())
+            counts = shapely.get_num_coordinates(frame.geometry.values)
+            vertices, medians = vertices + int(counts.sum()), medians + [float(np.median(counts))]
+            del frame
         partial.rename(path)
-        invalid = int((~shapely.is_valid(frame.geometry.values)).sum())
-        vertices = shapely.get_num_coordinates(frame.geometry.values)
-        print(f"generated {path.name}: {n:,} polygons, {int(vertices.sum()):,} vertices (median "
-              f"{int(np.median(vertices))}), {invalid:,} invalid ({invalid / n:.1%}) in {time.monotonic() - started:.0f} s")
+        print(f"generated {path.name}: {n:,} polygons, {vertices:,} vertices (median "
+              f"{int(np.median(medians))}), {invalid:,} invalid ({invalid / n:.1%}) in {time.monotonic() - started:.0f} s")
     return path
 
 
