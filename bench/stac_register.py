@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The repository root replaces the script's own folder on the path: bench/h3.py would
-# otherwise shadow the h3 package.
+# The repository root replaces the script's own folder on the path (bench modules are
+# imported as bench.NAME).
 sys.path[0] = str(ROOT)
 
 import psycopg  # noqa: E402

@@ -25,8 +25,8 @@ import time
 import uuid
 from pathlib import Path
 
-# The repository root replaces the script's own folder on the path: bench/h3.py would
-# otherwise shadow the h3 package.
+# The repository root replaces the script's own folder on the path (bench modules are
+# imported as bench.NAME).
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import numpy as np  # noqa: E402

@@ -1,6 +1,6 @@
 """H3 zonal aggregation versus one exactextract call over the same cells, same run.
 
-    .venv/bin/python bench/h3.py [--side 8000] [--resolution 8] [--workers 2] [--small-side 4000] [--rounds 1]
+    .venv/bin/python bench/h3_zonal.py [--side 8000] [--resolution 8] [--workers 2] [--small-side 4000] [--rounds 1]
 
 The raster is bench/cog.py's generated DEM (float32, 10 m pixels, nodata -9999), made
 into a COG (process_raster's DEM profile) on local disk and uploaded to silver.
@@ -30,9 +30,7 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Run as a script, this file's folder leads sys.path and this file would shadow the h3
-# library: the folder goes, the project root comes first.
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path[0] = str(ROOT)   # the repository, not bench/, first: bench modules are bench.NAME
 
 import psycopg  # noqa: E402
 import rasterio  # noqa: E402
