@@ -144,3 +144,12 @@ class BlobTooLarge(PayloadTooLarge):
     def __init__(self, container: str, name: str, size: int, max_bytes: int):
         super().__init__(f"blob {name!r} in container {container!r} is {size:,} bytes, more than {max_bytes:,}")
         self.container, self.name, self.size, self.max_bytes = container, name, size, max_bytes
+
+
+class BlobBlocksMissing(ContractViolation):
+    """A commit named blocks that were never staged (or expired uncommitted): committing
+    the same list again cannot succeed, so it is not retried."""
+
+    def __init__(self, container: str, name: str):
+        super().__init__(f"blob {name!r} in container {container!r}: the block list names blocks never staged")
+        self.container, self.name = container, name

@@ -6,14 +6,14 @@ from urllib.request import getproxies
 
 import requests
 from azure.core import MatchConditions
-from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
+from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
 from azure.core.pipeline.transport import RequestsTransport
 from azure.storage.blob import BlobBlock, BlobClient, BlobProperties, BlobServiceClient, ContentSettings
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from config import Settings
-from core.errors import BlobChanged, BlobExists, BlobNotFound, BlobTooLarge
+from core.errors import BlobBlocksMissing, BlobChanged, BlobExists, BlobNotFound, BlobTooLarge
 from core.storage import BlobData, BlobInfo, BlobStorage
 
 # Connections kept per host. requests keeps 10 by default: with a worker's threads each
@@ -166,6 +166,10 @@ class BlobStore(BlobStorage):   # explicit: mypy checks every method against the
                 metadata=dict(metadata) if metadata else None)
         except ResourceNotFoundError as exc:
             raise BlobNotFound(container, name) from exc
+        except HttpResponseError as exc:
+            if getattr(exc, "error_code", None) != "InvalidBlockList":   # set by the storage SDK, untyped
+                raise
+            raise BlobBlocksMissing(container, name) from exc
 
     def copy(self, source_container: str, source_name: str, target_container: str, target_name: str, *,
              metadata: Mapping[str, str] | None = None) -> str:

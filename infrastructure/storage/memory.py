@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 from urllib.parse import quote
 
-from core.errors import BlobChanged, BlobExists, BlobNotFound, BlobTooLarge
+from core.errors import BlobBlocksMissing, BlobChanged, BlobExists, BlobNotFound, BlobTooLarge
 from core.storage import BlobData, BlobInfo, BlobStorage
 
 DEFAULT_CONTENT_TYPE = "application/octet-stream"   # what the service reports when none was set
@@ -94,9 +94,8 @@ class MemoryBlobStore(BlobStorage):   # explicit: mypy checks every method again
                       metadata: Mapping[str, str] | None = None) -> None:
         with self._lock:
             holder = self._container(container)
-            missing = [b for b in block_ids if (name, b) not in holder.staged]
-            if missing:
-                raise BlobNotFound(container, f"{name} (uncommitted block {missing[0]})")
+            if any((name, b) not in holder.staged for b in block_ids):
+                raise BlobBlocksMissing(container, name)
             body = b"".join(holder.staged[(name, b)] for b in block_ids)
             holder.staged = {key: value for key, value in holder.staged.items() if key[0] != name}
             holder.blobs[name] = self._new(name, body, content_type, metadata, None)

@@ -11,9 +11,9 @@ import logging
 from dataclasses import dataclass
 
 from config import Settings
+from core.storage import BlobStorage
 from infrastructure.db.pool import Database
 from infrastructure.db.queries import sql
-from core.storage import BlobStorage
 from services.engine.progression import record_event
 from services.raster.blocks import delete_scratch
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from core.errors import BlobChanged, BlobExists, BlobNotFound, BlobTooLarge
+from core.errors import BlobBlocksMissing, BlobChanged, BlobExists, BlobNotFound, BlobTooLarge
 from core.storage import BlobStorage
 from infrastructure.storage.blobs import BlobStore
 from infrastructure.storage.memory import MemoryBlobStore
@@ -149,6 +149,15 @@ def test_staged_blocks_appear_only_when_committed_in_the_order_named(store):
     info = blobs.info(container, "composed.bin")
     assert blobs.read(container, "composed.bin") == b"secondfirst-"
     assert (info.content_type, dict(info.metadata), info.content_md5) == ("image/tiff", {"k": "v"}, None)
+
+
+def test_a_commit_naming_a_block_never_staged_fails_and_changes_nothing(store):
+    blobs, container = store
+    blobs.write(container, "kept.bin", b"as it was", overwrite=False)
+    blobs.stage_block(container, "kept.bin", "QUFB", b"staged")
+    with pytest.raises(BlobBlocksMissing) as refused:
+        blobs.commit_blocks(container, "kept.bin", ["QUFB", "WldY"])
+    assert refused.value.retryable is False and blobs.read(container, "kept.bin") == b"as it was"
 
 
 def test_listing_by_prefix_in_name_order_with_metadata(store):
