@@ -7,6 +7,7 @@ import hashlib
 import io
 import secrets
 import socket
+from functools import cache
 from typing import Iterator
 from urllib.parse import urlsplit
 
@@ -21,6 +22,7 @@ from tests.support import base_settings
 MISSING = "no-such-container-" + secrets.token_hex(3)
 
 
+@cache
 def azurite_reachable() -> bool:
     """The configured blob endpoint accepts a connection (no request is sent)."""
     secret = base_settings().storage_connection_string

@@ -12,6 +12,8 @@ from core.errors import Conflict, InvalidInput
 from infrastructure.storage.copies import SOURCE_ETAG_KEY, BlobRef
 from infrastructure.storage.memory import MemoryBlobStore
 from services.engine.context import ClaimedTask, TaskContext
+from services.h3.mosaic import scratch_prefix
+from services.h3.publishing import delete_scratch as delete_h3_scratch
 from services.ingest.copying import copy_batch
 from services.ingest.models import CopyParams
 from services.ingest.outbound import SOURCE_URL_KEY, SOURCE_VERSION_KEY, copy_external
@@ -144,3 +146,13 @@ def test_cog_scratch_of_one_job_is_deleted_and_no_other_blob(store):
     assert delete_scratch(store, TARGET, "job-a") == 2
     assert [b.name for b in store.list(TARGET)] == [scratch_blob("job-b", 1, "cog.tif")]
     assert delete_scratch(store, TARGET, "job-a") == 0
+
+
+def test_h3_publish_deletes_its_jobs_mosaic_scratch_only():
+    store = MemoryBlobStore([TARGET])
+    ctx = task_context(store, {}, Settings(silver_container=TARGET))
+    for job in ("job-1", "job-2"):
+        store.write(TARGET, f"{scratch_prefix(job)}1/mosaic.vrt", b"<VRTDataset/>", overwrite=True)
+    store.write(TARGET, "published/cog.tif", b"II*", overwrite=True)
+    delete_h3_scratch(ctx)
+    assert [b.name for b in store.list(TARGET)] == [f"{scratch_prefix('job-2')}1/mosaic.vrt", "published/cog.tif"]
