@@ -1,7 +1,7 @@
 """Blob storage through azure-storage-blob: Azurite locally, Azure Blob Storage in the cloud."""
 
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 from urllib.request import getproxies
 
 import requests
@@ -123,11 +123,11 @@ class BlobStore(BlobStorage):   # explicit: mypy checks every method against the
     def read_range(self, container: str, name: str, offset: int, length: int, *, etag: str | None = None) -> bytes:
         if length <= 0:
             return b""
-        condition = MatchConditions.IfNotModified if etag is not None else None
+        # Only when pinned: the SDK passes an etag=None on to the HTTP session, which refuses it.
+        pinned: dict[str, Any] = {"etag": etag, "match_condition": MatchConditions.IfNotModified} if etag else {}
         try:
             return self._blob(container, name).download_blob(
-                offset=offset, length=length, etag=etag, match_condition=condition,
-                max_concurrency=TRANSFER_CONCURRENCY).readall()
+                offset=offset, length=length, max_concurrency=TRANSFER_CONCURRENCY, **pinned).readall()
         except ResourceNotFoundError as exc:
             raise BlobNotFound(container, name) from exc
         except ResourceModifiedError as exc:
@@ -178,6 +178,8 @@ class BlobStore(BlobStorage):   # explicit: mypy checks every method against the
             started = self._blob(target_container, target_name).start_copy_from_url(
                 source_url, metadata=dict(metadata) if metadata is not None else None)
         except ResourceNotFoundError as exc:
+            if getattr(exc, "error_code", None) == "ContainerNotFound":   # the target's: the source's is a 404 on it
+                raise BlobNotFound(target_container) from exc
             raise BlobNotFound(source_container, source_name) from exc
         return str(started["copy_status"])
 

@@ -102,7 +102,7 @@ class MemoryBlobStore(BlobStorage):   # explicit: mypy checks every method again
 
     def copy(self, source_container: str, source_name: str, target_container: str, target_name: str, *,
              metadata: Mapping[str, str] | None = None) -> str:
-        source = self._get(source_container, source_name)
+        source = self._get(source_container, source_name)   # BlobNotFound naming the source, as the service
         with self._lock:
             self._container(target_container).blobs[target_name] = self._new(
                 target_name, source.data, source.info.content_type,

@@ -193,6 +193,16 @@ def test_a_server_side_copy_takes_content_and_metadata(store):
     assert marked.etag != blobs.info(container, "src.bin").etag
 
 
+def test_copying_a_missing_source_names_it_and_writes_nothing(store):
+    blobs, container = store
+    with pytest.raises(BlobNotFound, match="'gone.bin' not found in container"):
+        blobs.copy(container, "gone.bin", container, "target.bin")
+    assert blobs.info(container, "target.bin") is None
+    blobs.write(container, "here.bin", b"x", overwrite=False)
+    with pytest.raises(BlobNotFound, match=f"container '{MISSING}' not found"):
+        blobs.copy(container, "here.bin", MISSING, "target.bin")
+
+
 def test_urls_name_the_account_the_container_and_the_encoded_blob(store):
     blobs, container = store
     assert blobs.container_url(container) == f"{blobs.account_url()}/{container}"
