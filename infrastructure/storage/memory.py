@@ -21,6 +21,9 @@ from core.errors import BlobBlocksMissing, BlobChanged, BlobExists, BlobNotFound
 from core.storage import BlobData, BlobInfo, BlobStorage
 
 DEFAULT_CONTENT_TYPE = "application/octet-stream"   # what the service reports when none was set
+# The SDK writes up to this in one request (the service then keeps a Content-MD5); above,
+# in blocks, and the blob has none.
+SINGLE_PUT_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -82,7 +85,8 @@ class MemoryBlobStore(BlobStorage):   # explicit: mypy checks every method again
             blobs = self._container(container).blobs
             if not overwrite and name in blobs:
                 raise BlobExists(container, name)
-            blobs[name] = self._new(name, body, content_type, metadata, hashlib.md5(body).digest())
+            md5 = hashlib.md5(body).digest() if len(body) <= SINGLE_PUT_BYTES else None
+            blobs[name] = self._new(name, body, content_type, metadata, md5)
 
     def stage_block(self, container: str, name: str, block_id: str, data: BlobData, *,
                     length: int | None = None) -> None:
