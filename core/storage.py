@@ -78,7 +78,7 @@ class BlobStorage(Protocol):
     def copy(self, source_container: str, source_name: str, target_container: str, target_name: str, *,
              metadata: Mapping[str, str] | None = None) -> str:
         """Starts a server-side copy; returns its status ('success' or 'pending': poll
-        info().copy_status). Without `metadata` the source's is copied."""
+        info().copy_status). Without `metadata` (or with an empty one) the source's is copied."""
         ...
 
     def delete(self, container: str, name: str) -> bool:

@@ -164,8 +164,8 @@ class BlobStore(BlobStorage):   # explicit: mypy checks every method against the
             self._blob(container, name).commit_block_list(
                 [BlobBlock(block_id=b) for b in block_ids], content_settings=_content_settings(content_type),
                 metadata=dict(metadata) if metadata else None)
-        except ResourceNotFoundError as exc:
-            raise BlobNotFound(container, name) from exc
+        except ResourceNotFoundError as exc:    # the container
+            raise BlobNotFound(container) from exc
         except HttpResponseError as exc:
             if getattr(exc, "error_code", None) != "InvalidBlockList":   # set by the storage SDK, untyped
                 raise
@@ -176,7 +176,7 @@ class BlobStore(BlobStorage):   # explicit: mypy checks every method against the
         source_url = self.blob_url(source_container, source_name)
         try:
             started = self._blob(target_container, target_name).start_copy_from_url(
-                source_url, metadata=dict(metadata) if metadata is not None else None)
+                source_url, metadata=dict(metadata) if metadata else None)
         except ResourceNotFoundError as exc:
             if getattr(exc, "error_code", None) == "ContainerNotFound":   # the target's: the source's is a 404 on it
                 raise BlobNotFound(target_container) from exc

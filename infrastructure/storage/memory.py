@@ -110,7 +110,7 @@ class MemoryBlobStore(BlobStorage):   # explicit: mypy checks every method again
         with self._lock:
             self._container(target_container).blobs[target_name] = self._new(
                 target_name, source.data, source.info.content_type,
-                source.info.metadata if metadata is None else metadata, source.info.content_md5, copied=True)
+                metadata or source.info.metadata, source.info.content_md5, copied=True)
         return "success"     # the service too finishes a copy within one account at once, mostly
 
     def delete(self, container: str, name: str) -> bool:
