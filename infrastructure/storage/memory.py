@@ -45,10 +45,6 @@ class MemoryBlobStore(BlobStorage):   # explicit: mypy checks every method again
         self._lock = threading.Lock()
         self._versions = itertools.count(1)
 
-    def create_container(self, container: str) -> None:
-        with self._lock:
-            self._containers.setdefault(container, _Container())
-
     def account_url(self) -> str:
         return self._account_url
 
@@ -71,7 +67,7 @@ class MemoryBlobStore(BlobStorage):   # explicit: mypy checks every method again
 
     def read_range(self, container: str, name: str, offset: int, length: int, *, etag: str | None = None) -> bytes:
         blob = self._get(container, name)
-        if etag is not None and blob.info.etag != etag:
+        if etag and blob.info.etag != etag:
             raise BlobChanged(container, name)
         return blob.data[offset:offset + max(0, length)]
 
@@ -121,7 +117,7 @@ class MemoryBlobStore(BlobStorage):   # explicit: mypy checks every method again
         with self._lock:   # a snapshot: deleting while iterating (scratch clean-up) is fine
             found = sorted((name, blob.info) for name, blob in self._container(container).blobs.items()
                            if name.startswith(prefix))
-        return iter([info for _, info in found])
+        return iter([info for _, info in found])   # names are unique: BlobInfos are never compared
 
     def _get(self, container: str, name: str) -> _Blob:
         with self._lock:
