@@ -41,18 +41,18 @@ def copy_batch(params: CopyParams, ctx: TaskContext) -> CopyResult:
 def _copy_internal(params: CopyParams, ctx: TaskContext, wanted: list[AssetCopy],
                    tracker: RasterCollectionTracker) -> tuple[int, int, int]:
     """(copied, skipped, bytes) for the assets in the source container."""
-    blobs = ctx.adapters.blobs
+    store = ctx.adapters.blobs
     pairs = [(BlobRef(params.source_container, a.source_blob), BlobRef(params.target_container, a.target_blob))
              for a in wanted]
     with ThreadPoolExecutor(HEAD_THREADS) as pool:
-        sources = list(pool.map(lambda pair: blobs.info(pair[0].container, pair[0].blob), pairs))
+        sources = list(pool.map(lambda pair: store.info(pair[0].container, pair[0].blob), pairs))
         _require_sources(params, wanted, sources)
         ctx.check()
-        targets = list(pool.map(lambda pair: blobs.info(pair[1].container, pair[1].blob), pairs))
+        targets = list(pool.map(lambda pair: store.info(pair[1].container, pair[1].blob), pairs))
         to_copy = [(pair, src) for pair, src, dst in zip(pairs, sources, targets, strict=True) if not _up_to_date(pair, src, dst, params)]
-        statuses = list(pool.map(lambda job: start_copy(blobs, job[0][0], job[0][1], job[1]), to_copy))
+        statuses = list(pool.map(lambda job: start_copy(store, job[0][0], job[0][1], job[1]), to_copy))
     pending = [pair[1] for (pair, _), status in zip(to_copy, statuses, strict=True) if status != "success"]
-    wait_for_copies(blobs, pending, check=ctx.check)
+    wait_for_copies(store, pending, check=ctx.check)
     for (_, src) in to_copy:
         tracker.file_done(src.size, cog_written=False)
     return len(to_copy), len(pairs) - len(to_copy), sum(src.size for _, src in to_copy)
@@ -62,11 +62,11 @@ def _copy_external(params: CopyParams, ctx: TaskContext, wanted: list[AssetCopy]
                    tracker: RasterCollectionTracker) -> list[ExternalCopy]:
     if not wanted:
         return []
-    settings, blobs = ctx.adapters.settings, ctx.adapters.blobs
+    settings, store = ctx.adapters.settings, ctx.adapters.blobs
 
     def fetch(asset: AssetCopy) -> ExternalCopy:
         ctx.check()
-        done = copy_external(http, asset.url, blobs, BlobRef(params.target_container, asset.target_blob),
+        done = copy_external(http, asset.url, store, BlobRef(params.target_container, asset.target_blob),
                              overwrite=params.overwrite, max_bytes=settings.ingest_external_max_bytes,
                              max_retries=settings.http_max_retries)
         tracker.file_done(done.bytes, cog_written=False)

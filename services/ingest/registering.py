@@ -25,10 +25,10 @@ from services.metrics.trackers import RasterCollectionTracker
 def register_collection(params: IngestCollectionParams, ctx: TaskContext) -> RegisterCollectionResult:
     discovery = one_result(ctx, "discover", Discovery)
     copied = any(r.batch is None for r in each_result(ctx, "copy", CopyResult))
-    blobs = ctx.adapters.blobs
+    store = ctx.adapters.blobs
     documents, rewritten = [], 0
     for found in discovery.collections:
-        targets = {a.key: blobs.blob_url(params.target_container, a.target_blob)
+        targets = {a.key: store.blob_url(params.target_container, a.target_blob)
                    for a in found.assets} if copied else {}
         documents.append(with_assets_moved(found.document, targets))
         rewritten += len(targets)
