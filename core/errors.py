@@ -107,3 +107,49 @@ class SourceRejected(GeoETLError):
     """An external source refused us (401/403): retrying with the same credentials cannot help."""
 
     status, title, slug, retryable = 502, "Source rejected the request", "source-rejected", False
+
+
+# Blob storage outcomes, raised by every BlobStorage implementation (core/storage.py) in
+# place of the SDK's exceptions, so callers catch our types and the in-memory store can
+# stand in for the real one.
+
+class BlobNotFound(NotFound):
+    """The blob (or its container) does not exist; `name` empty: the container."""
+
+    def __init__(self, container: str, name: str = ""):
+        super().__init__(f"blob {name!r} not found in container {container!r}" if name
+                         else f"container {container!r} not found")
+        self.container, self.name = container, name
+
+
+class BlobExists(Conflict):
+    """A write with overwrite=False found the blob already there."""
+
+    def __init__(self, container: str, name: str):
+        super().__init__(f"blob {name!r} already exists in container {container!r}")
+        self.container, self.name = container, name
+
+
+class BlobChanged(Conflict):
+    """A read pinned to an ETag found the blob overwritten since."""
+
+    def __init__(self, container: str, name: str):
+        super().__init__(f"blob {name!r} in container {container!r} changed since it was first read")
+        self.container, self.name = container, name
+
+
+class BlobTooLarge(PayloadTooLarge):
+    """A whole read refused on the blob's size, before its body was read."""
+
+    def __init__(self, container: str, name: str, size: int, max_bytes: int):
+        super().__init__(f"blob {name!r} in container {container!r} is {size:,} bytes, more than {max_bytes:,}")
+        self.container, self.name, self.size, self.max_bytes = container, name, size, max_bytes
+
+
+class BlobBlocksMissing(ContractViolation):
+    """A commit named blocks that were never staged (or expired uncommitted): committing
+    the same list again cannot succeed, so it is not retried."""
+
+    def __init__(self, container: str, name: str):
+        super().__init__(f"blob {name!r} in container {container!r}: the block list names blocks never staged")
+        self.container, self.name = container, name

@@ -95,17 +95,16 @@ class _Store:
     """Blobs of one upload, all under its own prefix (never overwriting)."""
 
     def __init__(self, platform, container: str, prefix: str):
-        self.client, self.container, self.prefix = platform.blobs.client, container, prefix
+        self.blobs, self.container, self.prefix = platform.blobs, container, prefix
 
     def file(self, relative: str, path: Path) -> str:
         blob = f"{self.prefix}/{relative}"
         with path.open("rb") as data:
-            self.client.get_blob_client(self.container, blob).upload_blob(
-                data, length=path.stat().st_size, overwrite=False, max_concurrency=4)
+            self.blobs.write(self.container, blob, data, length=path.stat().st_size, overwrite=False)
         return blob
 
     def bytes(self, relative: str, data: bytes) -> str:
         blob = f"{self.prefix}/{relative}"
-        self.client.get_blob_client(self.container, blob).upload_blob(data, overwrite=False)
+        self.blobs.write(self.container, blob, data, overwrite=False)
         return blob
 

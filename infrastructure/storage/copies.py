@@ -5,10 +5,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from azure.core.exceptions import ResourceNotFoundError
-from azure.storage.blob import BlobProperties, BlobServiceClient
-
 from core.errors import DependencyUnavailable
+from core.storage import BlobInfo, BlobStorage
 
 # Set on every copy we make: lets a later run recognise a target copied from the same
 # source version even when the service kept no Content-MD5 (blobs uploaded in blocks).
@@ -24,34 +22,23 @@ class BlobRef:
         return f"{self.container}/{self.blob}"
 
 
-def properties(client: BlobServiceClient, ref: BlobRef) -> BlobProperties | None:
-    """The blob's properties, or None when it does not exist."""
-    try:
-        return client.get_blob_client(ref.container, ref.blob).get_blob_properties()
-    except ResourceNotFoundError:
-        return None
-
-
-def same_content(source: BlobProperties, target: BlobProperties) -> bool:
+def same_content(source: BlobInfo, target: BlobInfo) -> bool:
     """Equal Content-MD5 when both have one; otherwise the marker of an earlier copy of
     this very source version, with the same size."""
     if source.size != target.size:
         return False
-    source_md5, target_md5 = source.content_settings.content_md5, target.content_settings.content_md5
-    if source_md5 and target_md5:
-        return bytes(source_md5) == bytes(target_md5)
-    return (target.metadata or {}).get(SOURCE_ETAG_KEY) == _etag(source)
+    if source.content_md5 and target.content_md5:
+        return source.content_md5 == target.content_md5
+    return target.metadata.get(SOURCE_ETAG_KEY) == _etag(source)
 
 
-def start_copy(client: BlobServiceClient, source: BlobRef, target: BlobRef, source_props: BlobProperties) -> str:
+def start_copy(store: BlobStorage, source: BlobRef, target: BlobRef, source_info: BlobInfo) -> str:
     """Starts a server-side copy; returns its status ('success' or 'pending')."""
-    source_url = client.get_blob_client(source.container, source.blob).url
-    started = client.get_blob_client(target.container, target.blob).start_copy_from_url(
-        source_url, metadata={**(source_props.metadata or {}), SOURCE_ETAG_KEY: _etag(source_props)})
-    return started["copy_status"]
+    return store.copy(source.container, source.blob, target.container, target.blob,
+                      metadata={**source_info.metadata, SOURCE_ETAG_KEY: _etag(source_info)})
 
 
-def wait_for_copies(client: BlobServiceClient, pending: list[BlobRef], *, check: Callable[[], None],
+def wait_for_copies(store: BlobStorage, pending: list[BlobRef], *, check: Callable[[], None],
                     poll_seconds: float = 0.25) -> None:
     """Polls the targets' copy status until every copy succeeded; a failed or aborted copy
     raises (retryable: the next attempt starts it again)."""
@@ -60,15 +47,17 @@ def wait_for_copies(client: BlobServiceClient, pending: list[BlobRef], *, check:
         check()
         still = []
         for ref in waiting:
-            copy = client.get_blob_client(ref.container, ref.blob).get_blob_properties().copy
-            if copy.status == "pending":
+            target = store.info(ref.container, ref.blob)
+            status = target.copy_status if target else "missing"
+            if status == "pending":
                 still.append(ref)
-            elif copy.status != "success":
-                raise DependencyUnavailable(f"server-side copy to {ref} ended {copy.status}: {copy.status_description}")
+            elif status != "success":
+                description = target.copy_status_description if target else "the target blob is gone"
+                raise DependencyUnavailable(f"server-side copy to {ref} ended {status}: {description}")
         waiting = still
         if waiting:
             time.sleep(poll_seconds)
 
 
-def _etag(props: BlobProperties) -> str:
-    return (props.etag or "").strip('"')
+def _etag(info: BlobInfo) -> str:
+    return info.etag.strip('"')

@@ -21,7 +21,7 @@ def gdal_options(settings: Settings) -> dict[str, str]:
     if settings.storage_connection_string is not None:
         return options | {"AZURE_STORAGE_CONNECTION_STRING": settings.storage_connection_string.get_secret_value()}
     if settings.storage_account_url:
-        return options | {"AZURE_STORAGE_ACCOUNT": urlsplit(settings.storage_account_url).hostname.split(".")[0]}
+        return options | {"AZURE_STORAGE_ACCOUNT": (urlsplit(settings.storage_account_url).hostname or "").split(".")[0]}
     raise ValueError("blob storage is not configured: set STORAGE_CONNECTION_STRING or STORAGE_ACCOUNT_URL")
 
 

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Callable
 
 import httpx
-from azure.storage.blob import BlobBlock, BlobClient, ContentSettings
 
 from core.errors import ContractViolation, InvalidInput
+from core.storage import BlobStorage
 from infrastructure.http.retrying import send_with_retries
+from infrastructure.storage.copies import BlobRef
 
 BLOCK_BYTES = 8 * 1024 * 1024
 
@@ -22,8 +23,8 @@ class StoredDownload:
     sha256: str
 
 
-def stream_to_blob(http: httpx.Client, url: str, blob: BlobClient, *, max_bytes: int, max_retries: int,
-                   what: str = "download",
+def stream_to_blob(http: httpx.Client, url: str, store: BlobStorage, target: BlobRef, *, max_bytes: int,
+                   max_retries: int, what: str = "download",
                    metadata_from: Callable[[httpx.Response], dict[str, str]] | None = None) -> StoredDownload:
     """`metadata_from` names the blob's metadata from the response (e.g. its ETag); the
     response's content type is kept."""
@@ -35,18 +36,19 @@ def stream_to_blob(http: httpx.Client, url: str, blob: BlobClient, *, max_bytes:
         declared = int(response.headers.get("content-length") or 0)
         if declared > max_bytes:
             raise InvalidInput(f"{what} is {declared:,} bytes, more than the {max_bytes:,} allowed")
-        size, digest, blocks = _stage_blocks(response, blob, max_bytes, what)
+        size, digest, blocks = _stage_blocks(response, store, target, max_bytes, what)
         metadata = metadata_from(response) if metadata_from else None
         content_type = response.headers.get("content-type")
     finally:
         response.close()
-    blob.commit_block_list(blocks, metadata=metadata,
-                           content_settings=ContentSettings(content_type=content_type) if content_type else None)
-    return StoredDownload(blob_name=blob.blob_name, bytes=size, sha256=digest)
+    store.commit_blocks(target.container, target.blob, blocks, metadata=metadata, content_type=content_type)
+    return StoredDownload(blob_name=target.blob, bytes=size, sha256=digest)
 
 
-def _stage_blocks(response: httpx.Response, blob: BlobClient, max_bytes: int, what: str):
-    digest, size, blocks, buffer = hashlib.sha256(), 0, [], bytearray()
+def _stage_blocks(response: httpx.Response, store: BlobStorage, target: BlobRef, max_bytes: int,
+                  what: str) -> tuple[int, str, list[str]]:
+    digest, size, buffer = hashlib.sha256(), 0, bytearray()
+    blocks: list[str] = []
     for chunk in response.iter_bytes():
         size += len(chunk)
         if size > max_bytes:
@@ -54,14 +56,14 @@ def _stage_blocks(response: httpx.Response, blob: BlobClient, max_bytes: int, wh
         digest.update(chunk)
         buffer += chunk
         while len(buffer) >= BLOCK_BYTES:
-            blocks.append(_stage(blob, len(blocks), bytes(buffer[:BLOCK_BYTES])))
+            blocks.append(_stage(store, target, len(blocks), bytes(buffer[:BLOCK_BYTES])))
             del buffer[:BLOCK_BYTES]
     if buffer or not blocks:
-        blocks.append(_stage(blob, len(blocks), bytes(buffer)))
+        blocks.append(_stage(store, target, len(blocks), bytes(buffer)))
     return size, digest.hexdigest(), blocks
 
 
-def _stage(blob: BlobClient, number: int, data: bytes) -> BlobBlock:
+def _stage(store: BlobStorage, target: BlobRef, number: int, data: bytes) -> str:
     block_id = base64.b64encode(f"{number:08d}".encode()).decode()
-    blob.stage_block(block_id, data)
-    return BlobBlock(block_id=block_id)
+    store.stage_block(target.container, target.blob, block_id, data)
+    return block_id

@@ -13,6 +13,7 @@ from core.errors import InvalidInput, NotFound
 from core.models.curated import IDENTIFIER, CuratedDataset
 from infrastructure.db.queries import sql
 from infrastructure.http.outbound import guarded_client
+from infrastructure.storage.copies import BlobRef
 from infrastructure.storage.streaming import stream_to_blob
 from services.curated import registry
 from services.curated.acled.checking import check_events, handles
@@ -175,9 +176,9 @@ def download(params: StageRef, ctx: TaskContext) -> Downloaded:
     if check.source_blob:
         return Downloaded(container=settings.bronze_container, blob_name=check.source_blob, bytes=None, sha256=None)
     blob_name = f"curated/{check.dataset_id}/{_slug(check.version)}/{_filename(check.download_url)}"
-    blob = ctx.adapters.blobs.client.get_blob_client(settings.bronze_container, blob_name)
     with guarded_client(settings) as http:
-        stored = stream_to_blob(http, check.download_url, blob, max_bytes=settings.curated_download_max_bytes,
+        stored = stream_to_blob(http, check.download_url, ctx.adapters.blobs,
+                                BlobRef(settings.bronze_container, blob_name), max_bytes=settings.curated_download_max_bytes,
                                 max_retries=settings.http_max_retries, what=f"{check.dataset_id} download")
     return Downloaded(container=settings.bronze_container, blob_name=stored.blob_name, bytes=stored.bytes, sha256=stored.sha256)
 

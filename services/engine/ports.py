@@ -6,16 +6,23 @@ starts a Durable orchestrator per opened job and raises events on it."""
 from typing import Protocol
 
 from config import Settings
+from core.storage import BlobStorage
 from infrastructure.db.pool import Database
-from infrastructure.storage.blobs import BlobStore
 
 
 class Adapters(Protocol):
-    """What a handler reaches the world through (the Platform is one)."""
+    """What a handler reaches the world through (the Platform is one; handler tests pass
+    one holding a MemoryBlobStore). Read-only, so an implementation may hold a narrower
+    type (the Platform's BlobStore)."""
 
-    settings: Settings
-    db: Database
-    blobs: BlobStore
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def db(self) -> Database: ...
+
+    @property
+    def blobs(self) -> BlobStorage: ...
 
 
 class Dispatcher(Protocol):

@@ -5,7 +5,6 @@ from urllib.parse import unquote, urlsplit
 from xml.sax.saxutils import escape
 
 import rasterio
-from azure.storage.blob import ContentSettings
 from rasterio.errors import RasterioIOError
 
 from core.errors import InvalidInput
@@ -32,8 +31,7 @@ def catalog_mosaic(ctx: TaskContext, collection_id: str, asset_key: str | None) 
         vrt = _vrt(paths, collection_id)
     container = ctx.adapters.settings.silver_container
     blob = f"{scratch_prefix(ctx.job_id)}{ctx.job_attempt}/mosaic.vrt"
-    ctx.adapters.blobs.client.get_blob_client(container, blob).upload_blob(
-        vrt.encode(), overwrite=True, content_settings=ContentSettings(content_type="application/xml"))
+    ctx.adapters.blobs.write(container, blob, vrt.encode(), overwrite=True, content_type="application/xml")
     return vsiaz_path(container, blob)
 
 
@@ -43,7 +41,7 @@ def _asset_paths(ctx: TaskContext, collection_id: str, asset_key: str | None) ->
     items = found.get("features") or []
     if len(items) > MAX_ITEMS:
         raise InvalidInput(f"collection {collection_id!r} has more than {MAX_ITEMS} items: too many to mosaic")
-    account = ctx.adapters.blobs.client.url.rstrip("/") + "/"
+    account = ctx.adapters.blobs.account_url() + "/"
     paths = sorted({_blob_path(item, asset_key, account) for item in items} - {None})
     if not paths:
         raise InvalidInput(f"collection {collection_id!r} has no {asset_key!r} asset in blob storage to aggregate")

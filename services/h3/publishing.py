@@ -2,11 +2,8 @@
 its STAC item (host-independent hrefs, as the vector items have), and the scratch blobs
 (a mosaic's VRT) it no longer needs."""
 
-import contextlib
 from datetime import timezone
 from typing import Any
-
-from azure.core.exceptions import ResourceNotFoundError
 
 from services.engine.context import TaskContext
 from services.h3.models import Plan
@@ -76,7 +73,6 @@ def _footprint(bbox: list[float]) -> dict[str, Any]:
 
 def delete_scratch(ctx: TaskContext) -> None:
     """The job's scratch blobs (every attempt's); a retried publish finds fewer or none."""
-    container = ctx.adapters.blobs.client.get_container_client(ctx.adapters.settings.silver_container)
-    for blob in container.list_blob_names(name_starts_with=scratch_prefix(ctx.job_id)):
-        with contextlib.suppress(ResourceNotFoundError):   # another try of this publish got there first
-            container.delete_blob(blob)
+    blobs, container = ctx.adapters.blobs, ctx.adapters.settings.silver_container
+    for blob in blobs.list(container, scratch_prefix(ctx.job_id)):
+        blobs.delete(container, blob.name)   # False when a concurrent retry deleted it first: as wanted

@@ -10,7 +10,6 @@ from core.h3.resolutions import degrees_to_metres
 from core.raster.inference import infer
 from infrastructure.db import raster_metadata
 from infrastructure.db.queries import sql
-from infrastructure.storage.copies import BlobRef, properties
 from infrastructure.storage.gdal import gdal_env, vsiaz_path
 from services.engine.context import TaskContext
 from services.h3.models import H3AggregateParams, RasterSource
@@ -47,7 +46,7 @@ def _published_raster(raster_id: str, ctx: TaskContext) -> tuple[str, str, str, 
 
 def _silver_blob(blob: str, ctx: TaskContext) -> tuple[str, str, str, str | None]:
     container = ctx.adapters.settings.silver_container
-    if properties(ctx.adapters.blobs.client, BlobRef(container, blob)) is None:
+    if ctx.adapters.blobs.info(container, blob) is None:
         raise InvalidInput(f"blob {blob!r} not found in container {container!r}")
     return f"{container}/{blob}", vsiaz_path(container, blob), blob.rsplit("/", 1)[-1], None
 

@@ -9,13 +9,12 @@ anything is copied, naming each blob.
 
 from concurrent.futures import ThreadPoolExecutor
 
-from azure.storage.blob import BlobProperties
-
 from core.errors import Conflict, InvalidInput
 from core.engine.results import one_result
+from core.storage import BlobInfo
 from infrastructure.db.queries import sql
 from infrastructure.http.outbound import guarded_client
-from infrastructure.storage.copies import BlobRef, properties, same_content, start_copy, wait_for_copies
+from infrastructure.storage.copies import BlobRef, same_content, start_copy, wait_for_copies
 from services.engine.context import TaskContext
 from services.engine.handlers import handler
 from services.ingest.models import AssetCopy, CopyParams, CopyResult, Discovery
@@ -42,18 +41,18 @@ def copy_batch(params: CopyParams, ctx: TaskContext) -> CopyResult:
 def _copy_internal(params: CopyParams, ctx: TaskContext, wanted: list[AssetCopy],
                    tracker: RasterCollectionTracker) -> tuple[int, int, int]:
     """(copied, skipped, bytes) for the assets in the source container."""
-    client = ctx.adapters.blobs.client
+    store = ctx.adapters.blobs
     pairs = [(BlobRef(params.source_container, a.source_blob), BlobRef(params.target_container, a.target_blob))
              for a in wanted]
     with ThreadPoolExecutor(HEAD_THREADS) as pool:
-        sources = list(pool.map(lambda pair: properties(client, pair[0]), pairs))
+        sources = list(pool.map(lambda pair: store.info(pair[0].container, pair[0].blob), pairs))
         _require_sources(params, wanted, sources)
         ctx.check()
-        targets = list(pool.map(lambda pair: properties(client, pair[1]), pairs))
+        targets = list(pool.map(lambda pair: store.info(pair[1].container, pair[1].blob), pairs))
         to_copy = [(pair, src) for pair, src, dst in zip(pairs, sources, targets, strict=True) if not _up_to_date(pair, src, dst, params)]
-        statuses = list(pool.map(lambda job: start_copy(client, job[0][0], job[0][1], job[1]), to_copy))
+        statuses = list(pool.map(lambda job: start_copy(store, job[0][0], job[0][1], job[1]), to_copy))
     pending = [pair[1] for (pair, _), status in zip(to_copy, statuses, strict=True) if status != "success"]
-    wait_for_copies(client, pending, check=ctx.check)
+    wait_for_copies(store, pending, check=ctx.check)
     for (_, src) in to_copy:
         tracker.file_done(src.size, cog_written=False)
     return len(to_copy), len(pairs) - len(to_copy), sum(src.size for _, src in to_copy)
@@ -63,11 +62,11 @@ def _copy_external(params: CopyParams, ctx: TaskContext, wanted: list[AssetCopy]
                    tracker: RasterCollectionTracker) -> list[ExternalCopy]:
     if not wanted:
         return []
-    settings, client = ctx.adapters.settings, ctx.adapters.blobs.client
+    settings, store = ctx.adapters.settings, ctx.adapters.blobs
 
     def fetch(asset: AssetCopy) -> ExternalCopy:
         ctx.check()
-        done = copy_external(http, asset.url, client.get_blob_client(params.target_container, asset.target_blob),
+        done = copy_external(http, asset.url, store, BlobRef(params.target_container, asset.target_blob),
                              overwrite=params.overwrite, max_bytes=settings.ingest_external_max_bytes,
                              max_retries=settings.http_max_retries)
         tracker.file_done(done.bytes, cog_written=False)
@@ -96,7 +95,7 @@ def _owned(asset: AssetCopy, owner: str) -> AssetCopy:
     return asset.model_copy(update={"key": f"{owner}/{asset.key}"})
 
 
-def _require_sources(params: CopyParams, wanted: list[AssetCopy], sources: list[BlobProperties | None]) -> None:
+def _require_sources(params: CopyParams, wanted: list[AssetCopy], sources: list[BlobInfo | None]) -> None:
     missing = [a for a, src in zip(wanted, sources, strict=True) if src is None]
     if missing:
         where = "the collections' assets" if params.batch is None else f"batch {params.batch}"
@@ -104,7 +103,7 @@ def _require_sources(params: CopyParams, wanted: list[AssetCopy], sources: list[
         raise InvalidInput(f"{where}: {len(missing)} asset blob(s) not found in container {params.source_container!r}: {names}")
 
 
-def _up_to_date(pair: tuple[BlobRef, BlobRef], source: BlobProperties, target: BlobProperties | None, params: CopyParams) -> bool:
+def _up_to_date(pair: tuple[BlobRef, BlobRef], source: BlobInfo, target: BlobInfo | None, params: CopyParams) -> bool:
     if target is None:
         return False
     if same_content(source, target):

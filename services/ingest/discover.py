@@ -16,7 +16,7 @@ from core.stac.catalogs import CatalogWalk, FoundCollection
 from core.stac.hrefs import BlobLocation
 from infrastructure.db.queries import sql
 from infrastructure.storage.copies import BlobRef
-from infrastructure.storage.reads import blob_size, container_url, read_blob, read_range
+from infrastructure.storage.reads import blob_size, read_blob, read_range
 from services.access.ownership import claim_for_job
 from services.engine.context import TaskContext
 from services.engine.handlers import handler
@@ -30,14 +30,14 @@ READ_THREADS = 16     # catalog documents of one level are read together
 
 @handler("ingest.discover")
 def discover(params: IngestCollectionParams, ctx: TaskContext) -> Discovery:
-    client = ctx.adapters.blobs.client
-    source = BlobLocation(params.source_container, container_url(client, params.source_container))
+    store = ctx.adapters.blobs
+    source = BlobLocation(params.source_container, store.container_url(params.source_container))
     max_bytes = ctx.adapters.settings.ingest_document_max_bytes
 
     def read_many(blobs: list[str]) -> list[bytes]:
         ctx.check()
         with ThreadPoolExecutor(min(READ_THREADS, len(blobs))) as pool:
-            return list(pool.map(lambda blob: read_blob(client, BlobRef(source.container, blob), "STAC document",
+            return list(pool.map(lambda blob: read_blob(store, BlobRef(source.container, blob), "STAC document",
                                                          max_bytes), blobs))
 
     walk = CatalogWalk(source, read_many, params.max_depth)
@@ -70,15 +70,15 @@ def _checked_roots(params: IngestCollectionParams, found: list[FoundCollection])
 def _item_file_parts(ctx: TaskContext, source: BlobLocation, path: str, collection_id: str,
                      batch_size: int) -> tuple[list[Part], str]:
     """An items path as parts, and its kind (ndjson, or features for an ItemCollection)."""
-    client = ctx.adapters.blobs.client
+    store = ctx.adapters.blobs
     ref = BlobRef(source.container, path)
-    size = blob_size(client, ref, "items file")
-    head = read_range(client, ref, 0, min(size, HEAD_BYTES))
+    size = blob_size(store, ref, "items file")
+    head = read_range(store, ref, 0, min(size, HEAD_BYTES))
     if b"\n" not in head and size > HEAD_BYTES:
-        head = read_range(client, ref, 0, min(size, LONG_HEAD_BYTES))
+        head = read_range(store, ref, 0, min(size, LONG_HEAD_BYTES))
     if is_ndjson(head):
         return list(ndjson_parts(collection_id, path, size, head, batch_size)), "ndjson"
-    raw = read_blob(client, ref, "items file", ctx.adapters.settings.ingest_document_max_bytes)
+    raw = read_blob(store, ref, "items file", ctx.adapters.settings.ingest_document_max_bytes)
     return list(feature_parts(collection_id, path, raw, batch_size)), "features"
 
 

@@ -19,7 +19,7 @@ from core.stac.hrefs import BlobLocation
 from core.stac.ndjson import lines_in_range
 from infrastructure.db.queries import sql
 from infrastructure.storage.copies import BlobRef
-from infrastructure.storage.reads import container_url, read_blob, read_range
+from infrastructure.storage.reads import read_blob, read_range
 from services.engine.context import TaskContext
 from services.engine.handlers import handler
 from services.ingest.items import RawItem, StagedItem, content_hash, stage_item
@@ -28,7 +28,7 @@ from services.ingest.outbound import asset_planner
 from services.metrics.trackers import RasterCollectionTracker
 
 READ_THREADS = 16       # item files are small: request latency, not bandwidth, bounds reading them
-                        # (x worker threads, within the blob client's 64 connections)
+                        # (x worker threads, within the blob store's 64 connections)
 MAX_LISTED = 5          # problems named in an error; the rest are counted
 PROGRESS_EVERY = 50
 
@@ -36,14 +36,14 @@ PROGRESS_EVERY = 50
 @handler("ingest.inventory")
 def inventory(params: PartParams, ctx: TaskContext) -> PartResult:
     part = _part(ctx, params.part)
-    client = ctx.adapters.blobs.client
-    source = BlobLocation(params.source_container, container_url(client, params.source_container))
+    store = ctx.adapters.blobs
+    source = BlobLocation(params.source_container, store.container_url(params.source_container))
     raws = list(_raw_items(ctx, part, source))
     context = f"{params.target_container}\0{params.copy_external}".encode()
     hashes = [content_hash(raw, context) for raw in raws]
     known = {} if params.overwrite else _known(ctx, part["collection_id"], hashes)
     planner = asset_planner(ctx.adapters.settings, source, params.copy_external)
-    target_url = container_url(client, params.target_container)
+    target_url = store.container_url(params.target_container)
     staged, problems = _read(ctx, list(zip(raws, hashes, strict=True)), known,
                              lambda raw, digest: stage_item(raw, digest, part["collection_id"], planner, target_url))
     _refuse(part, raws, staged, problems)
@@ -94,11 +94,11 @@ def _raw_items(ctx: TaskContext, part: dict, source: BlobLocation) -> Iterator[R
 
 
 def _linked(ctx: TaskContext, blobs: list[str], source: BlobLocation) -> Iterator[RawItem]:
-    client, limit = ctx.adapters.blobs.client, ctx.adapters.settings.ingest_document_max_bytes
+    store, limit = ctx.adapters.blobs, ctx.adapters.settings.ingest_document_max_bytes
 
     def read(blob: str) -> RawItem:
         try:
-            return RawItem(blob, blob, read_blob(client, BlobRef(source.container, blob), "item document", limit))
+            return RawItem(blob, blob, read_blob(store, BlobRef(source.container, blob), "item document", limit))
         except InvalidInput as exc:     # a missing file is reported with the part's other problems
             return RawItem(blob, blob, b"", unreadable=exc.detail)
 
@@ -107,8 +107,8 @@ def _linked(ctx: TaskContext, blobs: list[str], source: BlobLocation) -> Iterato
 
 
 def _ndjson_range(ctx: TaskContext, part: dict, source: BlobLocation) -> Iterator[RawItem]:
-    client, ref = ctx.adapters.blobs.client, BlobRef(source.container, part["blob"])
-    reader = lambda offset, length: read_range(client, ref, offset, length)  # noqa: E731
+    store, ref = ctx.adapters.blobs, BlobRef(source.container, part["blob"])
+    reader = lambda offset, length: read_range(store, ref, offset, length)  # noqa: E731
     for offset, line in lines_in_range(reader, part["first_byte"], part["end_byte"], part["size"]):
         yield RawItem(f"{part['blob']} line at byte {offset}", part["blob"], line)
 

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 import httpx
-from azure.core.exceptions import ResourceNotFoundError
-from azure.storage.blob import BlobClient
 
 from config import Settings
 from core.errors import Conflict, OutboundRefused
 from core.stac.hrefs import BlobLocation
+from core.storage import BlobStorage
 from infrastructure.http.outbound import OutboundPolicy
+from infrastructure.storage.copies import BlobRef
 from infrastructure.storage.streaming import stream_to_blob
 from services.ingest.assets import AssetPlanner
 
@@ -41,28 +41,22 @@ class ExternalCopy:
     bytes: int
 
 
-def copy_external(http: httpx.Client, url: str, target: BlobClient, *, overwrite: bool, max_bytes: int,
-                  max_retries: int) -> ExternalCopy:
+def copy_external(http: httpx.Client, url: str, store: BlobStorage, target: BlobRef, *, overwrite: bool,
+                  max_bytes: int, max_retries: int) -> ExternalCopy:
     """Downloads `url` into `target` unless the target is our copy of that URL and the
     server says it has not changed since (ETag / Last-Modified, asked with a HEAD)."""
-    recorded, marker = _recorded(target), quote(url, safe=PRINTABLE_ASCII)
+    found, marker = store.info(target.container, target.blob), quote(url, safe=PRINTABLE_ASCII)
+    recorded = found.metadata if found is not None else None
     if recorded is not None and recorded.get(SOURCE_URL_KEY) != marker and not overwrite:
-        raise Conflict(f"target blob {target.container_name}/{target.blob_name} exists and is not a copy of {url}; "
+        raise Conflict(f"target blob {target} exists and is not a copy of {url}; "
                        "submit with overwrite=true to replace it")
     if recorded is not None and recorded.get(SOURCE_URL_KEY) == marker:
         current = _version(http.head(url))
         if current and current == recorded.get(SOURCE_VERSION_KEY):
             return ExternalCopy(copied=False, bytes=0)
-    stored = stream_to_blob(http, url, target, max_bytes=max_bytes, max_retries=max_retries,
+    stored = stream_to_blob(http, url, store, target, max_bytes=max_bytes, max_retries=max_retries,
                             what=f"external asset {url}", metadata_from=_metadata(marker))
     return ExternalCopy(copied=True, bytes=stored.bytes)
-
-
-def _recorded(target: BlobClient) -> dict | None:
-    try:
-        return target.get_blob_properties().metadata or {}
-    except ResourceNotFoundError:
-        return None
 
 
 def _version(response: httpx.Response) -> str | None:

@@ -8,8 +8,6 @@ from core.stac.hrefs import with_assets_moved
 from core.engine.results import each_result, one_result
 from infrastructure.db.pgstac_loader import pgstac_writer
 from infrastructure.db.queries import sql
-from infrastructure.storage.copies import BlobRef
-from infrastructure.storage.reads import blob_url
 from services.engine.context import TaskContext
 from services.engine.handlers import handler
 from services.ingest.models import (
@@ -27,10 +25,10 @@ from services.metrics.trackers import RasterCollectionTracker
 def register_collection(params: IngestCollectionParams, ctx: TaskContext) -> RegisterCollectionResult:
     discovery = one_result(ctx, "discover", Discovery)
     copied = any(r.batch is None for r in each_result(ctx, "copy", CopyResult))
-    client = ctx.adapters.blobs.client
+    store = ctx.adapters.blobs
     documents, rewritten = [], 0
     for found in discovery.collections:
-        targets = {a.key: blob_url(client, BlobRef(params.target_container, a.target_blob))
+        targets = {a.key: store.blob_url(params.target_container, a.target_blob)
                    for a in found.assets} if copied else {}
         documents.append(with_assets_moved(found.document, targets))
         rewritten += len(targets)

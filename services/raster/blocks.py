@@ -7,10 +7,9 @@ Block ids have one length per blob (Azure's rule): kind, level, part.
 
 from pathlib import Path
 
-from azure.core.exceptions import ResourceNotFoundError
-from azure.storage.blob import BlobBlock, BlobClient, BlobServiceClient, ContentSettings
-
 from core.errors import ContractViolation
+from core.storage import BlobStorage
+from infrastructure.storage.copies import BlobRef
 from services.raster.cog_writer import CogLayout, framed, read_tile
 from services.raster.tiff_tiles import Level
 
@@ -25,17 +24,13 @@ def scratch_blob(job_id: str, attempt: int, name: str) -> str:
     return f"{SCRATCH}/{job_id}/{attempt}/{name}"
 
 
-def delete_scratch(client: BlobServiceClient, container: str, job_id: str) -> int:
+def delete_scratch(store: BlobStorage, container: str, job_id: str) -> int:
     """Deletes a job's scratch blobs (every attempt's), once its COG is in place.
     Idempotent: a retried catalog stage finds fewer or none."""
-    container_client = client.get_container_client(container)
     deleted = 0
-    for blob in container_client.list_blob_names(name_starts_with=f"{SCRATCH}/{job_id}/"):
-        try:
-            container_client.delete_blob(blob, delete_snapshots="include")
+    for blob in store.list(container, f"{SCRATCH}/{job_id}/"):
+        if store.delete(container, blob.name):
             deleted += 1
-        except ResourceNotFoundError:
-            pass
     return deleted
 
 
@@ -43,7 +38,7 @@ def block_id(kind: str, level: int, part: int = 0) -> str:
     return f"{kind}{level:03d}{part:06d}"
 
 
-def stage_level(blob: BlobClient, block: str, level: Level, source: Path) -> int:
+def stage_level(store: BlobStorage, blob: BlobRef, block: str, level: Level, source: Path) -> int:
     """Stages a level's tiles, framed as the COG stores them, as one block (streamed from a
     local file, so memory stays flat); returns its size."""
     framed_file = source.with_name(f"{source.stem}.{block}.bin")
@@ -56,23 +51,22 @@ def stage_level(blob: BlobClient, block: str, level: Level, source: Path) -> int
             raise ContractViolation(f"a COG part level of {size:,} bytes exceeds a blob block's {MAX_BLOCK_BYTES:,}: "
                                     "lower RASTER_COG_PART_PIXELS")
         with framed_file.open("rb") as data:
-            blob.stage_block(block, data, length=size)
+            store.stage_block(blob.container, blob.blob, block, data, length=size)
         return size
     finally:
         framed_file.unlink(missing_ok=True)
 
 
-def commit_cog(blob: BlobClient, layout: CogLayout, parts: int, levels_in_parts: int, top: Path | None,
-               content_type: str) -> None:
+def commit_cog(store: BlobStorage, blob: BlobRef, layout: CogLayout, parts: int, levels_in_parts: int,
+               top: Path | None, content_type: str) -> None:
     """Stages the header and the top levels (read from the local top file), then commits:
     header, then each level from the smallest overview up, a level's parts in row order."""
-    blob.stage_block(block_id("h", 0), layout.header())
+    store.stage_block(blob.container, blob.blob, block_id("h", 0), layout.header())
     order = []
     for number in reversed(range(len(layout.levels))):
         if number <= levels_in_parts:
             order += [block_id("p", number, part) for part in range(parts)]
         else:
-            stage_level(blob, block_id("t", number), layout.levels[number], top)
+            stage_level(store, blob, block_id("t", number), layout.levels[number], top)
             order.append(block_id("t", number))
-    blob.commit_block_list([BlobBlock(block_id("h", 0))] + [BlobBlock(b) for b in order],
-                           content_settings=ContentSettings(content_type=content_type))
+    store.commit_blocks(blob.container, blob.blob, [block_id("h", 0)] + order, content_type=content_type)

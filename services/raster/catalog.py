@@ -21,7 +21,7 @@ COLLECTION_LICENSE = "other"
 def catalog_raster(params: ProcessRasterParams, ctx: TaskContext) -> RasterResult:
     inspected = one_result(ctx, "inspect", InspectResult)
     cog = one_result(ctx, "cog", CogResult)
-    base_url = ctx.adapters.blobs.client.url.rstrip("/")
+    base_url = ctx.adapters.blobs.account_url()
     with ctx.adapters.db.connection() as conn:
         claim_for_job(conn, ctx.job_id, params.claims())   # still ours (an admin may have taken it over)
         existing = raster_metadata.get(conn, params.item_id)
@@ -34,7 +34,7 @@ def catalog_raster(params: ProcessRasterParams, ctx: TaskContext) -> RasterResul
         writer.refresh_extent(params.collection_id)
     with ctx.adapters.db.connection() as conn:
         raster_metadata.save(conn, meta)
-    delete_scratch(ctx.adapters.blobs.client, params.target_container, ctx.job_id)
+    delete_scratch(ctx.adapters.blobs, params.target_container, ctx.job_id)
     return RasterResult(
         item_id=meta.id, collection_id=params.collection_id, inferred_type=inspected.public_inferred(),
         raster_type=inspected.raster_type, forced=inspected.forced, cog_blob=cog.cog_blob,

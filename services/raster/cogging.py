@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 import rasterio
-from azure.storage.blob import BlobServiceClient, ContentSettings
 
 from core.errors import ContractViolation
+from core.storage import BlobStorage
 from infrastructure.storage.copies import BlobRef, wait_for_copies
 from infrastructure.storage.gdal import gdal_env, vsiaz_path
 from services.engine.context import TaskContext
@@ -36,7 +36,6 @@ from services.raster.tiff_tiles import read_levels
 from core.engine.results import each_result, one_result
 
 COG_MEDIA_TYPE = "image/tiff; application=geotiff; profile=cloud-optimized"
-TRANSFER_CONCURRENCY = 4
 # A part reads its rows of the source through /vsiaz/ (GDAL's default 16 KiB ranges,
 # merged on sequential reads, measured faster here than fixed 2-8 MiB chunks).
 SOURCE_READ_OPTIONS = {"GDAL_CACHEMAX": 512}   # MB
@@ -53,7 +52,7 @@ def make_part(params: CogPartParams, ctx: TaskContext) -> CogPartResult:
     if plan is None or params.part >= len(plan.parts):
         raise ContractViolation(f"part {params.part} is not in the tiling plan of {params.blob_name}")
     part = plan.parts[params.part]
-    client = ctx.adapters.blobs.client
+    blobs = ctx.adapters.blobs
     with tempfile.TemporaryDirectory(prefix="geoetl-cog-part-") as work:
         local = Path(work) / "part.tif"
         started = time.perf_counter()
@@ -61,19 +60,19 @@ def make_part(params: CogPartParams, ctx: TaskContext) -> CogPartResult:
                 rasterio.open(vsiaz_path(params.container, params.blob_name)) as source:
             write_part(source, part, plan, inspected.profile, local, ctx.adapters.settings.raster_gdal_threads)
         levels = read_levels(local, source=part.part)
-        cog = client.get_blob_client(params.target_container, scratch(ctx, "cog.tif"))
+        cog = BlobRef(params.target_container, scratch(ctx, "cog.tif"))
         tracker = TileTracker(ctx.progress, total_tiles=sum(len(level.tiles) for level in levels))
         staged = 0
         for number, level in enumerate(levels):
             ctx.check()     # a cancelled or timed-out attempt stages nothing more
-            level_bytes = stage_level(cog, block_id("p", number, part.part), level, local)
+            level_bytes = stage_level(blobs, cog, block_id("p", number, part.part), level, local)
             tracker.tiles_done(len(level.tiles), level_bytes, region=f"part {part.part}")
             staged += level_bytes
         top_input = None
         if plan.top_factors:
             top_input = scratch(ctx, f"top-input-{part.part:04d}.tif")
             write_top_input(local, plan, Path(work) / "top-input.tif")
-            _upload(client, Path(work) / "top-input.tif", params.target_container, top_input, "image/tiff")
+            _upload(blobs, Path(work) / "top-input.tif", params.target_container, top_input, "image/tiff")
         return CogPartResult(part=part.part, levels=[LevelManifest.of(level) for level in levels], top_input=top_input,
                              staged_bytes=staged, seconds=time.perf_counter() - started)
 
@@ -83,18 +82,18 @@ def make_cog(params: ProcessRasterParams, ctx: TaskContext) -> CogResult:
     inspected = one_result(ctx, "inspect", InspectResult)
     if inspected.tiling is not None:
         return _assemble_parts(params, inspected, ctx)
-    client = ctx.adapters.blobs.client
+    blobs = ctx.adapters.blobs
     with tempfile.TemporaryDirectory(prefix="geoetl-cog-") as work:
         source = Path(work) / ("source" + (posixpath.splitext(params.blob_name)[1] or ".tif"))
         target = Path(work) / "cog.tif"
-        _download(client, params.container, params.blob_name, source)
+        blobs.download_to(params.container, params.blob_name, source)
         ctx.check()
         started = time.perf_counter()
         create_cog(source, target, inspected.profile, ctx.adapters.settings.raster_gdal_threads)
         seconds = time.perf_counter() - started
         ctx.check()
         warnings, facts = _checked(target, params)
-        _upload(client, target, params.target_container, params.cog_blob, COG_MEDIA_TYPE)
+        _upload(blobs, target, params.target_container, params.cog_blob, COG_MEDIA_TYPE)
         size = target.stat().st_size
     return CogResult(cog_blob=f"{params.target_container}/{params.cog_blob}", size_bytes=size,
                      warnings=warnings, seconds=seconds, **facts)
@@ -105,7 +104,7 @@ def _assemble_parts(params: ProcessRasterParams, inspected: InspectResult, ctx: 
     the top levels, commit, check the committed COG in place, then copy it to its place
     (server-side; the previous COG stays until the copy completes, and an invalid one
     never replaces it)."""
-    plan, client = inspected.tiling, ctx.adapters.blobs.client
+    plan, blobs = inspected.tiling, ctx.adapters.blobs
     results = sorted(each_result(ctx, "cog_parts", CogPartResult), key=lambda r: r.part)
     if [r.part for r in results] != [p.part for p in plan.parts]:
         raise ContractViolation(f"expected parts {[p.part for p in plan.parts]}, found {[r.part for r in results]}")
@@ -117,21 +116,19 @@ def _assemble_parts(params: ProcessRasterParams, inspected: InspectResult, ctx: 
             top = Path(work) / "top.tif"
             inputs = [(part, Path(work) / f"top-input-{part.part:04d}.tif") for part in plan.parts]
             for result, (_, path) in zip(results, inputs, strict=True):
-                _download(client, params.target_container, result.top_input, path)
+                blobs.download_to(params.target_container, result.top_input, path)
             with gdal_env(ctx.adapters.settings), rasterio.open(vsiaz_path(params.container, params.blob_name)) as source:
                 write_top(source, inputs, plan, inspected.profile, top, ctx.adapters.settings.raster_gdal_threads)
             levels += read_levels(top, source=len(results))[1:]
         check_level_count(levels, plan)
         layout = CogLayout(levels)
         composed = BlobRef(params.target_container, scratch(ctx, "cog.tif"))
-        commit_cog(client.get_blob_client(composed.container, composed.blob), layout, len(results),
-                   plan.levels_in_parts, top, COG_MEDIA_TYPE)
+        commit_cog(blobs, composed, layout, len(results), plan.levels_in_parts, top, COG_MEDIA_TYPE)
     with gdal_env(ctx.adapters.settings):
         warnings, facts = _checked(vsiaz_path(composed.container, composed.blob), params)
     final = BlobRef(params.target_container, params.cog_blob)
-    client.get_blob_client(final.container, final.blob).start_copy_from_url(
-        client.get_blob_client(composed.container, composed.blob).url)
-    wait_for_copies(client, [final], check=ctx.check)
+    blobs.copy(composed.container, composed.blob, final.container, final.blob)
+    wait_for_copies(blobs, [final], check=ctx.check)
     seconds = time.perf_counter() - started
     return CogResult(cog_blob=f"{params.target_container}/{params.cog_blob}", size_bytes=layout.size,
                      warnings=warnings, seconds=seconds, parts=len(results), **facts)
@@ -145,13 +142,6 @@ def _checked(path, params: ProcessRasterParams) -> tuple[list[str], dict]:
     return warnings, describe(path)
 
 
-def _download(client: BlobServiceClient, container: str, blob: str, path: Path) -> None:
-    with path.open("wb") as file:
-        client.get_blob_client(container, blob).download_blob(max_concurrency=TRANSFER_CONCURRENCY).readinto(file)
-
-
-def _upload(client: BlobServiceClient, path: Path, container: str, blob: str, content_type: str) -> None:
+def _upload(blobs: BlobStorage, path: Path, container: str, blob: str, content_type: str) -> None:
     with path.open("rb") as file:
-        client.get_blob_client(container, blob).upload_blob(
-            file, overwrite=True, max_concurrency=TRANSFER_CONCURRENCY,
-            content_settings=ContentSettings(content_type=content_type))
+        blobs.write(container, blob, file, overwrite=True, content_type=content_type)

@@ -9,7 +9,6 @@ from core.errors import InvalidInput
 from core.raster.inference import contradiction, infer
 from core.raster.profiles import CogProfile, choose_profile
 from core.raster.tiling import choose_cog_tasks
-from infrastructure.storage.copies import BlobRef, properties
 from infrastructure.storage.gdal import gdal_env, vsiaz_path
 from services.engine.context import TaskContext
 from services.engine.handlers import handler
@@ -19,7 +18,7 @@ from services.raster.sampling import read_facts
 
 @handler("raster.inspect")
 def inspect_raster(params: ProcessRasterParams, ctx: TaskContext) -> InspectResult:
-    if properties(ctx.adapters.blobs.client, BlobRef(params.container, params.blob_name)) is None:
+    if ctx.adapters.blobs.info(params.container, params.blob_name) is None:
         raise InvalidInput(f"blob {params.blob_name!r} not found in container {params.container!r}")
     try:
         with gdal_env(ctx.adapters.settings), rasterio.open(vsiaz_path(params.container, params.blob_name)) as dataset:

@@ -11,9 +11,9 @@ import logging
 from dataclasses import dataclass
 
 from config import Settings
+from core.storage import BlobStorage
 from infrastructure.db.pool import Database
 from infrastructure.db.queries import sql
-from infrastructure.storage.blobs import BlobStore
 from services.engine.progression import record_event
 from services.raster.blocks import delete_scratch
 
@@ -24,7 +24,7 @@ JOBS_PER_SWEEP = 20     # a backlog drains over a few sweeps instead of holding 
 @dataclass
 class CogScratchSweeper:
     db: Database
-    blobs: BlobStore
+    blobs: BlobStorage
     settings: Settings
     limit: int = JOBS_PER_SWEEP
 
@@ -32,7 +32,7 @@ class CogScratchSweeper:
         """Deletes the scratch of the jobs due; returns how many blobs went."""
         deleted = 0
         for job in self._due():
-            count = delete_scratch(self.blobs.client, job["container"], job["job_id"])
+            count = delete_scratch(self.blobs, job["container"], job["job_id"])
             with self.db.connection() as conn:
                 record_event(conn, job["job_id"], job["attempt"], "scratch_deleted", blobs=count,
                              container=job["container"])

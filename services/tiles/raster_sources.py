@@ -8,9 +8,9 @@ from core.errors import InvalidInput, NotFound
 from core.models.metadata import RasterMetadata
 from core.raster.rendering import RasterFacts
 from core.stac.hrefs import BlobLocation
+from core.storage import BlobStorage
 from core.tiles import Tile
 from infrastructure.db import raster_metadata, stac_catalog
-from infrastructure.storage.reads import container_url
 from services.ingest.source_description import choose_asset, describe_from_stac
 from services.tiles.raster import Source
 
@@ -40,7 +40,7 @@ def collection(db, collection_id: str) -> dict[str, Any]:
     return found
 
 
-def collection_sources(db, blobs, settings, collection_id: str, where: Tile | None) -> list[Source]:
+def collection_sources(db, blobs: BlobStorage, settings, collection_id: str, where: Tile | None) -> list[Source]:
     """The collection's readable COG items touching the tile (all of its extent when None), newest first."""
     search: dict[str, Any] = {"collections": [collection_id], "limit": MOSAIC_MAX_ITEMS,
                               "sortby": [{"field": "datetime", "direction": "desc"}]}
@@ -49,7 +49,7 @@ def collection_sources(db, blobs, settings, collection_id: str, where: Tile | No
     with db.connection() as conn:
         items = stac_catalog.search(conn, search).get("features") or []
     container = settings.silver_container
-    location = BlobLocation(container, container_url(blobs.client, container))
+    location = BlobLocation(container, blobs.container_url(container))
     return [source for item in items if (source := _source(item, location)) is not None]
 
 

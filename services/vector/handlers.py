@@ -52,7 +52,7 @@ def preview_inspect(params: ProcessVectorParams, ctx: TaskContext) -> InspectRes
 def _examine(params: ProcessVectorParams, ctx: TaskContext):
     settings = ctx.adapters.settings
     container = params.container or settings.bronze_container
-    prepared = SourceCache(settings).materialize(ctx.adapters.blobs.client, container, params.blob_name)
+    prepared = SourceCache(settings).materialize(ctx.adapters.blobs, container, params.blob_name)
     ctx.check()
     found = inspect_source(prepared, settings, layer=params.layer, source_crs=params.source_crs,
                            all_layers=params.all_layers, merge_layers=params.merge_layers)
@@ -89,7 +89,7 @@ def load_chunk(params: LoadChunkParams, ctx: TaskContext) -> ChunkReport:
         raise InvalidInput(f"this load's staging tables were dropped ({', '.join(missing)}): its job sat failed "
                            "past VECTOR_STAGING_RETENTION_HOURS; resubmit the job")
     settings = ctx.adapters.settings
-    prepared = SourceCache(settings).materialize(ctx.adapters.blobs.client, plan.source["container"],
+    prepared = SourceCache(settings).materialize(ctx.adapters.blobs, plan.source["container"],
                                                  plan.source["blob_name"], etag=plan.source["etag"])
     spec = ChunkSpec(**params.model_dump())
     ctx.progress.update(done=0, total=spec.count, unit="features")

@@ -19,12 +19,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from azure.core import MatchConditions
-from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
-from azure.storage.blob import BlobServiceClient
-
 from config import Settings
-from core.errors import InvalidInput
+from core.errors import BlobChanged, InvalidInput
+from core.storage import BlobStorage
 from services.vector import datasets as prepare
 from services.vector.archive_contents import classify_archive
 from services.vector.archives import ArchiveLimits, Budget, extract_archive, list_archive, verify_archive
@@ -132,14 +129,12 @@ class SourceCache:
         self.max_bytes = settings.vector_cache_max_bytes
         self.limits = archive_limits(settings)
 
-    def materialize(self, blobs: BlobServiceClient, container: str, blob_name: str,
+    def materialize(self, blobs: BlobStorage, container: str, blob_name: str,
                     etag: str | None = None) -> PreparedSource:
         """Download (if needed) and prepare the blob; `etag` pins the version to use."""
-        blob = blobs.get_blob_client(container, blob_name)
-        try:
-            properties = blob.get_blob_properties()
-        except ResourceNotFoundError as exc:
-            raise InvalidInput(f"source not found: {container}/{blob_name}") from exc
+        properties = blobs.info(container, blob_name)
+        if properties is None:
+            raise InvalidInput(f"source not found: {container}/{blob_name}")
         if etag is not None and properties.etag != etag:
             raise InvalidInput(f"{container}/{blob_name} changed since this load began; submit the job again")
         key = hashlib.sha256(f"{container}\n{blob_name}\n{properties.etag}".encode()).hexdigest()[:32]
@@ -148,7 +143,7 @@ class SourceCache:
             prepared = _read_marker(directory)
             if prepared is None:
                 download = directory / "download.bin"
-                _download(blob, properties.etag, properties.size, download)
+                _download(_Pinned(blobs, container, blob_name, properties.etag), properties.size, download)
                 try:
                     prepared = _prepare(download, blob_name, directory, self.limits, properties.etag)
                 except InvalidInput:
@@ -175,7 +170,20 @@ class SourceCache:
             total -= size
 
 
-def _download(blob, etag: str, size: int, target: Path) -> None:
+@dataclass(frozen=True)
+class _Pinned:
+    """One version of a blob: a range read of any other fails with BlobChanged."""
+
+    blobs: BlobStorage
+    container: str
+    name: str
+    etag: str
+
+    def read(self, start: int, length: int) -> bytes:
+        return self.blobs.read_range(self.container, self.name, start, length, etag=self.etag)
+
+
+def _download(blob: _Pinned, size: int, target: Path) -> None:
     """Parallel ranged GETs into a file of the blob's size, each pinned to the ETag."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".part")
@@ -185,18 +193,16 @@ def _download(blob, etag: str, size: int, target: Path) -> None:
     descriptor = os.open(partial, os.O_WRONLY)
     try:
         with ThreadPoolExecutor(DOWNLOAD_STREAMS) as pool:
-            list(pool.map(lambda r: _download_range(blob, etag, descriptor, *r), ranges))
-    except ResourceModifiedError as exc:
+            list(pool.map(lambda r: _download_range(blob, descriptor, *r), ranges))
+    except BlobChanged as exc:
         raise InvalidInput("the source blob changed during download; submit the job again") from exc
     finally:
         os.close(descriptor)
     partial.replace(target)
 
 
-def _download_range(blob, etag: str, descriptor: int, start: int, length: int) -> None:
-    data = blob.download_blob(offset=start, length=length, etag=etag,
-                              match_condition=MatchConditions.IfNotModified).readall()
-    os.pwrite(descriptor, data, start)
+def _download_range(blob: _Pinned, descriptor: int, start: int, length: int) -> None:
+    os.pwrite(descriptor, blob.read(start, length), start)
 
 
 def _prepare(download: Path, blob_name: str, directory: Path, limits: ArchiveLimits, etag: str) -> PreparedSource:

@@ -37,9 +37,8 @@ def store_upload(platform, stream: BinaryIO, filename: str | None, prefix: str =
         size = spool(stream, path, settings.upload_max_bytes)
         detection = inspect_local_file(path, filename, archive_limits(settings))
         blob_name = f"{prefix}/{uuid.uuid4().hex}/{safe_filename(filename)}"
-        blob = platform.blobs.client.get_blob_client(settings.bronze_container, blob_name)
         with path.open("rb") as data:
-            blob.upload_blob(data, length=size, overwrite=False, max_concurrency=4)
+            platform.blobs.write(settings.bronze_container, blob_name, data, length=size, overwrite=False)
     return UploadResult(container=settings.bronze_container, blob_name=blob_name, size_bytes=size,
                         format=detection.format, format_reason=detection.reason)
 

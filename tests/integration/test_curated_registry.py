@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from core.engine.definitions import JobDefinition, StageDefinition
 from core.errors import InvalidInput, SourceRejected
 from infrastructure.http.outbound import guarded_client
+from infrastructure.storage.copies import BlobRef
 from infrastructure.storage.streaming import stream_to_blob
 from jobs.registry import HANDLERS, JOB_DEFINITIONS
 from services.curated import registry
@@ -134,18 +135,18 @@ def test_ibat_release_is_checked_and_streamed_into_bronze_with_a_checksum(platfo
         with guarded_client(own) as http:
             source = check_source(wdpa, own, http)
             assert source.version == "2026-11-01" and ibat.listing_calls == 3
-            blob = platform.blobs.client.get_blob_client(settings.bronze_container, "curated/wdpa/test/wdpa.zip")
-            stored = stream_to_blob(http, source.download_url, blob, max_bytes=10**7, max_retries=1)
+            blob = BlobRef(settings.bronze_container, "curated/wdpa/test/wdpa.zip")
+            stored = stream_to_blob(http, source.download_url, platform.blobs, blob, max_bytes=10**7, max_retries=1)
         assert stored.bytes == len(payload) and stored.sha256 == hashlib.sha256(payload).hexdigest()
-        assert blob.download_blob().readall() == payload
+        assert platform.blobs.read(blob.container, blob.blob) == payload
 
-        too_big = platform.blobs.client.get_blob_client(settings.bronze_container, "curated/wdpa/test/too-big.zip")
+        too_big = BlobRef(settings.bronze_container, "curated/wdpa/test/too-big.zip")
         with guarded_client(own) as http, pytest.raises(InvalidInput, match="1,024,004 bytes, more than the 1,000 allowed"):
-            stream_to_blob(http, source.download_url, too_big, max_bytes=1000, max_retries=1)
+            stream_to_blob(http, source.download_url, platform.blobs, too_big, max_bytes=1000, max_retries=1)
         ibat.declare_length = False  # no Content-Length: the limit is enforced while streaming
         with guarded_client(own) as http, pytest.raises(InvalidInput, match="exceeds the 100,000 bytes allowed; stopped reading"):
-            stream_to_blob(http, source.download_url, too_big, max_bytes=100_000, max_retries=1)
-        assert not too_big.exists()  # staged blocks are never committed
+            stream_to_blob(http, source.download_url, platform.blobs, too_big, max_bytes=100_000, max_retries=1)
+        assert platform.blobs.info(too_big.container, too_big.blob) is None  # staged blocks are never committed
 
 
 def test_wrong_ibat_credentials_are_a_clear_permanent_failure(platform, settings):

@@ -90,3 +90,29 @@ def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
         if node not in index:
             visit(node)
     return cycles
+
+
+STORAGE_SDK = ("azure.storage", "azure.core")
+
+
+def test_only_infrastructure_storage_reaches_the_storage_sdk():
+    """Handlers use BlobStorage's methods (core/storage.py): the SDK, its exceptions and
+    the raw client (`blobs.client`) stay inside infrastructure/, so the in-memory store
+    can stand in for the real one."""
+    leaks = []
+    for name, path in modules().items():
+        if name.startswith("infrastructure"):
+            continue
+        tree = ast.parse(path.read_text(), str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(STORAGE_SDK):
+                leaks.append(f"{name} imports {node.module}")
+            elif isinstance(node, ast.Import):
+                leaks += [f"{name} imports {a.name}" for a in node.names if a.name.startswith(STORAGE_SDK)]
+            elif isinstance(node, ast.Attribute) and node.attr == "client" and _names_blobs(node.value):
+                leaks.append(f"{name} line {node.lineno} uses blobs.client")
+    assert leaks == []
+
+
+def _names_blobs(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Attribute) and node.attr == "blobs") or (isinstance(node, ast.Name) and node.id == "blobs")

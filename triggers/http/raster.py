@@ -26,6 +26,6 @@ def raster_info(raster_id: str, request: Request) -> RasterInfo:
         meta = raster_metadata.get(conn, raster_id)
     if meta is None:
         raise NotFound(f"no raster {raster_id!r}: process it with the process_raster job first")
-    base_url = platform.blobs.client.url.rstrip("/")
+    base_url = platform.blobs.account_url()
     return RasterInfo(id=meta.id, metadata=meta, cog_url=meta.asset_href(base_url),
                       stac_collection_id=meta.stac_collection_id, stac_item=meta.to_stac_item(base_url))
