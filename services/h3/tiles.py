@@ -22,7 +22,6 @@ from core.h3.cells import Rings
 from core.tiles import BUFFER, EXTENT, MAX_LATITUDE, TILE_MATRIX_SET, TILEJSON_MAX_ZOOM, Tile, clamp_bbox
 from infrastructure.db import zonal_stats
 from infrastructure.db.tiles import search_box
-from services.tiles.cache import TileCache
 
 NUMERIC = ("count", "sum", "mean", "min", "max", "stddev", "majority", "coverage")
 ALWAYS = ("count", "coverage")     # columns every aggregation fills, whatever its statistics
@@ -30,6 +29,7 @@ EQUATOR_KM = 40075.016686
 TILE_PIXELS = 512                  # MapLibre draws a vector tile 512 pixels wide
 MIN_EDGE_PIXELS = 2
 KM_PER_DEGREE = 111.32
+PARENT_MARGIN_EDGES = 4            # a parent spans two edges; cells vary about 2x in size from the mean
 MERCATOR_RADIUS = 6378137.0
 
 
@@ -52,8 +52,9 @@ def display_resolution(resolution: int, z: int) -> int:
     return 0
 
 
-def tile(db, cache: TileCache, aggregation: dict[str, Any], where: Tile) -> bytes:
-    """The tile's MVT bytes, b"" when no cell reaches into it."""
+def tile(db, cache, aggregation: dict[str, Any], where: Tile) -> bytes:
+    """The tile's MVT bytes, b"" when no cell reaches into it. `cache`: the app's
+    services.tiles.cache.TileCache (not imported: services.tiles lists h3 layers)."""
     key = ("h3", aggregation["collection_id"], aggregation["computed_at"].isoformat(), where.z, where.x, where.y)
 
     def make() -> bytes:
@@ -74,7 +75,7 @@ def search_boxes(where: Tile, shown: int, resolution: int) -> list[tuple[float, 
     from only some of its children would differ from tile to tile)."""
     west, south, east, north = search_box(where)
     if shown < resolution:
-        margin = 2 * h3.average_hexagon_edge_length(shown, unit="km") / KM_PER_DEGREE
+        margin = PARENT_MARGIN_EDGES * h3.average_hexagon_edge_length(shown, unit="km") / KM_PER_DEGREE
         stretch = max(math.cos(math.radians(min(85.0, max(abs(south), abs(north))))), 0.01)
         west, east = west - margin / stretch, east + margin / stretch
         south, north = max(-90.0, south - margin), min(90.0, north + margin)
