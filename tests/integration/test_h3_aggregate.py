@@ -165,6 +165,10 @@ def test_across_the_antimeridian_cells_on_both_sides_are_whole_and_served_cut(ap
         coordinates = shapely.get_coordinates(shapely.geometry.shape(feature["geometry"]))
         assert (abs(coordinates[:, 0]) <= 180).all()
     assert "MultiPolygon" in {f["geometry"]["type"] for f in page["features"]}       # cut at 180°
+    east, west = (Tile(6, *_column_row(lon, -17.0, 6)) for lon in (179.99, -179.99))
+    on_both = [{f["properties"]["cell"] for f in decoded(h3_tile(api, collection_id, t.z, t.y, t.x), collection_id)}
+               for t in (east, west)]
+    assert on_both[0] & on_both[1]                                                  # a straddling cell in both tiles
 
     # A geographic raster starting at -180°: a cell across it counts the part on the raster's side.
     status = run(api, engine_platform, blob=rasters["west"], resolution=6, bbox=[179.9, -17.1, -179.7, -16.9])
