@@ -434,6 +434,8 @@ def test_cells_are_served_as_vector_tiles_with_a_style_and_a_map_layer(api, engi
     assert tilejson["vector_layers"][0]["id"] == f"h3.{collection_id}"
     assert api.get(f"{url}/tiles/WebMercatorQuad").json()["layers"][0]["id"] == f"h3.{collection_id}"
     assert api.get(f"{url}/tiles").status_code == 200
+    rels = {link["rel"] for link in api.get(url).json()["links"]}
+    assert {"http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", "stylesheet"} <= rels
 
     style = api.get(f"{url}/style", params={"statistic": "mean"}).json()
     assert style["version"] == 8 and style["metadata"]["geoetl:property"] == "mean"
