@@ -28,7 +28,7 @@ def mvt(conn: psycopg.Connection, meta: VectorMetadata, tile: Tile, query: Featu
     statement = pgsql.SQL(sql("tiles/mvt")).format(table=pgsql.Identifier(meta.schema_name, meta.id),
                                                    attributes=_attributes(meta, query), where=compiled.where)
     generalization = tile.generalization()
-    west, south, east, north = _search_box(tile)
+    west, south, east, north = search_box(tile)
     values = {"z": tile.z, "x": tile.x, "y": tile.y, "west": west, "south": south, "east": east, "north": north,
               "tolerance": generalization.tolerance, "min_size": generalization.min_size, "extent": EXTENT,
               "buffer": BUFFER, "layer": layer_name(meta)}
@@ -36,7 +36,7 @@ def mvt(conn: psycopg.Connection, meta: VectorMetadata, tile: Tile, query: Featu
     return bytes(row["tile"] or b"")
 
 
-def _search_box(tile: Tile) -> tuple[float, float, float, float]:
+def search_box(tile: Tile) -> tuple[float, float, float, float]:
     """The tile and its buffer in degrees; at the poles of Web Mercator, everything beyond."""
     west, south, east, north = tile.bounds()
     margin_x = (east - west) * BUFFER / EXTENT

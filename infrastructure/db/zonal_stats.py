@@ -99,3 +99,24 @@ def _filter(bboxes: list[tuple[float, float, float, float]], cell: int | None) -
     for i, (west, south, east, north) in enumerate(bboxes):
         values |= {f"w{i}": west, f"s{i}": south, f"e{i}": east, f"n{i}": north}
     return where, values
+
+
+def tile_cells(conn: psycopg.Connection, aggregation: dict[str, Any],
+               bboxes: list[tuple[float, float, float, float]]) -> list[dict[str, Any]]:
+    """The cells whose extent touches any of the boxes (a map tile's search area)."""
+    where, values = _filter(bboxes, None)
+    values |= {"source_id": aggregation["source_id"], "resolution": aggregation["resolution"]}
+    return conn.execute(pgsql.SQL(sql("h3/tile_cells")).format(where=where), values).fetchall()
+
+
+def tile_mvt(conn: psycopg.Connection, values: dict[str, Any]) -> bytes:
+    """ST_AsMVT over cells given as arrays (queries/h3/tile_mvt.sql names them)."""
+    row = conn.execute(sql("h3/tile_mvt"), values).fetchone()
+    return bytes(row["tile"] or b"")
+
+
+def statistic_range(conn: psycopg.Connection, aggregation: dict[str, Any], statistic: str) -> tuple[Any, Any]:
+    """(min, max) of a numeric statistic column; `statistic` must be checked by the caller."""
+    query = pgsql.SQL(sql("h3/statistic_range")).format(column=pgsql.Identifier(statistic))
+    row = conn.execute(query, {"source_id": aggregation["source_id"], "resolution": aggregation["resolution"]}).fetchone()
+    return row["low"], row["high"]

@@ -1,7 +1,8 @@
 """The map page in real headless Chromium under the app's Content-Security-Policy: a vector
 file loaded through the API opens from its job's detail and is drawn (pixels on the
 canvas, properties under a click); a raster switched to is drawn; a curated style renders
-with its legend. WebGL runs on SwiftShader (software), as on a machine without a GPU."""
+with its legend; an H3 aggregation opens from its job as hexagons coloured by a statistic.
+WebGL runs on SwiftShader (software), as on a machine without a GPU."""
 
 import io
 import os
@@ -17,6 +18,7 @@ import shapely
 from playwright.sync_api import expect, sync_playwright
 from rasterio.io import MemoryFile
 
+from tests import h3_samples
 from tests.conftest import ADMIN_HEADERS
 from tests.raster_samples import dem_float
 from tests.support import ROOT, served_app
@@ -171,6 +173,27 @@ def test_a_curated_style_renders_with_its_legend(browser, host):
     click_at(page, -2.5, 42.5)
     expect(page.get_by_test_id("feature-properties")).to_contain_text("confirmed", timeout=10_000)
     save_screenshot(page)
+    page.close()
+    assert errors == [], errors
+
+
+def test_an_h3_aggregation_opens_from_its_job_as_styled_hexagons(browser, host):
+    blob = f"maps-e2e/{uuid.uuid4().hex[:6]}/values.tif"
+    uploaded = api(host, "POST", "/api/uploads",
+                   files={"file": (blob.rsplit("/", 1)[1], io.BytesIO(h3_samples.constant_and_gradient()))})
+    assert uploaded.status_code == 201, uploaded.text
+    raster = finished(host, submit(host, "process_raster", {"blob_name": uploaded.json()["blob_name"]}))["result"]
+    job_id = submit(host, "h3_aggregate", {"raster_id": raster["item_id"], "resolution": 7, "band": 2})
+    collection_id = finished(host, job_id)["result"]["collection_id"]
+
+    page, errors = open_page(browser, f"{host}/api/interface/metrics", strict=False)
+    card = page.locator(f"[data-testid=job-card][data-job-id='{job_id}']")
+    expect(card).to_be_visible(timeout=15_000)
+    card.click()
+    page.get_by_test_id("outputs").get_by_role("link", name=collection_id).click()
+    expect(page.get_by_test_id("map")).to_have_attribute("data-ready", f"h3:{collection_id}", timeout=30_000)
+    assert drawn_share(page) > 0.05
+    expect(page.get_by_test_id("legend")).to_contain_text("mean")
     page.close()
     assert errors == [], errors
 

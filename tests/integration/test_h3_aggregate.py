@@ -3,6 +3,7 @@ rasters' construction (tests/h3_samples.py): constant and gradient values, nodat
 cells, classes, a mosaic, the antimeridian; re-runs replace, retries do not add."""
 
 import h3.api.basic_int as h3
+import mapbox_vector_tile
 import psycopg
 import pytest
 import shapely
@@ -10,10 +11,12 @@ from pyproj import Transformer
 
 from psycopg.types.json import Jsonb
 
+from core.tiles import Tile, tiles_covering
 from infrastructure.db import zonal_stats
 from infrastructure.db.pgstac_loader import pgstac_writer
 from infrastructure.db.queries import sql
 from services.h3 import handlers
+from services.tiles.layers import job_outputs, map_href
 from tests import h3_samples as samples
 from tests.integration.vector_support import put_blob
 from tests.support import reading_continuously, wait_for_status
@@ -162,6 +165,10 @@ def test_across_the_antimeridian_cells_on_both_sides_are_whole_and_served_cut(ap
         coordinates = shapely.get_coordinates(shapely.geometry.shape(feature["geometry"]))
         assert (abs(coordinates[:, 0]) <= 180).all()
     assert "MultiPolygon" in {f["geometry"]["type"] for f in page["features"]}       # cut at 180°
+    east, west = (Tile(6, *_column_row(lon, -17.0, 6)) for lon in (179.99, -179.99))
+    on_both = [{f["properties"]["cell"] for f in decoded(h3_tile(api, collection_id, t.z, t.y, t.x), collection_id)}
+               for t in (east, west)]
+    assert on_both[0] & on_both[1]                                                  # a straddling cell in both tiles
 
     # A geographic raster starting at -180°: a cell across it counts the part on the raster's side.
     status = run(api, engine_platform, blob=rasters["west"], resolution=6, bbox=[179.9, -17.1, -179.7, -16.9])
@@ -377,3 +384,73 @@ def register_tiles(platform, tag: str) -> str:
             "max_resolution": 9, "aggregation_method": "mean", "west": 10.0, "south": 0.8, "east": 10.4, "north": 1.0,
             "item_count": 2, "etl_job_id": None})
     return f"{collection}:data"
+
+
+def h3_tile(api, collection_id: str, z: int, y: int, x: int):
+    return api.get(f"/api/h3/features/collections/{collection_id}/tiles/WebMercatorQuad/{z}/{y}/{x}")
+
+
+def decoded(response, collection_id: str) -> list[dict]:
+    assert response.status_code == 200 and response.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    layers = mapbox_vector_tile.decode(response.content)
+    assert list(layers) == [f"h3.{collection_id}"]
+    return layers[f"h3.{collection_id}"]["features"]
+
+
+def test_cells_are_served_as_vector_tiles_with_a_style_and_a_map_layer(api, engine_platform, workers, rasters):
+    workers(threads=2)
+    status = run(api, engine_platform, blob=rasters["values"], resolution=7)
+    result = status["result"]
+    collection_id, stored = result["collection_id"], cells_of(engine_platform, result["source_id"], 7)
+    url = f"/api/h3/features/collections/{collection_id}"
+    centre = Tile(12, *_column_row(10.25, 0.8, 12))
+
+    near = decoded(h3_tile(api, collection_id, centre.z, centre.y, centre.x), collection_id)
+    west, south, east, north = centre.bounds()
+    inside = {c for c in stored if hexagon(c).intersects(shapely.box(west, south, east, north))}
+    found = {h3.str_to_int(f["properties"]["cell"]) for f in near}
+    assert inside <= found and found <= set(stored)                      # the buffer may add neighbours
+    props = next(f["properties"] for f in near if h3.str_to_int(f["properties"]["cell"]) in inside)
+    assert props["mean"] == pytest.approx(samples.CONSTANT) and {"count", "sum", "min", "max", "coverage"} <= set(props)
+
+    whole = Tile(3, *_column_row(10.25, 0.8, 3))                          # the whole area in one tile: parents
+    far = decoded(h3_tile(api, collection_id, whole.z, whole.y, whole.x), collection_id)
+    assert 0 < len(far) < len(stored)
+    assert all(h3.get_resolution(h3.str_to_int(f["properties"]["cell"])) < 7 for f in far)
+    assert sum(f["properties"]["count"] for f in far) == pytest.approx(sum(c["count"] for c in stored.values()))
+
+    assert h3_tile(api, collection_id, 12, 0, 0).status_code == 204      # nothing there
+    edge = decoded(h3_tile(api, collection_id, 3, whole.y + 1, whole.x), collection_id)   # in its buffer only
+    assert {f["properties"]["cell"]: f["properties"]["count"] for f in edge} == pytest.approx(
+        {f["properties"]["cell"]: f["properties"]["count"] for f in far if f["properties"]["cell"] in
+         {e["properties"]["cell"] for e in edge}})                       # parents whole in every tile
+    assert h3_tile(api, collection_id, 2, 9, 0).status_code == 404       # no such row at zoom 2
+    assert h3_tile(api, collection_id, 25, 0, 0).status_code in (404, 422)
+    assert h3_tile(api, "no-such", 0, 0, 0).status_code == 404
+    assert h3_tile(api, "no-such", 0, 0, 0).headers["content-type"].startswith("application/problem+json")
+
+    tilejson = api.get(f"{url}/tilejson.json").json()
+    assert tilejson["tiles"][0].endswith(f"{url}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}")
+    assert tilejson["vector_layers"][0]["id"] == f"h3.{collection_id}"
+    assert api.get(f"{url}/tiles/WebMercatorQuad").json()["layers"][0]["id"] == f"h3.{collection_id}"
+    assert api.get(f"{url}/tiles").status_code == 200
+    rels = {link["rel"] for link in api.get(url).json()["links"]}
+    assert {"http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", "stylesheet"} <= rels
+
+    style = api.get(f"{url}/style", params={"statistic": "mean"}).json()
+    assert style["version"] == 8 and style["metadata"]["geoetl:property"] == "mean"
+    source = next(iter(style["sources"].values()))
+    assert source["url"].endswith(f"{url}/tilejson.json")
+    fill = next(layer for layer in style["layers"] if layer["type"] == "fill")
+    assert fill["source-layer"] == f"h3.{collection_id}" and fill["paint"]["fill-color"][0] == "interpolate"
+    assert len(style["metadata"]["geoetl:legend"]) == 5
+    assert api.get(f"{url}/style", params={"statistic": "majority"}).status_code == 400   # not a categorical raster
+    assert api.get(f"{url}/style", params={"statistic": "nope"}).status_code == 400
+
+    layer = next(lyr for lyr in api.get("/api/maps/layers").json() if lyr["kind"] == "h3" and lyr["id"] == collection_id)
+    assert layer["style"].endswith(f"{url}/style?statistic=mean") and layer["tilejson"].endswith(f"{url}/tilejson.json")
+    assert job_outputs("h3_aggregate", result) == [{"label": collection_id, "href": map_href("h3", collection_id)}]
+
+
+def _column_row(lon: float, lat: float, z: int) -> tuple[int, int]:
+    return next((t.x, t.y) for t in tiles_covering((lon, lat, lon, lat), z))

@@ -12,6 +12,7 @@ from triggers.http import (
     docs,
     features,
     h3_features,
+    h3_tiles,
     health,
     jobs,
     map_page,
@@ -34,7 +35,7 @@ from triggers.http.problems import PROBLEM_RESPONSES, install_problem_handlers
 from web_interfaces import STATIC_DIR
 
 ROUTERS = (health, admin, jobs, metrics, dashboard, map_page, raster, raster_tiles, curated, curated_page, uploads,
-           vector, vector_tiles, features, stac, platform_requests, h3_features, pipelines, pipelines_page, docs)
+           vector, vector_tiles, features, stac, platform_requests, h3_features, h3_tiles, pipelines, pipelines_page, docs)
 
 
 def create_app(platform: Platform) -> FastAPI:

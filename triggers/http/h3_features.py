@@ -21,7 +21,7 @@ router = APIRouter(prefix="/api/h3", tags=["h3"], dependencies=[requires("public
 STATISTICS = ("count", "sum", "mean", "min", "max", "stddev", "majority", "fractions", "coverage")
 
 
-def _aggregation(request: Request, collection_id: str) -> dict[str, Any]:
+def published(request: Request, collection_id: str) -> dict[str, Any]:
     with request.app.state.platform.db.connection() as conn:
         row = zonal_stats.aggregation_by_collection(conn, collection_id)
     if row is None:
@@ -81,7 +81,7 @@ def collections(request: Request, limit: int = Query(1000, ge=1, le=MAX_LIMIT), 
 
 @router.get("/features/collections/{collection_id}")
 def collection(collection_id: str, request: Request) -> dict[str, Any]:
-    return _collection(_aggregation(request, collection_id), base_url(request))
+    return _collection(published(request, collection_id), base_url(request))
 
 
 def _collection(row: dict[str, Any], base: str) -> dict[str, Any]:
@@ -96,6 +96,10 @@ def _collection(row: dict[str, Any], base: str) -> dict[str, Any]:
         "links": [
             {"href": url, "rel": "self", "type": "application/json", "title": "this collection"},
             {"href": f"{url}/items", "rel": "items", "type": GEOJSON, "title": "the cells as GeoJSON"},
+            {"href": f"{url}/tiles", "rel": "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+             "type": "application/json", "title": "the cells as vector tiles"},
+            {"href": f"{url}/style", "rel": "stylesheet", "type": "application/vnd.mapbox.style+json",
+             "title": "a MapLibre style (?statistic=...)"},
         ],
     }
 
@@ -103,7 +107,7 @@ def _collection(row: dict[str, Any], base: str) -> dict[str, Any]:
 @router.get("/features/collections/{collection_id}/items")
 def items(collection_id: str, request: Request, bbox: str | None = Query(None, description="west,south,east,north (CRS84)"),
           limit: int = Query(10, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> JSONResponse:
-    row = _aggregation(request, collection_id)
+    row = published(request, collection_id)
     with request.app.state.platform.db.connection() as conn:
         found, matched = zonal_stats.cells_page(conn, row, bboxes=parse_bbox(bbox), limit=limit, offset=offset)
     url = f"{base_url(request)}/api/h3/features/collections/{collection_id}"
@@ -121,7 +125,7 @@ def items(collection_id: str, request: Request, bbox: str | None = Query(None, d
 
 @router.get("/features/collections/{collection_id}/items/{cell_id}")
 def item(collection_id: str, cell_id: str, request: Request) -> JSONResponse:
-    row = _aggregation(request, collection_id)
+    row = published(request, collection_id)
     cell = _cell(cell_id)
     with request.app.state.platform.db.connection() as conn:
         found, _ = zonal_stats.cells_page(conn, row, bboxes=[], cell=cell, limit=1, offset=0)

@@ -1,6 +1,6 @@
 """The map page at /api/interface/map (MapLibre GL JS from the app's own static files) and
-its data, GET /api/maps/layers: every published table, raster and STAC collection with its
-tiles, style and details. The shell holds no data; the layers are public data."""
+its data, GET /api/maps/layers: every published table, raster, STAC collection and H3
+aggregation with its tiles, style and details. The shell holds no data; the layers are public data."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -17,7 +17,7 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 @router.get("/api/interface/map", response_class=HTMLResponse, include_in_schema=False, dependencies=[requires("anyone")])
 def page(request: Request) -> HTMLResponse:
-    """`?layer=vector:<table>`, `raster:<id>` or `collection:<id>` opens that layer."""
+    """`?layer=vector:<table>`, `raster:<id>`, `collection:<id>` or `h3:<collection id>` opens that layer."""
     return templates.TemplateResponse(request, "map/page.html", {})
 
 

@@ -1,6 +1,7 @@
 // The map page: every published layer (GET /api/maps/layers), drawn with MapLibre GL JS
 // from the app's own static files. Vector tables open with their curated style and legend
-// when they have one, a plain style otherwise; rasters and STAC collections as raster tiles.
+// when they have one, a plain style otherwise; H3 aggregations with their style by one
+// statistic (a colour ramp); rasters and STAC collections as raster tiles.
 // A click shows the feature's properties; the quality report needs a reader key (api-key.js).
 import * as maplibregl from "./vendor/maplibre-gl-6.20.0/maplibre-gl.mjs";
 
@@ -134,7 +135,7 @@ async function show(layer) {
   describe(layer);
   say("");
   try {
-    if (layer.kind === "vector") { await (layer.style ? styledVector(layer) : plainVector(layer)); }
+    if (layer.kind === "vector" || layer.kind === "h3") { await (layer.style ? styledVector(layer) : plainVector(layer)); }
     else { await rasterLayer(layer); }
   } catch (error) { say("could not open " + layer.title + ": " + error.message); }
   if (layer.bbox) {
@@ -145,7 +146,7 @@ async function show(layer) {
 
 function listLayers() {
   const filter = el("layer-filter").value.toLowerCase();
-  const groups = { vector: "Tables", raster: "Rasters", collection: "STAC collections" };
+  const groups = { vector: "Tables", h3: "H3 aggregations", raster: "Rasters", collection: "STAC collections" };
   const container = el("layers");
   container.replaceChildren();
   Object.entries(groups).forEach(([kind, title]) => {
