@@ -8,6 +8,7 @@ run:
 test:
 	scripts/platform.sh install
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 	scripts/with-services.sh -m pytest
 
@@ -20,4 +21,5 @@ install:
 
 lint:
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 	.venv/bin/mypy

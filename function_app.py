@@ -18,7 +18,9 @@ from triggers.composition import Platform
 from triggers.http.app import create_app
 
 settings = Settings()
-configure_logging(settings)  # before anything logs: httpx quieted, credentials scrubbed from every record
+configure_logging(
+    settings
+)  # before anything logs: httpx quieted, credentials scrubbed from every record
 # Jobs a function opens get an orchestrator; stages it finishes become events on them.
 notifier = DurableJobNotifier(OrchestratorStarter(enabled=settings.runtime_mode == "azure"))
 platform = Platform.build(settings, notifier=notifier)

@@ -48,11 +48,12 @@ from tests.support import child_env, free_port, fresh_database, wait_for_port, w
 
 ROOT = Path(__file__).resolve().parent.parent
 START = "2018-01-01"
-DAYS = 3200          # events spread from 2018-01-01 over ~8.8 years
+DAYS = 3200  # events spread from 2018-01-01 over ~8.8 years
 PEER_TABLE = pgsql.Identifier("public", "acled_peer")
 
 
 # -- the source -------------------------------------------------------------------------------
+
 
 def start_source(events: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
@@ -60,8 +61,12 @@ def start_source(events: int) -> tuple[subprocess.Popen, str]:
     wait_for_port(port)
     base = f"http://127.0.0.1:{port}"
     started = time.monotonic()
-    held = control(base, {"generate": events, "start": START, "days": DAYS, "impossible_every": 10_007})
-    print(f"source: {held['events']:,} events generated in {time.monotonic() - started:.0f} s (not timed)")
+    held = control(
+        base, {"generate": events, "start": START, "days": DAYS, "impossible_every": 10_007}
+    )
+    print(
+        f"source: {held['events']:,} events generated in {time.monotonic() - started:.0f} s (not timed)"
+    )
     return proc, base
 
 
@@ -71,26 +76,55 @@ def control(base: str, order: dict) -> dict:
 
 # -- GeoETL -------------------------------------------------------------------------------------
 
-def start_workers(settings: Settings, base: str, workers: int, threads: int) -> list[subprocess.Popen]:
-    env = child_env(settings, LOG_LEVEL="WARNING", ACLED_BASE_URL=base, ACLED_EMAIL=EMAIL, ACLED_PASSWORD=PASSWORD,
-                    SOURCE_ALLOWED_HOSTS=base.removeprefix("http://"), WORKER_POLL_SECONDS="0.05")
-    return [subprocess.Popen([sys.executable, "-m", "triggers.cli", "worker", "--threads", str(threads)], cwd=ROOT,
-                             env=env) for _ in range(workers)]
+
+def start_workers(
+    settings: Settings, base: str, workers: int, threads: int
+) -> list[subprocess.Popen]:
+    env = child_env(
+        settings,
+        LOG_LEVEL="WARNING",
+        ACLED_BASE_URL=base,
+        ACLED_EMAIL=EMAIL,
+        ACLED_PASSWORD=PASSWORD,
+        SOURCE_ALLOWED_HOSTS=base.removeprefix("http://"),
+        WORKER_POLL_SECONDS="0.05",
+    )
+    return [
+        subprocess.Popen(
+            [sys.executable, "-m", "triggers.cli", "worker", "--threads", str(threads)],
+            cwd=ROOT,
+            env=env,
+        )
+        for _ in range(workers)
+    ]
 
 
 def run_update(platform) -> tuple[float, dict, dict]:
     """(seconds, job, update log row) of one manual update of the seeded dataset."""
-    parameters = {"dataset_id": "acled", "update_type": "manual", "requested_at": datetime.now(timezone.utc).isoformat()}
+    parameters = {
+        "dataset_id": "acled",
+        "update_type": "manual",
+        "requested_at": datetime.now(timezone.utc).isoformat(),
+    }
     started = time.monotonic()
     job = platform.engine.submit("curated_update", parameters, principal=OPERATOR).job
-    job = wait_for_status(platform, job["job_id"], {"completed", "failed", "cancelled"}, timeout=3600)
+    job = wait_for_status(
+        platform, job["job_id"], {"completed", "failed", "cancelled"}, timeout=3600
+    )
     seconds = time.monotonic() - started
     if job["status"] != "completed":
         raise SystemExit(f"curated_update {job['status']}: {job['error']}")
     with psycopg.connect(platform.settings.dsn) as conn:
-        log = conn.execute("SELECT records_added, records_updated, records_deleted, records_total, details "
-                           "FROM app.curated_update_log WHERE job_id = %s", (job["job_id"],)).fetchone()
-    return seconds, job, dict(zip(("added", "updated", "deleted", "total", "details"), log, strict=True))
+        log = conn.execute(
+            "SELECT records_added, records_updated, records_deleted, records_total, details "
+            "FROM app.curated_update_log WHERE job_id = %s",
+            (job["job_id"],),
+        ).fetchone()
+    return (
+        seconds,
+        job,
+        dict(zip(("added", "updated", "deleted", "total", "details"), log, strict=True)),
+    )
 
 
 class CpuMeter:
@@ -103,9 +137,16 @@ class CpuMeter:
 
     def _read(self) -> dict[int, float]:
         with psycopg.connect(self._dsn, autocommit=True) as conn:
-            backends = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                                                    "AND pid <> pg_backend_pid()")]
-        return {pid: cpu for pid in [*self._pids, *backends] if (cpu := cpu_seconds(pid)) is not None}
+            backends = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()"
+                )
+            ]
+        return {
+            pid: cpu for pid in [*self._pids, *backends] if (cpu := cpu_seconds(pid)) is not None
+        }
 
     def used(self) -> tuple[float, float]:
         """(the given processes', the database's) CPU seconds since the meter started."""
@@ -125,16 +166,28 @@ def cpu_seconds(pid: int) -> float | None:
 
 def stage_seconds(dsn: str, job_id: str) -> dict[str, float]:
     with psycopg.connect(dsn) as conn:
-        rows = conn.execute("SELECT name, extract(epoch FROM completed_at - started_at) FROM app.job_stages "
-                            "WHERE job_id = %s AND status <> 'skipped' ORDER BY stage", (job_id,)).fetchall()
+        rows = conn.execute(
+            "SELECT name, extract(epoch FROM completed_at - started_at) FROM app.job_stages "
+            "WHERE job_id = %s AND status <> 'skipped' ORDER BY stage",
+            (job_id,),
+        ).fetchall()
     return {name: round(float(s), 1) for name, s in rows}
 
 
 # -- the peers ----------------------------------------------------------------------------------
 
+
 def peer_token(http: httpx.Client, base: str) -> str:
-    answer = http.post(f"{base}/oauth/token", data={"username": EMAIL, "password": PASSWORD, "grant_type": "password",
-                                                    "client_id": "acled", "scope": "authenticated"})
+    answer = http.post(
+        f"{base}/oauth/token",
+        data={
+            "username": EMAIL,
+            "password": PASSWORD,
+            "grant_type": "password",
+            "client_id": "acled",
+            "scope": "authenticated",
+        },
+    )
     return answer.json()["access_token"]
 
 
@@ -142,8 +195,11 @@ def peer_pages(http: httpx.Client, base: str, path: str, filters: dict):
     """Every page of one read, in sequence, each as ACLED sent it."""
     token = peer_token(http, base)
     for page in range(1, 10**6):
-        answer = http.get(f"{base}{path}", params={"_format": "json", **filters, "limit": "5000", "page": str(page)},
-                          headers={"Authorization": f"Bearer {token}"})
+        answer = http.get(
+            f"{base}{path}",
+            params={"_format": "json", **filters, "limit": "5000", "page": str(page)},
+            headers={"Authorization": f"Bearer {token}"},
+        )
         data = orjson.loads(answer.content)["data"]
         yield data
         if len(data) < 5000:
@@ -159,8 +215,12 @@ def peer_copy(dsn: str, base: str) -> tuple[float, int]:
         conn.commit()
         started, rows = time.monotonic(), 0
         with httpx.Client(timeout=300) as http, conn.cursor().copy(copy) as writer:
-            for data in peer_pages(http, base, "/api/acled/read", {"event_date": f"{START}|2099-12-31",
-                                                                  "event_date_where": "BETWEEN"}):
+            for data in peer_pages(
+                http,
+                base,
+                "/api/acled/read",
+                {"event_date": f"{START}|2099-12-31", "event_date_where": "BETWEEN"},
+            ):
                 writer.write(as_copy_text(EVENTS, data))
                 rows += len(data)
         conn.commit()
@@ -170,35 +230,60 @@ def peer_copy(dsn: str, base: str) -> tuple[float, int]:
 def peer_upsert(dsn: str, base: str) -> tuple[float, int, int]:
     """Per-row upsert: the changes since the newest stamp held, one statement per event."""
     names = pgsql.SQL(", ").join(pgsql.Identifier(name) for name, _type, _text in EVENT_FIELDS)
-    typed = pgsql.SQL(", ").join(pgsql.SQL("NULLIF(%s, '')::{}").format(pgsql.SQL(pg_type))
-                                 for _name, pg_type, _text in EVENT_FIELDS)
+    typed = pgsql.SQL(", ").join(
+        pgsql.SQL("NULLIF(%s, '')::{}").format(pgsql.SQL(pg_type))
+        for _name, pg_type, _text in EVENT_FIELDS
+    )
     excluded = pgsql.SQL(", ").join(pgsql.Identifier("excluded", name) for name in FIELD_NAMES)
-    upsert = pgsql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (event_id_cnty) DO UPDATE SET ({}) = ({})").format(
-        PEER_TABLE, names, typed, names, excluded)
+    upsert = pgsql.SQL(
+        "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (event_id_cnty) DO UPDATE SET ({}) = ({})"
+    ).format(PEER_TABLE, names, typed, names, excluded)
     with psycopg.connect(dsn) as conn:
-        conn.execute("ALTER TABLE public.acled_peer ADD PRIMARY KEY (event_id_cnty)")   # untimed: the peer's index
+        conn.execute(
+            "ALTER TABLE public.acled_peer ADD PRIMARY KEY (event_id_cnty)"
+        )  # untimed: the peer's index
         conn.commit()
         since = conn.execute('SELECT max("timestamp") FROM public.acled_peer').fetchone()[0]
         started = time.monotonic()
         with httpx.Client(timeout=300) as http, conn.cursor() as cursor:
-            changed = [row for data in peer_pages(http, base, "/api/acled/read",
-                                                  {"timestamp": str(since), "timestamp_where": ">"}) for row in data]
-            deleted = [row for data in peer_pages(http, base, "/api/deleted/read",
-                                                  {"deleted_timestamp": str(since), "deleted_timestamp_where": ">"})
-                       for row in data]
-            cursor.executemany(upsert, [tuple(row[name] for name in FIELD_NAMES) for row in changed])
-            cursor.executemany("DELETE FROM public.acled_peer WHERE event_id_cnty = %s",
-                               [(row["event_id_cnty"],) for row in deleted])
+            changed = [
+                row
+                for data in peer_pages(
+                    http, base, "/api/acled/read", {"timestamp": str(since), "timestamp_where": ">"}
+                )
+                for row in data
+            ]
+            deleted = [
+                row
+                for data in peer_pages(
+                    http,
+                    base,
+                    "/api/deleted/read",
+                    {"deleted_timestamp": str(since), "deleted_timestamp_where": ">"},
+                )
+                for row in data
+            ]
+            cursor.executemany(
+                upsert, [tuple(row[name] for name in FIELD_NAMES) for row in changed]
+            )
+            cursor.executemany(
+                "DELETE FROM public.acled_peer WHERE event_id_cnty = %s",
+                [(row["event_id_cnty"],) for row in deleted],
+            )
         conn.commit()
         return time.monotonic() - started, len(changed), len(deleted)
 
 
 def same_as_peer(dsn: str) -> list[tuple]:
-    summary = pgsql.SQL("SELECT count(*), count(geom), sum(fatalities), max(\"timestamp\"), "
-                        "md5(string_agg(event_id_cnty, ',' ORDER BY event_id_cnty)) FROM {}")
+    summary = pgsql.SQL(
+        'SELECT count(*), count(geom), sum(fatalities), max("timestamp"), '
+        "md5(string_agg(event_id_cnty, ',' ORDER BY event_id_cnty)) FROM {}"
+    )
     with psycopg.connect(dsn) as conn:
-        return [conn.execute(summary.format(table)).fetchone()
-                for table in (pgsql.Identifier("geo", "curated_acled_events"), PEER_TABLE)]
+        return [
+            conn.execute(summary.format(table)).fetchone()
+            for table in (pgsql.Identifier("geo", "curated_acled_events"), PEER_TABLE)
+        ]
 
 
 def main() -> None:
@@ -212,11 +297,17 @@ def main() -> None:
     try:
         with fresh_database("geoetl_bench") as dsn:
             migrations.deploy(dsn)
-            settings = Settings().model_copy(update={
-                "database_url": SecretStr(dsn), "bronze_container": f"bench-bronze-{suffix}",
-                "silver_container": f"bench-silver-{suffix}", "acled_base_url": base,
-                "acled_email": SecretStr(EMAIL), "acled_password": SecretStr(PASSWORD),
-                "source_allowed_hosts": base.removeprefix("http://")})
+            settings = Settings().model_copy(
+                update={
+                    "database_url": SecretStr(dsn),
+                    "bronze_container": f"bench-bronze-{suffix}",
+                    "silver_container": f"bench-silver-{suffix}",
+                    "acled_base_url": base,
+                    "acled_email": SecretStr(EMAIL),
+                    "acled_password": SecretStr(PASSWORD),
+                    "source_allowed_hosts": base.removeprefix("http://"),
+                }
+            )
             run(settings, source, base, args)
     finally:
         source.terminate()
@@ -229,26 +320,46 @@ def run(settings: Settings, source: subprocess.Popen, base: str, args) -> None:
     platform = Platform.build(settings)
     workers = start_workers(settings, base, args.workers, args.threads)
     try:
-        warm = platform.engine.submit("hello_world", {"n": 8, "message": uuid.uuid4().hex}, principal=OPERATOR).job
+        warm = platform.engine.submit(
+            "hello_world", {"n": 8, "message": uuid.uuid4().hex}, principal=OPERATOR
+        ).job
         wait_for_status(platform, warm["job_id"], {"completed"}, timeout=120)
         pids = [proc.pid for proc in workers]
         meter, source_cpu = CpuMeter(settings.dsn, pids), cpu_seconds(source.pid)
         full_seconds, full_job, full_log = run_update(platform)
         ours_cpu = (*meter.used(), cpu_seconds(source.pid) - source_cpu)
-        print(f"GeoETL full load : {full_seconds:6.1f} s  {full_log['total'] / full_seconds:9,.0f} events/s  "
-              f"(stages {stage_seconds(settings.dsn, full_job['job_id'])}; {full_log['details']})")
-        meter, source_cpu, client_cpu = CpuMeter(settings.dsn, []), cpu_seconds(source.pid), time.process_time()
+        print(
+            f"GeoETL full load : {full_seconds:6.1f} s  {full_log['total'] / full_seconds:9,.0f} events/s  "
+            f"(stages {stage_seconds(settings.dsn, full_job['job_id'])}; {full_log['details']})"
+        )
+        meter, source_cpu, client_cpu = (
+            CpuMeter(settings.dsn, []),
+            cpu_seconds(source.pid),
+            time.process_time(),
+        )
         copy_seconds, copied = peer_copy(settings.dsn, base)
-        peer_cpu = (time.process_time() - client_cpu, meter.used()[1], cpu_seconds(source.pid) - source_cpu)
-        print(f"peer plain COPY  : {copy_seconds:6.1f} s  {copied / copy_seconds:9,.0f} events/s  (no indexes)")
-        changed = control(base, {"revise": 500, "delete": 200, "add": 300, "add_start": "2026-11-01"})
+        peer_cpu = (
+            time.process_time() - client_cpu,
+            meter.used()[1],
+            cpu_seconds(source.pid) - source_cpu,
+        )
+        print(
+            f"peer plain COPY  : {copy_seconds:6.1f} s  {copied / copy_seconds:9,.0f} events/s  (no indexes)"
+        )
+        changed = control(
+            base, {"revise": 500, "delete": 200, "add": 300, "add_start": "2026-11-01"}
+        )
         print(f"source changed: 500 revised, 200 deleted, 300 added → {changed['events']:,} events")
         inc_seconds, inc_job, inc_log = run_update(platform)
-        print(f"GeoETL increment : {inc_seconds:6.2f} s  added {inc_log['added']}, updated {inc_log['updated']}, "
-              f"deleted {inc_log['deleted']}, total {inc_log['total']:,} "
-              f"(stages {stage_seconds(settings.dsn, inc_job['job_id'])})")
+        print(
+            f"GeoETL increment : {inc_seconds:6.2f} s  added {inc_log['added']}, updated {inc_log['updated']}, "
+            f"deleted {inc_log['deleted']}, total {inc_log['total']:,} "
+            f"(stages {stage_seconds(settings.dsn, inc_job['job_id'])})"
+        )
         upsert_seconds, upserted, deleted = peer_upsert(settings.dsn, base)
-        print(f"peer per-row     : {upsert_seconds:6.2f} s  ({upserted} upserts, {deleted} deletes)")
+        print(
+            f"peer per-row     : {upsert_seconds:6.2f} s  ({upserted} upserts, {deleted} deletes)"
+        )
     finally:
         for proc in workers:
             proc.terminate()
@@ -256,18 +367,28 @@ def run(settings: Settings, source: subprocess.Popen, base: str, args) -> None:
             proc.wait(timeout=60)
         platform.close()
     ours, peer = same_as_peer(settings.dsn)
-    print(f"tables (rows, points, fatalities, newest stamp, ids md5): GeoETL {ours}\n{' ' * 56}peer   {peer}")
-    print(f"full load  : {full_log['total'] / full_seconds:,.0f} events/s (goal ≥ 20,000); "
-          f"ratio GeoETL/plain COPY time {full_seconds / copy_seconds:.2f}")
+    print(
+        f"tables (rows, points, fatalities, newest stamp, ids md5): GeoETL {ours}\n{' ' * 56}peer   {peer}"
+    )
+    print(
+        f"full load  : {full_log['total'] / full_seconds:,.0f} events/s (goal ≥ 20,000); "
+        f"ratio GeoETL/plain COPY time {full_seconds / copy_seconds:.2f}"
+    )
     for name, (client, database, served) in (("GeoETL", ours_cpu), ("plain COPY", peer_cpu)):
         total = client + database + served
-        print(f"CPU seconds, {name:10s}: {total:5.1f} = client {client:5.1f} + database {database:5.1f} + source "
-              f"{served:4.1f} → {full_log['total'] / (total / os.cpu_count()):9,.0f} events/s if the "
-              f"{os.cpu_count()} cores were this run's alone")
-    print(f"increment  : {inc_seconds:.2f} s for 1,000 changes on {full_log['total']:,} rows (goal ≤ 5 s); "
-          f"ratio GeoETL/per-row upsert time {inc_seconds / upsert_seconds:.2f}")
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
-          f"{args.workers} worker processes × {args.threads} threads")
+        print(
+            f"CPU seconds, {name:10s}: {total:5.1f} = client {client:5.1f} + database {database:5.1f} + source "
+            f"{served:4.1f} → {full_log['total'] / (total / os.cpu_count()):9,.0f} events/s if the "
+            f"{os.cpu_count()} cores were this run's alone"
+        )
+    print(
+        f"increment  : {inc_seconds:.2f} s for 1,000 changes on {full_log['total']:,} rows (goal ≤ 5 s); "
+        f"ratio GeoETL/per-row upsert time {inc_seconds / upsert_seconds:.2f}"
+    )
+    print(
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
+        f"{args.workers} worker processes × {args.threads} threads"
+    )
 
 
 if __name__ == "__main__":

@@ -46,39 +46,69 @@ def p(samples: list[float], q: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
     with fresh_database("geoetl_bench_dash") as dsn:
         migrations.deploy(dsn)
         with psycopg.connect(dsn) as conn:
             conn.execute((ROOT / "bench/sql/dashboard_fixture.sql").read_text())
-        settings = Settings().model_copy(update={"database_url": type(Settings().database_url)(dsn)})
+        settings = Settings().model_copy(
+            update={"database_url": type(Settings().database_url)(dsn)}
+        )
         port = free_port()
-        env = child_env(settings, API_PORT=str(port), LOCAL_WORKERS="0", METRICS_ENABLED="false", LOG_LEVEL="WARNING")
-        server = subprocess.Popen([sys.executable, "-m", "triggers.cli", "serve"], cwd=ROOT, env=env)
+        env = child_env(
+            settings,
+            API_PORT=str(port),
+            LOCAL_WORKERS="0",
+            METRICS_ENABLED="false",
+            LOG_LEVEL="WARNING",
+        )
+        server = subprocess.Popen(
+            [sys.executable, "-m", "triggers.cli", "serve"], cwd=ROOT, env=env
+        )
         try:
             wait_for_port(port)
             base = f"http://127.0.0.1:{port}"
             with httpx.Client(base_url=base, timeout=30) as client:
-                fragment = timed(lambda: client.get("/api/interface/metrics/jobs").raise_for_status(), args.requests)
-                api = timed(lambda: client.get("/api/metrics/jobs").raise_for_status(), args.requests)
+                fragment = timed(
+                    lambda: client.get("/api/interface/metrics/jobs").raise_for_status(),
+                    args.requests,
+                )
+                api = timed(
+                    lambda: client.get("/api/metrics/jobs").raise_for_status(), args.requests
+                )
                 detail_id = client.get("/api/metrics/jobs").json()[0]["job_id"]
-                detail = timed(lambda: client.get(f"/api/metrics/jobs/{detail_id}").raise_for_status(), args.requests)
+                detail = timed(
+                    lambda: client.get(f"/api/metrics/jobs/{detail_id}").raise_for_status(),
+                    args.requests,
+                )
             with psycopg.connect(dsn) as conn:
-                naive = timed(lambda: conn.execute(NAIVE_PEER).fetchall(), max(20, args.requests // 10))
+                naive = timed(
+                    lambda: conn.execute(NAIVE_PEER).fetchall(), max(20, args.requests // 10)
+                )
         finally:
             server.terminate()
             server.wait(timeout=30)
 
-    print(f"\n1,000 jobs, 200,000 tasks, 30,000 snapshots; {args.requests} sequential requests each\n")
+    print(
+        f"\n1,000 jobs, 200,000 tasks, 30,000 snapshots; {args.requests} sequential requests each\n"
+    )
     print(f"{'what':<48}{'p50 ms':>9}{'p95 ms':>9}")
-    rows = [("GET /api/interface/metrics/jobs (HTML fragment)", fragment), ("GET /api/metrics/jobs (JSON)", api),
-            ("GET /api/metrics/jobs/{id} (detail)", detail), ("peer: live GROUP BY over app.tasks (SQL only)", naive)]
+    rows = [
+        ("GET /api/interface/metrics/jobs (HTML fragment)", fragment),
+        ("GET /api/metrics/jobs (JSON)", api),
+        ("GET /api/metrics/jobs/{id} (detail)", detail),
+        ("peer: live GROUP BY over app.tasks (SQL only)", naive),
+    ]
     for name, samples in rows:
         print(f"{name:<48}{p(samples, 50):>9.1f}{p(samples, 95):>9.1f}")
-    print(f"ratio p95 fragment / naive SQL alone: {p(fragment, 95) / p(naive, 95):.2f}x; goal p95 < 100 ms: "
-          f"{'met' if max(p(fragment, 95), p(api, 95)) < 100 else 'NOT met'}")
+    print(
+        f"ratio p95 fragment / naive SQL alone: {p(fragment, 95) / p(naive, 95):.2f}x; goal p95 < 100 ms: "
+        f"{'met' if max(p(fragment, 95), p(api, 95)) < 100 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

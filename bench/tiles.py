@@ -144,12 +144,16 @@ def load_table(settings: Settings, platform: Platform, features: int) -> None:
 def ensure_pyramid(platform: Platform, meta) -> str:
     with platform.db.connection() as conn:
         if tile_pyramids.registered(conn, meta):
-            row = conn.execute("SELECT seconds, tiles, bytes FROM tiles.pyramids WHERE table_name = %s", (TABLE,)).fetchone()
+            row = conn.execute(
+                "SELECT seconds, tiles, bytes FROM tiles.pyramids WHERE table_name = %s", (TABLE,)
+            ).fetchone()
             return f"reused: made in {row['seconds']:.0f} s, {row['tiles']:,} tiles, {row['bytes'] / 1e6:.0f} MB"
     started = time.monotonic()
     tile_pyramids.build(platform.db, meta)
     with platform.db.connection() as conn:
-        row = conn.execute("SELECT tiles, bytes FROM tiles.pyramids WHERE table_name = %s", (TABLE,)).fetchone()
+        row = conn.execute(
+            "SELECT tiles, bytes FROM tiles.pyramids WHERE table_name = %s", (TABLE,)
+        ).fetchone()
     return f"made in {time.monotonic() - started:.0f} s: {row['tiles']:,} tiles, {row['bytes'] / 1e6:.0f} MB"
 
 
@@ -159,16 +163,22 @@ def load_rasters(settings: Settings, platform: Platform, side: int) -> dict[str,
     ids = {}
     with platform.db.connection() as conn:
         for kind, blob in wanted.items():
-            row = conn.execute("SELECT id FROM raster.cog_metadata WHERE source_blob = %s",
-                               (f"{settings.bronze_container}/{blob}",)).fetchone()
+            row = conn.execute(
+                "SELECT id FROM raster.cog_metadata WHERE source_blob = %s",
+                (f"{settings.bronze_container}/{blob}",),
+            ).fetchone()
             if row:
                 ids[kind] = row["id"]
     missing = {k: b for k, b in wanted.items() if k not in ids}
     if not missing:
         return ids
     env = child_env(settings, LOG_LEVEL="WARNING")
-    workers = [subprocess.Popen([sys.executable, "-m", "triggers.cli", "worker", "--threads", "1"], cwd=ROOT, env=env)
-               for _ in range(2)]
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "triggers.cli", "worker", "--threads", "1"], cwd=ROOT, env=env
+        )
+        for _ in range(2)
+    ]
     try:
         with tempfile.TemporaryDirectory(prefix="geoetl-bench-tiles-", dir="/var/tmp") as tmp:
             for kind, blob in missing.items():
@@ -176,10 +186,15 @@ def load_rasters(settings: Settings, platform: Platform, side: int) -> dict[str,
                 source = Path(tmp) / f"{kind}.tif"
                 cog_bench.generate(source, kind, side)
                 with source.open("rb") as data:
-                    platform.blobs.client.get_blob_client(settings.bronze_container, blob).upload_blob(
-                        data, overwrite=True, max_concurrency=4)
-                job = platform.engine.submit("process_raster", {"blob_name": blob}, principal=OPERATOR).job
-                done = wait_for_status(platform, job["job_id"], {"completed", "failed"}, timeout=3600)
+                    platform.blobs.client.get_blob_client(
+                        settings.bronze_container, blob
+                    ).upload_blob(data, overwrite=True, max_concurrency=4)
+                job = platform.engine.submit(
+                    "process_raster", {"blob_name": blob}, principal=OPERATOR
+                ).job
+                done = wait_for_status(
+                    platform, job["job_id"], {"completed", "failed"}, timeout=3600
+                )
                 if done["status"] != "completed":
                     raise SystemExit(f"process_raster failed: {done['error']}")
                 ids[kind] = done["result"]["item_id"]
@@ -195,20 +210,28 @@ def load_rasters(settings: Settings, platform: Platform, side: int) -> dict[str,
 def raster_paths(platform: Platform, raster_id: str, count: int) -> list[str]:
     """Tiles over the raster at its three finest zooms."""
     with platform.db.connection() as conn:
-        row = conn.execute("SELECT bbox_west, bbox_south, bbox_east, bbox_north FROM raster.cog_metadata WHERE id = %s",
-                           (raster_id,)).fetchone()
+        row = conn.execute(
+            "SELECT bbox_west, bbox_south, bbox_east, bbox_north FROM raster.cog_metadata WHERE id = %s",
+            (raster_id,),
+        ).fetchone()
     bbox = (row["bbox_west"], row["bbox_south"], row["bbox_east"], row["bbox_north"])
-    sample = [t for z in (12, 13, 14) for t in tile_sample(bbox, z, count // 3 + 1, seed=99)][:count]
+    sample = [t for z in (12, 13, 14) for t in tile_sample(bbox, z, count // 3 + 1, seed=99)][
+        :count
+    ]
     return [f"/api/raster/{raster_id}/tiles/WebMercatorQuad/{t.z}/{t.y}/{t.x}" for t in sample]
 
 
 def summary(latencies: list[float]) -> str:
-    return (f"p50 {percentile(latencies, 0.5):7.1f}  p95 {percentile(latencies, 0.95):7.1f}  "
-            f"max {max(latencies):7.1f}  mean {statistics.mean(latencies):7.1f}")
+    return (
+        f"p50 {percentile(latencies, 0.5):7.1f}  p95 {percentile(latencies, 0.95):7.1f}  "
+        f"max {max(latencies):7.1f}  mean {statistics.mean(latencies):7.1f}"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--features", type=int, default=250_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--clients", type=int, default=8)
@@ -219,16 +242,24 @@ def main() -> None:
 
     suffix = "keep" if args.database else uuid.uuid4().hex[:6]
     with database(args.database) as dsn:
-        settings = Settings().model_copy(update={
-            "database_url": SecretStr(dsn), "bronze_container": f"bench-tiles-bronze-{suffix}",
-            "silver_container": f"bench-tiles-silver-{suffix}", "rate_limit_reads": "1000000/minute"})
+        settings = Settings().model_copy(
+            update={
+                "database_url": SecretStr(dsn),
+                "bronze_container": f"bench-tiles-bronze-{suffix}",
+                "silver_container": f"bench-tiles-silver-{suffix}",
+                "rate_limit_reads": "1000000/minute",
+            }
+        )
         platform = Platform.build(settings)
         platform.blobs.ensure_containers()
         try:
             load_table(settings, platform, args.features)
             with platform.db.connection() as conn:
                 meta = catalog.get_vector_metadata(conn, TABLE)
-            print(f"table: {meta.feature_count:,} features; pyramid z0-z6 {ensure_pyramid(platform, meta)}", flush=True)
+            print(
+                f"table: {meta.feature_count:,} features; pyramid z0-z6 {ensure_pyramid(platform, meta)}",
+                flush=True,
+            )
             rasters = load_rasters(settings, platform, args.raster_side)
             measure(args, settings, platform, meta, rasters, dsn)
         finally:
@@ -238,37 +269,59 @@ def main() -> None:
             platform.close()
 
 
-def measure(args, settings: Settings, platform: Platform, meta, rasters: dict[str, str], dsn: str) -> None:
+def measure(
+    args, settings: Settings, platform: Platform, meta, rasters: dict[str, str], dsn: str
+) -> None:
     rows = []
     with served_app(settings, LOCAL_WORKERS="0", RATE_LIMIT_READS="1000000/minute") as url:
         httpx.get(f"{url}/api/health", timeout=60)
         for z in args.zooms:
             sample = tile_sample(meta.bbox, z, args.requests, seed=7)
-            paths = [f"/api/features/collections/{TABLE}/tiles/WebMercatorQuad/{t.z}/{t.y}/{t.x}" for t in sample]
+            paths = [
+                f"/api/features/collections/{TABLE}/tiles/WebMercatorQuad/{t.z}/{t.y}/{t.x}"
+                for t in sample
+            ]
             ours, ours_wall, empty = http_tiles(url, paths, args.clients)
-            direct, _ = sql_tiles(dsn, lambda conn, t: tiles.mvt(conn, meta, t, FeatureQuery()), sample, args.clients)
-            naive, naive_wall = sql_tiles(dsn, lambda conn, t: conn.execute(NAIVE, {"z": t.z, "x": t.x, "y": t.y}).fetchone(),
-                                          sample, args.clients)
+            direct, _ = sql_tiles(
+                dsn, lambda conn, t: tiles.mvt(conn, meta, t, FeatureQuery()), sample, args.clients
+            )
+            naive, naive_wall = sql_tiles(
+                dsn,
+                lambda conn, t: conn.execute(NAIVE, {"z": t.z, "x": t.x, "y": t.y}).fetchone(),
+                sample,
+                args.clients,
+            )
             rows.append((z, len(set(sample)), empty, ours, ours_wall, direct, naive, naive_wall))
-            print(f"z{z}: done ({len(set(sample))} distinct tiles, load average {os.getloadavg()[0]:.1f})", flush=True)
+            print(
+                f"z{z}: done ({len(set(sample))} distinct tiles, load average {os.getloadavg()[0]:.1f})",
+                flush=True,
+            )
         raster_rows = []
         for kind, raster_id in rasters.items():
-            latencies, wall, _ = http_tiles(url, raster_paths(platform, raster_id, args.requests), args.clients)
+            latencies, wall, _ = http_tiles(
+                url, raster_paths(platform, raster_id, args.requests), args.clients
+            )
             raster_rows.append((kind, latencies, wall))
     report(args, rows, raster_rows)
 
 
 def report(args, rows, raster_rows) -> None:
-    print(f"\nvector tiles: {args.requests} requests per zoom, {args.clients} clients, {os.cpu_count()} cores (ms)\n")
+    print(
+        f"\nvector tiles: {args.requests} requests per zoom, {args.clients} clients, {os.cpu_count()} cores (ms)\n"
+    )
     for z, distinct, empty, ours, ours_wall, direct, naive, naive_wall in rows:
         print(f"z{z:<3} {distinct:>4} distinct, {empty:>3} empty")
         print(f"     GeoETL over HTTP        {summary(ours)}   wall {ours_wall:6.1f} s")
         print(f"     GeoETL query, no cache  {summary(direct)}")
         print(f"     naive ST_AsMVT (SQL)    {summary(naive)}   wall {naive_wall:6.1f} s")
-        print(f"     ratio GeoETL/naive: p95 {percentile(ours, .95) / percentile(naive, .95):.3f}, "
-              f"total time {sum(ours) / sum(naive):.3f}; query alone p95 "
-              f"{percentile(direct, .95) / percentile(naive, .95):.3f}   (goals: p95 < 150 ms, ratio <= 0.5)")
-    print(f"\nraster tiles: 256 x 256 PNG of {args.raster_side} x {args.raster_side} COGs, z12-z14, {args.clients} clients (ms)\n")
+        print(
+            f"     ratio GeoETL/naive: p95 {percentile(ours, 0.95) / percentile(naive, 0.95):.3f}, "
+            f"total time {sum(ours) / sum(naive):.3f}; query alone p95 "
+            f"{percentile(direct, 0.95) / percentile(naive, 0.95):.3f}   (goals: p95 < 150 ms, ratio <= 0.5)"
+        )
+    print(
+        f"\nraster tiles: 256 x 256 PNG of {args.raster_side} x {args.raster_side} COGs, z12-z14, {args.clients} clients (ms)\n"
+    )
     for kind, latencies, wall in raster_rows:
         print(f"{kind:<5} {summary(latencies)}   wall {wall:6.1f} s   (goal: p95 < 200 ms)")
 

@@ -64,35 +64,55 @@ def generate(n: int, seed: int = 7, first_id: int = 1):
     cumulative = np.cumsum(steps)
     before = np.repeat(cumulative[starts] - steps[starts], counts)
     angle = 2 * np.pi * (cumulative - before) / np.repeat(np.add.reduceat(steps, starts), counts)
-    size = np.repeat(rng.lognormal(np.log(0.05), 1.0, n).clip(0.001, 2), counts) * rng.uniform(0.6, 1.0, total)
+    size = np.repeat(rng.lognormal(np.log(0.05), 1.0, n).clip(0.001, 2), counts) * rng.uniform(
+        0.6, 1.0, total
+    )
     x = np.repeat(rng.uniform(-170, 170, n), counts) + size * np.cos(angle)
     y = np.repeat(rng.uniform(-60, 75, n), counts) + size * np.sin(angle)
     clockwise = np.repeat(rng.random(n) < 0.5, counts)
     order = np.where(clockwise, np.repeat(starts + counts - 1, counts) - position, np.arange(total))
     x, y = x[order], y[order]
     kind = rng.random(n)
-    bowtie, touch, duplicate = kind < 0.025, (kind >= 0.025) & (kind < 0.05), (kind >= 0.05) & (kind < 0.15)
+    bowtie, touch, duplicate = (
+        kind < 0.025,
+        (kind >= 0.025) & (kind < 0.05),
+        (kind >= 0.05) & (kind < 0.15),
+    )
     a, b = starts[bowtie] + 1, starts[bowtie] + counts[bowtie] // 2
     x[a], x[b], y[a], y[b] = x[b].copy(), x[a].copy(), y[b].copy(), y[a].copy()
     pinch = starts[touch] + counts[touch] // 2
     x[pinch], y[pinch] = x[starts[touch]], y[starts[touch]]
     coords, owner = np.column_stack([x, y]), np.repeat(np.arange(n), counts)
     repeat = starts[duplicate] + 3
-    coords, owner = np.insert(coords, repeat, coords[repeat], axis=0), np.insert(owner, repeat, owner[repeat])
+    coords, owner = (
+        np.insert(coords, repeat, coords[repeat], axis=0),
+        np.insert(owner, repeat, owner[repeat]),
+    )
     last = np.r_[np.flatnonzero(np.diff(owner)), len(owner) - 1]
     first = np.r_[0, last[:-1] + 1]
-    coords, owner = np.insert(coords, last + 1, coords[first], axis=0), np.insert(owner, last + 1, owner[first])
+    coords, owner = (
+        np.insert(coords, last + 1, coords[first], axis=0),
+        np.insert(owner, last + 1, owner[first]),
+    )
     polygons = shapely.polygons(shapely.linearrings(coords, indices=owner))
-    return gpd.GeoDataFrame({
-        "WDPAID": np.arange(first_id, first_id + n, dtype=np.int64),
-        "NAME": np.char.add("Protected area ", np.arange(first_id - 1, first_id - 1 + n).astype(str)),
-        "DESIG": rng.choice(["National Park", "Nature Reserve", "Ramsar Site", "Wilderness Area"], n),
-        "IUCN_CAT": rng.choice(["Ia", "Ib", "II", "III", "IV", "V", "VI", "Not Reported"], n),
-        "STATUS_YR": rng.integers(1900, 2024, n),
-        "REP_AREA": rng.uniform(0, 10000, n),
-        "ISO3": rng.choice(["BRA", "USA", "FRA", "AUS", "KEN"], n),
-        "STATUS": rng.choice(["Designated", "Proposed", "Inscribed"], n),
-    }, geometry=polygons, crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {
+            "WDPAID": np.arange(first_id, first_id + n, dtype=np.int64),
+            "NAME": np.char.add(
+                "Protected area ", np.arange(first_id - 1, first_id - 1 + n).astype(str)
+            ),
+            "DESIG": rng.choice(
+                ["National Park", "Nature Reserve", "Ramsar Site", "Wilderness Area"], n
+            ),
+            "IUCN_CAT": rng.choice(["Ia", "Ib", "II", "III", "IV", "V", "VI", "Not Reported"], n),
+            "STATUS_YR": rng.integers(1900, 2024, n),
+            "REP_AREA": rng.uniform(0, 10000, n),
+            "ISO3": rng.choice(["BRA", "USA", "FRA", "AUS", "KEN"], n),
+            "STATUS": rng.choice(["Designated", "Proposed", "Inscribed"], n),
+        },
+        geometry=polygons,
+        crs="EPSG:4326",
+    )
 
 
 def dataset(n: int) -> Path:
@@ -107,16 +127,20 @@ def dataset(n: int) -> Path:
         partial.unlink(missing_ok=True)
         invalid = vertices = 0
         medians = []
-        for block, first in enumerate(range(0, n, BLOCK)):   # the first block is the 250k file's
+        for block, first in enumerate(range(0, n, BLOCK)):  # the first block is the 250k file's
             frame = generate(min(BLOCK, n - first), seed=7 + block, first_id=first + 1)
-            pyogrio.write_dataframe(frame, partial, layer="wdpa", driver="GPKG", use_arrow=True, append=block > 0)
+            pyogrio.write_dataframe(
+                frame, partial, layer="wdpa", driver="GPKG", use_arrow=True, append=block > 0
+            )
             invalid += int((~shapely.is_valid(frame.geometry.values)).sum())
             counts = shapely.get_num_coordinates(frame.geometry.values)
             vertices, medians = vertices + int(counts.sum()), medians + [float(np.median(counts))]
             del frame
         partial.rename(path)
-        print(f"generated {path.name}: {n:,} polygons, {vertices:,} vertices (median "
-              f"{int(np.median(medians))}), {invalid:,} invalid ({invalid / n:.1%}) in {time.monotonic() - started:.0f} s")
+        print(
+            f"generated {path.name}: {n:,} polygons, {vertices:,} vertices (median "
+            f"{int(np.median(medians))}), {invalid:,} invalid ({invalid / n:.1%}) in {time.monotonic() - started:.0f} s"
+        )
     return path
 
 
@@ -127,8 +151,20 @@ def ensure_ogr2ogr() -> str:
     root = [] if os.geteuid() == 0 else ["sudo"]
     print("installing gdal-bin (apt) for ogr2ogr ...")
     subprocess.run([*root, "apt-get", "update", "-qq"], check=True)
-    subprocess.run([*root, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-qq", "gdal-bin"],
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            *root,
+            "env",
+            "DEBIAN_FRONTEND=noninteractive",
+            "apt-get",
+            "install",
+            "-y",
+            "-qq",
+            "gdal-bin",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return shutil.which("ogr2ogr")
 
 
@@ -152,18 +188,37 @@ def run_geoetl(settings: Settings, path: Path, workers: int) -> dict:
     blob_name = f"bench/{uuid.uuid4().hex}/{path.name}"
     started = time.monotonic()
     with path.open("rb") as data:
-        platform.blobs.client.get_blob_client(settings.bronze_container, blob_name).upload_blob(data, max_concurrency=4)
+        platform.blobs.client.get_blob_client(settings.bronze_container, blob_name).upload_blob(
+            data, max_concurrency=4
+        )
     upload_seconds = time.monotonic() - started
-    env = child_env(settings, LOG_LEVEL="WARNING", VECTOR_WORK_DIR=str(RESULTS / f"cache-{uuid.uuid4().hex[:8]}"))
-    procs = [subprocess.Popen([sys.executable, "-m", "triggers.cli", "worker", "--threads", "1"], cwd=ROOT, env=env)
-             for _ in range(workers)]
+    env = child_env(
+        settings,
+        LOG_LEVEL="WARNING",
+        VECTOR_WORK_DIR=str(RESULTS / f"cache-{uuid.uuid4().hex[:8]}"),
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "triggers.cli", "worker", "--threads", "1"], cwd=ROOT, env=env
+        )
+        for _ in range(workers)
+    ]
     try:
         warm_up(platform, workers)
         baseline_cpu = sum(cpu_seconds(p.pid) for p in procs)  # start-up and warm-up excluded
         started = time.monotonic()
-        submission = platform.engine.submit("process_vector", {"container": settings.bronze_container,
-                                                               "blob_name": blob_name, "table_name": "wdpa_geoetl"}, principal=OPERATOR)
-        job = wait_for_status(platform, submission.job["job_id"], {"completed", "failed", "cancelled"}, timeout=3600)
+        submission = platform.engine.submit(
+            "process_vector",
+            {
+                "container": settings.bronze_container,
+                "blob_name": blob_name,
+                "table_name": "wdpa_geoetl",
+            },
+            principal=OPERATOR,
+        )
+        job = wait_for_status(
+            platform, submission.job["job_id"], {"completed", "failed", "cancelled"}, timeout=3600
+        )
         seconds = time.monotonic() - started
         peaks = [peak_rss_mb(p.pid) for p in procs]
         cpu = sum(cpu_seconds(p.pid) for p in procs) - baseline_cpu
@@ -177,20 +232,31 @@ def run_geoetl(settings: Settings, path: Path, workers: int) -> dict:
     if job["status"] != "completed":
         raise SystemExit(f"process_vector {job['status']}: {job['error']}")
     stages = stage_seconds(settings.dsn, job["job_id"])
-    return {"seconds": seconds, "upload_seconds": upload_seconds, "peaks_mb": peaks, "stages": stages, "cpu": cpu,
-            "summary": job["result"]["report_summary"]}
+    return {
+        "seconds": seconds,
+        "upload_seconds": upload_seconds,
+        "peaks_mb": peaks,
+        "stages": stages,
+        "cpu": cpu,
+        "summary": job["result"]["report_summary"],
+    }
 
 
 def warm_up(platform: Platform, workers: int) -> None:
     """Waits until the worker processes run tasks, so their start-up is not timed."""
-    job = platform.engine.submit("hello_world", {"n": workers * 4, "message": uuid.uuid4().hex}, principal=OPERATOR).job
+    job = platform.engine.submit(
+        "hello_world", {"n": workers * 4, "message": uuid.uuid4().hex}, principal=OPERATOR
+    ).job
     wait_for_status(platform, job["job_id"], {"completed"}, timeout=120)
 
 
 def stage_seconds(dsn: str, job_id: str) -> dict[str, float]:
     with psycopg.connect(dsn) as conn:
-        rows = conn.execute("SELECT name, extract(epoch FROM completed_at - started_at) FROM app.job_stages "
-                            "WHERE job_id = %s ORDER BY stage", (job_id,)).fetchall()
+        rows = conn.execute(
+            "SELECT name, extract(epoch FROM completed_at - started_at) FROM app.job_stages "
+            "WHERE job_id = %s ORDER BY stage",
+            (job_id,),
+        ).fetchall()
     return {name: round(float(s), 1) for name, s in rows}
 
 
@@ -200,11 +266,28 @@ def run_ogr2ogr(ogr2ogr: str, dsn: str, path: Path) -> tuple[float, float]:
 
     info = conninfo_to_dict(dsn)
     pg = " ".join(f"{key}={info[key]}" for key in ("host", "port", "user", "dbname") if key in info)
-    command = [ogr2ogr, "-f", "PostgreSQL", f"PG:{pg}", str(path), "-nln", "wdpa_ogr", "-lco", "GEOMETRY_NAME=geom",
-               "-makevalid", "-nlt", "PROMOTE_TO_MULTI", "-t_srs", "EPSG:4326", "-overwrite"]
+    command = [
+        ogr2ogr,
+        "-f",
+        "PostgreSQL",
+        f"PG:{pg}",
+        str(path),
+        "-nln",
+        "wdpa_ogr",
+        "-lco",
+        "GEOMETRY_NAME=geom",
+        "-makevalid",
+        "-nlt",
+        "PROMOTE_TO_MULTI",
+        "-t_srs",
+        "EPSG:4326",
+        "-overwrite",
+    ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
-    subprocess.run(command, check=True, env={**os.environ, "PG_USE_COPY": "YES"}, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        command, check=True, env={**os.environ, "PG_USE_COPY": "YES"}, stderr=subprocess.DEVNULL
+    )
     seconds = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -215,16 +298,26 @@ def verify(dsn: str) -> None:
         for table in ("geo.wdpa_geoetl", "public.wdpa_ogr"):
             count, invalid, ccw = conn.execute(
                 f"SELECT count(*), count(*) FILTER (WHERE NOT ST_IsValid(geom)), "
-                f"count(*) FILTER (WHERE ST_IsPolygonCCW(geom)) FROM {table}").fetchone()
-            print(f"  {table}: {count:,} rows, {invalid:,} invalid, {ccw:,} with counter-clockwise exteriors")
+                f"count(*) FILTER (WHERE ST_IsPolygonCCW(geom)) FROM {table}"
+            ).fetchone()
+            print(
+                f"  {table}: {count:,} rows, {invalid:,} invalid, {ccw:,} with counter-clockwise exteriors"
+            )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--features", type=int, default=250_000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=1, help="alternating runs of each; the best of each is compared")
-    parser.add_argument("--verify", action="store_true", help="count invalid rows in both outputs afterwards")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="alternating runs of each; the best of each is compared",
+    )
+    parser.add_argument(
+        "--verify", action="store_true", help="count invalid rows in both outputs afterwards"
+    )
     args = parser.parse_args()
     ogr2ogr = ensure_ogr2ogr()
     path = dataset(args.features)
@@ -232,8 +325,13 @@ def main() -> None:
     suffix = uuid.uuid4().hex[:6]
     with fresh_database("geoetl_bench") as dsn:
         migrations.deploy(dsn)
-        settings = base.model_copy(update={"database_url": SecretStr(dsn), "bronze_container": f"bench-bronze-{suffix}",
-                                           "silver_container": f"bench-silver-{suffix}"})
+        settings = base.model_copy(
+            update={
+                "database_url": SecretStr(dsn),
+                "bronze_container": f"bench-bronze-{suffix}",
+                "silver_container": f"bench-silver-{suffix}",
+            }
+        )
         try:
             runs, theirs_runs = [], []
             for round_number in range(args.rounds):
@@ -243,8 +341,10 @@ def main() -> None:
                         runs.append(run_geoetl(settings, path, args.workers))
                     else:
                         theirs_runs.append(run_ogr2ogr(ogr2ogr, dsn, path))
-                print(f"round {round_number + 1}: GeoETL {runs[-1]['seconds']:.1f} s, ogr2ogr {theirs_runs[-1][0]:.1f} s "
-                      f"(load average {os.getloadavg()[0]:.1f})")
+                print(
+                    f"round {round_number + 1}: GeoETL {runs[-1]['seconds']:.1f} s, ogr2ogr {theirs_runs[-1][0]:.1f} s "
+                    f"(load average {os.getloadavg()[0]:.1f})"
+                )
             ours = min(runs, key=lambda r: r["seconds"])
             theirs, theirs_cpu = min(theirs_runs)
             if args.verify:
@@ -255,19 +355,29 @@ def main() -> None:
                 cleanup.blobs.client.delete_container(name)
             cleanup.close()
     summary = ours["summary"]
-    print(f"dataset: {path.name} ({path.stat().st_size / 1e6:.0f} MB), {args.workers} worker processes on {os.cpu_count()} cores")
+    print(
+        f"dataset: {path.name} ({path.stat().st_size / 1e6:.0f} MB), {args.workers} worker processes on {os.cpu_count()} cores"
+    )
     best = " (best of each)" if args.rounds > 1 else ""
-    print(f"GeoETL process_vector : {ours['seconds']:6.1f} s{best}  (stages {ours['stages']}; upload to bronze "
-          f"{ours['upload_seconds']:.1f} s, not counted)")
+    print(
+        f"GeoETL process_vector : {ours['seconds']:6.1f} s{best}  (stages {ours['stages']}; upload to bronze "
+        f"{ours['upload_seconds']:.1f} s, not counted)"
+    )
     print(f"ogr2ogr -makevalid     : {theirs:6.1f} s")
     print(f"ratio GeoETL/ogr2ogr   : {ours['seconds'] / theirs:6.2f}  (goal <= 0.5)")
-    print(f"client CPU seconds     : GeoETL workers {ours['cpu']:.1f}, ogr2ogr {theirs_cpu:.1f} "
-          f"(ratio {ours['cpu'] / theirs_cpu:.2f}; unaffected by other load on the machine)")
+    print(
+        f"client CPU seconds     : GeoETL workers {ours['cpu']:.1f}, ogr2ogr {theirs_cpu:.1f} "
+        f"(ratio {ours['cpu'] / theirs_cpu:.2f}; unaffected by other load on the machine)"
+    )
     peaks = [mb for run in runs for mb in run["peaks_mb"]]
     print(f"peak RSS per worker    : {', '.join(f'{mb:.0f} MB' for mb in peaks)}  (goal < 1024 MB)")
-    print(f"chunk task seconds     : {summary.get('seconds')} (summed over chunks, each task's own clock)")
-    print(f"report: read {summary['features_read']:,}, written {summary['features_written']:,}, "
-          f"repairs {summary['repairs']}, dropped {summary['dropped']}, validity {summary['validity']}")
+    print(
+        f"chunk task seconds     : {summary.get('seconds')} (summed over chunks, each task's own clock)"
+    )
+    print(
+        f"report: read {summary['features_read']:,}, written {summary['features_written']:,}, "
+        f"repairs {summary['repairs']}, dropped {summary['dropped']}, validity {summary['validity']}"
+    )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,13 @@ from config.settings import Settings
 from core.redaction import scrub_secret_parameters, scrub_values
 
 # The Azure SDKs log every HTTP request and its headers at INFO; httpx and httpcore log URLs.
-QUIET_LOGGERS = ("azure", "azure.core.pipeline.policies.http_logging_policy", "uamqp", "httpx", "httpcore")
+QUIET_LOGGERS = (
+    "azure",
+    "azure.core.pipeline.policies.http_logging_policy",
+    "uamqp",
+    "httpx",
+    "httpcore",
+)
 # Shorter "secrets" are not scrubbed: masking every occurrence of a 3-character string would
 # garble the logs, and such a value protects nothing anyway.
 MIN_SECRET_LENGTH = 4
@@ -35,7 +41,7 @@ class SecretScrubber(logging.Filter):
         try:
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - arguments that do not fit the format, or whose str() fails: the
-            return True    # record stays as it is and its handler reports the failure, as logging always does
+            return True  # record stays as it is and its handler reports the failure, as logging always does
         record.msg, record.args = self.scrub(message), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
@@ -50,7 +56,9 @@ _scrubber = SecretScrubber()
 
 
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     install_scrubber(tuple(v for v in settings.secret_values() if len(v) >= MIN_SECRET_LENGTH))

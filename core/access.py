@@ -46,11 +46,15 @@ class Principal:
 ANONYMOUS = Principal("anonymous", "anonymous", "anonymous")
 BOOTSTRAP_ADMIN = Principal("admin", "admin", "bootstrap")
 SCHEDULER = Principal("scheduler", "admin", "system")
-OPERATOR = Principal("operator", "admin", "system")   # in-process callers: the CLI, benchmarks, tests
+OPERATOR = Principal(
+    "operator", "admin", "system"
+)  # in-process callers: the CLI, benchmarks, tests
 
 
 def check_key_name(name: str) -> str:
     if not KEY_NAME.match(name):
-        raise ValueError("a key name is 1-63 characters: lowercase letters, digits, '.', '_' or '-', "
-                         "starting with a letter or digit")
+        raise ValueError(
+            "a key name is 1-63 characters: lowercase letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
     return name

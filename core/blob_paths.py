@@ -31,8 +31,12 @@ def resolve_relative(document_blob: str, relative: str) -> str:
 
 
 def _escapes(form: str) -> bool:
-    return (form.startswith("/") or "\\" in form or _has_control(form)
-            or any(segment == ".." for segment in form.split("/")))
+    return (
+        form.startswith("/")
+        or "\\" in form
+        or _has_control(form)
+        or any(segment == ".." for segment in form.split("/"))
+    )
 
 
 def _has_control(text: str) -> bool:

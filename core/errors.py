@@ -91,7 +91,13 @@ def field_errors(validation_errors: Sequence[Mapping[str, Any]]) -> list[dict[st
     out = []
     for error in validation_errors:
         loc = [str(part) for part in error.get("loc", ()) if part != "body"]
-        out.append({"field": ".".join(loc) or "(root)", "message": error.get("msg", ""), "type": error.get("type", "")})
+        out.append(
+            {
+                "field": ".".join(loc) or "(root)",
+                "message": error.get("msg", ""),
+                "type": error.get("type", ""),
+            }
+        )
     return out
 
 
@@ -113,12 +119,16 @@ class SourceRejected(GeoETLError):
 # place of the SDK's exceptions, so callers catch our types and the in-memory store can
 # stand in for the real one.
 
+
 class BlobNotFound(NotFound):
     """The blob (or its container) does not exist; `name` empty: the container."""
 
     def __init__(self, container: str, name: str = ""):
-        super().__init__(f"blob {name!r} not found in container {container!r}" if name
-                         else f"container {container!r} not found")
+        super().__init__(
+            f"blob {name!r} not found in container {container!r}"
+            if name
+            else f"container {container!r} not found"
+        )
         self.container, self.name = container, name
 
 
@@ -134,7 +144,9 @@ class BlobChanged(Conflict):
     """A read pinned to an ETag found the blob overwritten since."""
 
     def __init__(self, container: str, name: str):
-        super().__init__(f"blob {name!r} in container {container!r} changed since it was first read")
+        super().__init__(
+            f"blob {name!r} in container {container!r} changed since it was first read"
+        )
         self.container, self.name = container, name
 
 
@@ -142,7 +154,9 @@ class BlobTooLarge(PayloadTooLarge):
     """A whole read refused on the blob's size, before its body was read."""
 
     def __init__(self, container: str, name: str, size: int, max_bytes: int):
-        super().__init__(f"blob {name!r} in container {container!r} is {size:,} bytes, more than {max_bytes:,}")
+        super().__init__(
+            f"blob {name!r} in container {container!r} is {size:,} bytes, more than {max_bytes:,}"
+        )
         self.container, self.name, self.size, self.max_bytes = container, name, size, max_bytes
 
 
@@ -151,5 +165,7 @@ class BlobBlocksMissing(ContractViolation):
     the same list again cannot succeed, so it is not retried."""
 
     def __init__(self, container: str, name: str):
-        super().__init__(f"blob {name!r} in container {container!r}: the block list names blocks never staged")
+        super().__init__(
+            f"blob {name!r} in container {container!r}: the block list names blocks never staged"
+        )
         self.container, self.name = container, name

@@ -25,12 +25,16 @@ def curated_owner(dataset_id: str) -> str:
 @dataclass(frozen=True)
 class Resource:
     kind: ResourceKind
-    name: str                     # table name; collection id; "collection/item"
+    name: str  # table name; collection id; "collection/item"
 
     def describe(self) -> str:
-        return {"table": f"table geo.{self.name}", "raster": f"raster {self.name!r}", "stac_collection": f"STAC collection {self.name!r}",
-                "stac_item": f"STAC item {self.name!r}",
-                "h3_aggregation": f"H3 aggregation {self.name!r}"}[self.kind]
+        return {
+            "table": f"table geo.{self.name}",
+            "raster": f"raster {self.name!r}",
+            "stac_collection": f"STAC collection {self.name!r}",
+            "stac_item": f"STAC item {self.name!r}",
+            "h3_aggregation": f"H3 aggregation {self.name!r}",
+        }[self.kind]
 
 
 @dataclass(frozen=True)
@@ -68,11 +72,18 @@ def refusal(claim: Claim, owner: str, current: str | None, takeover: bool) -> st
     """Why `owner` may not make `claim` when `current` owns the resource (None: nobody);
     None when it may. `takeover` is an admin's explicit replace_owned_by_other."""
     resource = claim.resource
-    if resource.kind == "table" and resource.name.startswith(CURATED_TABLE_PREFIXES) \
-            and not owner.startswith(CURATED_PREFIX):
+    if (
+        resource.kind == "table"
+        and resource.name.startswith(CURATED_TABLE_PREFIXES)
+        and not owner.startswith(CURATED_PREFIX)
+    ):
         return f"{resource.describe()} is reserved for curated datasets: update it through its curated dataset"
     if claim.mode == "shared":
-        return None if current in (None, PLATFORM) else f"{resource.describe()} is owned by {current}, not shared"
+        return (
+            None
+            if current in (None, PLATFORM)
+            else f"{resource.describe()} is owned by {current}, not shared"
+        )
     if current is None or current == owner:
         return None
     if claim.mode == "contribute" and current == PLATFORM:
@@ -80,8 +91,10 @@ def refusal(claim: Claim, owner: str, current: str | None, takeover: bool) -> st
     if takeover and not current.startswith(CURATED_PREFIX):
         return None
     return f"{resource.describe()} is owned by {current}" + (
-        "; an admin may take it over with replace_owned_by_other: true" if not current.startswith(CURATED_PREFIX)
-        else "; update it through its curated dataset")
+        "; an admin may take it over with replace_owned_by_other: true"
+        if not current.startswith(CURATED_PREFIX)
+        else "; update it through its curated dataset"
+    )
 
 
 def new_owner(claim: Claim, owner: str, current: str | None) -> str | None:

@@ -12,20 +12,43 @@ LOCAL_PATH_SHOWN = "<local path>"
 # Parameter names whose values are credentials: IBAT's auth_key/auth_token, OAuth tokens,
 # SAS signatures (sig), connection-string keys (AccountKey, SharedAccessKey), passwords.
 SECRET_PARAMETERS = (
-    "auth_key", "auth_token", "access_token", "refresh_token", "id_token", "token", "api_key", "apikey", "key",
-    "password", "passwd", "pwd", "secret", "client_secret", "sig", "signature", "accountkey", "sharedaccesskey",
+    "auth_key",
+    "auth_token",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "token",
+    "api_key",
+    "apikey",
+    "key",
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "client_secret",
+    "sig",
+    "signature",
+    "accountkey",
+    "sharedaccesskey",
 )
 
 # `name=value` where name is a whole word (so `monkey=` is not `key=`); the value runs to
 # the next separator of a query string, connection string or sentence.
-_SECRET_PAIR = re.compile(r"(?i)(?<![A-Za-z0-9_])(" + "|".join(SECRET_PARAMETERS) + r")=[^&;,\s'\"#]*")
+_SECRET_PAIR = re.compile(
+    r"(?i)(?<![A-Za-z0-9_])(" + "|".join(SECRET_PARAMETERS) + r")=[^&;,\s'\"#]*"
+)
 _BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+")
 _URL_QUERY = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^\s?#'\"<>]*)\?[^\s#'\"<>]*")
 # Keys of JSON objects whose values are secrets, whatever they hold.
-_SECRET_KEY = re.compile(r"(password|passwd|secret|token|api[_-]?key|auth[_-]?key|credential|connection[_-]?string"
-                         r"|sas|signature|^sig$|^key$|^authorization$)", re.IGNORECASE)
-_LOCAL_PATH = re.compile(r"(?<![\w:/.~-])/(?:tmp|var|home|root|work|usr|opt|srv|mnt|proc|etc|dev|run|private)"
-                         r"(?:/[^\s'\"),;:<>]*)?")
+_SECRET_KEY = re.compile(
+    r"(password|passwd|secret|token|api[_-]?key|auth[_-]?key|credential|connection[_-]?string"
+    r"|sas|signature|^sig$|^key$|^authorization$)",
+    re.IGNORECASE,
+)
+_LOCAL_PATH = re.compile(
+    r"(?<![\w:/.~-])/(?:tmp|var|home|root|work|usr|opt|srv|mnt|proc|etc|dev|run|private)"
+    r"(?:/[^\s'\"),;:<>]*)?"
+)
 
 
 def scrub_secret_parameters(text: str) -> str:
@@ -52,8 +75,12 @@ def redact(value: Any) -> Any:
     """A JSON value as non-admins see it: secrets under secret-looking keys replaced, and
     every string through `redact_text`."""
     if isinstance(value, dict):
-        return {key: REDACTED if isinstance(key, str) and _SECRET_KEY.search(key) and value[key] not in (None, "")
-                else redact(item) for key, item in value.items()}
+        return {
+            key: REDACTED
+            if isinstance(key, str) and _SECRET_KEY.search(key) and value[key] not in (None, "")
+            else redact(item)
+            for key, item in value.items()
+        }
     if isinstance(value, list):
         return [redact(item) for item in value]
     if isinstance(value, str):

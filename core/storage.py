@@ -21,12 +21,14 @@ BlobData = bytes | BinaryIO
 class BlobInfo:
     name: str
     size: int
-    etag: str                            # as the service returns it, quotes included
+    etag: str  # as the service returns it, quotes included
     last_modified: datetime
     content_type: str | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)
-    content_md5: bytes | None = None     # kept by single-shot writes and copies, not by block commits
-    copy_status: str | None = None       # "pending", "success", "failed", "aborted"; None when never copied to
+    content_md5: bytes | None = None  # kept by single-shot writes and copies, not by block commits
+    copy_status: str | None = (
+        None  # "pending", "success", "failed", "aborted"; None when never copied to
+    )
     copy_status_description: str | None = None
 
 
@@ -51,7 +53,9 @@ class BlobStorage(Protocol):
         """The whole blob; BlobTooLarge (judged on its size, before the body) beyond `max_bytes`."""
         ...
 
-    def read_range(self, container: str, name: str, offset: int, length: int, *, etag: str | None = None) -> bytes:
+    def read_range(
+        self, container: str, name: str, offset: int, length: int, *, etag: str | None = None
+    ) -> bytes:
         """`length` bytes from `offset` (fewer at the end); with `etag`, BlobChanged when
         the blob is no longer that version."""
         ...
@@ -60,23 +64,47 @@ class BlobStorage(Protocol):
         """The blob into a local file (parallel ranged reads on the real store)."""
         ...
 
-    def write(self, container: str, name: str, data: BlobData, *, overwrite: bool, length: int | None = None,
-              content_type: str | None = None, metadata: Mapping[str, str] | None = None) -> None:
+    def write(
+        self,
+        container: str,
+        name: str,
+        data: BlobData,
+        *,
+        overwrite: bool,
+        length: int | None = None,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> None:
         """BlobExists when `overwrite` is False and the blob is there."""
         ...
 
-    def stage_block(self, container: str, name: str, block_id: str, data: BlobData, *,
-                    length: int | None = None) -> None:
+    def stage_block(
+        self, container: str, name: str, block_id: str, data: BlobData, *, length: int | None = None
+    ) -> None:
         """One block of a block blob, invisible until commit_blocks names it."""
         ...
 
-    def commit_blocks(self, container: str, name: str, block_ids: Sequence[str], *, content_type: str | None = None,
-                      metadata: Mapping[str, str] | None = None) -> None:
+    def commit_blocks(
+        self,
+        container: str,
+        name: str,
+        block_ids: Sequence[str],
+        *,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> None:
         """The blob becomes the staged blocks in this order (replacing what it was)."""
         ...
 
-    def copy(self, source_container: str, source_name: str, target_container: str, target_name: str, *,
-             metadata: Mapping[str, str] | None = None) -> str:
+    def copy(
+        self,
+        source_container: str,
+        source_name: str,
+        target_container: str,
+        target_name: str,
+        *,
+        metadata: Mapping[str, str] | None = None,
+    ) -> str:
         """Starts a server-side copy; returns its status ('success' or 'pending': poll
         info().copy_status). Without `metadata` (or with an empty one) the source's is copied."""
         ...

@@ -15,13 +15,13 @@ from core.errors import NotFound
 TILE_MATRIX_SET = "WebMercatorQuad"
 TILE_MATRIX_SET_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
 MAX_ZOOM = 24
-EXTENT = 4096                 # MVT grid units per tile side
-BUFFER = 64                   # units drawn beyond the tile edge, so strokes join across tiles
-TOLERANCE_UNITS = 2           # simplification: a quarter of a screen pixel
-MIN_SIZE_UNITS = 8            # features whose box is smaller than a pixel both ways are left out
+EXTENT = 4096  # MVT grid units per tile side
+BUFFER = 64  # units drawn beyond the tile edge, so strokes join across tiles
+TOLERANCE_UNITS = 2  # simplification: a quarter of a screen pixel
+MIN_SIZE_UNITS = 8  # features whose box is smaller than a pixel both ways are left out
 MAX_LATITUDE = 85.0511287798066
-PYRAMID_MAX_ZOOM = 6         # large tables' unfiltered tiles up to this zoom are made ahead (docs/maps.md)
-TILEJSON_MAX_ZOOM = 22          # what maps may ask for; tiles are made at any zoom up to MAX_ZOOM
+PYRAMID_MAX_ZOOM = 6  # large tables' unfiltered tiles up to this zoom are made ahead (docs/maps.md)
+TILEJSON_MAX_ZOOM = 22  # what maps may ask for; tiles are made at any zoom up to MAX_ZOOM
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,9 @@ class Tile:
             raise NotFound(f"tile matrix {z} does not exist in {TILE_MATRIX_SET} (0 to {MAX_ZOOM})")
         side = 1 << z
         if not (0 <= x < side and 0 <= y < side):
-            raise NotFound(f"tile {z}/{y}/{x} is outside {TILE_MATRIX_SET} (rows and columns 0 to {side - 1} at {z})")
+            raise NotFound(
+                f"tile {z}/{y}/{x} is outside {TILE_MATRIX_SET} (rows and columns 0 to {side - 1} at {z})"
+            )
         return cls(z, x, y)
 
     def bounds(self) -> tuple[float, float, float, float]:
@@ -82,8 +84,8 @@ def _row(lat: float, side: int) -> int:
 
 @dataclass(frozen=True)
 class Generalization:
-    tolerance: float     # degrees, for ST_Simplify before projecting
-    min_size: float      # degrees: a feature whose box is smaller both ways is not drawn
+    tolerance: float  # degrees, for ST_Simplify before projecting
+    min_size: float  # degrees: a feature whose box is smaller both ways is not drawn
 
 
 def _latitude(row: int, side: int) -> float:

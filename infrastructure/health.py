@@ -30,11 +30,15 @@ def database_probes(settings: Settings) -> dict[str, Probe]:
     the health endpoint must answer even when the pool is exhausted or broken."""
 
     def query(name: str) -> str | None:
-        with connect_direct(settings.dsn, autocommit=True, timeout=settings.health_timeout_seconds) as conn:
+        with connect_direct(
+            settings.dsn, autocommit=True, timeout=settings.health_timeout_seconds
+        ) as conn:
             return conn.execute(sql(name)).fetchone()["version"]
 
     def database() -> str:
-        with connect_direct(settings.dsn, autocommit=True, timeout=settings.health_timeout_seconds) as conn:
+        with connect_direct(
+            settings.dsn, autocommit=True, timeout=settings.health_timeout_seconds
+        ) as conn:
             return conn.execute(sql("health/server_version")).fetchone()["server_version"]
 
     def pgstac() -> str:
@@ -43,7 +47,11 @@ def database_probes(settings: Settings) -> dict[str, Probe]:
             raise RuntimeError("pgSTAC is not installed: run `db deploy`")
         return version
 
-    return {"database": database, "postgis": lambda: query("health/postgis_version"), "pgstac": pgstac}
+    return {
+        "database": database,
+        "postgis": lambda: query("health/postgis_version"),
+        "pgstac": pgstac,
+    }
 
 
 def blob_probe(settings: Settings) -> Probe:
@@ -61,7 +69,9 @@ def queue_probe(settings: Settings) -> Probe:
         return _servicebus_probe(settings)
 
     def postgres_queue() -> str:
-        with connect_direct(settings.dsn, autocommit=True, timeout=settings.health_timeout_seconds) as conn:
+        with connect_direct(
+            settings.dsn, autocommit=True, timeout=settings.health_timeout_seconds
+        ) as conn:
             if not conn.execute(sql("health/task_table")).fetchone()["exists"]:
                 raise RuntimeError("app.tasks does not exist: run `db deploy`")
         return "postgres (app.tasks)"
@@ -82,7 +92,10 @@ def _servicebus_probe(settings: Settings) -> Probe:
 
 
 def default_probes(settings: Settings) -> dict[str, Probe]:
-    return database_probes(settings) | {"blob_storage": blob_probe(settings), "queue": queue_probe(settings)}
+    return database_probes(settings) | {
+        "blob_storage": blob_probe(settings),
+        "queue": queue_probe(settings),
+    }
 
 
 def check_all(probes: dict[str, Probe], deadline_seconds: float) -> list[CheckResult]:
@@ -96,7 +109,9 @@ def check_all(probes: dict[str, Probe], deadline_seconds: float) -> list[CheckRe
 
 def _outcome(name, future, deadline_seconds: float) -> CheckResult:
     if not future.done():
-        return CheckResult(name, False, deadline_seconds * 1000, f"no answer within {deadline_seconds:g}s")
+        return CheckResult(
+            name, False, deadline_seconds * 1000, f"no answer within {deadline_seconds:g}s"
+        )
     return future.result()
 
 

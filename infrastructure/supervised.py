@@ -16,7 +16,7 @@ from core.errors import GeoETLError
 
 log = logging.getLogger(__name__)
 
-STALE_PERIODS = 3          # a loop without a successful step for this many periods is stale
+STALE_PERIODS = 3  # a loop without a successful step for this many periods is stale
 _running: dict[str, "SupervisedLoop"] = {}
 _registry_lock = threading.Lock()
 
@@ -38,8 +38,15 @@ class SupervisedLoop:
     """A daemon thread calling `step` after each `wait()` seconds (default: `period`).
     A failing step is logged and retried after min(period × 2^failures, max_backoff)."""
 
-    def __init__(self, name: str, step: Callable[[], None], period: float, *,
-                 wait: Callable[[], float] | None = None, max_backoff: float = 60.0):
+    def __init__(
+        self,
+        name: str,
+        step: Callable[[], None],
+        period: float,
+        *,
+        wait: Callable[[], float] | None = None,
+        max_backoff: float = 60.0,
+    ):
         self.name = name
         self._step = step
         self.period = period
@@ -71,8 +78,13 @@ class SupervisedLoop:
         return self._thread is not None and self._thread.is_alive()
 
     def health(self) -> LoopHealth:
-        return LoopHealth(self.name, self.period, round(time.monotonic() - self._last_success, 3), self._failures,
-                          self._last_error)
+        return LoopHealth(
+            self.name,
+            self.period,
+            round(time.monotonic() - self._last_success, 3),
+            self._failures,
+            self._last_error,
+        )
 
     def _run(self) -> None:
         while not self._stop.wait(self._delay()):
@@ -82,12 +94,16 @@ class SupervisedLoop:
         """One step, whatever it raises (public so tests can drive a loop step by step)."""
         try:
             self._step()
-        except GeoETLError as exc:     # expected trouble, e.g. the database restarting
+        except GeoETLError as exc:  # expected trouble, e.g. the database restarting
             self._failed(f"{exc.title}: {exc.detail}")
             log.warning("%s: %s (failure %d in a row)", self.name, exc.detail, self._failures)
-        except Exception as exc:       # anything else: a bug somewhere; the loop must outlive it
+        except Exception as exc:  # anything else: a bug somewhere; the loop must outlive it
             self._failed(f"{type(exc).__name__}: {exc}")
-            log.exception("%s: unexpected error (failure %d in a row); the loop continues", self.name, self._failures)
+            log.exception(
+                "%s: unexpected error (failure %d in a row); the loop continues",
+                self.name,
+                self._failures,
+            )
         else:
             self._failures, self._last_error = 0, None
             self._last_success = time.monotonic()

@@ -24,13 +24,19 @@ def parent_tasks(ctx: PlanContext):
 H3_AGGREGATE = JobDefinition(
     job_type="h3_aggregate",
     description="Summarise a raster (a processed COG, a silver blob or an H3 source collection) on H3 cells over an "
-                "area: count, sum, mean, min, max, stddev, or majority and class fractions, coverage-weighted, "
-                "nodata left out; fanned out by parent cell; published atomically as an OGC collection and a STAC item.",
+    "area: count, sum, mean, min, max, stddev, or majority and class fractions, coverage-weighted, "
+    "nodata left out; fanned out by parent cell; published atomically as an OGC collection and a STAC item.",
     parameters_model=H3AggregateParams,
     stages=(
         StageDefinition(name="prepare", task_type="h3.prepare", timeout_seconds=900),
-        StageDefinition(name="cells", task_type="h3.cells", fan_out="per_item", planner=parent_tasks,
-                        max_concurrency=MAX_CONCURRENT_CELL_TASKS, timeout_seconds=1800),
+        StageDefinition(
+            name="cells",
+            task_type="h3.cells",
+            fan_out="per_item",
+            planner=parent_tasks,
+            max_concurrency=MAX_CONCURRENT_CELL_TASKS,
+            timeout_seconds=1800,
+        ),
         StageDefinition(name="publish", task_type="h3.publish", timeout_seconds=1800),
     ),
 )

@@ -19,8 +19,16 @@ HELLO_WORLD = JobDefinition(
     description="Reference job: n greeting tasks, one reply per greeting, then a fan-in summary.",
     parameters_model=HelloWorldParams,
     stages=(
-        StageDefinition(name="greet", task_type="hello.greet", fan_out="per_item", planner=greetings, max_concurrency=1000),
-        StageDefinition(name="reply", task_type="hello.reply", fan_out="match_previous", max_concurrency=1000),
+        StageDefinition(
+            name="greet",
+            task_type="hello.greet",
+            fan_out="per_item",
+            planner=greetings,
+            max_concurrency=1000,
+        ),
+        StageDefinition(
+            name="reply", task_type="hello.reply", fan_out="match_previous", max_concurrency=1000
+        ),
         StageDefinition(name="summarize", task_type="hello.summarize", fan_out="fan_in"),
     ),
 )

@@ -28,19 +28,40 @@ def _claims(params: ProcessVectorParams) -> list[Claim]:
 PROCESS_VECTOR = JobDefinition(
     job_type="process_vector",
     description="Load a vector file (GeoJSON, TopoJSON, KML/KMZ, GPX, GML, OSM, GeoPackage, FlatGeobuf, DXF, CSV, "
-                "zipped Shapefile, File Geodatabase or MapInfo, nested zips) into clean PostGIS tables with a repair "
-                "report, STAC item and OGC API collection; `all_layers` loads every layer into its own tables.",
+    "zipped Shapefile, File Geodatabase or MapInfo, nested zips) into clean PostGIS tables with a repair "
+    "report, STAC item and OGC API collection; `all_layers` loads every layer into its own tables.",
     parameters_model=ProcessVectorParams,
     restricted_parameters={"container": "bronze_container"},
     claims=_claims,
     stages=(
-        StageDefinition(name="inspect", task_type="vector.inspect", timeout_seconds=1800,
-                        retry=RetryPolicy(max_tries=3, backoff_base_seconds=2)),
-        StageDefinition(name="load", task_type="vector.load_chunk", fan_out="per_item", planner=plan_chunks,
-                        max_concurrency=64, timeout_seconds=1800, retry=RetryPolicy(max_tries=3, backoff_base_seconds=2)),
-        StageDefinition(name="index", task_type="vector.build_index", fan_out="per_item", planner=plan_indexes,
-                        timeout_seconds=3600),
-        StageDefinition(name="publish", task_type="vector.publish", fan_out="fan_in", task_params=_job_parameters,
-                        timeout_seconds=1800),
+        StageDefinition(
+            name="inspect",
+            task_type="vector.inspect",
+            timeout_seconds=1800,
+            retry=RetryPolicy(max_tries=3, backoff_base_seconds=2),
+        ),
+        StageDefinition(
+            name="load",
+            task_type="vector.load_chunk",
+            fan_out="per_item",
+            planner=plan_chunks,
+            max_concurrency=64,
+            timeout_seconds=1800,
+            retry=RetryPolicy(max_tries=3, backoff_base_seconds=2),
+        ),
+        StageDefinition(
+            name="index",
+            task_type="vector.build_index",
+            fan_out="per_item",
+            planner=plan_indexes,
+            timeout_seconds=3600,
+        ),
+        StageDefinition(
+            name="publish",
+            task_type="vector.publish",
+            fan_out="fan_in",
+            task_params=_job_parameters,
+            timeout_seconds=1800,
+        ),
     ),
 )

@@ -11,4 +11,6 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 @lru_cache(maxsize=1)
 def templates() -> dict[str, dict]:
-    return {path.stem: json.loads(path.read_text()) for path in sorted(TEMPLATES_DIR.glob("*.json"))}
+    return {
+        path.stem: json.loads(path.read_text()) for path in sorted(TEMPLATES_DIR.glob("*.json"))
+    }

@@ -37,7 +37,7 @@ class UploadResult(BaseModel):
     kind: Literal["vector", "raster", "stac"]
     job_type: str = ""
     parameters: dict[str, Any] = {}
-    files: int = 1                       # blobs written (a STAC set writes its documents and assets)
+    files: int = 1  # blobs written (a STAC set writes its documents and assets)
 
 
 def store_any_upload(platform, stream: BinaryIO, filename: str | None) -> UploadResult:
@@ -54,7 +54,9 @@ def store_any_upload(platform, stream: BinaryIO, filename: str | None) -> Upload
     return result.model_copy(update={"size_bytes": size})
 
 
-def _dispatch(path: Path, head: bytes, name: str, workdir: Path, limits, store: "_Store") -> UploadResult:
+def _dispatch(
+    path: Path, head: bytes, name: str, workdir: Path, limits, store: "_Store"
+) -> UploadResult:
     if raster_uploads.raster_format(head):
         return _raster(raster_uploads.prepare_file(path, name, workdir), store)
     if stac_uploads.looks_like_stac(head):
@@ -63,20 +65,38 @@ def _dispatch(path: Path, head: bytes, name: str, workdir: Path, limits, store: 
         names = list_archive(path, limits).names
         if any(PurePosixPath(n).name == stac_uploads.COLLECTION for n in names):
             return _stac(stac_uploads.prepare_archive(path, names, workdir, limits), store)
-        if raster_uploads.raster_members(names) and not any(VECTOR_MEMBERS.search(n) for n in names):
-            return _raster(raster_uploads.prepare_archive(path, name, names, workdir, limits), store)
+        if raster_uploads.raster_members(names) and not any(
+            VECTOR_MEMBERS.search(n) for n in names
+        ):
+            return _raster(
+                raster_uploads.prepare_archive(path, name, names, workdir, limits), store
+            )
     detection = inspect_local_file(path, name, limits)
     blob = store.file(name, path)
-    return UploadResult(container=store.container, blob_name=blob, size_bytes=0, format=detection.format,
-                        format_reason=detection.reason, kind="vector", job_type="process_vector",
-                        parameters={"blob_name": blob})
+    return UploadResult(
+        container=store.container,
+        blob_name=blob,
+        size_bytes=0,
+        format=detection.format,
+        format_reason=detection.reason,
+        kind="vector",
+        job_type="process_vector",
+        parameters={"blob_name": blob},
+    )
 
 
 def _raster(prepared: raster_uploads.PreparedRaster, store: "_Store") -> UploadResult:
     blob = store.file(safe_filename(prepared.name), prepared.path)
-    return UploadResult(container=store.container, blob_name=blob, size_bytes=0, format=prepared.format,
-                        format_reason=prepared.reason, kind="raster", job_type="process_raster",
-                        parameters={"blob_name": blob})
+    return UploadResult(
+        container=store.container,
+        blob_name=blob,
+        size_bytes=0,
+        format=prepared.format,
+        format_reason=prepared.reason,
+        kind="raster",
+        job_type="process_raster",
+        parameters={"blob_name": blob},
+    )
 
 
 def _stac(prepared: stac_uploads.StacSet, store: "_Store") -> UploadResult:
@@ -85,10 +105,17 @@ def _stac(prepared: stac_uploads.StacSet, store: "_Store") -> UploadResult:
     for relative, file in prepared.files.items():
         store.file(relative, file)
     blob = f"{store.prefix}/{stac_uploads.COLLECTION}"
-    return UploadResult(container=store.container, blob_name=blob, size_bytes=0, format=prepared.format,
-                        format_reason=f"{prepared.reason} ({prepared.items} items, {prepared.assets} asset files)",
-                        kind="stac", job_type="ingest_collection", parameters={"collection_json_path": blob},
-                        files=len(prepared.documents) + len(prepared.files))
+    return UploadResult(
+        container=store.container,
+        blob_name=blob,
+        size_bytes=0,
+        format=prepared.format,
+        format_reason=f"{prepared.reason} ({prepared.items} items, {prepared.assets} asset files)",
+        kind="stac",
+        job_type="ingest_collection",
+        parameters={"collection_json_path": blob},
+        files=len(prepared.documents) + len(prepared.files),
+    )
 
 
 class _Store:
@@ -100,11 +127,12 @@ class _Store:
     def file(self, relative: str, path: Path) -> str:
         blob = f"{self.prefix}/{relative}"
         with path.open("rb") as data:
-            self.blobs.write(self.container, blob, data, length=path.stat().st_size, overwrite=False)
+            self.blobs.write(
+                self.container, blob, data, length=path.stat().st_size, overwrite=False
+            )
         return blob
 
     def bytes(self, relative: str, data: bytes) -> str:
         blob = f"{self.prefix}/{relative}"
         self.blobs.write(self.container, blob, data, overwrite=False)
         return blob
-

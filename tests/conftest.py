@@ -21,17 +21,19 @@ def settings():
     suffix = secrets.token_hex(3)
     with fresh_database() as dsn:
         migrations.deploy(dsn)
-        yield base_settings().model_copy(update={
-            "database_url": SecretStr(dsn),
-            "bronze_container": f"bronze-{suffix}",
-            "silver_container": f"silver-{suffix}",
-            "admin_api_key": SecretStr(ADMIN_KEY),
-            # The suite sends thousands of requests as one admin; the limits have tests of their own.
-            "rate_limit_writes": "100000/minute",
-            "rate_limit_reads": "100000/minute",
-            # No test reaches a real source; a test that starts a fake one lists its host:port.
-            "source_allowed_hosts": "data.example.org",
-        })
+        yield base_settings().model_copy(
+            update={
+                "database_url": SecretStr(dsn),
+                "bronze_container": f"bronze-{suffix}",
+                "silver_container": f"silver-{suffix}",
+                "admin_api_key": SecretStr(ADMIN_KEY),
+                # The suite sends thousands of requests as one admin; the limits have tests of their own.
+                "rate_limit_writes": "100000/minute",
+                "rate_limit_reads": "100000/minute",
+                # No test reaches a real source; a test that starts a fake one lists its host:port.
+                "source_allowed_hosts": "data.example.org",
+            }
+        )
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +47,7 @@ def platform(settings):
 
 
 ADMIN_HEADERS = {"x-functions-key": ADMIN_KEY}
-ANONYMOUS = {"x-functions-key": ""}   # overrides the clients' default key: no key at all
+ANONYMOUS = {"x-functions-key": ""}  # overrides the clients' default key: no key at all
 
 
 @pytest.fixture()

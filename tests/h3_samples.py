@@ -6,7 +6,7 @@ from rasterio.transform import Affine
 
 # EPSG:4326 near the equator: pixel 0.001° (~111 m), 400 x 400 pixels, lon 10.0-10.4, lat 0.6-1.0.
 WEST, NORTH, PIXEL, SIDE = 10.0, 1.0, 0.001, 400
-NODATA_COLUMNS = 100          # lon 10.0-10.1 is nodata in the constant and gradient bands
+NODATA_COLUMNS = 100  # lon 10.0-10.1 is nodata in the constant and gradient bands
 CONSTANT = 7.0
 NODATA = -9999.0
 
@@ -14,8 +14,19 @@ NODATA = -9999.0
 def geotiff(data: np.ndarray, transform: Affine, crs: str, nodata=None) -> bytes:
     count, height, width = data.shape
     with MemoryFile() as memory:
-        with memory.open(driver="GTiff", width=width, height=height, count=count, dtype=data.dtype.name, crs=crs,
-                         transform=transform, nodata=nodata, tiled=True, blockxsize=256, blockysize=256) as dataset:
+        with memory.open(
+            driver="GTiff",
+            width=width,
+            height=height,
+            count=count,
+            dtype=data.dtype.name,
+            crs=crs,
+            transform=transform,
+            nodata=nodata,
+            tiled=True,
+            blockxsize=256,
+            blockysize=256,
+        ) as dataset:
             dataset.write(data)
         return memory.read()
 

@@ -15,17 +15,38 @@ def surface(side: int, low: float, high: float, seed: int = 1) -> np.ndarray:
     y, x = np.mgrid[0:side, 0:side] / side
     z = np.zeros((side, side))
     for _ in range(6):
-        cx, cy, width, height = rng.uniform(0, 1), rng.uniform(0, 1), rng.uniform(0.1, 0.35), rng.uniform(0.3, 1)
-        z += height * np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * width ** 2))
+        cx, cy, width, height = (
+            rng.uniform(0, 1),
+            rng.uniform(0, 1),
+            rng.uniform(0.1, 0.35),
+            rng.uniform(0.3, 1),
+        )
+        z += height * np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * width**2))
     z = (z - z.min()) / (z.max() - z.min())
     return low + z * (high - low)
 
 
-def _geotiff(data: np.ndarray, *, crs: str = UTM_33N, nodata=None, colormap=None, descriptions=None, units=None,
-             **creation_options) -> bytes:
+def _geotiff(
+    data: np.ndarray,
+    *,
+    crs: str = UTM_33N,
+    nodata=None,
+    colormap=None,
+    descriptions=None,
+    units=None,
+    **creation_options,
+) -> bytes:
     count, height, width = data.shape
-    profile = {"driver": "GTiff", "width": width, "height": height, "count": count, "dtype": data.dtype.name,
-               "crs": crs, "transform": Affine(30.0, 0, 500_000, 0, -30.0, 5_000_000), "nodata": nodata}
+    profile = {
+        "driver": "GTiff",
+        "width": width,
+        "height": height,
+        "count": count,
+        "dtype": data.dtype.name,
+        "crs": crs,
+        "transform": Affine(30.0, 0, 500_000, 0, -30.0, 5_000_000),
+        "nodata": nodata,
+    }
     profile.update(creation_options)
     with MemoryFile() as memory:
         with memory.open(**profile) as dataset:
@@ -53,7 +74,9 @@ def rgba(side: int = SIDE) -> bytes:
 
 
 def multispectral(side: int = SIDE, bands: int = 6) -> bytes:
-    data = np.stack([surface(side, 200, 4000 + 500 * b, seed=10 + b) for b in range(bands)]).astype("uint16")
+    data = np.stack([surface(side, 200, 4000 + 500 * b, seed=10 + b) for b in range(bands)]).astype(
+        "uint16"
+    )
     return _geotiff(data)
 
 
@@ -71,7 +94,13 @@ def dem_int16(side: int = SIDE) -> bytes:
 
 def palette(side: int = SIDE) -> bytes:
     data = (np.add.outer(np.arange(side) // 32, np.arange(side) // 64) % 5).astype("uint8")[None]
-    colours = {0: (0, 100, 0, 255), 1: (255, 255, 0, 255), 2: (0, 0, 255, 255), 3: (128, 128, 128, 255), 4: (255, 0, 0, 255)}
+    colours = {
+        0: (0, 100, 0, 255),
+        1: (255, 255, 0, 255),
+        2: (0, 0, 255, 255),
+        3: (128, 128, 128, 255),
+        4: (255, 0, 0, 255),
+    }
     return _geotiff(data, colormap=colours)
 
 
@@ -85,7 +114,9 @@ def landcover(side: int = SIDE) -> bytes:
 
 def temperature(side: int = SIDE) -> bytes:
     rng = np.random.default_rng(6)
-    data = (surface(side, 8.0, 26.0, seed=7) + rng.normal(0, 1.5, (side, side))).astype("float32")[None]
+    data = (surface(side, 8.0, 26.0, seed=7) + rng.normal(0, 1.5, (side, side))).astype("float32")[
+        None
+    ]
     return _geotiff(data, descriptions=["2 m air temperature"], units=["degC"])
 
 

@@ -37,7 +37,9 @@ def fresh_database(prefix: str = "geoetl_test") -> Iterator[str]:
         yield make_conninfo(base, dbname=name)
     finally:
         with psycopg.connect(maintenance, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
 def free_port() -> int:
@@ -57,7 +59,12 @@ def wait_for_port(port: int, timeout: float = 20.0) -> None:
 
 
 def azurite_connection_string(port: int) -> str:
-    account_key = base_settings().storage_connection_string.get_secret_value().split("AccountKey=")[1].split(";")[0]
+    account_key = (
+        base_settings()
+        .storage_connection_string.get_secret_value()
+        .split("AccountKey=")[1]
+        .split(";")[0]
+    )
     return (
         "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
         f"AccountKey={account_key};BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;"
@@ -69,9 +76,21 @@ def private_azurite(workdir: Path) -> Iterator[tuple[subprocess.Popen, int]]:
     """A second Azurite, owned by the test, on a free port (so it can be stopped)."""
     port = free_port()
     proc = subprocess.Popen(
-        [str(ROOT / "node_modules/.bin/azurite-blob"), "--blobHost", "127.0.0.1", "--blobPort", str(port),
-         "--location", str(workdir), "--skipApiVersionCheck", "--loose", "--silent"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            str(ROOT / "node_modules/.bin/azurite-blob"),
+            "--blobHost",
+            "127.0.0.1",
+            "--blobPort",
+            str(port),
+            "--location",
+            str(workdir),
+            "--skipApiVersionCheck",
+            "--loose",
+            "--silent",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         wait_for_port(port)
@@ -85,18 +104,22 @@ def private_azurite(workdir: Path) -> Iterator[tuple[subprocess.Popen, int]]:
 def child_env(settings: Settings, **extra: str) -> dict[str, str]:
     """Environment for a subprocess running the app against the test's settings."""
     env = dict(os.environ)
-    env.update({
-        "DATABASE_URL": settings.dsn,
-        "BRONZE_CONTAINER": settings.bronze_container,
-        "SILVER_CONTAINER": settings.silver_container,
-    })
+    env.update(
+        {
+            "DATABASE_URL": settings.dsn,
+            "BRONZE_CONTAINER": settings.bronze_container,
+            "SILVER_CONTAINER": settings.silver_container,
+        }
+    )
     if settings.admin_api_key is not None:
         env["ADMIN_API_KEY"] = settings.admin_api_key.get_secret_value()
     env.update(extra)
     return env
 
 
-def wait_for_status(platform, job_id: str, statuses: set[str], timeout: float = 60.0, reconcile: bool = False) -> dict:
+def wait_for_status(
+    platform, job_id: str, statuses: set[str], timeout: float = 60.0, reconcile: bool = False
+) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if reconcile:
@@ -105,7 +128,9 @@ def wait_for_status(platform, job_id: str, statuses: set[str], timeout: float = 
         if job["status"] in statuses:
             return job
         time.sleep(0.05)
-    raise AssertionError(f"job {job_id} still {platform.engine.job(job_id)['status']} after {timeout}s (wanted {statuses})")
+    raise AssertionError(
+        f"job {job_id} still {platform.engine.job(job_id)['status']} after {timeout}s (wanted {statuses})"
+    )
 
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -123,14 +148,41 @@ def private_postgres() -> Iterator[tuple[str, Callable[[], None]]]:
     port = free_port()
 
     def pg(*args: str) -> None:
-        subprocess.run(["runuser", "-u", "postgres", "--", *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", *args],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
-    pg(str(PG_BIN / "initdb"), "-D", str(data / "db"), "-U", "postgres", "--auth=trust", "--no-locale", "-E", "UTF8")
+    pg(
+        str(PG_BIN / "initdb"),
+        "-D",
+        str(data / "db"),
+        "-U",
+        "postgres",
+        "--auth=trust",
+        "--no-locale",
+        "-E",
+        "UTF8",
+    )
     options = f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off"
-    start = [str(PG_BIN / "pg_ctl"), "-D", str(data / "db"), "-o", options, "-l", str(data / "log"), "-w"]
+    start = [
+        str(PG_BIN / "pg_ctl"),
+        "-D",
+        str(data / "db"),
+        "-o",
+        options,
+        "-l",
+        str(data / "log"),
+        "-w",
+    ]
     pg(*start, "start")
     try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres", lambda: pg(*start, "-m", "fast", "restart")
+        yield (
+            f"postgresql://postgres@127.0.0.1:{port}/postgres",
+            lambda: pg(*start, "-m", "fast", "restart"),
+        )
     finally:
         pg(str(PG_BIN / "pg_ctl"), "-D", str(data / "db"), "-m", "immediate", "stop")
         shutil.rmtree(data, ignore_errors=True)
@@ -162,11 +214,20 @@ def all_at_once(call: Callable[[], object], times: int, timeout: float = 120.0) 
 
 
 @contextmanager
-def served_app(settings: Settings, module: str = "triggers.cli", *args: str, **env: str) -> Iterator[str]:
+def served_app(
+    settings: Settings, module: str = "triggers.cli", *args: str, **env: str
+) -> Iterator[str]:
     """The local host in a subprocess on a free port; yields its base URL."""
     port = free_port()
-    command = [sys.executable, "-m", module, *(args or (("serve",) if module == "triggers.cli" else ()))]
-    proc = subprocess.Popen(command, cwd=ROOT, env=child_env(settings, API_PORT=str(port), LOG_LEVEL="WARNING", **env))
+    command = [
+        sys.executable,
+        "-m",
+        module,
+        *(args or (("serve",) if module == "triggers.cli" else ())),
+    ]
+    proc = subprocess.Popen(
+        command, cwd=ROOT, env=child_env(settings, API_PORT=str(port), LOG_LEVEL="WARNING", **env)
+    )
     try:
         wait_for_port(port)
         yield f"http://127.0.0.1:{port}"

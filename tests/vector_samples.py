@@ -35,8 +35,14 @@ GARBAGE_KML = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 def geodataframe(n: int = 5, crs: str = "EPSG:4326", offset: float = 0.0) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"Name": [f"feature {i}" for i in range(n)], "count": list(range(n)), "Observed Date": [f"2020-01-{i + 1:02d}" for i in range(n)]},
-        geometry=[shapely.box(offset + i, i, offset + i + 0.5, i + 0.5) for i in range(n)], crs=crs)
+        {
+            "Name": [f"feature {i}" for i in range(n)],
+            "count": list(range(n)),
+            "Observed Date": [f"2020-01-{i + 1:02d}" for i in range(n)],
+        },
+        geometry=[shapely.box(offset + i, i, offset + i + 0.5, i + 0.5) for i in range(n)],
+        crs=crs,
+    )
 
 
 def written(frame: gpd.GeoDataFrame, driver: str, suffix: str, **options) -> bytes:
@@ -54,7 +60,9 @@ def geopackage(layers: dict[str, gpd.GeoDataFrame]) -> bytes:
         return path.read_bytes()
 
 
-def zipped_dataset(frame: gpd.GeoDataFrame, driver: str, name: str, drop: tuple[str, ...] = ()) -> bytes:
+def zipped_dataset(
+    frame: gpd.GeoDataFrame, driver: str, name: str, drop: tuple[str, ...] = ()
+) -> bytes:
     """A zip of a multi-file dataset (shapefile, File Geodatabase); `drop` removes members by suffix."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
@@ -78,7 +86,10 @@ def zip_of(members: dict[str, bytes]) -> bytes:
 def traversal_zip() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(zipfile.ZipInfo("../../etc/evil.geojson"), b'{"type": "FeatureCollection", "features": []}')
+        archive.writestr(
+            zipfile.ZipInfo("../../etc/evil.geojson"),
+            b'{"type": "FeatureCollection", "features": []}',
+        )
     return buffer.getvalue()
 
 
@@ -102,33 +113,92 @@ def repeated_member_zip(count: int = 2000, member_bytes: int = 1024 * 1024) -> b
     crc, out, central = zlib.crc32(b"\x00" * member_bytes), io.BytesIO(), []
     for index in range(count):
         name, offset = f"part{index:04d}.csv".encode(), out.tell()
-        out.write(struct.pack(zipfile.structFileHeader, zipfile.stringFileHeader, 20, 0, 0, zipfile.ZIP_DEFLATED,
-                              0, 0x21, crc, len(data), member_bytes, len(name), 0) + name + data)
-        central.append(struct.pack(zipfile.structCentralDir, zipfile.stringCentralDir, 20, 3, 20, 0, 0,
-                                   zipfile.ZIP_DEFLATED, 0, 0x21, crc, len(data), member_bytes, len(name), 0, 0, 0, 0, 0,
-                                   offset) + name)
+        out.write(
+            struct.pack(
+                zipfile.structFileHeader,
+                zipfile.stringFileHeader,
+                20,
+                0,
+                0,
+                zipfile.ZIP_DEFLATED,
+                0,
+                0x21,
+                crc,
+                len(data),
+                member_bytes,
+                len(name),
+                0,
+            )
+            + name
+            + data
+        )
+        central.append(
+            struct.pack(
+                zipfile.structCentralDir,
+                zipfile.stringCentralDir,
+                20,
+                3,
+                20,
+                0,
+                0,
+                zipfile.ZIP_DEFLATED,
+                0,
+                0x21,
+                crc,
+                len(data),
+                member_bytes,
+                len(name),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + name
+        )
     start = out.tell()
     out.write(b"".join(central))
-    out.write(struct.pack(zipfile.structEndArchive, zipfile.stringEndArchive, 0, 0, count, count, out.tell() - start,
-                          start, 0))
+    out.write(
+        struct.pack(
+            zipfile.structEndArchive,
+            zipfile.stringEndArchive,
+            0,
+            0,
+            count,
+            count,
+            out.tell() - start,
+            start,
+            0,
+        )
+    )
     return out.getvalue()
 
 
-def with_declared_sizes(data: bytes, *, file_size: int | None = None, compress_size: int | None = None) -> bytes:
+def with_declared_sizes(
+    data: bytes, *, file_size: int | None = None, compress_size: int | None = None
+) -> bytes:
     """The zip with every member's central-directory sizes replaced: a zip that lies.
     (Walks the central directory from the end record, so member data is never touched.)"""
     patched = bytearray(data)
-    end = struct.unpack(zipfile.structEndArchive, data[-zipfile.sizeEndCentDir:])
+    end = struct.unpack(zipfile.structEndArchive, data[-zipfile.sizeEndCentDir :])
     offset = end[zipfile._ECD_OFFSET]
     for _ in range(end[zipfile._ECD_ENTRIES_TOTAL]):
-        record = struct.unpack(zipfile.structCentralDir, data[offset:offset + zipfile.sizeCentralDir])
+        record = struct.unpack(
+            zipfile.structCentralDir, data[offset : offset + zipfile.sizeCentralDir]
+        )
         if compress_size is not None:
-            patched[offset + 20:offset + 24] = compress_size.to_bytes(4, "little")
+            patched[offset + 20 : offset + 24] = compress_size.to_bytes(4, "little")
         if file_size is not None:
-            patched[offset + 24:offset + 28] = file_size.to_bytes(4, "little")
-        offset += zipfile.sizeCentralDir + sum(record[i] for i in (zipfile._CD_FILENAME_LENGTH,
-                                                                    zipfile._CD_EXTRA_FIELD_LENGTH,
-                                                                    zipfile._CD_COMMENT_LENGTH))
+            patched[offset + 24 : offset + 28] = file_size.to_bytes(4, "little")
+        offset += zipfile.sizeCentralDir + sum(
+            record[i]
+            for i in (
+                zipfile._CD_FILENAME_LENGTH,
+                zipfile._CD_EXTRA_FIELD_LENGTH,
+                zipfile._CD_COMMENT_LENGTH,
+            )
+        )
     return bytes(patched)
 
 
@@ -140,11 +210,17 @@ def corrupt_zip() -> bytes:
 def geojson(features: list[dict], extra: str = "") -> bytes:
     import json
 
-    return json.dumps({"type": "FeatureCollection", **({"name": extra} if extra else {}), "features": features}).encode()
+    return json.dumps(
+        {"type": "FeatureCollection", **({"name": extra} if extra else {}), "features": features}
+    ).encode()
 
 
 def point_feature(x: float, y: float, **properties) -> dict:
-    return {"type": "Feature", "properties": properties, "geometry": {"type": "Point", "coordinates": [x, y]}}
+    return {
+        "type": "Feature",
+        "properties": properties,
+        "geometry": {"type": "Point", "coordinates": [x, y]},
+    }
 
 
 def wide_csv(columns: int = 10_000) -> bytes:
@@ -159,13 +235,23 @@ def geopackage_with_dates() -> bytes:
 
     import pandas as pd
 
-    frame = gpd.GeoDataFrame({"name": ["a", "b", "c"], "seen": pd.to_datetime(["2020-01-01", "2021-01-01", "2022-01-01"])},
-                             geometry=[shapely.Point(i, i) for i in range(3)], crs="EPSG:4326")
+    frame = gpd.GeoDataFrame(
+        {
+            "name": ["a", "b", "c"],
+            "seen": pd.to_datetime(["2020-01-01", "2021-01-01", "2022-01-01"]),
+        },
+        geometry=[shapely.Point(i, i) for i in range(3)],
+        crs="EPSG:4326",
+    )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "dates.gpkg"
         pyogrio.write_dataframe(frame, path, layer="dates")
-        with sqlite3.connect(path) as conn:  # GeoPackage triggers need SpatiaLite functions: drop them first
-            for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        with sqlite3.connect(
+            path
+        ) as conn:  # GeoPackage triggers need SpatiaLite functions: drop them first
+            for (trigger,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            ).fetchall():
                 conn.execute(f'DROP TRIGGER "{trigger}"')
             conn.execute("UPDATE dates SET seen = '0000-01-01T00:00:00Z' WHERE name = 'a'")
         return path.read_bytes()

@@ -30,31 +30,70 @@ GPX = b"""<?xml version="1.0" encoding="UTF-8"?>
 </gpx>
 """
 
-TOPOJSON = json.dumps({
-    "type": "Topology",
-    "objects": {"countries": {"type": "GeometryCollection", "geometries": [
-        {"type": "Polygon", "arcs": [[0, 1]], "properties": {"name": "West"}},
-        {"type": "Polygon", "arcs": [[2, -1]], "properties": {"name": "East"}}]}},
-    "arcs": [[[5, 0], [5, 10]], [[5, 10], [0, 10], [0, 0], [5, 0]], [[5, 0], [10, 0], [10, 10], [5, 10]]],
-}).encode()
+TOPOJSON = json.dumps(
+    {
+        "type": "Topology",
+        "objects": {
+            "countries": {
+                "type": "GeometryCollection",
+                "geometries": [
+                    {"type": "Polygon", "arcs": [[0, 1]], "properties": {"name": "West"}},
+                    {"type": "Polygon", "arcs": [[2, -1]], "properties": {"name": "East"}},
+                ],
+            }
+        },
+        "arcs": [
+            [[5, 0], [5, 10]],
+            [[5, 10], [0, 10], [0, 0], [5, 0]],
+            [[5, 0], [10, 0], [10, 10], [5, 10]],
+        ],
+    }
+).encode()
 
-BARE_POLYGON = json.dumps({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}).encode()
-BARE_COLLECTION = json.dumps({"type": "GeometryCollection", "geometries": [
-    {"type": "Point", "coordinates": [2, 2]}, {"type": "LineString", "coordinates": [[0, 0], [1, 1]]},
-    {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}]}).encode()
+BARE_POLYGON = json.dumps(
+    {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
+).encode()
+BARE_COLLECTION = json.dumps(
+    {
+        "type": "GeometryCollection",
+        "geometries": [
+            {"type": "Point", "coordinates": [2, 2]},
+            {"type": "LineString", "coordinates": [[0, 0], [1, 1]]},
+            {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]},
+        ],
+    }
+).encode()
 
-ESRI_JSON = json.dumps({
-    "geometryType": "esriGeometryPolygon", "spatialReference": {"wkid": 4326},
-    "fields": [{"name": "NAME", "type": "esriFieldTypeString", "alias": "NAME", "length": 50}],
-    "features": [{"attributes": {"NAME": "block"}, "geometry": {"rings": [[[0, 0], [0, 1], [1, 1], [1, 0], [0, 0]]]}}],
-}).encode()
+ESRI_JSON = json.dumps(
+    {
+        "geometryType": "esriGeometryPolygon",
+        "spatialReference": {"wkid": 4326},
+        "fields": [{"name": "NAME", "type": "esriFieldTypeString", "alias": "NAME", "length": 50}],
+        "features": [
+            {
+                "attributes": {"NAME": "block"},
+                "geometry": {"rings": [[[0, 0], [0, 1], [1, 1], [1, 0], [0, 0]]]},
+            }
+        ],
+    }
+).encode()
 
-GEOJSON_SEQUENCE = b"".join(json.dumps({"type": "Feature", "properties": {"n": i},
-                                        "geometry": {"type": "Point", "coordinates": [i, i]}}).encode() + b"\n"
-                            for i in range(4))
+GEOJSON_SEQUENCE = b"".join(
+    json.dumps(
+        {
+            "type": "Feature",
+            "properties": {"n": i},
+            "geometry": {"type": "Point", "coordinates": [i, i]},
+        }
+    ).encode()
+    + b"\n"
+    for i in range(4)
+)
 
-CSV_UPPER_WKT = (b'ID,WKT,Name\n1,"POLYGON ((0 0,1 0,1 1,0 1,0 0))",first\n'
-                 b'2,"POLYGON ((2 2,3 2,3 3,2 3,2 2))",second\n3,"POINT (5 5)",third\n')
+CSV_UPPER_WKT = (
+    b'ID,WKT,Name\n1,"POLYGON ((0 0,1 0,1 1,0 1,0 0))",first\n'
+    b'2,"POLYGON ((2 2,3 2,3 3,2 3,2 2))",second\n3,"POINT (5 5)",third\n'
+)
 
 OSM_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
 <osm version="0.6" generator="JOSM">
@@ -102,7 +141,9 @@ KML_RINGS = b"""<?xml version="1.0" encoding="UTF-8"?>
 def shapefile_zip_upper_case(misnamed_shx: bool = False, without_shx: bool = False) -> bytes:
     """A shapefile zipped by a Windows tool: POLYGONS.SHP, .SHX, .DBF, .PRJ."""
     with tempfile.TemporaryDirectory() as tmp:
-        pyogrio.write_dataframe(geodataframe(4), Path(tmp) / "polygons.shp", driver="ESRI Shapefile")
+        pyogrio.write_dataframe(
+            geodataframe(4), Path(tmp) / "polygons.shp", driver="ESRI Shapefile"
+        )
         members = {}
         for file in sorted(Path(tmp).iterdir()):
             name = file.name.upper()
@@ -134,8 +175,10 @@ def mapinfo_mif_zip() -> bytes:
 
 
 def dxf() -> bytes:
-    lines = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (1, 1)]), shapely.LineString([(1, 0), (2, 2)])],
-                             crs="EPSG:4326")
+    lines = gpd.GeoDataFrame(
+        geometry=[shapely.LineString([(0, 0), (1, 1)]), shapely.LineString([(1, 0), (2, 2)])],
+        crs="EPSG:4326",
+    )
     return written_files(lines, "DXF", "drawing.dxf")["drawing.dxf"]
 
 
@@ -143,10 +186,13 @@ def nested_zip() -> bytes:
     """A zip holding a KMZ and another zip (itself holding a shapefile)."""
     kmz = zip_of({"doc.kml": KML_FOLDERS})
     shapefile = zip_of(written_files(geodataframe(2), "ESRI Shapefile", "lots.shp"))
-    return zip_of({"delivery/survey.kmz": kmz, "delivery/lots.zip": shapefile, "README.txt": b"see attached"})
+    return zip_of(
+        {"delivery/survey.kmz": kmz, "delivery/lots.zip": shapefile, "README.txt": b"see attached"}
+    )
 
 
 # -- GeoPackage of curves ------------------------------------------------------------------------------
+
 
 def _curve_polygon_wkb(cx: float, cy: float, r: float) -> bytes:
     """CURVEPOLYGON(CIRCULARSTRING(cx-r cy, cx+r cy, cx-r cy)): a full circle."""
@@ -164,23 +210,39 @@ def _compound_polygon_wkb() -> bytes:
 def geopackage_of_curves() -> bytes:
     """A GeoPackage layer of curve polygons (as ArcGIS exports parcels with arcs): GDAL
     returns them as CURVEPOLYGON, which shapely refuses."""
-    frame = gpd.GeoDataFrame({"name": ["disc", "half", "small disc"]},
-                             geometry=[shapely.box(0, 0, 1, 1)] * 3, crs="EPSG:4326")
-    curves = [_curve_polygon_wkb(10, 10, 1), _compound_polygon_wkb(), _curve_polygon_wkb(20, 20, 0.001)]
+    frame = gpd.GeoDataFrame(
+        {"name": ["disc", "half", "small disc"]},
+        geometry=[shapely.box(0, 0, 1, 1)] * 3,
+        crs="EPSG:4326",
+    )
+    curves = [
+        _curve_polygon_wkb(10, 10, 1),
+        _compound_polygon_wkb(),
+        _curve_polygon_wkb(20, 20, 0.001),
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "curves.gpkg"
-        pyogrio.write_dataframe(frame, path, layer="parcels", driver="GPKG", geometry_type="Unknown")
-        with sqlite3.connect(path) as conn:   # GeoPackage triggers need SpatiaLite functions: drop them first
-            for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        pyogrio.write_dataframe(
+            frame, path, layer="parcels", driver="GPKG", geometry_type="Unknown"
+        )
+        with sqlite3.connect(
+            path
+        ) as conn:  # GeoPackage triggers need SpatiaLite functions: drop them first
+            for (trigger,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            ).fetchall():
                 conn.execute(f'DROP TRIGGER "{trigger}"')
             conn.execute("UPDATE gpkg_geometry_columns SET geometry_type_name = 'CURVEPOLYGON'")
             for fid, wkb in enumerate(curves, start=1):
-                blob = b"GP\x00\x01" + struct.pack("<i", 4326) + wkb   # no envelope, little-endian header
+                blob = (
+                    b"GP\x00\x01" + struct.pack("<i", 4326) + wkb
+                )  # no envelope, little-endian header
                 conn.execute("UPDATE parcels SET geom = ? WHERE fid = ?", (blob, fid))
         return path.read_bytes()
 
 
 # -- OSM PBF -------------------------------------------------------------------------------------------
+
 
 def _varint(value: int) -> bytes:
     out = bytearray()
@@ -213,19 +275,41 @@ def _blob(kind: str, message: bytes) -> bytes:
 def osm_pbf() -> bytes:
     """A minimal OSM PBF (the protobuf encoding written by hand): a named cafe node and a
     residential street way, in the same place as OSM_XML."""
-    strings = [b"", b"amenity", b"cafe", b"name", b"Corner Cafe", b"highway", b"residential", b"High Street"]
+    strings = [
+        b"",
+        b"amenity",
+        b"cafe",
+        b"name",
+        b"Corner Cafe",
+        b"highway",
+        b"residential",
+        b"High Street",
+    ]
     table = b"".join(_field(1, s) for s in strings)
     coordinates = {1: (51.50, -0.12), 2: (51.51, -0.12), 3: (51.51, -0.11)}
 
     def node(node_id: int, keys: list[int], values: list[int]) -> bytes:
         lat, lon = coordinates[node_id]
         tags = (_field(2, _packed(keys)) + _field(3, _packed(values))) if keys else b""
-        return (_field(1, _zigzag(node_id), 0) + tags + _field(8, _zigzag(round(lat * 1e7)), 0)
-                + _field(9, _zigzag(round(lon * 1e7)), 0))
+        return (
+            _field(1, _zigzag(node_id), 0)
+            + tags
+            + _field(8, _zigzag(round(lat * 1e7)), 0)
+            + _field(9, _zigzag(round(lon * 1e7)), 0)
+        )
 
-    nodes_group = b"".join(_field(1, n) for n in (node(1, [1, 3], [2, 4]), node(2, [], []), node(3, [], [])))
-    way = _field(1, 10, 0) + _field(2, _packed([5, 3])) + _field(3, _packed([6, 7])) + _field(8, _packed([_zigzag(2), _zigzag(1)]))
-    block = _field(1, table) + _field(2, nodes_group) + _field(2, _field(3, way)) + _field(17, 100, 0)
+    nodes_group = b"".join(
+        _field(1, n) for n in (node(1, [1, 3], [2, 4]), node(2, [], []), node(3, [], []))
+    )
+    way = (
+        _field(1, 10, 0)
+        + _field(2, _packed([5, 3]))
+        + _field(3, _packed([6, 7]))
+        + _field(8, _packed([_zigzag(2), _zigzag(1)]))
+    )
+    block = (
+        _field(1, table) + _field(2, nodes_group) + _field(2, _field(3, way)) + _field(17, 100, 0)
+    )
     header = _field(4, b"OsmSchema-V0.6")
     return _blob("OSMHeader", header) + _blob("OSMData", block)
 
@@ -233,7 +317,10 @@ def osm_pbf() -> bytes:
 def zip_members_renamed(data: bytes, rename: dict[str, str]) -> bytes:
     """The zip with some members renamed (their bytes untouched)."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for info in source.infolist():
             target.writestr(rename.get(info.filename, info.filename), source.read(info))
     return out.getvalue()

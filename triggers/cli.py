@@ -39,14 +39,28 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="geoetl", description="GeoETL local operations")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
-    db = commands.add_parser("db", help="schema deployment").add_subparsers(required=True, metavar="ACTION")
-    db.add_parser("deploy", help="create the database if missing and apply pending migrations").set_defaults(run=_db_deploy)
-    db.add_parser("status", help="applied and pending migrations, extension versions").set_defaults(run=_db_status)
-    commands.add_parser("serve", help="serve the API with in-process workers and the reconciler").set_defaults(run=_serve)
-    commands.add_parser("up", help="db deploy, then serve (what `make run` does)").set_defaults(run=_up)
+    db = commands.add_parser("db", help="schema deployment").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    db.add_parser(
+        "deploy", help="create the database if missing and apply pending migrations"
+    ).set_defaults(run=_db_deploy)
+    db.add_parser("status", help="applied and pending migrations, extension versions").set_defaults(
+        run=_db_status
+    )
+    commands.add_parser(
+        "serve", help="serve the API with in-process workers and the reconciler"
+    ).set_defaults(run=_serve)
+    commands.add_parser("up", help="db deploy, then serve (what `make run` does)").set_defaults(
+        run=_up
+    )
 
-    worker = commands.add_parser("worker", help="run a standalone worker process against the same database")
-    worker.add_argument("--threads", type=int, default=None, help="worker threads (default: WORKER_THREADS)")
+    worker = commands.add_parser(
+        "worker", help="run a standalone worker process against the same database"
+    )
+    worker.add_argument(
+        "--threads", type=int, default=None, help="worker threads (default: WORKER_THREADS)"
+    )
     worker.set_defaults(run=_worker)
 
     submit = commands.add_parser("submit", help="submit a job: submit JOB_TYPE '{\"n\": 10}'")
@@ -54,9 +68,12 @@ def _parser() -> argparse.ArgumentParser:
     submit.add_argument("parameters", nargs="?", default="{}", help="JSON object")
     submit.set_defaults(run=_submit)
 
-    for name, helptext, fn in [("status", "a job's status", _status), ("cancel", "cancel a job", _cancel),
-                               ("retry", "re-run a failed job's failed tasks", _retry),
-                               ("resubmit", "run a finished job again as a new attempt", _resubmit)]:
+    for name, helptext, fn in [
+        ("status", "a job's status", _status),
+        ("cancel", "cancel a job", _cancel),
+        ("retry", "re-run a failed job's failed tasks", _retry),
+        ("resubmit", "run a finished job again as a new attempt", _resubmit),
+    ]:
         cmd = commands.add_parser(name, help=helptext)
         cmd.add_argument("job_id")
         cmd.set_defaults(run=fn)
@@ -76,11 +93,15 @@ def _parser() -> argparse.ArgumentParser:
 def _key_commands(commands) -> None:
     keys_parser = commands.add_parser("keys", help="API keys: create, list, revoke")
     actions = keys_parser.add_subparsers(required=True, metavar="ACTION")
-    create = actions.add_parser("create", help="create a key; it is printed once, alone on the last line")
+    create = actions.add_parser(
+        "create", help="create a key; it is printed once, alone on the last line"
+    )
     create.add_argument("name")
     create.add_argument("--role", required=True, choices=list(KEY_ROLES))
     create.set_defaults(run=_keys_create)
-    actions.add_parser("list", help="keys with role, hint, created and last used").set_defaults(run=_keys_list)
+    actions.add_parser("list", help="keys with role, hint, created and last used").set_defaults(
+        run=_keys_list
+    )
     revoke = actions.add_parser("revoke", help="revoke a key at once")
     revoke.add_argument("name")
     revoke.set_defaults(run=_keys_revoke)
@@ -93,7 +114,10 @@ def _keys_create(platform: Platform, args) -> int:
         print(f"error: {exc.errors()[0]['msg']}", file=sys.stderr)
         return 2
     created = keys.create_key(platform.db, request, created_by=OPERATOR.owner_id)
-    print(f"created {created.role} key {created.name!r}; it is shown once, store it now:", file=sys.stderr)
+    print(
+        f"created {created.role} key {created.name!r}; it is shown once, store it now:",
+        file=sys.stderr,
+    )
     print(created.key)
     return 0
 
@@ -109,7 +133,9 @@ def _keys_revoke(platform: Platform, args) -> int:
 
 
 def _print(model) -> None:
-    data = model.model_dump(mode="json") if hasattr(model, "model_dump") else dataclasses.asdict(model)
+    data = (
+        model.model_dump(mode="json") if hasattr(model, "model_dump") else dataclasses.asdict(model)
+    )
     print(json.dumps(data, indent=2))
 
 
@@ -157,7 +183,16 @@ def _status(platform: Platform, args) -> int:
 
 
 def _tasks(platform: Platform, args) -> int:
-    _print(reads.list_tasks(platform.db, args.job_id, stage=args.stage, status=args.status, limit=args.limit, offset=0))
+    _print(
+        reads.list_tasks(
+            platform.db,
+            args.job_id,
+            stage=args.stage,
+            status=args.status,
+            limit=args.limit,
+            offset=0,
+        )
+    )
     return 0
 
 

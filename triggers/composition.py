@@ -27,12 +27,18 @@ class Platform:
     db: Database
     blobs: BlobStore
     engine: Engine
-    steps: StepCatalog           # what pipelines may use: the registry's handlers as steps
+    steps: StepCatalog  # what pipelines may use: the registry's handlers as steps
     pipelines: PipelineJobTypes  # pipeline versions compiled for the engine
 
     @classmethod
-    def build(cls, settings: Settings, *, jobs: JobRegistry | None = None, dispatcher: Dispatcher | None = None,
-              notifier: JobNotifier | None = None) -> "Platform":
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        jobs: JobRegistry | None = None,
+        dispatcher: Dispatcher | None = None,
+        notifier: JobNotifier | None = None,
+    ) -> "Platform":
         """`notifier`: who hears that a stage finished (Azure: the job's Durable orchestrator);
         by default nobody, as the local runtime polls."""
         db = Database(
@@ -57,7 +63,9 @@ class Platform:
             metrics_retention_minutes=settings.metrics_retention_minutes,
             chores={"cog_scratch_blobs_deleted": CogScratchSweeper(db, blobs, settings)},
         )
-        return cls(settings=settings, db=db, blobs=blobs, engine=engine, steps=steps, pipelines=pipelines)
+        return cls(
+            settings=settings, db=db, blobs=blobs, engine=engine, steps=steps, pipelines=pipelines
+        )
 
     def close(self) -> None:
         self.db.close()

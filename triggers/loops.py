@@ -19,15 +19,25 @@ log = logging.getLogger(__name__)
 def reconciler_loop(engine: Engine, interval_seconds: float) -> SupervisedLoop:
     def sweep() -> None:
         report = engine.reconcile()
-        if report.requeued or report.failed or report.cancelled or report.advanced or report.republished \
-                or any(report.chores.values()):
+        if (
+            report.requeued
+            or report.failed
+            or report.cancelled
+            or report.advanced
+            or report.republished
+            or any(report.chores.values())
+        ):
             log.info("reconciler: %s", report)
 
     return SupervisedLoop("reconciler", sweep, interval_seconds)
 
 
-def metrics_loop(db: Database, interval_seconds: float, rate_window_seconds: float) -> SupervisedLoop:
-    return SupervisedLoop("metrics", lambda: sample_job_metrics(db, rate_window_seconds), interval_seconds)
+def metrics_loop(
+    db: Database, interval_seconds: float, rate_window_seconds: float
+) -> SupervisedLoop:
+    return SupervisedLoop(
+        "metrics", lambda: sample_job_metrics(db, rate_window_seconds), interval_seconds
+    )
 
 
 def scheduler_loop(platform, cron: str) -> SupervisedLoop:

@@ -21,7 +21,10 @@ def deploy_platform(platform: Platform) -> DeployView:
 
 def schema_status(platform: Platform) -> SchemaStatusView:
     status = migrations.status(platform.settings.dsn)
-    applied = [MigrationView(version=a.version, name=a.name, applied_at=a.applied_at, modified=a.modified) for a in status.applied]
+    applied = [
+        MigrationView(version=a.version, name=a.name, applied_at=a.applied_at, modified=a.modified)
+        for a in status.applied
+    ]
     pending = [MigrationView(version=m.version, name=m.name) for m in status.pending]
     return SchemaStatusView(
         up_to_date=not pending and status.pgstac_version == status.pgstac_target_version,
@@ -33,9 +36,15 @@ def schema_status(platform: Platform) -> SchemaStatusView:
     )
 
 
-def submit_job(platform: Platform, job_type: str, parameters: dict, principal: Principal) -> SubmitResponse:
+def submit_job(
+    platform: Platform, job_type: str, parameters: dict, principal: Principal
+) -> SubmitResponse:
     """Authorize, validate and submit; identical parameters return the existing job (created=False)."""
     submission = platform.engine.submit(job_type, parameters, principal=principal)
     job_id = submission.job["job_id"]
-    return SubmitResponse(job_id=job_id, status=submission.job["status"], created=submission.created,
-                          status_url=f"/api/jobs/status/{job_id}")
+    return SubmitResponse(
+        job_id=job_id,
+        status=submission.job["status"],
+        created=submission.created,
+        status_url=f"/api/jobs/status/{job_id}",
+    )

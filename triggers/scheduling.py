@@ -15,9 +15,16 @@ from triggers.composition import Platform
 def run_scheduled_work(platform: Platform, now: datetime) -> list[SubmitResponse]:
     """Submits what is due at `now`; returns the submissions (created or existing), none
     from a scheduler another instance is running."""
-    submissions = [*(submit_due_updates(platform, now) or []), *(submit_due_pipelines(platform, now) or [])]
+    submissions = [
+        *(submit_due_updates(platform, now) or []),
+        *(submit_due_pipelines(platform, now) or []),
+    ]
     return [
-        SubmitResponse(job_id=s.job["job_id"], status=s.job["status"], created=s.created,
-                       status_url=f"/api/jobs/status/{s.job['job_id']}")
+        SubmitResponse(
+            job_id=s.job["job_id"],
+            status=s.job["status"],
+            created=s.created,
+            status_url=f"/api/jobs/status/{s.job['job_id']}",
+        )
         for s in submissions
     ]

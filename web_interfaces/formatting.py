@@ -31,7 +31,9 @@ def sparkline(values: list[float | None], width: int = 240, height: int = 40) ->
         return ""
     top = max(points) or 1.0
     step = width / (len(points) - 1)
-    return " ".join(f"{i * step:.1f},{height - (v / top) * (height - 2) - 1:.1f}" for i, v in enumerate(points))
+    return " ".join(
+        f"{i * step:.1f},{height - (v / top) * (height - 2) - 1:.1f}" for i, v in enumerate(points)
+    )
 
 
 def register_filters(env) -> None:

@@ -78,8 +78,8 @@ class StageDefinition:
     name: str
     task_type: str
     fan_out: FanOut = "single"
-    items: ItemsFrom | None = None          # per_item
-    source_stage: str | None = None         # match_previous / fan_in; default: previous stage
+    items: ItemsFrom | None = None  # per_item
+    source_stage: str | None = None  # match_previous / fan_in; default: previous stage
     max_concurrency: int = 100
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     timeout_seconds: int = 300
@@ -93,7 +93,9 @@ class StageDefinition:
         if self.fan_out == "per_item" and self.items is None and self.planner is None:
             raise ValueError(f"stage {self.name!r}: per_item needs `items` or a `planner`")
         if self.max_concurrency < 1 or self.timeout_seconds < 1:
-            raise ValueError(f"stage {self.name!r}: max_concurrency and timeout_seconds must be positive")
+            raise ValueError(
+                f"stage {self.name!r}: max_concurrency and timeout_seconds must be positive"
+            )
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -138,9 +140,17 @@ class JobDefinition:
             earlier = set(names[: number - 1])
             referenced = stage.source_stage or (stage.items.stage if stage.items else None)
             if referenced is not None and referenced not in earlier:
-                raise ValueError(f"job {self.job_type!r}: stage {stage.name!r} reads {referenced!r}, not an earlier stage")
-            if stage.fan_out in ("match_previous", "fan_in") and number == 1 and stage.planner is None:
-                raise ValueError(f"job {self.job_type!r}: the first stage cannot be {stage.fan_out}")
+                raise ValueError(
+                    f"job {self.job_type!r}: stage {stage.name!r} reads {referenced!r}, not an earlier stage"
+                )
+            if (
+                stage.fan_out in ("match_previous", "fan_in")
+                and number == 1
+                and stage.planner is None
+            ):
+                raise ValueError(
+                    f"job {self.job_type!r}: the first stage cannot be {stage.fan_out}"
+                )
 
     def stage(self, number: int) -> StageDefinition:
         return self.stages[number - 1]

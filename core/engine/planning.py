@@ -6,7 +6,9 @@ from core.engine.definitions import JobDefinition, PlanContext
 from core.errors import ContractViolation
 
 
-def plan_tasks(definition: JobDefinition, number: int, ctx: PlanContext) -> Iterator[dict[str, Any]]:
+def plan_tasks(
+    definition: JobDefinition, number: int, ctx: PlanContext
+) -> Iterator[dict[str, Any]]:
     stage = definition.stage(number)
     shape = stage.task_params
     if stage.planner is not None:
@@ -28,5 +30,7 @@ def _items(items, ctx: PlanContext) -> Iterator[Any]:
     for result in ctx.results_of(items.stage):
         values = (result or {}).get(items.field)
         if not isinstance(values, list):
-            raise ContractViolation(f"stage {items.stage!r} result has no list {items.field!r} to fan out over")
+            raise ContractViolation(
+                f"stage {items.stage!r} result has no list {items.field!r} to fan out over"
+            )
         yield from values

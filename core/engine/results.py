@@ -36,5 +36,6 @@ def _parsed(raw: Any, model: type[M], stage: str, index: int) -> M:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        raise ContractViolation(f"result {index} of stage {stage!r} is not a {model.__name__}: "
-                                f"{exc.errors()[0]['msg']}") from exc
+        raise ContractViolation(
+            f"result {index} of stage {stage!r} is not a {model.__name__}: {exc.errors()[0]['msg']}"
+        ) from exc

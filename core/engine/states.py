@@ -2,9 +2,13 @@
 
 from typing import Literal
 
-JobStatus = Literal["queued", "processing", "completed", "completed_with_errors", "failed", "cancelled"]
+JobStatus = Literal[
+    "queued", "processing", "completed", "completed_with_errors", "failed", "cancelled"
+]
 TaskStatus = Literal["pending", "queued", "running", "completed", "failed", "cancelled"]
-StageStatus = Literal["running", "completed", "completed_with_errors", "failed", "skipped", "cancelled"]
+StageStatus = Literal[
+    "running", "completed", "completed_with_errors", "failed", "skipped", "cancelled"
+]
 
 TERMINAL_JOB_STATUSES = frozenset({"completed", "completed_with_errors", "failed", "cancelled"})
 ACTIVE_JOB_STATUSES = frozenset({"queued", "processing"})

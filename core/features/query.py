@@ -14,10 +14,27 @@ from core.errors import BadRequest
 from core.models.metadata import ColumnDefinition, VectorMetadata
 
 # Parameters the items route documents; any other must name a queryable (equality).
-RESERVED = {"bbox", "limit", "offset", "datetime", "filter", "filter-lang", "filter-crs", "sortby", "properties", "f",
-            "bbox-crs", "crs"}
-CRS84 = {"http://www.opengis.net/def/crs/OGC/1.3/CRS84", "http://www.opengis.net/def/crs/OGC/0/CRS84",
-         "urn:ogc:def:crs:OGC:1.3:CRS84", "EPSG:4326", "http://www.opengis.net/def/crs/EPSG/0/4326"}
+RESERVED = {
+    "bbox",
+    "limit",
+    "offset",
+    "datetime",
+    "filter",
+    "filter-lang",
+    "filter-crs",
+    "sortby",
+    "properties",
+    "f",
+    "bbox-crs",
+    "crs",
+}
+CRS84 = {
+    "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+    "http://www.opengis.net/def/crs/OGC/0/CRS84",
+    "urn:ogc:def:crs:OGC:1.3:CRS84",
+    "EPSG:4326",
+    "http://www.opengis.net/def/crs/EPSG/0/4326",
+}
 OPEN = {"", ".."}
 NUMERIC = {"bigint", "integer", "smallint", "double precision", "real", "numeric"}
 TEMPORAL = {"date", "timestamptz", "timestamp"}
@@ -40,7 +57,7 @@ class Equality:
 
 @dataclass(frozen=True)
 class SortKey:
-    column: str         # a queryable, or "id"
+    column: str  # a queryable, or "id"
     descending: bool
 
 
@@ -49,9 +66,9 @@ class FeatureQuery:
     time_column: str | None = None
     window: TimeWindow | None = None
     equalities: list[Equality] = field(default_factory=list)
-    cql2: dict | None = None          # CQL2-JSON, property names checked
+    cql2: dict | None = None  # CQL2-JSON, property names checked
     sortby: list[SortKey] = field(default_factory=list)
-    properties: list[ColumnDefinition] | None = None   # None: all
+    properties: list[ColumnDefinition] | None = None  # None: all
 
     @property
     def filtered(self) -> bool:
@@ -70,7 +87,9 @@ def parse_datetime(text: str) -> TimeWindow:
         return TimeWindow(*_bounds_of(text))
     first, _, second = text.partition("/")
     if first.strip() in OPEN and second.strip() in OPEN:
-        raise BadRequest("datetime: an interval needs at least one end (`..` stands for an open one)")
+        raise BadRequest(
+            "datetime: an interval needs at least one end (`..` stands for an open one)"
+        )
     start = None if first.strip() in OPEN else _bounds_of(first.strip())[0]
     end = None if second.strip() in OPEN else _bounds_of(second.strip())[1]
     if start and end and start > end:
@@ -89,8 +108,12 @@ def _bounds_of(text: str, what: str = "datetime") -> tuple[datetime, datetime]:
 
 
 def parse_timestamp(text: str, what: str) -> datetime:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?", text):
-        raise BadRequest(f"{what}: {text!r} is not an RFC 3339 date-time (e.g. 2024-05-01T12:00:00Z) or date")
+    if not re.fullmatch(
+        r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?", text
+    ):
+        raise BadRequest(
+            f"{what}: {text!r} is not an RFC 3339 date-time (e.g. 2024-05-01T12:00:00Z) or date"
+        )
     try:
         stamp = datetime.fromisoformat(re.sub(r"(\.\d{6})\d+", r"\1", text.replace("z", "Z")))
     except ValueError as exc:
@@ -123,7 +146,9 @@ def typed_value(column: ColumnDefinition, raw: Any, what: str) -> Any:
         raise BadRequest(f"{what}: {column.name} is a boolean; {raw!r} is not true or false")
     if kind in TEMPORAL:
         if not isinstance(raw, str):
-            raise BadRequest(f"{what}: {column.name} is a {kind}; {raw!r} is not a date or date-time")
+            raise BadRequest(
+                f"{what}: {column.name} is a {kind}; {raw!r} is not a date or date-time"
+            )
         return _date(raw, what) if kind == "date" and len(raw) == 10 else _bounds_of(raw, what)[0]
     if isinstance(raw, (dict, list)):
         raise BadRequest(f"{what}: {column.name} is {kind}; {raw!r} is not a single value")
@@ -146,12 +171,18 @@ def _number(raw: Any, column: ColumnDefinition, what: str) -> int | float:
             value = None
     if value is None or value != value or value in (float("inf"), float("-inf")):
         raise BadRequest(f"{what}: {column.name} is a number; {raw!r} is not")
-    if column.type in ("bigint", "integer", "smallint") and float(value).is_integer() and abs(value) < 2**63:
+    if (
+        column.type in ("bigint", "integer", "smallint")
+        and float(value).is_integer()
+        and abs(value) < 2**63
+    ):
         return int(value)
     return float(value)
 
 
-def parse_equalities(params: dict[str, str], meta: VectorMetadata, reserved: set[str] = RESERVED) -> list[Equality]:
+def parse_equalities(
+    params: dict[str, str], meta: VectorMetadata, reserved: set[str] = RESERVED
+) -> list[Equality]:
     """Every parameter the route does not define must be a queryable: `name=value` is equality."""
     columns = columns_of(meta)
     found = []
@@ -160,8 +191,10 @@ def parse_equalities(params: dict[str, str], meta: VectorMetadata, reserved: set
             continue
         if name not in columns:
             known = ", ".join(sorted(columns)) or "none"
-            raise BadRequest(f"unknown query parameter {name!r}: not a parameter of this route nor a queryable "
-                             f"of {meta.id} (queryables: {known})")
+            raise BadRequest(
+                f"unknown query parameter {name!r}: not a parameter of this route nor a queryable "
+                f"of {meta.id} (queryables: {known})"
+            )
         found.append(Equality(columns[name], typed_value(columns[name], raw, name)))
     return found
 
@@ -172,7 +205,9 @@ def parse_sortby(text: str, meta: VectorMetadata) -> list[SortKey]:
     for part in [p.strip() for p in text.split(",")]:
         match = SORT_KEY.match(part)
         if not match or (match.group(2) not in columns and match.group(2) != "id"):
-            raise BadRequest(f"sortby: {part!r} is not [+|-]queryable (queryables: id, {', '.join(sorted(columns))})")
+            raise BadRequest(
+                f"sortby: {part!r} is not [+|-]queryable (queryables: id, {', '.join(sorted(columns))})"
+            )
         keys.append(SortKey(match.group(2), match.group(1) == "-"))
     return keys
 
@@ -182,11 +217,15 @@ def parse_properties(text: str, meta: VectorMetadata) -> list[ColumnDefinition]:
     names = [p.strip() for p in text.split(",") if p.strip()]
     unknown = [n for n in names if n not in columns]
     if unknown:
-        raise BadRequest(f"properties: {', '.join(map(repr, unknown))} not in {meta.id} "
-                         f"(properties: {', '.join(sorted(columns))})")
+        raise BadRequest(
+            f"properties: {', '.join(map(repr, unknown))} not in {meta.id} "
+            f"(properties: {', '.join(sorted(columns))})"
+        )
     return [columns[n] for n in dict.fromkeys(names)]
 
 
 def check_crs(value: str | None, what: str) -> None:
     if value is not None and value not in CRS84:
-        raise BadRequest(f"{what}: only CRS84 (http://www.opengis.net/def/crs/OGC/1.3/CRS84) is supported")
+        raise BadRequest(
+            f"{what}: only CRS84 (http://www.opengis.net/def/crs/OGC/1.3/CRS84) is supported"
+        )

@@ -79,11 +79,15 @@ class Rings:
         boundaries = [h3.cell_to_boundary(c) for c in cells]
         counts = np.fromiter((len(b) + 1 for b in boundaries), dtype=np.int64, count=len(cells))
         offsets = np.concatenate([[0], np.cumsum(counts)])
-        latlng = np.array([point for b in boundaries for point in (*b, b[0])], dtype=float).reshape(-1, 2)
+        latlng = np.array([point for b in boundaries for point in (*b, b[0])], dtype=float).reshape(
+            -1, 2
+        )
         coords = latlng[:, ::-1].copy()
         if len(cells):
             starts = offsets[:-1]
-            spread = np.maximum.reduceat(coords[:, 0], starts) - np.minimum.reduceat(coords[:, 0], starts)
+            spread = np.maximum.reduceat(coords[:, 0], starts) - np.minimum.reduceat(
+                coords[:, 0], starts
+            )
             wraps = np.repeat(spread > 180.0, counts) & (coords[:, 0] < 0)
             coords[wraps, 0] += 360.0
         return cls(list(cells), coords, offsets)
@@ -92,16 +96,22 @@ class Rings:
         return len(self.cells)
 
     def ring(self, index: int) -> np.ndarray:
-        return self.coords[self.offsets[index]:self.offsets[index + 1]]
+        return self.coords[self.offsets[index] : self.offsets[index + 1]]
 
     def _ring_ids(self) -> np.ndarray:
         return np.repeat(np.arange(len(self.cells)), np.diff(self.offsets))
 
     def polygons(self, shift: float = 0.0) -> np.ndarray:
-        return shapely.polygons(shapely.linearrings(self.coords + [shift, 0.0], indices=self._ring_ids()))
+        return shapely.polygons(
+            shapely.linearrings(self.coords + [shift, 0.0], indices=self._ring_ids())
+        )
 
     def crossing(self) -> np.ndarray:
-        return np.maximum.reduceat(self.coords[:, 0], self.offsets[:-1]) > 180.0 if len(self.cells) else np.zeros(0, bool)
+        return (
+            np.maximum.reduceat(self.coords[:, 0], self.offsets[:-1]) > 180.0
+            if len(self.cells)
+            else np.zeros(0, bool)
+        )
 
     def intersecting(self, area) -> np.ndarray:
         """Which rings intersect `area` (lon/lat in [-180, 180]); a ring across the
@@ -122,8 +132,14 @@ class Rings:
         west = np.minimum.reduceat(self.coords[:, 0], starts)
         east = np.maximum.reduceat(self.coords[:, 0], starts)
         east = np.where(east > 180.0, east - 360.0, east)
-        return np.column_stack([west, np.minimum.reduceat(self.coords[:, 1], starts), east,
-                                np.maximum.reduceat(self.coords[:, 1], starts)])
+        return np.column_stack(
+            [
+                west,
+                np.minimum.reduceat(self.coords[:, 1], starts),
+                east,
+                np.maximum.reduceat(self.coords[:, 1], starts),
+            ]
+        )
 
 
 def children_rings(parent: int, resolution: int, area) -> Rings:
@@ -147,11 +163,16 @@ def parents_covering(area, resolution: int, parent_resolution: int) -> list[int]
     the area are checked child by child."""
     shapely.prepare(area)
     polygon = h3.geo_to_h3shape(shapely.geometry.mapping(area))
-    overlapping = set(h3.h3shape_to_cells_experimental(polygon, parent_resolution, contain="overlap"))
+    overlapping = set(
+        h3.h3shape_to_cells_experimental(polygon, parent_resolution, contain="overlap")
+    )
     inside = set(h3.h3shape_to_cells_experimental(polygon, parent_resolution, contain="full"))
     candidates = set(_with_neighbours(overlapping)) - inside
-    checked = {p for p in candidates if children_in(p, resolution, area)} if resolution > parent_resolution else \
-        {p for p in candidates if shapely.intersects(shape(p), area)}
+    checked = (
+        {p for p in candidates if children_in(p, resolution, area)}
+        if resolution > parent_resolution
+        else {p for p in candidates if shapely.intersects(shape(p), area)}
+    )
     return sorted(inside | checked)
 
 

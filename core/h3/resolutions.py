@@ -3,9 +3,24 @@
 import math
 
 # Average hexagon edge length per H3 resolution, in metres (H3's published table).
-EDGE_METRES = (1_281_256.011, 483_056.8391, 182_512.9565, 68_979.22179, 26_071.75968, 9_854.090990,
-               3_724.532667, 1_406.475763, 531.414010, 200.786148, 75.863783, 28.663897, 10.830188,
-               4.092010, 1.546100, 0.584169)
+EDGE_METRES = (
+    1_281_256.011,
+    483_056.8391,
+    182_512.9565,
+    68_979.22179,
+    26_071.75968,
+    9_854.090990,
+    3_724.532667,
+    1_406.475763,
+    531.414010,
+    200.786148,
+    75.863783,
+    28.663897,
+    10.830188,
+    4.092010,
+    1.546100,
+    0.584169,
+)
 METRES_PER_DEGREE = 111_320.0
 
 
@@ -63,12 +78,16 @@ def cell_area_m2(resolution: int) -> float:
     return HEXAGON_AREA_PER_EDGE_SQUARED * EDGE_METRES[resolution] ** 2
 
 
-def parent_resolution(resolution: int, pixel_metres: float, task_pixels: int, max_levels: int) -> int:
+def parent_resolution(
+    resolution: int, pixel_metres: float, task_pixels: int, max_levels: int
+) -> int:
     """The resolution whose cells are the tasks of an aggregation at `resolution`: the
     coarsest (at most `max_levels` above) whose ~7^k children hold no more than about
     `task_pixels` pixels, so each task reads one bounded window of the raster."""
     pixels_per_cell = cell_area_m2(resolution) / max(pixel_metres, 1e-9) ** 2
     levels = 0
-    while levels < min(max_levels, resolution) and 7 ** (levels + 1) * pixels_per_cell <= task_pixels:
+    while (
+        levels < min(max_levels, resolution) and 7 ** (levels + 1) * pixels_per_cell <= task_pixels
+    ):
         levels += 1
     return resolution - levels

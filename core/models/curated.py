@@ -35,8 +35,12 @@ class DatasetFields(BaseModel):
     job_type: Literal["curated_update"] = "curated_update"
     update_strategy: UpdateStrategy = "full_replace"
     key_columns: list[str] = []
-    update_schedule: str | None = Field(None, description="cron, UTC; null for manual-only datasets")
-    credential_settings: list[str] = Field([], description="names of settings holding credentials, never the values")
+    update_schedule: str | None = Field(
+        None, description="cron, UTC; null for manual-only datasets"
+    )
+    credential_settings: list[str] = Field(
+        [], description="names of settings holding credentials, never the values"
+    )
     target_schema: str = "geo"
     target_table: str
     enabled: bool = True
@@ -59,7 +63,9 @@ class DatasetFields(BaseModel):
     def _setting_names(cls, value: list[str]) -> list[str]:
         bad = [c for c in value if not SETTING_NAME.match(c)]
         if bad:
-            raise ValueError(f"credential settings are setting NAMES like IBAT_AUTH_KEY, not values: {len(bad)} rejected")
+            raise ValueError(
+                f"credential settings are setting NAMES like IBAT_AUTH_KEY, not values: {len(bad)} rejected"
+            )
         return value
 
     @field_validator("target_schema")
@@ -73,7 +79,9 @@ class DatasetFields(BaseModel):
     @classmethod
     def _table(cls, value: str) -> str:
         if not TARGET_TABLE.match(value):
-            raise ValueError("target_table must be a lowercase identifier starting with 'curated_' (at most 63 characters)")
+            raise ValueError(
+                "target_table must be a lowercase identifier starting with 'curated_' (at most 63 characters)"
+            )
         return value
 
     @model_validator(mode="after")
@@ -92,7 +100,9 @@ class DatasetCreate(DatasetFields):
     @classmethod
     def _dataset_id(cls, value: str) -> str:
         if not IDENTIFIER.match(value):
-            raise ValueError("dataset_id must be a lowercase identifier (a-z, 0-9, _; at most 63 characters)")
+            raise ValueError(
+                "dataset_id must be a lowercase identifier (a-z, 0-9, _; at most 63 characters)"
+            )
         return value
 
 
@@ -120,13 +130,16 @@ class UpdateLogEntry(BaseModel):
     started_at: datetime
     completed_at: datetime | None
     duration_seconds: float | None
-    details: dict[str, Any] | None = Field(None, description="what the update noticed, e.g. ACLED events without a "
-                                                              "possible position")
+    details: dict[str, Any] | None = Field(
+        None, description="what the update noticed, e.g. ACLED events without a possible position"
+    )
 
 
 class UpdateRequest(BaseModel):
     force: bool = Field(False, description="run even if the source version is unchanged")
-    dry_run: bool = Field(False, description="check the source version only; download and load nothing")
+    dry_run: bool = Field(
+        False, description="check the source version only; download and load nothing"
+    )
 
 
 class DatasetOverview(BaseModel):

@@ -91,7 +91,9 @@ class BaseMetadata(BaseModel):
     bbox: BBox | None = Field(None, description="WGS 84 (lon/lat): west, south, east, north")
     temporal_start: datetime | None = None
     temporal_end: datetime | None = None
-    license: str | None = Field(None, description="SPDX identifier or expression, or proprietary/other")
+    license: str | None = Field(
+        None, description="SPDX identifier or expression, or proprietary/other"
+    )
     providers: list[Provider] = []
     keywords: list[str] = []
     etl_job_id: str | None = None
@@ -105,7 +107,9 @@ class BaseMetadata(BaseModel):
     def _spdx(cls, value: str | None) -> str | None:
         if value is None or value in _STAC_LICENSE_KEYWORDS or _SPDX.match(value):
             return value
-        raise ValueError("license must be an SPDX identifier or expression (e.g. CC-BY-4.0), or 'proprietary'/'other'")
+        raise ValueError(
+            "license must be an SPDX identifier or expression (e.g. CC-BY-4.0), or 'proprietary'/'other'"
+        )
 
     @field_validator("bbox")
     @classmethod
@@ -183,15 +187,23 @@ class ColumnDefinition(BaseModel):
     """One attribute column of a published table."""
 
     name: str
-    type: str = Field(description="PostgreSQL type, e.g. text, bigint, double precision, timestamptz")
-    source_name: str | None = Field(None, description="the column's name in the source file, before sanitizing")
+    type: str = Field(
+        description="PostgreSQL type, e.g. text, bigint, double precision, timestamptz"
+    )
+    source_name: str | None = Field(
+        None, description="the column's name in the source file, before sanitizing"
+    )
     description: str | None = None
 
 
 # PostgreSQL column type → JSON Schema type, for the OGC queryables/schema and STAC table:columns.
 _JSON_TYPES = {
-    "bigint": "integer", "integer": "integer", "smallint": "integer",
-    "double precision": "number", "real": "number", "numeric": "number",
+    "bigint": "integer",
+    "integer": "integer",
+    "smallint": "integer",
+    "double precision": "number",
+    "real": "number",
+    "numeric": "number",
     "boolean": "boolean",
 }
 
@@ -203,8 +215,12 @@ class VectorMetadata(BaseMetadata):
     schema_name: str = "geo"
     feature_count: int = Field(0, ge=0)
     geometry_type: str = Field("Geometry", description="e.g. MultiPolygon")
-    source_crs: str | None = Field(None, description="the source's CRS as found (or assumed), e.g. EPSG:27700")
-    temporal_property: str | None = Field(None, description="the column the temporal extent was taken from")
+    source_crs: str | None = Field(
+        None, description="the source's CRS as found (or assumed), e.g. EPSG:27700"
+    )
+    temporal_property: str | None = Field(
+        None, description="the column the temporal extent was taken from"
+    )
     columns: list[ColumnDefinition] = []
 
     def features_url(self, base_url: str) -> str:
@@ -218,9 +234,16 @@ class VectorMetadata(BaseMetadata):
         props["table:row_count"] = self.feature_count
         props["table:primary_geometry"] = "geom"
         props["table:columns"] = [
-            {"name": "id", "type": "bigint"}, {"name": "geom", "type": f"geometry({self.geometry_type}, 4326)"},
-            *({"name": c.name, "type": c.type, **({"description": c.description} if c.description else {})}
-              for c in self.columns),
+            {"name": "id", "type": "bigint"},
+            {"name": "geom", "type": f"geometry({self.geometry_type}, 4326)"},
+            *(
+                {
+                    "name": c.name,
+                    "type": c.type,
+                    **({"description": c.description} if c.description else {}),
+                }
+                for c in self.columns
+            ),
         ]
         props["geoetl:geometry_type"] = self.geometry_type
         props["geoetl:source_crs"] = self.source_crs
@@ -252,7 +275,10 @@ class VectorMetadata(BaseMetadata):
         if self.bbox:
             extent["spatial"] = {"bbox": [list(self.bbox)], "crs": CRS84}
         if self.temporal_start or self.temporal_end:
-            extent["temporal"] = {"interval": interval, "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
+            extent["temporal"] = {
+                "interval": interval,
+                "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
+            }
         return {
             "id": self.id,
             "title": self.title or self.id,
@@ -264,16 +290,42 @@ class VectorMetadata(BaseMetadata):
             "keywords": self.keywords,
             "license": self.license,
             "links": [
-                {"href": url, "rel": "self", "type": "application/json", "title": "this collection"},
-                {"href": f"{url}/items", "rel": "items", "type": "application/geo+json", "title": "items as GeoJSON"},
-                {"href": f"{url}/queryables", "rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables",
-                 "type": "application/schema+json", "title": "queryable properties"},
-                {"href": f"{url}/tiles", "rel": "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
-                 "type": "application/json", "title": "vector tiles (OGC API – Tiles)"},
-                {"href": f"{url}/tilejson.json", "rel": "describedby", "type": "application/json",
-                 "title": "TileJSON of the vector tiles"},
-                {"href": f"{base_url.rstrip('/')}/api/interface/map?layer=vector:{self.id}", "rel": "alternate",
-                 "type": "text/html", "title": "on the map"},
+                {
+                    "href": url,
+                    "rel": "self",
+                    "type": "application/json",
+                    "title": "this collection",
+                },
+                {
+                    "href": f"{url}/items",
+                    "rel": "items",
+                    "type": "application/geo+json",
+                    "title": "items as GeoJSON",
+                },
+                {
+                    "href": f"{url}/queryables",
+                    "rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                    "type": "application/schema+json",
+                    "title": "queryable properties",
+                },
+                {
+                    "href": f"{url}/tiles",
+                    "rel": "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+                    "type": "application/json",
+                    "title": "vector tiles (OGC API – Tiles)",
+                },
+                {
+                    "href": f"{url}/tilejson.json",
+                    "rel": "describedby",
+                    "type": "application/json",
+                    "title": "TileJSON of the vector tiles",
+                },
+                {
+                    "href": f"{base_url.rstrip('/')}/api/interface/map?layer=vector:{self.id}",
+                    "rel": "alternate",
+                    "type": "text/html",
+                    "title": "on the map",
+                },
             ],
             "geometryType": self.geometry_type,
             "featureCount": self.feature_count,
@@ -281,8 +333,10 @@ class VectorMetadata(BaseMetadata):
 
     def queryables(self, base_url: str) -> dict[str, Any]:
         """JSON Schema of the collection's properties (OGC API – Features Part 3 queryables)."""
-        properties = {c.name: {"type": _JSON_TYPES.get(c.type, "string"), "title": c.source_name or c.name}
-                      for c in self.columns}
+        properties = {
+            c.name: {"type": _JSON_TYPES.get(c.type, "string"), "title": c.source_name or c.name}
+            for c in self.columns
+        }
         properties["geometry"] = {"$ref": "https://geojson.org/schema/Geometry.json"}
         return {
             "$schema": "https://json-schema.org/draft/2019-09/schema",
@@ -302,36 +356,60 @@ class RasterMetadata(BaseMetadata):
     dtype: str = Field("uint8", description="numpy/GDAL data type name, e.g. uint8, float32")
     nodata: float | None = None
     crs: str | None = Field(None, description="e.g. EPSG:32633")
-    resolution: tuple[float, float] | None = Field(None, description="pixel size (x, y) in CRS units")
+    resolution: tuple[float, float] | None = Field(
+        None, description="pixel size (x, y) in CRS units"
+    )
     width: int | None = Field(None, ge=1)
     height: int | None = Field(None, ge=1)
     band_descriptions: list[str | None] = []
-    color_interpretation: list[str] = Field([], description="per band: red, green, blue, alpha, gray, palette, …")
+    color_interpretation: list[str] = Field(
+        [], description="per band: red, green, blue, alpha, gray, palette, …"
+    )
     cog_profile: str | None = Field(None, description="e.g. deflate, lzw, jpeg, webp")
     compression: str | None = None
     source_blob: str | None = Field(None, description="container/blob the COG was made from")
     size_bytes: int | None = Field(None, ge=0)
-    overview_levels: list[int] = Field([], description="decimation factor of each overview, e.g. [2, 4, 8]")
-    raster_type: str | None = Field(None, description="the class processed as: rgb, rgba, multispectral, dem, "
-                                                      "categorical, continuous or unknown")
+    overview_levels: list[int] = Field(
+        [], description="decimation factor of each overview, e.g. [2, 4, 8]"
+    )
+    raster_type: str | None = Field(
+        None,
+        description="the class processed as: rgb, rgba, multispectral, dem, "
+        "categorical, continuous or unknown",
+    )
     inferred_type: str | None = Field(None, description="the class inferred from the data")
     type_confidence: float | None = Field(None, ge=0, le=1)
     type_reasons: list[str] = []
-    band_statistics: list[dict[str, float]] = Field([], description="per band: minimum, maximum, mean, stddev")
+    band_statistics: list[dict[str, float]] = Field(
+        [], description="per band: minimum, maximum, mean, stddev"
+    )
 
     def eo_bands(self) -> list[dict[str, Any]]:
         """EO band entries when bands carry a colour (red, green, blue); none otherwise."""
         colours = {"red", "green", "blue"}
         if not colours & set(self.color_interpretation):
             return []
-        names = [d or f"b{i + 1}" for i, d in enumerate(self.band_descriptions or [None] * self.band_count)]
-        return [{"name": names[i] if i < len(names) else f"b{i + 1}",
-                 **({"common_name": self.color_interpretation[i]} if i < len(self.color_interpretation)
-                    and self.color_interpretation[i] in colours else {})}
-                for i in range(self.band_count)]
+        names = [
+            d or f"b{i + 1}"
+            for i, d in enumerate(self.band_descriptions or [None] * self.band_count)
+        ]
+        return [
+            {
+                "name": names[i] if i < len(names) else f"b{i + 1}",
+                **(
+                    {"common_name": self.color_interpretation[i]}
+                    if i < len(self.color_interpretation)
+                    and self.color_interpretation[i] in colours
+                    else {}
+                ),
+            }
+            for i in range(self.band_count)
+        ]
 
     def stac_extensions(self) -> list[str]:
-        return [PROJECTION_EXTENSION, RASTER_EXTENSION] + ([EO_EXTENSION] if self.eo_bands() else [])
+        return [PROJECTION_EXTENSION, RASTER_EXTENSION] + (
+            [EO_EXTENSION] if self.eo_bands() else []
+        )
 
     def stac_properties(self) -> dict[str, Any]:
         props = super().stac_properties()
@@ -395,19 +473,30 @@ class ZarrMetadata(BaseMetadata):
 
     def stac_properties(self) -> dict[str, Any]:
         props = super().stac_properties()
-        props["cube:dimensions"] = {name: {"type": "spatial" if name in {"x", "y", "lon", "lat"} else "other",
-                                           "extent": [0, size - 1]}
-                                    for name, size in self.dimensions.items()}
-        props["cube:variables"] = {name: {"type": "data", "dimensions": list(self.dimensions)}
-                                   for name in self.variables}
+        props["cube:dimensions"] = {
+            name: {
+                "type": "spatial" if name in {"x", "y", "lon", "lat"} else "other",
+                "extent": [0, size - 1],
+            }
+            for name, size in self.dimensions.items()
+        }
+        props["cube:variables"] = {
+            name: {"type": "data", "dimensions": list(self.dimensions)} for name in self.variables
+        }
         return props
 
     def stac_assets(self, base_url: str) -> dict[str, Any]:
         if self.store_path is None:
             return {}
         href = f"{base_url}/{self.store_path}" if base_url else self.store_path
-        return {"zarr": {"href": href, "type": "application/vnd+zarr", "title": self.title or self.id,
-                         "roles": ["data"]}}
+        return {
+            "zarr": {
+                "href": href,
+                "type": "application/vnd+zarr",
+                "title": self.title or self.id,
+                "roles": ["data"],
+            }
+        }
 
 
 def _epsg_code(crs: str | None) -> int | None:

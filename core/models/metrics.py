@@ -9,7 +9,6 @@ from core.models.jobs import EventView, StageView, TaskView
 from core.engine.states import ACTIVE_JOB_STATUSES
 
 
-
 class JobProgress(BaseModel):
     job_id: str
     job_type: str
@@ -18,12 +17,12 @@ class JobProgress(BaseModel):
     stage: int
     stage_name: str | None
     total_stages: int
-    tasks_total: int            # current stage
+    tasks_total: int  # current stage
     tasks_completed: int
     tasks_failed: int
     tasks_running: int | None
     rate_per_min: float | None  # tasks per minute over the rolling window
-    eta_seconds: float | None   # current stage; None while the rate is unknown
+    eta_seconds: float | None  # current stage; None while the rate is unknown
     units_done: float | None
     units_total: float | None
     unit: str | None
@@ -77,7 +76,7 @@ class MetricSample(BaseModel):
 
 class JobMetricsDetail(BaseModel):
     progress: JobProgress
-    series: list[MetricSample]      # oldest first
+    series: list[MetricSample]  # oldest first
     stages: list[StageView]
     failed_tasks: list[TaskView]
-    events: list[EventView]         # newest first
+    events: list[EventView]  # newest first

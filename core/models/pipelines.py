@@ -36,9 +36,13 @@ class VersionView(BaseModel):
 
 class SavedPipeline(BaseModel):
     pipeline: PipelineView
-    created: bool = Field(description="false: the definition equals the latest version, which is returned")
+    created: bool = Field(
+        description="false: the definition equals the latest version, which is returned"
+    )
     previous_version: int | None
-    diff: list[str] = Field(description="unified diff of the definition against the previous version")
+    diff: list[str] = Field(
+        description="unified diff of the definition against the previous version"
+    )
 
 
 class DiffView(BaseModel):
@@ -90,7 +94,9 @@ class TemplateView(BaseModel):
 
 class RunRequest(BaseModel):
     parameters: dict[str, Any] = Field(default_factory=dict, description="the run parameters")
-    version: int | None = Field(None, ge=1, le=2_000_000_000, description="default: the latest version")
+    version: int | None = Field(
+        None, ge=1, le=2_000_000_000, description="default: the latest version"
+    )
 
 
 class StagePlan(BaseModel):
@@ -99,9 +105,13 @@ class StagePlan(BaseModel):
     step: str
     fan_out: str
     status: Literal["planned", "skipped", "unknown", "error"]
-    tasks: int | None = Field(description="tasks the stage will plan; null while it depends on results not known yet")
+    tasks: int | None = Field(
+        description="tasks the stage will plan; null while it depends on results not known yet"
+    )
     basis: str = Field(description="how the count was found, or what it waits for")
-    previewed: bool = Field(False, description="the step was run without side effects to learn its output")
+    previewed: bool = Field(
+        False, description="the step was run without side effects to learn its output"
+    )
     error: str | None = None
 
 
@@ -110,7 +120,9 @@ class PlanPreview(BaseModel):
     version: int
     job_type: str
     job_id: str = Field(description="the id a run with these parameters gets")
-    existing_job: bool = Field(description="a run with these parameters exists already (running it returns it)")
+    existing_job: bool = Field(
+        description="a run with these parameters exists already (running it returns it)"
+    )
     stages: list[StagePlan]
     total_tasks: int | None
     task_budget: int

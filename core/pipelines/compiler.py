@@ -11,7 +11,14 @@ from typing import Any, Callable, Iterator, Mapping
 
 from pydantic import BaseModel, ValidationError
 
-from core.engine.definitions import FailurePolicy, JobDefinition, PlanContext, RetryPolicy, StageDefinition, StarterRole
+from core.engine.definitions import (
+    FailurePolicy,
+    JobDefinition,
+    PlanContext,
+    RetryPolicy,
+    StageDefinition,
+    StarterRole,
+)
 from core.errors import InvalidInput, field_errors
 from core.ownership import Claim
 from core.pipelines.definition import PipelineDefinition, PlannerItems, RangeItems, StageSpec
@@ -53,7 +60,9 @@ class RunScope:
         if ref.part == "results":
             return results
         if len(results) != 1:
-            raise LookupError(f"stage {ref.stage!r} has {len(results)} results, not one (was it skipped?)")
+            raise LookupError(
+                f"stage {ref.stage!r} has {len(results)} results, not one (was it skipped?)"
+            )
         return walk(results[0], ref.path, f"the output of stage {ref.stage!r}")
 
 
@@ -75,8 +84,11 @@ class CompiledStage:
         self.step = step
         self.catalog = catalog
         # Admin-only inputs left unbound get the setting's value, as code-defined jobs' do.
-        self.defaults = {name: setting(source) for name, source in step.restricted_inputs.items()
-                         if source and name not in _bound(stage)}
+        self.defaults = {
+            name: setting(source)
+            for name, source in step.restricted_inputs.items()
+            if source and name not in _bound(stage)
+        }
 
     def plan(self, ctx: PlanContext) -> Iterator[dict[str, Any]]:
         scope = RunScope(ctx)
@@ -96,23 +108,32 @@ class CompiledStage:
         elif isinstance(items, RangeItems):
             count = resolve(items.range, scope)
             if not isinstance(count, int) or isinstance(count, bool):
-                raise InvalidInput(f"stage {self.stage.name!r}: range {items.range} is {count!r}, not an integer")
+                raise InvalidInput(
+                    f"stage {self.stage.name!r}: range {items.range} is {count!r}, not an integer"
+                )
             yield from range(count)
         else:
             ref = whole_ref(items)
             if ref is None:
-                raise InvalidInput(f"stage {self.stage.name!r}: items {items!r} is not one reference")
+                raise InvalidInput(
+                    f"stage {self.stage.name!r}: items {items!r} is not one reference"
+                )
             yield from self.listed(ref, scope)
 
     def listed(self, ref: Ref, scope: RunScope) -> Iterator[Any]:
         """A list reference; over a stage with several results, their lists one after another."""
         if ref.root == "stages" and ref.part == "output":
-            values = [walk(result, ref.path, f"a result of stage {ref.stage!r}") for result in scope.results(ref.stage or "")]
+            values = [
+                walk(result, ref.path, f"a result of stage {ref.stage!r}")
+                for result in scope.results(ref.stage or "")
+            ]
         else:
             values = [scope.lookup(ref)]
         for value in values:
             if not isinstance(value, list):
-                raise InvalidInput(f"stage {self.stage.name!r}: {ref.describe()} is not a list to fan out over")
+                raise InvalidInput(
+                    f"stage {self.stage.name!r}: {ref.describe()} is not a list to fan out over"
+                )
             yield from value
 
     def task_inputs(self, scope: RunScope) -> dict[str, Any]:
@@ -121,8 +142,10 @@ class CompiledStage:
     def task_model(self, scope: RunScope) -> BaseModel:
         values = resolve(self.stage.inputs, scope)
         if not isinstance(values, dict):
-            raise InvalidInput(f"stage {self.stage.name!r}: inputs {self.stage.inputs} gave {type(values).__name__}, "
-                               "not an object")
+            raise InvalidInput(
+                f"stage {self.stage.name!r}: inputs {self.stage.inputs} gave {type(values).__name__}, "
+                "not an object"
+            )
         values = self.defaults | values
         if self.stage.fan_out == "fan_in" and SOURCE_STAGE in self.step.inputs.model_fields:
             values.setdefault(SOURCE_STAGE, self.stage.source)
@@ -136,15 +159,18 @@ class CompiledStage:
             for error in errors:
                 error["field"] = f"stages.{self.stage.name}.inputs.{error['field']}"
                 error["stage"] = self.stage.name
-            raise InvalidInput(f"stage {self.stage.name!r}: inputs do not fit step {self.step.step}: "
-                               + "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors) from exc
+            raise InvalidInput(
+                f"stage {self.stage.name!r}: inputs do not fit step {self.step.step}: "
+                + "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+                errors=errors,
+            ) from exc
 
     def condition(self, ctx: PlanContext) -> bool:
         ref, negated = parse_condition(self.stage.when or "")
         try:
             value = RunScope(ctx).lookup(ref)
         except LookupError:
-            value = None   # a skipped stage has no result: its output counts as false
+            value = None  # a skipped stage has no result: its output counts as false
         return bool(value) != negated
 
     def known_at_submit(self) -> bool:
@@ -156,16 +182,27 @@ class CompiledStage:
     def engine_stage(self) -> StageDefinition:
         stage = self.stage
         return StageDefinition(
-            name=stage.name, task_type=stage.step, fan_out=stage.fan_out, max_concurrency=stage.max_concurrency,
-            retry=RetryPolicy(**stage.retry.model_dump()), timeout_seconds=stage.timeout_seconds,
+            name=stage.name,
+            task_type=stage.step,
+            fan_out=stage.fan_out,
+            max_concurrency=stage.max_concurrency,
+            retry=RetryPolicy(**stage.retry.model_dump()),
+            timeout_seconds=stage.timeout_seconds,
             failure=FailurePolicy(tolerate_failure_share=stage.tolerate_failure_share),
-            when=self.condition if stage.when else None, when_description=stage.when, planner=self.plan)
+            when=self.condition if stage.when else None,
+            when_description=stage.when,
+            planner=self.plan,
+        )
 
 
-def compile_pipeline(name: str, version: int, definition: PipelineDefinition, catalog: StepCatalog,
-                     setting: Setting) -> JobDefinition:
+def compile_pipeline(
+    name: str, version: int, definition: PipelineDefinition, catalog: StepCatalog, setting: Setting
+) -> JobDefinition:
     """`definition` must have passed validation (core/pipelines/validation.py)."""
-    stages = [CompiledStage(stage, _step(catalog, stage.step), catalog, setting) for stage in definition.stages]
+    stages = [
+        CompiledStage(stage, _step(catalog, stage.step), catalog, setting)
+        for stage in definition.stages
+    ]
     submit_time = [s for s in stages if s.known_at_submit()]
     return JobDefinition(
         job_type=job_type_for(name, version),
@@ -181,7 +218,7 @@ def compile_pipeline(name: str, version: int, definition: PipelineDefinition, ca
 
 def _step(catalog: StepCatalog, name: str) -> StepSpec:
     step = catalog.step(name)
-    if step is None:   # validation names it first; a stale catalog must not compile silently
+    if step is None:  # validation names it first; a stale catalog must not compile silently
         raise InvalidInput(f"unknown step {name!r}")
     return step
 
@@ -191,8 +228,13 @@ def starting_role(stages: list[CompiledStage]) -> StarterRole:
         if compiled.step.min_role == "admin":
             return "admin"
         bound = compiled.stage.inputs if isinstance(compiled.stage.inputs, dict) else {}
-        fixed = [name for name in compiled.step.restricted_inputs if name in bound
-                 and not list(refs_in(bound[name])) and bound[name] not in (None, False, "")]
+        fixed = [
+            name
+            for name in compiled.step.restricted_inputs
+            if name in bound
+            and not list(refs_in(bound[name]))
+            and bound[name] not in (None, False, "")
+        ]
         if fixed:
             return "admin"
     return "submitter"

@@ -10,13 +10,27 @@ from pydantic import Field, TypeAdapter, create_model
 from core.engine.definitions import JobParameters
 from core.pipelines.definition import ParameterSpec
 
-PYTHON_TYPES: dict[str, Any] = {"string": str, "integer": int, "number": float, "boolean": bool,
-                                "object": dict[str, Any]}
-RESERVED_FIELDS: dict[str, Any] = {
-    "scheduled_for": (datetime | None, Field(None, description="set by the scheduler: the fire time of a scheduled run")),
-    "replace_owned_by_other": (bool, Field(False, description="admins: replace what another owner published")),
+PYTHON_TYPES: dict[str, Any] = {
+    "string": str,
+    "integer": int,
+    "number": float,
+    "boolean": bool,
+    "object": dict[str, Any],
 }
-RESERVED_SCHEMAS = {"scheduled_for": {"type": "string", "format": "date-time"}, "replace_owned_by_other": {"type": "boolean"}}
+RESERVED_FIELDS: dict[str, Any] = {
+    "scheduled_for": (
+        datetime | None,
+        Field(None, description="set by the scheduler: the fire time of a scheduled run"),
+    ),
+    "replace_owned_by_other": (
+        bool,
+        Field(False, description="admins: replace what another owner published"),
+    ),
+}
+RESERVED_SCHEMAS = {
+    "scheduled_for": {"type": "string", "format": "date-time"},
+    "replace_owned_by_other": {"type": "boolean"},
+}
 
 
 class PipelineParameters(JobParameters):
@@ -38,13 +52,20 @@ def _required(spec: ParameterSpec) -> bool:
 
 
 def constraints(spec: ParameterSpec) -> dict[str, Any]:
-    found = {"ge": spec.minimum, "le": spec.maximum, "min_length": spec.min_length, "max_length": spec.max_length}
+    found = {
+        "ge": spec.minimum,
+        "le": spec.maximum,
+        "min_length": spec.min_length,
+        "max_length": spec.max_length,
+    }
     return {key: value for key, value in found.items() if value is not None}
 
 
 def field_for(spec: ParameterSpec) -> tuple[Any, Any]:
     default = ... if _required(spec) else spec.default
-    return annotation(spec), Field(default, description=spec.description or None, **constraints(spec))
+    return annotation(spec), Field(
+        default, description=spec.description or None, **constraints(spec)
+    )
 
 
 def parameters_model(name: str, specs: dict[str, ParameterSpec]) -> type[PipelineParameters]:

@@ -15,7 +15,7 @@ SEGMENT = r"(?:[A-Za-z_][A-Za-z0-9_]*|\d+)"
 REFERENCE = re.compile(r"\{\{\s*(" + SEGMENT + r"(?:\." + SEGMENT + r")*)\s*\}\}")
 WHOLE = re.compile(r"^\s*\{\{\s*(" + SEGMENT + r"(?:\." + SEGMENT + r")*)\s*\}\}\s*$")
 OPEN_OR_CLOSE = re.compile(r"\{\{|\}\}")
-MAX_DEPTH = 32          # segments of a reference: deeper paths exist in no step's output
+MAX_DEPTH = 32  # segments of a reference: deeper paths exist in no step's output
 CONDITION = re.compile(r"^\s*(not\s+)?(\{\{[^{}]*\}\})\s*$")
 
 
@@ -50,9 +50,13 @@ def parse_ref(text: str) -> Ref:
         return Ref(text, root, parts[1:])
     if root == "stages":
         if len(parts) < 3 or parts[2] not in ("output", "results"):
-            raise BadReference(f"{{{{ {text} }}}}: write {{{{ stages.NAME.output[.PATH] }}}} or {{{{ stages.NAME.results }}}}")
+            raise BadReference(
+                f"{{{{ {text} }}}}: write {{{{ stages.NAME.output[.PATH] }}}} or {{{{ stages.NAME.results }}}}"
+            )
         if parts[2] == "results" and len(parts) > 3:
-            raise BadReference(f"{{{{ {text} }}}}: `results` is the list of a stage's results; it takes no path")
+            raise BadReference(
+                f"{{{{ {text} }}}}: `results` is the list of a stage's results; it takes no path"
+            )
         return Ref(text, root, parts[3:], stage=parts[1], part=parts[2])
     raise BadReference(f"{{{{ {text} }}}}: a reference starts with params, item or stages")
 
@@ -74,8 +78,10 @@ def refs_in(value: Any) -> Iterator[Ref]:
             yield parse_ref(match[1])
         leftover = REFERENCE.sub("", value)
         if OPEN_OR_CLOSE.search(leftover):
-            raise BadReference(f"malformed reference in {value[:80]!r}: write {{{{ params.NAME }}}}, "
-                                  "{{ item.PATH }} or {{ stages.NAME.output.PATH }}")
+            raise BadReference(
+                f"malformed reference in {value[:80]!r}: write {{{{ params.NAME }}}}, "
+                "{{ item.PATH }} or {{ stages.NAME.output.PATH }}"
+            )
     elif isinstance(value, dict):
         for item in value.values():
             yield from refs_in(item)
@@ -89,7 +95,9 @@ def parse_condition(text: str) -> tuple[Ref, bool]:
     match = CONDITION.match(text)
     ref = whole_ref(match[2]) if match else None
     if match is None or ref is None:
-        raise BadReference(f"a condition is '{{{{ reference }}}}' or 'not {{{{ reference }}}}', not {text[:80]!r}")
+        raise BadReference(
+            f"a condition is '{{{{ reference }}}}' or 'not {{{{ reference }}}}', not {text[:80]!r}"
+        )
     return ref, bool(match[1])
 
 

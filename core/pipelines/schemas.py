@@ -22,7 +22,9 @@ def branches(schema: dict[str, Any], root: dict[str, Any]) -> list[dict[str, Any
     return [b for option in options for b in branches(option, root) if b.get("type") != "null"]
 
 
-def schema_at(schema: dict[str, Any], path: tuple[str, ...], root: dict[str, Any] | None = None) -> dict[str, Any] | None:
+def schema_at(
+    schema: dict[str, Any], path: tuple[str, ...], root: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
     """The schema of the value at `path`, ANY when it cannot be told (free-form objects),
     None when the path certainly does not exist."""
     root = root if root is not None else schema
@@ -31,7 +33,7 @@ def schema_at(schema: dict[str, Any], path: tuple[str, ...], root: dict[str, Any
     head, rest = path[0], path[1:]
     for branch in branches(schema, root):
         if branch == ANY or (branch.get("type") == "object" and "properties" not in branch):
-            return ANY   # free-form: anything may be there
+            return ANY  # free-form: anything may be there
         if head in branch.get("properties", {}):
             inner = schema_at(branch["properties"][head], rest, root)
             if inner is not None:

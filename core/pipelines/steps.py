@@ -13,12 +13,12 @@ from core.ownership import Claim
 Group = Literal["vector", "raster", "stac", "curated", "utility", "other"]
 GROUPS: tuple[Group, ...] = ("vector", "raster", "stac", "curated", "utility", "other")
 TAKEOVER = "replace_owned_by_other"
-SOURCE_STAGE = "source_stage"   # the input a fan_in step reads its source stage's name from
+SOURCE_STAGE = "source_stage"  # the input a fan_in step reads its source stage's name from
 
 
 @dataclass(frozen=True)
 class OutputLink:
-    kind: str        # table, raster, stac_item, stac_collection, report, notification
+    kind: str  # table, raster, stac_item, stac_collection, report, notification
     label: str
     href: str
 
@@ -65,10 +65,17 @@ class StepSpec:
 
     def describe(self) -> dict[str, Any]:
         return {
-            "step": self.step, "group": self.group, "title": self.title, "description": self.description,
-            "inputs_schema": self.inputs.model_json_schema(), "outputs_schema": self.outputs.model_json_schema(mode="serialization"),
-            "min_role": self.min_role, "admin_only_inputs": sorted(self.restricted_inputs),
-            "reads": dict(self.reads), "optional_reads": dict(self.optional_reads), "planners": list(self.planners),
+            "step": self.step,
+            "group": self.group,
+            "title": self.title,
+            "description": self.description,
+            "inputs_schema": self.inputs.model_json_schema(),
+            "outputs_schema": self.outputs.model_json_schema(mode="serialization"),
+            "min_role": self.min_role,
+            "admin_only_inputs": sorted(self.restricted_inputs),
+            "reads": dict(self.reads),
+            "optional_reads": dict(self.optional_reads),
+            "planners": list(self.planners),
             "previewable": self.pure or self.preview is not None,
         }
 

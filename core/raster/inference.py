@@ -15,16 +15,28 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 RasterClass = Literal["rgb", "rgba", "multispectral", "dem", "categorical", "continuous", "unknown"]
-RASTER_CLASSES: tuple[str, ...] = ("rgb", "rgba", "multispectral", "dem", "categorical", "continuous", "unknown")
+RASTER_CLASSES: tuple[str, ...] = (
+    "rgb",
+    "rgba",
+    "multispectral",
+    "dem",
+    "categorical",
+    "continuous",
+    "unknown",
+)
 
-MAX_CATEGORIES = 64             # an integer band with at most this many distinct values is a class map
-ELEVATION_RANGE = (-12_000.0, 9_000.0)   # metres: the deepest trench to above Everest
-MIN_ELEVATION_SPAN = 50.0       # a narrower span is more likely a measured quantity than terrain
-SMOOTH_RATIO = 0.3              # neighbour differences / random-pair differences below this: a surface
-ALPHA_SHARE = 0.9               # an 8-bit alpha band is (almost) all 0 and 255; image bands are not
+MAX_CATEGORIES = 64  # an integer band with at most this many distinct values is a class map
+ELEVATION_RANGE = (-12_000.0, 9_000.0)  # metres: the deepest trench to above Everest
+MIN_ELEVATION_SPAN = 50.0  # a narrower span is more likely a measured quantity than terrain
+SMOOTH_RATIO = 0.3  # neighbour differences / random-pair differences below this: a surface
+ALPHA_SHARE = 0.9  # an 8-bit alpha band is (almost) all 0 and 255; image bands are not
 INTEGER_DEM_TYPES = ("int16", "int32", "uint16")
-ELEVATION_WORDS = re.compile(r"elev|height|altitude|\bdem\b|\bdsm\b|\bdtm\b|terrain|bathymetr|topograph")
-QUANTITY_WORDS = re.compile(r"temp|precip|rain|humid|pressure|ndvi|evi|index|wind|radiance|reflectance|concentration|density|degc|kelvin")
+ELEVATION_WORDS = re.compile(
+    r"elev|height|altitude|\bdem\b|\bdsm\b|\bdtm\b|terrain|bathymetr|topograph"
+)
+QUANTITY_WORDS = re.compile(
+    r"temp|precip|rain|humid|pressure|ndvi|evi|index|wind|radiance|reflectance|concentration|density|degc|kelvin"
+)
 CLASS_WORDS = re.compile(r"land ?cover|land ?use|class|categor")
 
 
@@ -46,13 +58,17 @@ class RasterFacts:
     """The header facts and a bounded sample: (bands, rows, cols), nodata masked."""
 
     dtypes: tuple[str, ...]
-    colorinterp: tuple[str, ...]            # lower-case GDAL names: red, green, blue, alpha, gray, palette, undefined
+    colorinterp: tuple[
+        str, ...
+    ]  # lower-case GDAL names: red, green, blue, alpha, gray, palette, undefined
     has_colormap: bool
     nodata: float | None
     sample: np.ma.MaskedArray
-    band_text: tuple[str, ...] = ()         # per band: description and units, lower-case
-    dataset_text: str = ""                  # dataset tags, lower-case
-    fourth_band_alpha_share: float | None = field(default=None)  # uint8 4th band: share of pixels at 0 or 255
+    band_text: tuple[str, ...] = ()  # per band: description and units, lower-case
+    dataset_text: str = ""  # dataset tags, lower-case
+    fourth_band_alpha_share: float | None = field(
+        default=None
+    )  # uint8 4th band: share of pixels at 0 or 255
 
     @property
     def band_count(self) -> int:
@@ -65,8 +81,8 @@ class BandSignals:
     valid: int
     minimum: float | None
     maximum: float | None
-    distinct: int              # capped at MAX_CATEGORIES + 1
-    smoothness: float | None   # neighbour / random-pair difference ratio; None when undefined
+    distinct: int  # capped at MAX_CATEGORIES + 1
+    smoothness: float | None  # neighbour / random-pair difference ratio; None when undefined
 
     @property
     def integer(self) -> bool:
@@ -108,14 +124,22 @@ def _alpha_band(facts: RasterFacts) -> int | None:
 def _four_bands(facts: RasterFacts, alpha: int | None, described: str) -> InferredType:
     if alpha == 3:
         if facts.colorinterp[3] == "alpha":
-            confidence, why = (0.95 if facts.colorinterp[:3] == ("red", "green", "blue") else 0.85), "the 4th band is an alpha band"
+            confidence, why = (
+                (0.95 if facts.colorinterp[:3] == ("red", "green", "blue") else 0.85),
+                "the 4th band is an alpha band",
+            )
         else:
-            confidence, why = 0.7, "the 4th band holds only 0 and 255 (an alpha mask), though not labelled alpha"
+            confidence, why = (
+                0.7,
+                "the 4th band holds only 0 and 255 (an alpha mask), though not labelled alpha",
+            )
         return _result("rgba", confidence, [described, why])
     fourth = facts.colorinterp[3]
     if fourth == "alpha":
-        why = (f"the 4th band is labelled alpha but only {facts.fourth_band_alpha_share:.0%} of its pixels are 0 or 255: "
-               "image data, not an alpha band")
+        why = (
+            f"the 4th band is labelled alpha but only {facts.fourth_band_alpha_share:.0%} of its pixels are 0 or 255: "
+            "image data, not an alpha band"
+        )
     else:
         why = f"4 bands and the 4th is not an alpha band (colour interpretation {fourth!r})"
     return _result("multispectral", 0.8, [described, why])
@@ -129,8 +153,12 @@ def _three_bands(facts: RasterFacts, described: str) -> InferredType:
     if byte:
         return _result("rgb", 0.75, [described, "3 uint8 bands (not labelled red, green, blue)"])
     if labelled:
-        return _result("rgb", 0.7, [described, "colour interpretation red, green, blue on non-uint8 bands"])
-    return _result("multispectral", 0.6, [described, "3 non-uint8 bands without an RGB colour interpretation"])
+        return _result(
+            "rgb", 0.7, [described, "colour interpretation red, green, blue on non-uint8 bands"]
+        )
+    return _result(
+        "multispectral", 0.6, [described, "3 non-uint8 bands without an RGB colour interpretation"]
+    )
 
 
 def _single_band(facts: RasterFacts, described: str) -> InferredType:
@@ -140,24 +168,47 @@ def _single_band(facts: RasterFacts, described: str) -> InferredType:
     if signals.valid == 0 or signals.span == 0:
         return _result("unknown", 0.2, reasons + ["no variation in the sampled values"])
     if CLASS_WORDS.search(text):
-        return _result("categorical", 0.85, reasons + [f"band metadata names classes ({_quote(text)})"])
-    if signals.integer and signals.distinct <= MAX_CATEGORIES and not (_terrain_like(signals) and _dense(signals)):
+        return _result(
+            "categorical", 0.85, reasons + [f"band metadata names classes ({_quote(text)})"]
+        )
+    if (
+        signals.integer
+        and signals.distinct <= MAX_CATEGORIES
+        and not (_terrain_like(signals) and _dense(signals))
+    ):
         confidence = 0.85 if facts.dtypes[0] != "uint8" else 0.75
-        return _result("categorical", confidence, reasons + [f"integer band with only {signals.distinct} distinct values"])
+        return _result(
+            "categorical",
+            confidence,
+            reasons + [f"integer band with only {signals.distinct} distinct values"],
+        )
     if ELEVATION_WORDS.search(text):
         return _result("dem", 0.9, reasons + [f"band metadata names elevation ({_quote(text)})"])
     if QUANTITY_WORDS.search(text):
-        return _result("continuous", 0.85, reasons + [f"band metadata names a measured quantity ({_quote(text)})"])
+        return _result(
+            "continuous",
+            0.85,
+            reasons + [f"band metadata names a measured quantity ({_quote(text)})"],
+        )
     if _terrain_like(signals):
         return _result("dem", 0.8, reasons + ["elevation-like range and a smooth surface"])
-    return _result("continuous", 0.7 if not signals.integer or facts.dtypes[0] != "uint8" else 0.55,
-                   reasons + [_why_not_terrain(signals)])
+    return _result(
+        "continuous",
+        0.7 if not signals.integer or facts.dtypes[0] != "uint8" else 0.55,
+        reasons + [_why_not_terrain(signals)],
+    )
 
 
 def _terrain_like(s: BandSignals) -> bool:
     dtype_fits = not s.integer or s.dtype in INTEGER_DEM_TYPES
     in_range = ELEVATION_RANGE[0] <= (s.minimum or 0) and (s.maximum or 0) <= ELEVATION_RANGE[1]
-    return dtype_fits and in_range and s.span >= MIN_ELEVATION_SPAN and s.smoothness is not None and s.smoothness < SMOOTH_RATIO
+    return (
+        dtype_fits
+        and in_range
+        and s.span >= MIN_ELEVATION_SPAN
+        and s.smoothness is not None
+        and s.smoothness < SMOOTH_RATIO
+    )
 
 
 def _dense(s: BandSignals) -> bool:
@@ -179,9 +230,15 @@ def band_signals(band: np.ma.MaskedArray, dtype: str) -> BandSignals:
     values = band.compressed()
     if values.size == 0:
         return BandSignals(dtype, 0, None, None, 0, None)
-    distinct = np.unique(values[: 1_000_000]).size
-    return BandSignals(dtype, int(values.size), float(values.min()), float(values.max()),
-                       min(distinct, MAX_CATEGORIES + 1), smoothness(band))
+    distinct = np.unique(values[:1_000_000]).size
+    return BandSignals(
+        dtype,
+        int(values.size),
+        float(values.min()),
+        float(values.max()),
+        min(distinct, MAX_CATEGORIES + 1),
+        smoothness(band),
+    )
 
 
 def smoothness(band: np.ma.MaskedArray, seed: int = 0) -> float | None:
@@ -205,7 +262,9 @@ def _describe_values(s: BandSignals) -> str:
         return "no valid pixels in the sample"
     smooth = "n/a" if s.smoothness is None else f"{s.smoothness:.2f}"
     many = f">{MAX_CATEGORIES}" if s.distinct > MAX_CATEGORIES else str(s.distinct)
-    return f"sampled values {s.minimum:g}..{s.maximum:g}, {many} distinct, smoothness ratio {smooth}"
+    return (
+        f"sampled values {s.minimum:g}..{s.maximum:g}, {many} distinct, smoothness ratio {smooth}"
+    )
 
 
 def _quote(text: str) -> str:
@@ -226,5 +285,7 @@ def contradiction(requested: str, inferred: InferredType) -> str | None:
         return None
     if {requested, found} == {"dem", "continuous"}:
         return None
-    return (f"raster_type {requested!r} contradicts the data, inferred as {found!r} "
-            f"(confidence {inferred.confidence:.2f}: {'; '.join(inferred.reasons)})")
+    return (
+        f"raster_type {requested!r} contradicts the data, inferred as {found!r} "
+        f"(confidence {inferred.confidence:.2f}: {'; '.join(inferred.reasons)})"
+    )

@@ -24,10 +24,10 @@ COLORMAP_NAME = re.compile(r"^[a-z0-9_]{1,40}$")
 
 @dataclass(frozen=True)
 class Rendering:
-    bands: tuple[int, ...]                 # 1-based indexes; 1 band is drawn with `colormap`
-    rescale: tuple[Range, ...] | None      # per band (or one for all); None: values as they are
-    colormap: str | None = None            # a rio-tiler colour map name
-    own_colormap: bool = False             # the file's colour table (categorical)
+    bands: tuple[int, ...]  # 1-based indexes; 1 band is drawn with `colormap`
+    rescale: tuple[Range, ...] | None  # per band (or one for all); None: values as they are
+    colormap: str | None = None  # a rio-tiler colour map name
+    own_colormap: bool = False  # the file's colour table (categorical)
     hillshade: bool = False
 
 
@@ -44,7 +44,9 @@ def default_rendering(facts: RasterFacts) -> Rendering:
     kind = facts.raster_type
     if kind in ("rgb", "rgba"):
         bands = _colour_bands(facts) or (1, 2, 3)[: min(3, facts.band_count)]
-        return Rendering(bands, None if facts.dtype == "uint8" else _stretch(facts, bands, full=True))
+        return Rendering(
+            bands, None if facts.dtype == "uint8" else _stretch(facts, bands, full=True)
+        )
     if kind == "dem":
         return Rendering((1,), _stretch(facts, (1,), full=True), colormap="terrain")
     if kind == "categorical":
@@ -52,16 +54,31 @@ def default_rendering(facts: RasterFacts) -> Rendering:
     if kind == "multispectral":
         bands = _colour_bands(facts) or ((3, 2, 1) if facts.band_count >= 3 else (1,))
         return Rendering(bands, _stretch(facts, bands, full=False))
-    return Rendering((1,), _stretch(facts, (1,), full=False), colormap="viridis" if kind == "continuous" else None)
+    return Rendering(
+        (1,),
+        _stretch(facts, (1,), full=False),
+        colormap="viridis" if kind == "continuous" else None,
+    )
 
 
-def with_overrides(base: Rendering, facts: RasterFacts, bands: str | None, rescale: str | None,
-                   colormap: str | None, hillshade: bool | None) -> Rendering:
+def with_overrides(
+    base: Rendering,
+    facts: RasterFacts,
+    bands: str | None,
+    rescale: str | None,
+    colormap: str | None,
+    hillshade: bool | None,
+) -> Rendering:
     rendering = base
     if bands is not None:
         chosen = parse_bands(bands, facts.band_count)
-        rendering = replace(rendering, bands=chosen, rescale=_stretch(facts, chosen, full=False),
-                            colormap=rendering.colormap if len(chosen) == 1 else None, own_colormap=False)
+        rendering = replace(
+            rendering,
+            bands=chosen,
+            rescale=_stretch(facts, chosen, full=False),
+            colormap=rendering.colormap if len(chosen) == 1 else None,
+            own_colormap=False,
+        )
     if rescale is not None:
         rendering = replace(rendering, rescale=(parse_range(rescale),))
     if colormap is not None:

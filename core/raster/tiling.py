@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from core.raster.profiles import BLOCK_SIZE
 
-LEVELS_IN_PARTS = 2   # overview levels each part makes itself (factors 2 and 4)
+LEVELS_IN_PARTS = 2  # overview levels each part makes itself (factors 2 and 4)
 
 
 class Part(BaseModel):
@@ -26,8 +26,8 @@ class Part(BaseModel):
 
 
 class TilingPlan(BaseModel):
-    overview_factors: list[int]     # every overview level of the final COG
-    levels_in_parts: int            # the first of them, made by each part
+    overview_factors: list[int]  # every overview level of the final COG
+    levels_in_parts: int  # the first of them, made by each part
     rows_per_part: int
     parts: list[Part]
 
@@ -35,7 +35,7 @@ class TilingPlan(BaseModel):
     def top_factors(self) -> list[int]:
         """Overview levels above the parts', relative to the parts' smallest level."""
         base = self.overview_factors[self.levels_in_parts - 1] if self.levels_in_parts else 1
-        return [factor // base for factor in self.overview_factors[self.levels_in_parts:]]
+        return [factor // base for factor in self.overview_factors[self.levels_in_parts :]]
 
 
 def overview_factors(width: int, height: int, block: int = BLOCK_SIZE) -> list[int]:
@@ -51,25 +51,35 @@ def plan_tiling(width: int, height: int, part_pixels: int) -> TilingPlan:
     """Parts of about ``part_pixels`` pixels each, aligned so their tiles are the final tiles."""
     factors = overview_factors(width, height)
     levels = min(LEVELS_IN_PARTS, len(factors))
-    alignment = BLOCK_SIZE * 2 ** levels
+    alignment = BLOCK_SIZE * 2**levels
     rows = max(1, round(part_pixels / (width * alignment))) * alignment
-    parts = [Part(part=number, row_start=start, row_stop=min(height, start + rows))
-             for number, start in enumerate(range(0, height, rows))]
-    return TilingPlan(overview_factors=factors, levels_in_parts=levels, rows_per_part=rows, parts=parts)
+    parts = [
+        Part(part=number, row_start=start, row_stop=min(height, start + rows))
+        for number, start in enumerate(range(0, height, rows))
+    ]
+    return TilingPlan(
+        overview_factors=factors, levels_in_parts=levels, rows_per_part=rows, parts=parts
+    )
 
 
-def choose_cog_tasks(width: int, height: int, min_pixels: int, part_pixels: int,
-                     unsplittable: str | None = None) -> tuple[TilingPlan | None, str]:
+def choose_cog_tasks(
+    width: int, height: int, min_pixels: int, part_pixels: int, unsplittable: str | None = None
+) -> tuple[TilingPlan | None, str]:
     """A tiling plan when splitting pays (measured in bench/cog.py), else None; and why.
     `unsplittable` says why this raster cannot be split (parts carry no internal mask,
     and a rotated raster's geotransform differs per part)."""
     pixels = width * height
     if pixels < min_pixels:
-        return None, f"one task: {pixels:,} pixels, below the {min_pixels:,} at which the COG is split across tasks"
+        return (
+            None,
+            f"one task: {pixels:,} pixels, below the {min_pixels:,} at which the COG is split across tasks",
+        )
     if unsplittable:
         return None, f"one task: {unsplittable}"
     plan = plan_tiling(width, height, part_pixels)
     if len(plan.parts) < 2:
         return None, f"one task: {height} rows make a single part of {plan.rows_per_part} rows"
-    return plan, (f"{len(plan.parts)} tasks of {plan.rows_per_part} rows each ({pixels:,} pixels); their tiles are "
-                  "copied into one COG without re-compression")
+    return plan, (
+        f"{len(plan.parts)} tasks of {plan.rows_per_part} rows each ({pixels:,} pixels); their tiles are "
+        "copied into one COG without re-compression"
+    )

@@ -15,8 +15,8 @@ from core.stac.hrefs import BlobLocation
 from core.stac.validation import parse_json, validate_catalog_or_collection
 from core.stac.versions import migrated
 
-ReadMany = Callable[[list[str]], list[bytes]]   # blob names → their bytes, in order
-MAX_DOCUMENTS = 50_000                            # catalogs and collections, not items
+ReadMany = Callable[[list[str]], list[bytes]]  # blob names → their bytes, in order
+MAX_DOCUMENTS = 50_000  # catalogs and collections, not items
 
 
 @dataclass
@@ -31,8 +31,8 @@ class FoundCollection:
 @dataclass(frozen=True)
 class _Node:
     blob: str
-    path: tuple[str, ...]          # blobs from the root down to this one
-    collection: str | None         # the Collection this node's items belong to
+    path: tuple[str, ...]  # blobs from the root down to this one
+    collection: str | None  # the Collection this node's items belong to
 
 
 @dataclass
@@ -42,7 +42,7 @@ class CatalogWalk:
     max_depth: int
     collections: dict[str, FoundCollection] = field(default_factory=dict)
     documents: int = 0
-    _seen: dict[str, str] = field(default_factory=dict)     # blob → the document that linked it
+    _seen: dict[str, str] = field(default_factory=dict)  # blob → the document that linked it
 
     def run(self, root_blob: str) -> list[FoundCollection]:
         level = [_Node(root_blob, (root_blob,), None)]
@@ -50,9 +50,15 @@ class CatalogWalk:
         while level:
             self.documents += len(level)
             if self.documents > MAX_DOCUMENTS:
-                raise InvalidInput(f"{root_blob}: the catalog holds more than {MAX_DOCUMENTS:,} catalogs and collections")
+                raise InvalidInput(
+                    f"{root_blob}: the catalog holds more than {MAX_DOCUMENTS:,} catalogs and collections"
+                )
             documents = self.read_many([node.blob for node in level])
-            level = [child for node, raw in zip(level, documents, strict=True) for child in self._visit(node, raw)]
+            level = [
+                child
+                for node, raw in zip(level, documents, strict=True)
+                for child in self._visit(node, raw)
+            ]
         return list(self.collections.values())
 
     def _visit(self, node: _Node, raw: bytes) -> list[_Node]:
@@ -72,14 +78,20 @@ class CatalogWalk:
     def _add_collection(self, node: _Node, document: dict, original: str | None) -> str:
         found = self.collections.get(document["id"])
         if found is not None:
-            raise InvalidInput(f"collection id {document['id']!r} appears twice: {found.blob} and {node.blob}")
-        self.collections[document["id"]] = FoundCollection(document["id"], node.blob, document, original)
+            raise InvalidInput(
+                f"collection id {document['id']!r} appears twice: {found.blob} and {node.blob}"
+            )
+        self.collections[document["id"]] = FoundCollection(
+            document["id"], node.blob, document, original
+        )
         return document["id"]
 
     def _add_item(self, node: _Node, scope: str | None, href: str) -> None:
         if scope is None:
-            raise InvalidInput(f"{node.blob} links items but is not a Collection nor inside one: "
-                               "pgSTAC keeps items in collections")
+            raise InvalidInput(
+                f"{node.blob} links items but is not a Collection nor inside one: "
+                "pgSTAC keeps items in collections"
+            )
         blob = self._inside(node, href, "item")
         self._first_link(node, blob)
         self.collections[scope].item_blobs.append(blob)
@@ -87,21 +99,29 @@ class CatalogWalk:
     def _child(self, node: _Node, href: str, scope: str | None) -> _Node:
         blob = self._inside(node, href, "child")
         if blob in node.path:
-            raise InvalidInput("catalog cycle: " + " → ".join(node.path[node.path.index(blob):] + (blob,)))
+            raise InvalidInput(
+                "catalog cycle: " + " → ".join(node.path[node.path.index(blob) :] + (blob,))
+            )
         self._first_link(node, blob)
         if len(node.path) > self.max_depth:
-            raise InvalidInput(f"{blob} is {len(node.path)} levels below {node.path[0]}, deeper than max_depth "
-                               f"{self.max_depth}: " + " → ".join(node.path + (blob,)))
+            raise InvalidInput(
+                f"{blob} is {len(node.path)} levels below {node.path[0]}, deeper than max_depth "
+                f"{self.max_depth}: " + " → ".join(node.path + (blob,))
+            )
         return _Node(blob, node.path + (blob,), scope)
 
     def _inside(self, node: _Node, href: str, rel: str) -> str:
         blob = self.location.blob_of(href, node.blob)
         if blob is None:
-            raise InvalidInput(f"{node.blob}: {rel} link {href!r} is not in container {self.location.container!r}; "
-                               "only documents in the source container are read")
+            raise InvalidInput(
+                f"{node.blob}: {rel} link {href!r} is not in container {self.location.container!r}; "
+                "only documents in the source container are read"
+            )
         return blob
 
     def _first_link(self, node: _Node, blob: str) -> None:
         if blob in self._seen:
-            raise InvalidInput(f"{blob} is linked twice: from {self._seen[blob]} and from {node.blob}")
+            raise InvalidInput(
+                f"{blob} is linked twice: from {self._seen[blob]} and from {node.blob}"
+            )
         self._seen[blob] = node.blob

@@ -53,13 +53,15 @@ class BlobLocation:
                 return self._absolute_blob(href)
             return resolve_relative(document_blob, urlsplit(href).path)
         except ValueError as exc:
-            raise InvalidInput(f"{document_blob}: href {href!r} points outside container {self.container!r} "
-                               "to somewhere it may not (a local path, another container, '..')") from exc
+            raise InvalidInput(
+                f"{document_blob}: href {href!r} points outside container {self.container!r} "
+                "to somewhere it may not (a local path, another container, '..')"
+            ) from exc
 
     def _absolute_blob(self, href: str) -> str | None:
         for prefix in (self.container_url.rstrip("/") + "/", f"/vsiaz/{self.container}/"):
             if href.startswith(prefix):
-                blob = urlsplit(href[len(prefix):]).path
+                blob = urlsplit(href[len(prefix) :]).path
                 return posixpath.normpath(unquote(inside_container(blob))) if blob else None
         if href.startswith("/") or scheme_of(href) not in EXTERNAL_SCHEMES:
             raise ValueError("a local path, another container or a non-web scheme")
@@ -79,7 +81,9 @@ def external_blob(url: str) -> str:
     try:
         inside_container(name)
     except ValueError as exc:
-        raise InvalidInput(f"external asset {url!r} has a path that cannot be a blob name: {exc}") from exc
+        raise InvalidInput(
+            f"external asset {url!r} has a path that cannot be a blob name: {exc}"
+        ) from exc
     return posixpath.normpath(name)
 
 
@@ -92,7 +96,9 @@ def with_assets_moved(document: dict, target_hrefs: dict[str, str]) -> dict:
     key) and without relative links, which would resolve against the source files."""
     moved = dict(document)
     if "assets" in document:
-        moved["assets"] = {key: ({**asset, "href": target_hrefs[key]} if key in target_hrefs else asset)
-                           for key, asset in document["assets"].items()}
+        moved["assets"] = {
+            key: ({**asset, "href": target_hrefs[key]} if key in target_hrefs else asset)
+            for key, asset in document["assets"].items()
+        }
     moved["links"] = [link for link in document.get("links", []) if is_absolute(link["href"])]
     return moved

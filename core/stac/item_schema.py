@@ -12,19 +12,40 @@ from typing import Any, Literal, get_args
 
 import jsonschema_rs
 
-GeometryType = Literal["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
-                       "GeometryCollection"]
+GeometryType = Literal[
+    "Point",
+    "MultiPoint",
+    "LineString",
+    "MultiLineString",
+    "Polygon",
+    "MultiPolygon",
+    "GeometryCollection",
+]
 GEOMETRY_TYPES = get_args(GeometryType)
 # How deeply each geometry type nests its coordinate arrays (a position is depth 1).
-COORDINATE_DEPTH = {"Point": 1, "MultiPoint": 2, "LineString": 2, "MultiLineString": 3, "Polygon": 3, "MultiPolygon": 4}
+COORDINATE_DEPTH = {
+    "Point": 1,
+    "MultiPoint": 2,
+    "LineString": 2,
+    "MultiLineString": 3,
+    "Polygon": 3,
+    "MultiPolygon": 4,
+}
 
 _POSITION = {"type": "array", "minItems": 2, "maxItems": 3, "items": {"type": "number"}}
 _LON = {"type": "number", "minimum": -180, "maximum": 180}
 _LAT = {"type": "number", "minimum": -90, "maximum": 90}
-_BBOX = {"oneOf": [
-    {"type": "array", "minItems": 4, "maxItems": 4, "prefixItems": [_LON, _LAT, _LON, _LAT]},
-    {"type": "array", "minItems": 6, "maxItems": 6, "prefixItems": [_LON, _LAT, {"type": "number"}, _LON, _LAT, {"type": "number"}]},
-]}
+_BBOX = {
+    "oneOf": [
+        {"type": "array", "minItems": 4, "maxItems": 4, "prefixItems": [_LON, _LAT, _LON, _LAT]},
+        {
+            "type": "array",
+            "minItems": 6,
+            "maxItems": 6,
+            "prefixItems": [_LON, _LAT, {"type": "number"}, _LON, _LAT, {"type": "number"}],
+        },
+    ]
+}
 _TIME = {"type": ["string", "null"], "format": "date-time"}
 
 
@@ -36,11 +57,17 @@ def _nested(depth: int) -> dict[str, Any]:
 
 
 def _geometry() -> dict[str, Any]:
-    by_type = [{"if": {"properties": {"type": {"const": kind}}},
-                "then": {"required": ["coordinates"], "properties": {"coordinates": _nested(depth)}}}
-               for kind, depth in COORDINATE_DEPTH.items()]
-    collection = {"if": {"properties": {"type": {"const": "GeometryCollection"}}},
-                  "then": {"required": ["geometries"], "properties": {"geometries": {"type": "array"}}}}
+    by_type = [
+        {
+            "if": {"properties": {"type": {"const": kind}}},
+            "then": {"required": ["coordinates"], "properties": {"coordinates": _nested(depth)}},
+        }
+        for kind, depth in COORDINATE_DEPTH.items()
+    ]
+    collection = {
+        "if": {"properties": {"type": {"const": "GeometryCollection"}}},
+        "then": {"required": ["geometries"], "properties": {"geometries": {"type": "array"}}},
+    }
     return {
         "type": "object",
         "required": ["type"],
@@ -68,16 +95,37 @@ ITEM_SCHEMA: dict[str, Any] = {
             "required": ["datetime"],
             "properties": {"datetime": _TIME, "start_datetime": _TIME, "end_datetime": _TIME},
             "if": {"properties": {"datetime": {"type": "null"}}},
-            "then": {"required": ["start_datetime", "end_datetime"],
-                     "properties": {"start_datetime": {"type": "string"}, "end_datetime": {"type": "string"}}},
+            "then": {
+                "required": ["start_datetime", "end_datetime"],
+                "properties": {
+                    "start_datetime": {"type": "string"},
+                    "end_datetime": {"type": "string"},
+                },
+            },
         },
-        "links": {"type": "array", "items": {
-            "type": "object", "required": ["rel", "href"],
-            "properties": {"rel": {"type": "string", "minLength": 1}, "href": {"type": "string", "minLength": 1}}}},
-        "assets": {"type": "object", "additionalProperties": {
-            "type": "object", "required": ["href"],
-            "properties": {"href": {"type": "string", "minLength": 1}, "type": {"type": ["string", "null"]},
-                           "roles": {"type": ["array", "null"], "items": {"type": "string"}}}}},
+        "links": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["rel", "href"],
+                "properties": {
+                    "rel": {"type": "string", "minLength": 1},
+                    "href": {"type": "string", "minLength": 1},
+                },
+            },
+        },
+        "assets": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["href"],
+                "properties": {
+                    "href": {"type": "string", "minLength": 1},
+                    "type": {"type": ["string", "null"]},
+                    "roles": {"type": ["array", "null"], "items": {"type": "string"}},
+                },
+            },
+        },
         "collection": {"type": ["string", "null"]},
     },
     # A geometry needs a bbox (the models' rule, also what pgSTAC's search expects).
@@ -117,6 +165,6 @@ def residual_problem(item: dict[str, Any]) -> str | None:
         try:
             if times["start_datetime"] > times["end_datetime"]:
                 return "start after end"
-        except TypeError:            # one naive, one aware: let the models judge
+        except TypeError:  # one naive, one aware: let the models judge
             return "mixed time zones"
     return None

@@ -53,8 +53,12 @@ class Geometry(_Open):
 
 def _check_depth(value: Any, depth: int, kind: str) -> None:
     if depth == 1:
-        if not (isinstance(value, list) and 2 <= len(value) <= 3 and all(_is_number(v) for v in value)):
-            raise ValueError(f"{kind} coordinates must be positions of 2 or 3 numbers, found {value!r:.60}")
+        if not (
+            isinstance(value, list) and 2 <= len(value) <= 3 and all(_is_number(v) for v in value)
+        ):
+            raise ValueError(
+                f"{kind} coordinates must be positions of 2 or 3 numbers, found {value!r:.60}"
+            )
         return
     if not isinstance(value, list) or not value:
         raise ValueError(f"{kind} coordinates must be non-empty nested arrays")
@@ -178,7 +182,9 @@ def parse_json(raw: bytes, source: str) -> Any:
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"{source} is not UTF-8 text: {exc.reason} at byte {exc.start}") from exc
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{source} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+        raise InvalidInput(
+            f"{source} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from exc
 
 
 def validate_collection(document: Any, source: str) -> dict[str, Any]:
@@ -189,16 +195,20 @@ def validate_collection(document: Any, source: str) -> dict[str, Any]:
 def validate_catalog_or_collection(document: Any, source: str) -> dict[str, Any]:
     """A node of a static catalog: a Catalog, or a Collection (which may have children too)."""
     if not isinstance(document, dict):
-        raise InvalidInput(f"{source} is not a STAC Catalog or Collection: expected a JSON object, "
-                           f"found {type(document).__name__}")
+        raise InvalidInput(
+            f"{source} is not a STAC Catalog or Collection: expected a JSON object, "
+            f"found {type(document).__name__}"
+        )
     kind = document.get("type")
     if kind == "Catalog":
         _validate(Catalog, document, source, "Catalog")
         return document
     if kind == "Collection":
         return validate_collection(document, source)
-    raise InvalidInput(f"{source} is not a STAC Catalog or Collection: type is {kind!r}"
-                       + (", not 'Catalog' or 'Collection'" if kind is not None else " (missing)"))
+    raise InvalidInput(
+        f"{source} is not a STAC Catalog or Collection: type is {kind!r}"
+        + (", not 'Catalog' or 'Collection'" if kind is not None else " (missing)")
+    )
 
 
 def check_item(document: Any, source: str) -> None:
@@ -213,20 +223,26 @@ def validate_item(document: Any, source: str, collection_id: str) -> dict[str, A
     check_item(document, source)
     declared = document.get("collection")
     if declared is not None and declared != collection_id:
-        raise InvalidInput(f"{source}: item {document['id']!r} names collection {declared!r}, not {collection_id!r}")
+        raise InvalidInput(
+            f"{source}: item {document['id']!r} names collection {declared!r}, not {collection_id!r}"
+        )
     document["collection"] = collection_id
     return document
 
 
 def _validate(model: type[BaseModel], document: Any, source: str, kind: str) -> None:
     if not isinstance(document, dict):
-        raise InvalidInput(f"{source} is not a STAC {kind}: expected a JSON object, found {type(document).__name__}")
+        raise InvalidInput(
+            f"{source} is not a STAC {kind}: expected a JSON object, found {type(document).__name__}"
+        )
     try:
         model.model_validate(document)
     except ValidationError as exc:
         problems = [_describe(error) for error in exc.errors()]
-        raise InvalidInput(f"{source} is not a valid STAC {kind}: " + "; ".join(problems),
-                           errors=[{"field": p.split(":")[0], "message": p} for p in problems]) from exc
+        raise InvalidInput(
+            f"{source} is not a valid STAC {kind}: " + "; ".join(problems),
+            errors=[{"field": p.split(":")[0], "message": p} for p in problems],
+        ) from exc
 
 
 def _describe(error: Mapping[str, Any]) -> str:

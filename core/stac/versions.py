@@ -22,7 +22,7 @@ def needs_migration(document: Any) -> bool:
     version = document.get("stac_version") if isinstance(document, dict) else None
     if not isinstance(version, str) or not version:
         return False
-    if version[:2] == "1." and "-" not in version:    # 1.x releases: most documents, decided cheaply
+    if version[:2] == "1." and "-" not in version:  # 1.x releases: most documents, decided cheaply
         return False
     try:
         return STACVersionID(version) < FIRST_STABLE
@@ -39,7 +39,9 @@ def migrated(document: dict[str, Any], source: str) -> tuple[dict[str, Any], str
     try:
         result = migrate_to_latest(document, identify_stac_object(_as_written_then(document)))
     except (STACError, KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise InvalidInput(f"{source}: STAC {original} could not be migrated to 1.x: {exc}") from exc
+        raise InvalidInput(
+            f"{source}: STAC {original} could not be migrated to 1.x: {exc}"
+        ) from exc
     _record(result, original)
     return result, original
 

@@ -8,8 +8,15 @@ from typing import Any
 WGS84 = 4326
 _SRID_FLAG = 0x20000000
 _Z_FLAG = 0x80000000
-_TYPE_CODES = {"Point": 1, "LineString": 2, "Polygon": 3, "MultiPoint": 4, "MultiLineString": 5,
-               "MultiPolygon": 6, "GeometryCollection": 7}
+_TYPE_CODES = {
+    "Point": 1,
+    "LineString": 2,
+    "Polygon": 3,
+    "MultiPoint": 4,
+    "MultiLineString": 5,
+    "MultiPolygon": 6,
+    "GeometryCollection": 7,
+}
 _MEMBER = {"MultiPoint": "Point", "MultiLineString": "LineString", "MultiPolygon": "Polygon"}
 
 
@@ -21,15 +28,29 @@ def _encode(geometry: dict[str, Any], *, with_srid: bool) -> bytes:
     kind = geometry["type"]
     has_z = _has_z(geometry)
     code = _TYPE_CODES[kind] | (_Z_FLAG if has_z else 0)
-    head = struct.pack("<BII", 1, code | _SRID_FLAG, WGS84) if with_srid else struct.pack("<BI", 1, code)
+    head = (
+        struct.pack("<BII", 1, code | _SRID_FLAG, WGS84)
+        if with_srid
+        else struct.pack("<BI", 1, code)
+    )
     if kind == "GeometryCollection":
         members = geometry["geometries"]
-        return head + struct.pack("<I", len(members)) + b"".join(_encode(m, with_srid=False) for m in members)
+        return (
+            head
+            + struct.pack("<I", len(members))
+            + b"".join(_encode(m, with_srid=False) for m in members)
+        )
     coordinates = geometry["coordinates"]
     if kind in _MEMBER:
         member = _MEMBER[kind]
-        return head + struct.pack("<I", len(coordinates)) + b"".join(
-            _encode({"type": member, "coordinates": part}, with_srid=False) for part in coordinates)
+        return (
+            head
+            + struct.pack("<I", len(coordinates))
+            + b"".join(
+                _encode({"type": member, "coordinates": part}, with_srid=False)
+                for part in coordinates
+            )
+        )
     return head + _body(kind, coordinates, has_z)
 
 
@@ -39,7 +60,8 @@ def _body(kind: str, coordinates: Any, has_z: bool) -> bytes:
     if kind == "LineString":
         return struct.pack("<I", len(coordinates)) + _points(coordinates, has_z)
     return struct.pack("<I", len(coordinates)) + b"".join(
-        struct.pack("<I", len(ring)) + _points(ring, has_z) for ring in coordinates)
+        struct.pack("<I", len(ring)) + _points(ring, has_z) for ring in coordinates
+    )
 
 
 def _points(points: list[list[float]], has_z: bool) -> bytes:

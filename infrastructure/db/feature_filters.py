@@ -22,9 +22,16 @@ from core.features.query import TEMPORAL, FeatureQuery, TimeWindow, parse_timest
 from core.models.metadata import ColumnDefinition, VectorMetadata
 
 COMPARISONS = {"=": "=", "<>": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
-SPATIAL = {"s_intersects": "ST_Intersects", "s_within": "ST_Within", "s_contains": "ST_Contains",
-           "s_disjoint": "ST_Disjoint", "s_equals": "ST_Equals", "s_touches": "ST_Touches", "s_crosses": "ST_Crosses",
-           "s_overlaps": "ST_Overlaps"}
+SPATIAL = {
+    "s_intersects": "ST_Intersects",
+    "s_within": "ST_Within",
+    "s_contains": "ST_Contains",
+    "s_disjoint": "ST_Disjoint",
+    "s_equals": "ST_Equals",
+    "s_touches": "ST_Touches",
+    "s_crosses": "ST_Crosses",
+    "s_overlaps": "ST_Overlaps",
+}
 TEMPORAL_OPS = {"t_after", "t_before", "t_equals", "t_intersects", "t_during", "t_disjoint"}
 GEOMETRY_NAMES = {"geometry", "geom"}
 MAX_DEPTH = 50
@@ -55,8 +62,10 @@ class _Compiler:
             raise BadRequest(f"filter: expected a property, got {_short(node)}")
         name = node["property"]
         if name not in self.columns:
-            raise BadRequest(f"filter: {name!r} is not a queryable of {self.meta.id} "
-                             f"(queryables: {', '.join(sorted(self.columns)) or 'none'})")
+            raise BadRequest(
+                f"filter: {name!r} is not a queryable of {self.meta.id} "
+                f"(queryables: {', '.join(sorted(self.columns)) or 'none'})"
+            )
         return self.columns[name]
 
     # ---- the tree ---------------------------------------------------------------------
@@ -66,7 +75,11 @@ class _Compiler:
             raise BadRequest(f"filter: nested deeper than {MAX_DEPTH} levels")
         if isinstance(node, bool):
             return pgsql.SQL("true" if node else "false")
-        if not isinstance(node, dict) or not isinstance(node.get("op"), str) or not isinstance(node.get("args"), list):
+        if (
+            not isinstance(node, dict)
+            or not isinstance(node.get("op"), str)
+            or not isinstance(node.get("args"), list)
+        ):
             raise BadRequest(f"filter: expected a predicate, got {_short(node)}")
         op, args = node["op"].lower(), node["args"]
         if op in ("and", "or"):
@@ -85,16 +98,22 @@ class _Compiler:
             return self.like(args)
         if op == "between":
             column = self.property_of(_arity(args, 3, op)[0])
-            low, high = (self.bind(typed_value(column, self.literal(a), "filter")) for a in args[1:])
+            low, high = (
+                self.bind(typed_value(column, self.literal(a), "filter")) for a in args[1:]
+            )
             return pgsql.SQL("({} BETWEEN {} AND {})").format(self.column(column.name), low, high)
         if op == "in":
             column = self.property_of(_arity(args, 2, op)[0])
             if not isinstance(args[1], list) or not args[1]:
                 raise BadRequest("filter: in needs a non-empty list of values")
-            values = pgsql.SQL(", ").join(self.bind(typed_value(column, self.literal(v), "filter")) for v in args[1])
+            values = pgsql.SQL(", ").join(
+                self.bind(typed_value(column, self.literal(v), "filter")) for v in args[1]
+            )
             return pgsql.SQL("({} IN ({}))").format(self.column(column.name), values)
         if op == "isnull":
-            return pgsql.SQL("({} IS NULL)").format(self.column(self.property_of(_one(args, op)).name))
+            return pgsql.SQL("({} IS NULL)").format(
+                self.column(self.property_of(_one(args, op)).name)
+            )
         if op in SPATIAL:
             return self.spatial(op, args)
         if op in TEMPORAL_OPS:
@@ -109,10 +128,13 @@ class _Compiler:
         column = self.property_of(left)
         if _is_property(right):
             other = self.property_of(right)
-            return pgsql.SQL("({} {} {})").format(self.column(column.name), pgsql.SQL(COMPARISONS[op]),
-                                                  self.column(other.name))
+            return pgsql.SQL("({} {} {})").format(
+                self.column(column.name), pgsql.SQL(COMPARISONS[op]), self.column(other.name)
+            )
         value = typed_value(column, self.literal(right), "filter")
-        return pgsql.SQL("({} {} {})").format(self.column(column.name), pgsql.SQL(COMPARISONS[op]), self.bind(value))
+        return pgsql.SQL("({} {} {})").format(
+            self.column(column.name), pgsql.SQL(COMPARISONS[op]), self.bind(value)
+        )
 
     def like(self, args: list) -> pgsql.Composable:
         subject, pattern = _arity(args, 2, "like")
@@ -133,7 +155,9 @@ class _Compiler:
         if _is_geometry_property(second):
             first, second = second, first
         if not _is_geometry_property(first):
-            raise BadRequest(f"filter: {op} needs the geometry property ('geometry') and a geometry")
+            raise BadRequest(
+                f"filter: {op} needs the geometry property ('geometry') and a geometry"
+            )
         return pgsql.SQL("{}(t.geom, {})").format(pgsql.SQL(SPATIAL[op]), self.geometry(second))
 
     def geometry(self, node: Any) -> pgsql.Composable:
@@ -143,7 +167,9 @@ class _Compiler:
                 box = [box[0], box[1], box[3], box[4]]
             if len(box) != 4 or not all(isinstance(v, (int, float)) and abs(v) <= 360 for v in box):
                 raise BadRequest("filter: a bbox is four numbers: west, south, east, north")
-            return pgsql.SQL("ST_MakeEnvelope({}, {}, {}, {}, 4326)").format(*(self.bind(float(v)) for v in box))
+            return pgsql.SQL("ST_MakeEnvelope({}, {}, {}, {}, 4326)").format(
+                *(self.bind(float(v)) for v in box)
+            )
         if isinstance(node, dict) and isinstance(node.get("type"), str):
             return pgsql.SQL("ST_GeomFromWKB({}, 4326)").format(self.bind(_wkb(node)))
         raise BadRequest(f"filter: expected a GeoJSON geometry or a bbox, got {_short(node)}")
@@ -154,26 +180,40 @@ class _Compiler:
             first, second = second, first
         column = self.property_of(first)
         if column.type not in TEMPORAL:
-            raise BadRequest(f"filter: {op} needs a date or time property; {column.name} is {column.type}")
+            raise BadRequest(
+                f"filter: {op} needs a date or time property; {column.name} is {column.type}"
+            )
         start, end = _instant_or_interval(second)
         target = self.column(column.name)
         return {
-            "t_after": lambda: pgsql.SQL("({} > {})").format(target, self.bind(_typed(column, end or start))),
-            "t_before": lambda: pgsql.SQL("({} < {})").format(target, self.bind(_typed(column, start or end))),
+            "t_after": lambda: pgsql.SQL("({} > {})").format(
+                target, self.bind(_typed(column, end or start))
+            ),
+            "t_before": lambda: pgsql.SQL("({} < {})").format(
+                target, self.bind(_typed(column, start or end))
+            ),
             "t_equals": lambda: self.window(column, TimeWindow(start, end)),
             "t_intersects": lambda: self.window(column, TimeWindow(start, end)),
             "t_during": lambda: self.window(column, TimeWindow(start, end)),
-            "t_disjoint": lambda: pgsql.SQL("(NOT {})").format(self.window(column, TimeWindow(start, end))),
+            "t_disjoint": lambda: pgsql.SQL("(NOT {})").format(
+                self.window(column, TimeWindow(start, end))
+            ),
         }[op]()
 
     def window(self, column: ColumnDefinition, window: TimeWindow) -> pgsql.Composable:
         parts = []
         target = self.column(column.name)
         if window.start is not None:
-            parts.append(pgsql.SQL("{} >= {}").format(target, self.bind(_typed(column, window.start))))
+            parts.append(
+                pgsql.SQL("{} >= {}").format(target, self.bind(_typed(column, window.start)))
+            )
         if window.end is not None:
-            parts.append(pgsql.SQL("{} <= {}").format(target, self.bind(_typed(column, window.end))))
-        return pgsql.SQL("({})").format(pgsql.SQL(" AND ").join(parts) if parts else pgsql.SQL("true"))
+            parts.append(
+                pgsql.SQL("{} <= {}").format(target, self.bind(_typed(column, window.end)))
+            )
+        return pgsql.SQL("({})").format(
+            pgsql.SQL(" AND ").join(parts) if parts else pgsql.SQL("true")
+        )
 
     def literal(self, node: Any) -> Any:
         if isinstance(node, dict):
@@ -194,7 +234,11 @@ def compile_query(meta: VectorMetadata, query: FeatureQuery) -> Compiled:
     if query.window is not None:
         parts.append(compiler.window(compiler.columns[query.time_column], query.window))
     for equality in query.equalities:
-        parts.append(pgsql.SQL("({} = {})").format(compiler.column(equality.column.name), compiler.bind(equality.value)))
+        parts.append(
+            pgsql.SQL("({} = {})").format(
+                compiler.column(equality.column.name), compiler.bind(equality.value)
+            )
+        )
     if query.cql2 is not None:
         parts.append(compiler.node(query.cql2))
     where = pgsql.SQL(" AND ").join(parts) if parts else pgsql.SQL("true")
@@ -203,8 +247,13 @@ def compile_query(meta: VectorMetadata, query: FeatureQuery) -> Compiled:
 
 def order_by(query: FeatureQuery) -> pgsql.Composable:
     """The requested order, then the id (a stable page order whatever the keys)."""
-    keys = [pgsql.SQL("t.{} {}").format(pgsql.Identifier(k.column), pgsql.SQL("DESC" if k.descending else "ASC"))
-            for k in query.sortby if k.column != "id"]
+    keys = [
+        pgsql.SQL("t.{} {}").format(
+            pgsql.Identifier(k.column), pgsql.SQL("DESC" if k.descending else "ASC")
+        )
+        for k in query.sortby
+        if k.column != "id"
+    ]
     id_descending = any(k.column == "id" and k.descending for k in query.sortby)
     keys.append(pgsql.SQL("t.id DESC" if id_descending else "t.id"))
     return pgsql.SQL(", ").join(keys)
@@ -216,7 +265,11 @@ def _typed(column: ColumnDefinition, moment: datetime) -> date | datetime:
 
 
 def _instant_or_interval(node: Any) -> tuple[datetime | None, datetime | None]:
-    if isinstance(node, dict) and isinstance(node.get("interval"), list) and len(node["interval"]) == 2:
+    if (
+        isinstance(node, dict)
+        and isinstance(node.get("interval"), list)
+        and len(node["interval"]) == 2
+    ):
         start, end = (_moment(v) for v in node["interval"])
         return start, end
     moment = _moment(node)
@@ -245,7 +298,14 @@ def _wkb(node: dict) -> bytes:
     internal error), bound as WKB."""
     try:
         geometry = shapely.geometry.shape(node)
-    except (ValueError, TypeError, KeyError, AttributeError, IndexError, shapely.errors.ShapelyError) as exc:
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        AttributeError,
+        IndexError,
+        shapely.errors.ShapelyError,
+    ) as exc:
         raise BadRequest(f"filter: not a valid GeoJSON geometry ({exc})") from exc
     if geometry.is_empty or not all(abs(v) <= 360 for v in geometry.bounds if v == v):
         raise BadRequest("filter: the geometry is empty or not in longitude/latitude degrees")
@@ -266,7 +326,9 @@ def _one(args: list, op: str) -> Any:
 
 def _arity(args: list, count: int, op: str) -> list:
     if len(args) != count:
-        raise BadRequest(f"filter: {op} takes {count} argument{'s' if count > 1 else ''}, got {len(args)}")
+        raise BadRequest(
+            f"filter: {op} takes {count} argument{'s' if count > 1 else ''}, got {len(args)}"
+        )
     return args
 
 

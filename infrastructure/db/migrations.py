@@ -138,8 +138,13 @@ def _apply(conn: psycopg.Connection, migration: Migration) -> None:
     try:
         conn.execute(migration.sql)
     except psycopg.Error as exc:
-        raise MigrationError(f"migration {migration.version:04d}_{migration.name} failed: {exc}") from exc
-    conn.execute(sql("migrations/record"), {"version": migration.version, "name": migration.name, "checksum": migration.checksum})
+        raise MigrationError(
+            f"migration {migration.version:04d}_{migration.name} failed: {exc}"
+        ) from exc
+    conn.execute(
+        sql("migrations/record"),
+        {"version": migration.version, "name": migration.name, "checksum": migration.checksum},
+    )
 
 
 def _migrate_pgstac(dsn: str, attempts: int = 3) -> str | None:

@@ -66,17 +66,24 @@ class PgstacWriter:
         return "upsert"
 
     def any_item_exists(self, collection_id: str, item_ids: list[str]) -> bool:
-        row = self._db.connection.execute(sql("pgstac/any_item_exists"),
-                                          {"collection_id": collection_id, "item_ids": item_ids}, binary=True).fetchone()
+        row = self._db.connection.execute(
+            sql("pgstac/any_item_exists"),
+            {"collection_id": collection_id, "item_ids": item_ids},
+            binary=True,
+        ).fetchone()
         return bool(row["exists"])
 
     def collection_exists(self, collection_id: str) -> bool:
-        row = self._db.connection.execute(sql("pgstac/collection_exists"), {"collection_id": collection_id}).fetchone()
+        row = self._db.connection.execute(
+            sql("pgstac/collection_exists"), {"collection_id": collection_id}
+        ).fetchone()
         return bool(row["exists"])
 
     def refresh_extent(self, collection_id: str) -> None:
         """The collection's extent from its items, so it grows as items are added."""
-        self._db.connection.execute(sql("pgstac/refresh_collection_extent"), {"collection_id": collection_id})
+        self._db.connection.execute(
+            sql("pgstac/refresh_collection_extent"), {"collection_id": collection_id}
+        )
 
 
 @contextmanager

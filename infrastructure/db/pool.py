@@ -42,9 +42,11 @@ class Database:
         self._ensure_open()
         try:
             with self._pool.connection(timeout=self._timeout) as conn:
-                yield cast(DbConnection, conn)   # the pool's connections are made with dict_row
+                yield cast(DbConnection, conn)  # the pool's connections are made with dict_row
         except PoolTimeout as exc:
-            raise DependencyUnavailable(f"database unreachable: no connection within {self._timeout:g}s") from exc
+            raise DependencyUnavailable(
+                f"database unreachable: no connection within {self._timeout:g}s"
+            ) from exc
 
     def close(self) -> None:
         if self._opened:
@@ -52,6 +54,10 @@ class Database:
             self._opened = False
 
 
-def connect_direct(dsn: str, *, autocommit: bool = False, timeout: float = 5.0) -> psycopg.Connection:
+def connect_direct(
+    dsn: str, *, autocommit: bool = False, timeout: float = 5.0
+) -> psycopg.Connection:
     """A dedicated, unpooled connection (deploy locks, admin tasks)."""
-    return psycopg.connect(dsn, autocommit=autocommit, connect_timeout=max(1, int(timeout)), row_factory=dict_row)
+    return psycopg.connect(
+        dsn, autocommit=autocommit, connect_timeout=max(1, int(timeout)), row_factory=dict_row
+    )

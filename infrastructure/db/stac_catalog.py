@@ -39,7 +39,9 @@ def delete_item(conn: psycopg.Connection, collection_id: str, item_id: str) -> N
 
 
 def get_item(conn: psycopg.Connection, collection_id: str, item_id: str) -> dict[str, Any] | None:
-    return _run(conn, "get_item", {"item_id": item_id, "collection_id": collection_id}).fetchone()["item"]
+    return _run(conn, "get_item", {"item_id": item_id, "collection_id": collection_id}).fetchone()[
+        "item"
+    ]
 
 
 def search(conn: psycopg.Connection, body: dict[str, Any]) -> dict[str, Any]:

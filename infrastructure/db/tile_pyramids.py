@@ -24,7 +24,9 @@ def registered(conn: psycopg.Connection, meta: VectorMetadata) -> bool:
 
 def tile(conn: psycopg.Connection, meta: VectorMetadata, where: Tile) -> bytes:
     """A registered pyramid's tile; no row is an empty tile."""
-    row = conn.execute(sql("tiles/pyramid_tile"), _key(meta) | {"z": where.z, "x": where.x, "y": where.y}).fetchone()
+    row = conn.execute(
+        sql("tiles/pyramid_tile"), _key(meta) | {"z": where.z, "x": where.x, "y": where.y}
+    ).fetchone()
     return bytes(row["tile"]) if row else b""
 
 
@@ -38,15 +40,25 @@ def build(db, meta: VectorMetadata) -> bool:
             with db.connection() as conn:
                 data = tiles.mvt(conn, meta, where, FeatureQuery())
                 if data:
-                    conn.execute(sql("tiles/pyramid_put"), _key(meta) | {"z": z, "x": where.x, "y": where.y,
-                                                                         "tile": data})
+                    conn.execute(
+                        sql("tiles/pyramid_put"),
+                        _key(meta) | {"z": z, "x": where.x, "y": where.y, "tile": data},
+                    )
                     count, size = count + 1, size + len(data)
     with db.connection() as conn:
         current = conn.execute(sql("tiles/table_version"), {"table_name": meta.id}).fetchone()
         if current is None or current["updated_at"] != meta.updated_at:
             conn.execute(sql("tiles/pyramid_forget"), _key(meta))
             return False
-        conn.execute(sql("tiles/pyramid_register"), _key(meta) | {
-            "max_zoom": PYRAMID_MAX_ZOOM, "tiles": count, "bytes": size, "seconds": time.monotonic() - started})
+        conn.execute(
+            sql("tiles/pyramid_register"),
+            _key(meta)
+            | {
+                "max_zoom": PYRAMID_MAX_ZOOM,
+                "tiles": count,
+                "bytes": size,
+                "seconds": time.monotonic() - started,
+            },
+        )
         conn.execute(sql("tiles/pyramid_prune"), _key(meta))
     return True

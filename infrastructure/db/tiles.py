@@ -25,13 +25,27 @@ def _attributes(meta: VectorMetadata, query: FeatureQuery) -> pgsql.Composable:
 def mvt(conn: psycopg.Connection, meta: VectorMetadata, tile: Tile, query: FeatureQuery) -> bytes:
     """A tile made from the table itself, generalized on the fly."""
     compiled = compile_query(meta, query)
-    statement = pgsql.SQL(sql("tiles/mvt")).format(table=pgsql.Identifier(meta.schema_name, meta.id),
-                                                   attributes=_attributes(meta, query), where=compiled.where)
+    statement = pgsql.SQL(sql("tiles/mvt")).format(
+        table=pgsql.Identifier(meta.schema_name, meta.id),
+        attributes=_attributes(meta, query),
+        where=compiled.where,
+    )
     generalization = tile.generalization()
     west, south, east, north = search_box(tile)
-    values = {"z": tile.z, "x": tile.x, "y": tile.y, "west": west, "south": south, "east": east, "north": north,
-              "tolerance": generalization.tolerance, "min_size": generalization.min_size, "extent": EXTENT,
-              "buffer": BUFFER, "layer": layer_name(meta)}
+    values = {
+        "z": tile.z,
+        "x": tile.x,
+        "y": tile.y,
+        "west": west,
+        "south": south,
+        "east": east,
+        "north": north,
+        "tolerance": generalization.tolerance,
+        "min_size": generalization.min_size,
+        "extent": EXTENT,
+        "buffer": BUFFER,
+        "layer": layer_name(meta),
+    }
     row = conn.execute(statement, values | compiled.values).fetchone()
     return bytes(row["tile"] or b"")
 

@@ -27,8 +27,12 @@ def in_transaction(db: Database, work: Callable[[DbConnection], T], *, attempts:
                     return work(conn)
         except (*TRANSIENT, DependencyUnavailable) as exc:
             if attempt == attempts:
-                raise DependencyUnavailable(f"database transaction failed after {attempts} attempts: {exc}") from exc
+                raise DependencyUnavailable(
+                    f"database transaction failed after {attempts} attempts: {exc}"
+                ) from exc
             delay = min(5.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.5)
-            log.warning("transaction retry %d/%d in %.2fs: %s", attempt, attempts, delay, type(exc).__name__)
+            log.warning(
+                "transaction retry %d/%d in %.2fs: %s", attempt, attempts, delay, type(exc).__name__
+            )
             time.sleep(delay)
     raise AssertionError("unreachable")

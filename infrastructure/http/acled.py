@@ -27,7 +27,9 @@ from infrastructure.http.retrying import send_with_retries
 TOKEN_PATH = "/oauth/token"
 READ_PATHS = {"events": "/api/acled/read", "deleted": "/api/deleted/read"}
 PAGE_LIMIT = 5000
-DEFAULT_LIFETIME_SECONDS = 24 * 3600   # the contract's token lifetime, when an answer omits expires_in
+DEFAULT_LIFETIME_SECONDS = (
+    24 * 3600
+)  # the contract's token lifetime, when an answer omits expires_in
 MESSAGE_LIMIT = 300
 
 
@@ -54,8 +56,15 @@ class Token:
 
 
 class AcledClient:
-    def __init__(self, base_url: str, http: httpx.Client, *, max_retries: int, base_delay: float = 1.0,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+    def __init__(
+        self,
+        base_url: str,
+        http: httpx.Client,
+        *,
+        max_retries: int,
+        base_delay: float = 1.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    ):
         self._base = base_url.rstrip("/")
         self._http = http
         self._max_retries = max_retries
@@ -63,47 +72,81 @@ class AcledClient:
         self._clock = clock
 
     def password_grant(self, email: str, password: str) -> Token:
-        answer = self._token_request({"username": email, "password": password, "grant_type": "password",
-                                      "client_id": "acled", "scope": "authenticated"})
+        answer = self._token_request(
+            {
+                "username": email,
+                "password": password,
+                "grant_type": "password",
+                "client_id": "acled",
+                "scope": "authenticated",
+            }
+        )
         if answer.status_code in (400, 401, 403):
-            raise CredentialsRejected(f"ACLED rejected the credentials (the token endpoint answered "
-                                      f"{answer.status_code}): check ACLED_EMAIL and ACLED_PASSWORD")
+            raise CredentialsRejected(
+                f"ACLED rejected the credentials (the token endpoint answered "
+                f"{answer.status_code}): check ACLED_EMAIL and ACLED_PASSWORD"
+            )
         return self._token(answer)
 
     def refresh_grant(self, refresh_token: str) -> Token:
-        answer = self._token_request({"refresh_token": refresh_token, "grant_type": "refresh_token",
-                                      "client_id": "acled"})
+        answer = self._token_request(
+            {"refresh_token": refresh_token, "grant_type": "refresh_token", "client_id": "acled"}
+        )
         if answer.status_code in (400, 401, 403):
             raise RefreshRejected(f"ACLED refused the refresh token ({answer.status_code})")
         return self._token(answer)
 
-    def read(self, what: str, token: str, filters: dict[str, str], page: int, limit: int = PAGE_LIMIT) -> list[Any]:
+    def read(
+        self, what: str, token: str, filters: dict[str, str], page: int, limit: int = PAGE_LIMIT
+    ) -> list[Any]:
         """One page of `what` ("events" or "deleted"): the `data` list as ACLED sent it."""
         label = f"ACLED {what} page {page}"
         params = {"_format": "json", **filters, "limit": str(limit), "page": str(page)}
         answer = send_with_retries(
-            lambda: self._http.get(self._base + READ_PATHS[what], params=params,
-                                   headers={"Authorization": f"Bearer {token}"}),
-            what=label, max_retries=self._max_retries, base_delay=self._base_delay, rejected=(403,))
+            lambda: self._http.get(
+                self._base + READ_PATHS[what],
+                params=params,
+                headers={"Authorization": f"Bearer {token}"},
+            ),
+            what=label,
+            max_retries=self._max_retries,
+            base_delay=self._base_delay,
+            rejected=(403,),
+        )
         if answer.status_code == 401:
-            raise TokenRejected(f"{label}: 401 Unauthorized (the access token expired or was revoked)")
+            raise TokenRejected(
+                f"{label}: 401 Unauthorized (the access token expired or was revoked)"
+            )
         return _data(answer, label)
 
     def _token_request(self, form: dict[str, str]) -> httpx.Response:
         # 400/401 are judged by the caller (the message differs for a password and a refresh);
         # 429/5xx are retried like any source answer.
-        return send_with_retries(lambda: self._http.post(self._base + TOKEN_PATH, data=form),
-                                 what="ACLED token endpoint", max_retries=self._max_retries,
-                                 base_delay=self._base_delay, rejected=())
+        return send_with_retries(
+            lambda: self._http.post(self._base + TOKEN_PATH, data=form),
+            what="ACLED token endpoint",
+            max_retries=self._max_retries,
+            base_delay=self._base_delay,
+            rejected=(),
+        )
 
     def _token(self, answer: httpx.Response) -> Token:
         body = _json(answer, "ACLED token endpoint")
-        if answer.status_code != 200 or not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
-            raise ContractViolation(f"ACLED token endpoint answered {answer.status_code} without an access_token")
+        if (
+            answer.status_code != 200
+            or not isinstance(body, dict)
+            or not isinstance(body.get("access_token"), str)
+        ):
+            raise ContractViolation(
+                f"ACLED token endpoint answered {answer.status_code} without an access_token"
+            )
         lifetime = _seconds(body.get("expires_in"))
         refresh = body.get("refresh_token")
-        return Token(access_token=body["access_token"], refresh_token=refresh if isinstance(refresh, str) else None,
-                     expires_at=self._clock() + timedelta(seconds=lifetime))
+        return Token(
+            access_token=body["access_token"],
+            refresh_token=refresh if isinstance(refresh, str) else None,
+            expires_at=self._clock() + timedelta(seconds=lifetime),
+        )
 
 
 def _data(answer: httpx.Response, label: str) -> list[Any]:
@@ -113,7 +156,9 @@ def _data(answer: httpx.Response, label: str) -> list[Any]:
     if not isinstance(body, dict):
         raise ContractViolation(f"{label}: expected a JSON object with success and data")
     if body.get("success") is not True:
-        raise ContractViolation(f"{label}: ACLED reported a failure{_reason(body) or ' (no message)'}")
+        raise ContractViolation(
+            f"{label}: ACLED reported a failure{_reason(body) or ' (no message)'}"
+        )
     data = body.get("data")
     if not isinstance(data, list):
         raise ContractViolation(f"{label}: the answer has no data list")

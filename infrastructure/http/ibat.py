@@ -19,13 +19,20 @@ from infrastructure.http.retrying import send_with_retries
 @dataclass(frozen=True)
 class IbatRelease:
     dataset: str
-    version: str          # the update date
+    version: str  # the update date
     download_url: str
 
 
 class IbatClient:
-    def __init__(self, base_url: str, auth_key: str, auth_token: str, http: httpx.Client, max_retries: int = 4,
-                 base_delay: float = 1.0):
+    def __init__(
+        self,
+        base_url: str,
+        auth_key: str,
+        auth_token: str,
+        http: httpx.Client,
+        max_retries: int = 4,
+        base_delay: float = 1.0,
+    ):
         self._base = base_url.rstrip("/")
         self._auth = {"auth_key": auth_key, "auth_token": auth_token}
         self._http = http
@@ -35,7 +42,10 @@ class IbatClient:
     def latest_release(self, dataset: str) -> IbatRelease:
         response = send_with_retries(
             lambda: self._http.get(f"{self._base}/data-downloads", params=self._auth),
-            what="IBAT data-downloads", max_retries=self._max_retries, base_delay=self._base_delay)
+            what="IBAT data-downloads",
+            max_retries=self._max_retries,
+            base_delay=self._base_delay,
+        )
         if response.status_code != 200:
             raise ContractViolation(f"IBAT data-downloads answered {response.status_code}")
         return _release(_entries(response), dataset)
@@ -48,7 +58,9 @@ def _entries(response: httpx.Response) -> list[dict[str, Any]]:
         raise ContractViolation("IBAT data-downloads did not answer JSON") from exc
     entries = body.get("data") if isinstance(body, dict) else body
     if not isinstance(entries, list):
-        raise ContractViolation("IBAT data-downloads: expected a list of downloads (or {'data': [...]})")
+        raise ContractViolation(
+            "IBAT data-downloads: expected a list of downloads (or {'data': [...]})"
+        )
     return [e for e in entries if isinstance(e, dict)]
 
 
@@ -57,7 +69,11 @@ def _release(entries: list[dict[str, Any]], dataset: str) -> IbatRelease:
         if str(entry.get("dataset", "")).lower() == dataset.lower():
             url, date = entry.get("download_url"), entry.get("update_date")
             if not url or not date:
-                raise ContractViolation(f"IBAT listing for {dataset!r} lacks download_url or update_date")
+                raise ContractViolation(
+                    f"IBAT listing for {dataset!r} lacks download_url or update_date"
+                )
             return IbatRelease(dataset=dataset, version=str(date), download_url=str(url))
     available = sorted({str(e.get("dataset")) for e in entries})
-    raise NotFound(f"IBAT lists no dataset {dataset!r}; available: {', '.join(available) or 'none'}")
+    raise NotFound(
+        f"IBAT lists no dataset {dataset!r}; available: {', '.join(available) or 'none'}"
+    )

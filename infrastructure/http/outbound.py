@@ -28,7 +28,14 @@ DEFAULT_PORTS = (80, 443)
 SCHEMES = ("http", "https")
 MAX_REDIRECTS = 5
 # The address properties that make a destination internal; the first one found names the refusal.
-NON_PUBLIC = ("is_loopback", "is_link_local", "is_unspecified", "is_multicast", "is_private", "is_reserved")
+NON_PUBLIC = (
+    "is_loopback",
+    "is_link_local",
+    "is_unspecified",
+    "is_multicast",
+    "is_private",
+    "is_reserved",
+)
 
 Resolver = Callable[..., list]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -39,8 +46,8 @@ class HostRule:
     """One allow-list entry: `host` (default ports 80 and 443), `host:port`, or
     `.example.com` (any subdomain of example.com, not example.com itself)."""
 
-    host: str            # lowercase name, or a normalized IP; a suffix rule without its leading dot
-    port: int | None     # None: the default ports
+    host: str  # lowercase name, or a normalized IP; a suffix rule without its leading dot
+    port: int | None  # None: the default ports
     suffix: bool = False
 
     @classmethod
@@ -61,21 +68,27 @@ class OutboundPolicy:
         self._resolve = resolve
 
     @classmethod
-    def from_settings(cls, settings: Settings, resolve: Resolver = socket.getaddrinfo) -> "OutboundPolicy":
+    def from_settings(
+        cls, settings: Settings, resolve: Resolver = socket.getaddrinfo
+    ) -> "OutboundPolicy":
         return cls([HostRule.parse(entry) for entry in settings.allowed_source_hosts], resolve)
 
     def check_url(self, url: str | httpx.URL) -> tuple[str, int]:
         """Scheme and allow-list (no DNS): the (host, port) the URL would reach."""
         url = url if isinstance(url, httpx.URL) else _parse(url)
         if url.scheme not in SCHEMES:
-            raise OutboundRefused(f"outbound request refused: scheme {url.scheme or '(none)'!r} is not allowed "
-                                  "(http and https only)")
+            raise OutboundRefused(
+                f"outbound request refused: scheme {url.scheme or '(none)'!r} is not allowed "
+                "(http and https only)"
+            )
         host = normalize_host(url.raw_host.decode("ascii"))
         port = url.port or (443 if url.scheme == "https" else 80)
         if not host:
             raise OutboundRefused("outbound request refused: the URL names no host")
         if self._rule_for(host, port) is None:
-            raise OutboundRefused(f"outbound request to {_show(host, port)} refused: not in SOURCE_ALLOWED_HOSTS")
+            raise OutboundRefused(
+                f"outbound request to {_show(host, port)} refused: not in SOURCE_ALLOWED_HOSTS"
+            )
         return host, port
 
     def addresses(self, host: str, port: int) -> list[str]:
@@ -84,14 +97,20 @@ class OutboundPolicy:
         host = normalize_host(host)
         rule = self._rule_for(host, port)
         if rule is None:
-            raise OutboundRefused(f"outbound request to {_show(host, port)} refused: not in SOURCE_ALLOWED_HOSTS")
-        found = list(dict.fromkeys(info[4][0] for info in self._resolve(host, port, type=socket.SOCK_STREAM)))
+            raise OutboundRefused(
+                f"outbound request to {_show(host, port)} refused: not in SOURCE_ALLOWED_HOSTS"
+            )
+        found = list(
+            dict.fromkeys(info[4][0] for info in self._resolve(host, port, type=socket.SOCK_STREAM))
+        )
         for address in found:
             kind = non_public_kind(ipaddress.ip_address(address))
             if kind and not self._unlocked(rule, address, port):
-                raise OutboundRefused(f"outbound request to {_show(host, port)} refused: it resolves to a {kind} "
-                                      "address; list the host (or that address) itself in SOURCE_ALLOWED_HOSTS to "
-                                      "allow it")
+                raise OutboundRefused(
+                    f"outbound request to {_show(host, port)} refused: it resolves to a {kind} "
+                    "address; list the host (or that address) itself in SOURCE_ALLOWED_HOSTS to "
+                    "allow it"
+                )
         return found
 
     def _rule_for(self, host: str, port: int) -> HostRule | None:
@@ -140,9 +159,11 @@ class _VettedBackend(httpcore.NetworkBackend):
         failure = None
         for address in addresses:
             try:
-                return self._inner.connect_tcp(address, port, timeout, local_address, socket_options)
+                return self._inner.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                failure = exc   # try the host's next address, as socket.create_connection would
+                failure = exc  # try the host's next address, as socket.create_connection would
         raise failure or httpcore.ConnectError(f"{host} has no address")
 
     def sleep(self, seconds: float) -> None:
@@ -164,20 +185,33 @@ class _VettingHTTPTransport(httpx.HTTPTransport):
 
     def __init__(self, policy: OutboundPolicy):
         super().__init__(verify=verifying_context())
-        self._pool = httpcore.ConnectionPool(ssl_context=verifying_context(), network_backend=_VettedBackend(policy))
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=verifying_context(), network_backend=_VettedBackend(policy)
+        )
 
 
-def guarded_transport(policy: OutboundPolicy, inner: httpx.BaseTransport | None = None) -> GuardedTransport:
+def guarded_transport(
+    policy: OutboundPolicy, inner: httpx.BaseTransport | None = None
+) -> GuardedTransport:
     return GuardedTransport(policy, inner if inner is not None else _VettingHTTPTransport(policy))
 
 
-def guarded_client(settings: Settings, *, policy: OutboundPolicy | None = None,
-                   inner: httpx.BaseTransport | None = None) -> httpx.Client:
+def guarded_client(
+    settings: Settings,
+    *,
+    policy: OutboundPolicy | None = None,
+    inner: httpx.BaseTransport | None = None,
+) -> httpx.Client:
     """The one way the platform makes outbound HTTP requests. Direct connections only
     (trust_env off): through a proxy, the addresses checked would not be those reached."""
     transport = guarded_transport(policy or OutboundPolicy.from_settings(settings), inner)
-    return httpx.Client(transport=transport, timeout=settings.http_timeout_seconds, follow_redirects=True,
-                        max_redirects=MAX_REDIRECTS, trust_env=False)
+    return httpx.Client(
+        transport=transport,
+        timeout=settings.http_timeout_seconds,
+        follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
+        trust_env=False,
+    )
 
 
 def normalize_host(host: str) -> str:
@@ -208,7 +242,7 @@ def _embedded_ipv4(address: IPAddress) -> list[ipaddress.IPv4Address]:
 
 
 def _split_port(entry: str) -> tuple[str, int | None]:
-    if entry.startswith("["):                       # [::1] or [::1]:8080
+    if entry.startswith("["):  # [::1] or [::1]:8080
         host, _, rest = entry.partition("]")
         return host + "]", int(rest[1:]) if rest.startswith(":") else None
     host, colon, port = entry.rpartition(":")

@@ -19,9 +19,15 @@ log = logging.getLogger(__name__)
 RETRYABLE = {429, 500, 502, 503, 504}
 
 
-def send_with_retries(send: Callable[[], httpx.Response], *, what: str, max_retries: int, base_delay: float = 1.0,
-                      sleep: Callable[[float], None] = time.sleep,
-                      rejected: tuple[int, ...] = (401, 403)) -> httpx.Response:
+def send_with_retries(
+    send: Callable[[], httpx.Response],
+    *,
+    what: str,
+    max_retries: int,
+    base_delay: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+    rejected: tuple[int, ...] = (401, 403),
+) -> httpx.Response:
     """`send` issues the request; returns the first answer that is neither 429 nor 5xx.
     A status in `rejected` raises SourceRejected."""
     for attempt in range(max_retries + 1):
@@ -34,14 +40,23 @@ def send_with_retries(send: Callable[[], httpx.Response], *, what: str, max_retr
                 raise DependencyUnavailable(f"{what}: {type(exc).__name__}: {_safe(exc)}") from exc
             response = None
         if response is not None and response.status_code in rejected:
-            raise SourceRejected(f"{what}: {response.status_code} {response.reason_phrase} — check the credentials "
-                                 "named by the dataset's credential_settings")
+            raise SourceRejected(
+                f"{what}: {response.status_code} {response.reason_phrase} — check the credentials "
+                "named by the dataset's credential_settings"
+            )
         if response is not None and response.status_code not in RETRYABLE:
             return response
         if attempt == max_retries:
-            raise DependencyUnavailable(f"{what}: still {response.status_code} after {max_retries} retries")
+            raise DependencyUnavailable(
+                f"{what}: still {response.status_code} after {max_retries} retries"
+            )
         delay = _delay(response, attempt, base_delay)
-        log.warning("%s: %s, retrying in %.1fs", what, response.status_code if response else "no answer", delay)
+        log.warning(
+            "%s: %s, retrying in %.1fs",
+            what,
+            response.status_code if response else "no answer",
+            delay,
+        )
         sleep(delay)
     raise AssertionError("unreachable")
 

@@ -20,18 +20,26 @@ log = logging.getLogger(__name__)
 def make_servicebus_client(settings: Settings) -> ServiceBusClient:
     """From a connection string, or from the namespace with managed identity."""
     if settings.servicebus_connection is not None:
-        return ServiceBusClient.from_connection_string(settings.servicebus_connection.get_secret_value())
+        return ServiceBusClient.from_connection_string(
+            settings.servicebus_connection.get_secret_value()
+        )
     if settings.servicebus_namespace:
         from azure.identity import DefaultAzureCredential
 
         return ServiceBusClient(settings.servicebus_namespace, credential=DefaultAzureCredential())
-    raise ValueError("Service Bus is not configured: set SERVICEBUS_CONNECTION or SERVICEBUS_NAMESPACE")
+    raise ValueError(
+        "Service Bus is not configured: set SERVICEBUS_CONNECTION or SERVICEBUS_NAMESPACE"
+    )
 
 
 def task_message(task_id: int, not_before: datetime | None = None) -> ServiceBusMessage:
     """A message carrying only the task id; `not_before` schedules it (a retry's backoff)."""
-    return ServiceBusMessage(json.dumps({"task_id": task_id}), content_type="application/json", subject="task",
-                             scheduled_enqueue_time_utc=not_before)
+    return ServiceBusMessage(
+        json.dumps({"task_id": task_id}),
+        content_type="application/json",
+        subject="task",
+        scheduled_enqueue_time_utc=not_before,
+    )
 
 
 def task_id_of(body: bytes | str) -> int:
@@ -48,7 +56,11 @@ class ServiceBusDispatcher:
 
     tracks_dispatch = True  # the engine records dispatched_at so the reconciler can republish
 
-    def __init__(self, settings: Settings, client_factory: Callable[[Settings], ServiceBusClient] = make_servicebus_client):
+    def __init__(
+        self,
+        settings: Settings,
+        client_factory: Callable[[Settings], ServiceBusClient] = make_servicebus_client,
+    ):
         self._settings = settings
         self._client_factory = client_factory
         self._lock = threading.Lock()
@@ -56,7 +68,11 @@ class ServiceBusDispatcher:
         self._sender = None
 
     def publish(self, task_ids: list[int], delay_seconds: float = 0.0) -> None:
-        not_before = datetime.now(timezone.utc) + timedelta(seconds=delay_seconds) if delay_seconds > 0 else None
+        not_before = (
+            datetime.now(timezone.utc) + timedelta(seconds=delay_seconds)
+            if delay_seconds > 0
+            else None
+        )
         with self._lock:
             try:
                 self._send(task_ids, not_before)
@@ -88,7 +104,9 @@ class ServiceBusDispatcher:
             if closable is not None:
                 try:
                     closable.close()
-                except Exception as exc:  # closing a broken connection may fail too; nothing to keep
+                except (
+                    Exception
+                ) as exc:  # closing a broken connection may fail too; nothing to keep
                     log.debug("closing Service Bus handle failed: %s", exc)
         self._sender = self._client = None
 

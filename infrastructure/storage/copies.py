@@ -34,12 +34,22 @@ def same_content(source: BlobInfo, target: BlobInfo) -> bool:
 
 def start_copy(store: BlobStorage, source: BlobRef, target: BlobRef, source_info: BlobInfo) -> str:
     """Starts a server-side copy; returns its status ('success' or 'pending')."""
-    return store.copy(source.container, source.blob, target.container, target.blob,
-                      metadata={**source_info.metadata, SOURCE_ETAG_KEY: _etag(source_info)})
+    return store.copy(
+        source.container,
+        source.blob,
+        target.container,
+        target.blob,
+        metadata={**source_info.metadata, SOURCE_ETAG_KEY: _etag(source_info)},
+    )
 
 
-def wait_for_copies(store: BlobStorage, pending: list[BlobRef], *, check: Callable[[], None],
-                    poll_seconds: float = 0.25) -> None:
+def wait_for_copies(
+    store: BlobStorage,
+    pending: list[BlobRef],
+    *,
+    check: Callable[[], None],
+    poll_seconds: float = 0.25,
+) -> None:
     """Polls the targets' copy status until every copy succeeded; a failed or aborted copy
     raises (retryable: the next attempt starts it again)."""
     waiting = list(pending)
@@ -52,8 +62,12 @@ def wait_for_copies(store: BlobStorage, pending: list[BlobRef], *, check: Callab
             if status == "pending":
                 still.append(ref)
             elif status != "success":
-                description = target.copy_status_description if target else "the target blob is gone"
-                raise DependencyUnavailable(f"server-side copy to {ref} ended {status}: {description}")
+                description = (
+                    target.copy_status_description if target else "the target blob is gone"
+                )
+                raise DependencyUnavailable(
+                    f"server-side copy to {ref} ended {status}: {description}"
+                )
         waiting = still
         if waiting:
             time.sleep(poll_seconds)

@@ -19,10 +19,18 @@ def gdal_options(settings: Settings) -> dict[str, str]:
     GDAL authenticates through the managed identity itself."""
     options = {"GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR"}  # no sidecar-file probing round trips
     if settings.storage_connection_string is not None:
-        return options | {"AZURE_STORAGE_CONNECTION_STRING": settings.storage_connection_string.get_secret_value()}
+        return options | {
+            "AZURE_STORAGE_CONNECTION_STRING": settings.storage_connection_string.get_secret_value()
+        }
     if settings.storage_account_url:
-        return options | {"AZURE_STORAGE_ACCOUNT": (urlsplit(settings.storage_account_url).hostname or "").split(".")[0]}
-    raise ValueError("blob storage is not configured: set STORAGE_CONNECTION_STRING or STORAGE_ACCOUNT_URL")
+        return options | {
+            "AZURE_STORAGE_ACCOUNT": (urlsplit(settings.storage_account_url).hostname or "").split(
+                "."
+            )[0]
+        }
+    raise ValueError(
+        "blob storage is not configured: set STORAGE_CONNECTION_STRING or STORAGE_ACCOUNT_URL"
+    )
 
 
 @contextmanager

@@ -6,7 +6,9 @@ from core.storage import BlobStorage
 from infrastructure.storage.copies import BlobRef
 
 
-def read_blob(store: BlobStorage, ref: BlobRef, what: str = "blob", max_bytes: int | None = None) -> bytes:
+def read_blob(
+    store: BlobStorage, ref: BlobRef, what: str = "blob", max_bytes: int | None = None
+) -> bytes:
     """The blob's bytes; a missing blob (or container) is bad input naming it, and so is one
     larger than `max_bytes` (judged on its size before the body is read)."""
     try:
@@ -14,7 +16,9 @@ def read_blob(store: BlobStorage, ref: BlobRef, what: str = "blob", max_bytes: i
     except BlobNotFound as exc:
         raise InvalidInput(f"{what} {ref.blob!r} not found in container {ref.container!r}") from exc
     except BlobTooLarge as exc:
-        raise InvalidInput(f"{what} {ref.blob!r} is {exc.size:,} bytes, more than the {exc.max_bytes:,} read whole") from exc
+        raise InvalidInput(
+            f"{what} {ref.blob!r} is {exc.size:,} bytes, more than the {exc.max_bytes:,} read whole"
+        ) from exc
 
 
 def read_range(store: BlobStorage, ref: BlobRef, offset: int, length: int) -> bytes:

@@ -23,13 +23,23 @@ class StoredDownload:
     sha256: str
 
 
-def stream_to_blob(http: httpx.Client, url: str, store: BlobStorage, target: BlobRef, *, max_bytes: int,
-                   max_retries: int, what: str = "download",
-                   metadata_from: Callable[[httpx.Response], dict[str, str]] | None = None) -> StoredDownload:
+def stream_to_blob(
+    http: httpx.Client,
+    url: str,
+    store: BlobStorage,
+    target: BlobRef,
+    *,
+    max_bytes: int,
+    max_retries: int,
+    what: str = "download",
+    metadata_from: Callable[[httpx.Response], dict[str, str]] | None = None,
+) -> StoredDownload:
     """`metadata_from` names the blob's metadata from the response (e.g. its ETag); the
     response's content type is kept."""
     request = http.build_request("GET", url)
-    response = send_with_retries(lambda: http.send(request, stream=True), what=what, max_retries=max_retries)
+    response = send_with_retries(
+        lambda: http.send(request, stream=True), what=what, max_retries=max_retries
+    )
     try:
         if response.status_code != 200:
             raise ContractViolation(f"{what} answered {response.status_code}")
@@ -41,12 +51,15 @@ def stream_to_blob(http: httpx.Client, url: str, store: BlobStorage, target: Blo
         content_type = response.headers.get("content-type")
     finally:
         response.close()
-    store.commit_blocks(target.container, target.blob, blocks, metadata=metadata, content_type=content_type)
+    store.commit_blocks(
+        target.container, target.blob, blocks, metadata=metadata, content_type=content_type
+    )
     return StoredDownload(blob_name=target.blob, bytes=size, sha256=digest)
 
 
-def _stage_blocks(response: httpx.Response, store: BlobStorage, target: BlobRef, max_bytes: int,
-                  what: str) -> tuple[int, str, list[str]]:
+def _stage_blocks(
+    response: httpx.Response, store: BlobStorage, target: BlobRef, max_bytes: int, what: str
+) -> tuple[int, str, list[str]]:
     digest, size, buffer = hashlib.sha256(), 0, bytearray()
     blocks: list[str] = []
     for chunk in response.iter_bytes():

@@ -14,12 +14,14 @@ from core.errors import Conflict, NotFound, Unauthorized
 from infrastructure.db import access as repo
 from infrastructure.db.pool import Database
 
-KEY_PREFIX = "geoetl_"   # lets secret scanners and people recognise a leaked key
+KEY_PREFIX = "geoetl_"  # lets secret scanners and people recognise a leaked key
 HINT_LENGTH = len(KEY_PREFIX) + 4
 
 
 class KeyCreate(BaseModel):
-    name: str = Field(description="who or what holds the key: lowercase letters, digits, '.', '_', '-'")
+    name: str = Field(
+        description="who or what holds the key: lowercase letters, digits, '.', '_', '-'"
+    )
     role: Role = Field(description="reader, submitter or admin")
 
     @field_validator("name")
@@ -56,10 +58,18 @@ def digest(key: str) -> str:
 def create_key(db: Database, request: KeyCreate, created_by: str) -> NewKey:
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     with db.connection() as conn:
-        row = repo.insert_key(conn, name=request.name, role=request.role, key_hash=digest(key),
-                              key_hint=key[:HINT_LENGTH], created_by=created_by)
+        row = repo.insert_key(
+            conn,
+            name=request.name,
+            role=request.role,
+            key_hash=digest(key),
+            key_hint=key[:HINT_LENGTH],
+            created_by=created_by,
+        )
     if row is None:
-        raise Conflict(f"a key named {request.name!r} exists (revoked keys keep their name); choose another name")
+        raise Conflict(
+            f"a key named {request.name!r} exists (revoked keys keep their name); choose another name"
+        )
     return NewKey(**row, key=key)
 
 
@@ -79,7 +89,9 @@ def revoke_key(db: Database, name: str) -> KeyView:
 def principal_for_key(db: Database, settings: Settings, key: str) -> Principal:
     """The principal a presented key stands for; Unauthorized when it stands for none."""
     bootstrap = settings.admin_api_key
-    if bootstrap is not None and hmac.compare_digest(key.encode(), bootstrap.get_secret_value().encode()):
+    if bootstrap is not None and hmac.compare_digest(
+        key.encode(), bootstrap.get_secret_value().encode()
+    ):
         return BOOTSTRAP_ADMIN
     if not key.startswith(KEY_PREFIX) or len(key) > 200:
         raise Unauthorized("unknown or revoked API key")

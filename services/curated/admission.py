@@ -17,10 +17,15 @@ from services.curated.acled.checking import entry_problems, handles
 def check_entry(fields: DatasetFields, settings: Settings) -> None:
     """Refuses (422) an entry naming undeclared credentials or a source_url off the allow-list,
     or one its source's own rules refuse."""
-    errors = [*credential_errors(fields.credential_settings), *source_url_errors(fields.source_url, settings),
-              *source_errors(fields)]
+    errors = [
+        *credential_errors(fields.credential_settings),
+        *source_url_errors(fields.source_url, settings),
+        *source_errors(fields),
+    ]
     if errors:
-        raise InvalidInput("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
+        raise InvalidInput(
+            "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors
+        )
 
 
 def undeclared_positions(names: list[str]) -> list[int]:
@@ -29,14 +34,19 @@ def undeclared_positions(names: list[str]) -> list[int]:
 
 def credential_errors(names: list[str]) -> list[dict[str, str]]:
     message = f"not a declared source credential (allowed: {', '.join(SOURCE_CREDENTIAL_SETTINGS)})"
-    return [{"field": f"credential_settings.{index}", "message": message, "type": "value_error"}
-            for index in undeclared_positions(names)]
+    return [
+        {"field": f"credential_settings.{index}", "message": message, "type": "value_error"}
+        for index in undeclared_positions(names)
+    ]
 
 
 def source_errors(fields: DatasetFields) -> list[dict[str, str]]:
     if not handles(fields.source_config):
         return []
-    return [{"field": field, "message": message, "type": "value_error"} for field, message in entry_problems(fields)]
+    return [
+        {"field": field, "message": message, "type": "value_error"}
+        for field, message in entry_problems(fields)
+    ]
 
 
 def source_url_errors(url: str | None, settings: Settings) -> list[dict[str, str]]:

@@ -39,42 +39,85 @@ def finalize(params: StageRef, ctx: TaskContext) -> Finalized:
             _record(conn, check.dataset_id, check.version, applied, ctx.job_id)
     except (pgerrors.DataError, pgerrors.IntegrityError) as exc:
         # e.g. a text where the target schema has a number, a duplicate key, a geometry kind the table does not take
-        raise InvalidInput(f"the {check.dataset_id} data does not fit {check.target_table}: "
-                           f"{exc.diag.message_primary or exc}") from exc
-    return Finalized(dataset_id=check.dataset_id, version=check.version, table=check.target_table,
-                     records_added=applied.added, records_updated=applied.updated, records_deleted=applied.deleted,
-                     records_total=applied.total, source_schema=applied.variant)
+        raise InvalidInput(
+            f"the {check.dataset_id} data does not fit {check.target_table}: "
+            f"{exc.diag.message_primary or exc}"
+        ) from exc
+    return Finalized(
+        dataset_id=check.dataset_id,
+        version=check.version,
+        table=check.target_table,
+        records_added=applied.added,
+        records_updated=applied.updated,
+        records_deleted=applied.deleted,
+        records_total=applied.total,
+        source_schema=applied.variant,
+    )
 
 
 def _finalize_events(check: VersionCheck, ctx: TaskContext) -> Finalized:
     """An event source's merge (services/curated/acled/merging.py) and its record, one transaction."""
-    target = Target(dataset_id=check.dataset_id, table=check.target_table, title=check.title or check.target_table,
-                    description=check.description, previous_version=check.previous_version, job_id=ctx.job_id,
-                    attempt=ctx.job_attempt, collection_id=ctx.adapters.settings.stac_vector_collection)
+    target = Target(
+        dataset_id=check.dataset_id,
+        table=check.target_table,
+        title=check.title or check.target_table,
+        description=check.description,
+        previous_version=check.previous_version,
+        job_id=ctx.job_id,
+        attempt=ctx.job_attempt,
+        collection_id=ctx.adapters.settings.stac_vector_collection,
+    )
     try:
-        built = prepare_full_load(ctx.adapters.db, check.events) if check.events.mode == "full" else None
+        built = (
+            prepare_full_load(ctx.adapters.db, check.events)
+            if check.events.mode == "full"
+            else None
+        )
         with ctx.adapters.db.connection() as conn:
             merged = merge_events(conn, target, check.events, built)
-            _record(conn, check.dataset_id, merged.version, merged.applied, ctx.job_id, merged.details)
+            _record(
+                conn, check.dataset_id, merged.version, merged.applied, ctx.job_id, merged.details
+            )
     except (pgerrors.DataError, pgerrors.IntegrityError) as exc:
-        raise InvalidInput(f"the {check.dataset_id} events do not fit {check.target_table}: "
-                           f"{exc.diag.message_primary or exc}") from exc
+        raise InvalidInput(
+            f"the {check.dataset_id} events do not fit {check.target_table}: "
+            f"{exc.diag.message_primary or exc}"
+        ) from exc
     applied = merged.applied
-    return Finalized(dataset_id=check.dataset_id, version=merged.version, table=check.target_table,
-                     records_added=applied.added, records_updated=applied.updated, records_deleted=applied.deleted,
-                     records_total=applied.total, details=merged.details)
+    return Finalized(
+        dataset_id=check.dataset_id,
+        version=merged.version,
+        table=check.target_table,
+        records_added=applied.added,
+        records_updated=applied.updated,
+        records_deleted=applied.deleted,
+        records_total=applied.total,
+        details=merged.details,
+    )
 
 
-def _apply(conn: psycopg.Connection, check: VersionCheck, published: PublishResult, ctx: TaskContext) -> Applied:
+def _apply(
+    conn: psycopg.Connection, check: VersionCheck, published: PublishResult, ctx: TaskContext
+) -> Applied:
     tables = published.report.get("tables", [])
-    if check.publish_table == check.target_table:  # a plain full replace: the publish already swapped it in
+    if (
+        check.publish_table == check.target_table
+    ):  # a plain full replace: the publish already swapped it in
         total = sum(int(t["feature_count"]) for t in tables)
-        return Applied(added=total, updated=0, deleted=check.records_before or 0, total=total, variant=None)
+        return Applied(
+            added=total, updated=0, deleted=check.records_before or 0, total=total, variant=None
+        )
     plan = TargetPlan(
-        dataset_id=check.dataset_id, target_table=check.target_table,
-        incoming={t["table_name"]: t["kind"] for t in tables}, schema=schema_for({"handler": check.source_handler}),
-        key_columns=check.key_columns, title=check.title or check.target_table, description=check.description,
-        version=check.version, job_id=ctx.job_id, attempt=ctx.job_attempt,
+        dataset_id=check.dataset_id,
+        target_table=check.target_table,
+        incoming={t["table_name"]: t["kind"] for t in tables},
+        schema=schema_for({"handler": check.source_handler}),
+        key_columns=check.key_columns,
+        title=check.title or check.target_table,
+        description=check.description,
+        version=check.version,
+        job_id=ctx.job_id,
+        attempt=ctx.job_attempt,
         collection_id=ctx.adapters.settings.stac_vector_collection,
     )
     claim_for_job(conn, ctx.job_id, [table(check.target_table)])
@@ -82,18 +125,42 @@ def _apply(conn: psycopg.Connection, check: VersionCheck, published: PublishResu
     return upsert(conn, plan) if check.update_strategy == "upsert" else replace(conn, plan)
 
 
-def _record(conn: psycopg.Connection, dataset_id: str, version: str, applied: Applied, job_id: str,
-            details: dict | None = None) -> None:
-    conn.execute(sql("curated/record_update"), {"dataset_id": dataset_id, "source_version": version, "job_id": job_id})
-    conn.execute(sql("curated/log_finish"), {
-        "job_id": job_id, "status": "completed", "source_version": version, "error": None,
-        "records_added": applied.added, "records_updated": applied.updated, "records_deleted": applied.deleted,
-        "records_total": applied.total, "details": Jsonb(details) if details is not None else None,
-    })
+def _record(
+    conn: psycopg.Connection,
+    dataset_id: str,
+    version: str,
+    applied: Applied,
+    job_id: str,
+    details: dict | None = None,
+) -> None:
+    conn.execute(
+        sql("curated/record_update"),
+        {"dataset_id": dataset_id, "source_version": version, "job_id": job_id},
+    )
+    conn.execute(
+        sql("curated/log_finish"),
+        {
+            "job_id": job_id,
+            "status": "completed",
+            "source_version": version,
+            "error": None,
+            "records_added": applied.added,
+            "records_updated": applied.updated,
+            "records_deleted": applied.deleted,
+            "records_total": applied.total,
+            "details": Jsonb(details) if details is not None else None,
+        },
+    )
 
 
 def _from_log(check: VersionCheck, logged: dict) -> Finalized:
-    return Finalized(dataset_id=check.dataset_id, version=logged["source_version"], table=check.target_table,
-                     records_added=logged["records_added"], records_updated=logged["records_updated"],
-                     records_deleted=logged["records_deleted"], records_total=logged["records_total"],
-                     details=logged["details"])
+    return Finalized(
+        dataset_id=check.dataset_id,
+        version=logged["source_version"],
+        table=check.target_table,
+        records_added=logged["records_added"],
+        records_updated=logged["records_updated"],
+        records_deleted=logged["records_deleted"],
+        records_total=logged["records_total"],
+        details=logged["details"],
+    )

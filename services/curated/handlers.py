@@ -29,8 +29,12 @@ from core.engine.results import one_result
 class CuratedUpdateParams(JobParameters):
     dataset_id: str = Field(pattern=IDENTIFIER.pattern)
     update_type: Literal["scheduled", "manual"]
-    scheduled_for: datetime | None = Field(None, description="the cron fire time (scheduled runs): part of the job's identity")
-    requested_at: datetime | None = Field(None, description="when a manual update was asked for: each request its own job")
+    scheduled_for: datetime | None = Field(
+        None, description="the cron fire time (scheduled runs): part of the job's identity"
+    )
+    requested_at: datetime | None = Field(
+        None, description="when a manual update was asked for: each request its own job"
+    )
     force: bool = False
     dry_run: bool = False
 
@@ -47,17 +51,25 @@ class VersionCheck(BaseModel):
     download_url: str | None = None
     source_blob: str | None = None
     target_table: str | None = None
-    publish_table: str | None = Field(None, description="where the vector publish writes: the target table "
-                                                        "itself, or an intermediate the finalize stage merges")
+    publish_table: str | None = Field(
+        None,
+        description="where the vector publish writes: the target table "
+        "itself, or an intermediate the finalize stage merges",
+    )
     update_strategy: str = "full_replace"
     key_columns: list[str] = []
     all_layers: bool = False
-    source_handler: str | None = Field(None, description="source_config.handler: names the target schema, if any")
+    source_handler: str | None = Field(
+        None, description="source_config.handler: names the target schema, if any"
+    )
     title: str | None = None
     description: str | None = None
     records_before: int | None = None
-    events: EventsPlan | None = Field(None, description="event sources (ACLED): what the fetch tasks read and the "
-                                                        "merge applies, instead of a download")
+    events: EventsPlan | None = Field(
+        None,
+        description="event sources (ACLED): what the fetch tasks read and the "
+        "merge applies, instead of a download",
+    )
 
     # The routing the job's stages follow, spelled out in the result so a pipeline can
     # name it (`{{ stages.check_version.output.load_file }}`) as the code-defined job does.
@@ -107,11 +119,20 @@ def check_version(params: CuratedUpdateParams, ctx: TaskContext) -> VersionCheck
     except NotFound as exc:
         raise InvalidInput(exc.detail) from exc
     if dataset.target_schema != TARGET_SCHEMA:
-        raise InvalidInput(f"dataset {dataset.dataset_id}: target_schema must be {TARGET_SCHEMA!r} (the vector "
-                           "pipeline publishes there)")
+        raise InvalidInput(
+            f"dataset {dataset.dataset_id}: target_schema must be {TARGET_SCHEMA!r} (the vector "
+            "pipeline publishes there)"
+        )
     events = handles(dataset.source_config)
     with db.connection() as conn:
-        conn.execute(sql("curated/log_start"), {"dataset_id": dataset.dataset_id, "job_id": ctx.job_id, "update_type": params.update_type})
+        conn.execute(
+            sql("curated/log_start"),
+            {
+                "dataset_id": dataset.dataset_id,
+                "job_id": ctx.job_id,
+                "update_type": params.update_type,
+            },
+        )
         exists = table_exists(conn, TARGET_SCHEMA, dataset.target_table)
         # An event source (ACLED) is merged, not replaced: no need to count its large table.
         records_before = None if events else count_rows(conn, TARGET_SCHEMA, dataset.target_table)
@@ -121,28 +142,59 @@ def check_version(params: CuratedUpdateParams, ctx: TaskContext) -> VersionCheck
         source = check_source(dataset, settings, http)
     unchanged = source.version == dataset.source_version
     proceed = not params.dry_run and (params.force or not unchanged)
-    reason = ("dry run: nothing downloaded" if params.dry_run else "forced" if params.force and unchanged
-              else "unchanged since the last update" if unchanged else "new version")
+    reason = (
+        "dry run: nothing downloaded"
+        if params.dry_run
+        else "forced"
+        if params.force and unchanged
+        else "unchanged since the last update"
+        if unchanged
+        else "new version"
+    )
     if not proceed:
         _finish_skipped(ctx, dataset.dataset_id, source.version, reason)
-    return VersionCheck(dataset_id=dataset.dataset_id, version=source.version, previous_version=dataset.source_version,
-                        proceed=proceed, reason=reason, download_url=source.download_url, source_blob=source.source_blob,
-                        target_table=dataset.target_table, publish_table=publish_table(dataset),
-                        update_strategy=dataset.update_strategy, key_columns=dataset.key_columns,
-                        all_layers=loads_all_layers(dataset.source_config),
-                        source_handler=dataset.source_config.get("handler"), title=dataset.name,
-                        description=dataset.description or None, records_before=records_before)
+    return VersionCheck(
+        dataset_id=dataset.dataset_id,
+        version=source.version,
+        previous_version=dataset.source_version,
+        proceed=proceed,
+        reason=reason,
+        download_url=source.download_url,
+        source_blob=source.source_blob,
+        target_table=dataset.target_table,
+        publish_table=publish_table(dataset),
+        update_strategy=dataset.update_strategy,
+        key_columns=dataset.key_columns,
+        all_layers=loads_all_layers(dataset.source_config),
+        source_handler=dataset.source_config.get("handler"),
+        title=dataset.name,
+        description=dataset.description or None,
+        records_before=records_before,
+    )
 
 
-def _check_events(params: CuratedUpdateParams, ctx: TaskContext, dataset: CuratedDataset, exists: bool) -> VersionCheck:
-    found = check_events(dataset, ctx, force=params.force, dry_run=params.dry_run, target_exists=exists)
+def _check_events(
+    params: CuratedUpdateParams, ctx: TaskContext, dataset: CuratedDataset, exists: bool
+) -> VersionCheck:
+    found = check_events(
+        dataset, ctx, force=params.force, dry_run=params.dry_run, target_exists=exists
+    )
     if not found.proceed:
         _finish_skipped(ctx, dataset.dataset_id, found.version, found.reason)
-    return VersionCheck(dataset_id=dataset.dataset_id, version=found.version, previous_version=dataset.source_version,
-                        proceed=found.proceed, reason=found.reason, target_table=dataset.target_table,
-                        update_strategy=dataset.update_strategy, key_columns=dataset.key_columns,
-                        source_handler=dataset.source_config.get("handler"), title=dataset.name,
-                        description=dataset.description or None, events=found.plan)
+    return VersionCheck(
+        dataset_id=dataset.dataset_id,
+        version=found.version,
+        previous_version=dataset.source_version,
+        proceed=found.proceed,
+        reason=found.reason,
+        target_table=dataset.target_table,
+        update_strategy=dataset.update_strategy,
+        key_columns=dataset.key_columns,
+        source_handler=dataset.source_config.get("handler"),
+        title=dataset.name,
+        description=dataset.description or None,
+        events=found.plan,
+    )
 
 
 def publish_table(dataset: CuratedDataset) -> str:
@@ -157,9 +209,20 @@ def publish_table(dataset: CuratedDataset) -> str:
 
 def _finish_skipped(ctx: TaskContext, dataset_id: str, version: str, reason: str) -> None:
     with ctx.adapters.db.connection() as conn:
-        conn.execute(sql("curated/log_finish"), {"job_id": ctx.job_id, "status": "skipped", "source_version": version,
-                                                 "error": None, "records_added": None, "records_updated": None,
-                                                 "records_deleted": None, "records_total": None, "details": None})
+        conn.execute(
+            sql("curated/log_finish"),
+            {
+                "job_id": ctx.job_id,
+                "status": "skipped",
+                "source_version": version,
+                "error": None,
+                "records_added": None,
+                "records_updated": None,
+                "records_deleted": None,
+                "records_total": None,
+                "details": None,
+            },
+        )
         conn.execute(sql("curated/record_check"), {"dataset_id": dataset_id, "job_id": ctx.job_id})
 
 
@@ -174,13 +237,29 @@ def download(params: StageRef, ctx: TaskContext) -> Downloaded:
     check = one_result(ctx, params.source_stage, VersionCheck)
     settings = ctx.adapters.settings
     if check.source_blob:
-        return Downloaded(container=settings.bronze_container, blob_name=check.source_blob, bytes=None, sha256=None)
+        return Downloaded(
+            container=settings.bronze_container,
+            blob_name=check.source_blob,
+            bytes=None,
+            sha256=None,
+        )
     blob_name = f"curated/{check.dataset_id}/{_slug(check.version)}/{_filename(check.download_url)}"
     with guarded_client(settings) as http:
-        stored = stream_to_blob(http, check.download_url, ctx.adapters.blobs,
-                                BlobRef(settings.bronze_container, blob_name), max_bytes=settings.curated_download_max_bytes,
-                                max_retries=settings.http_max_retries, what=f"{check.dataset_id} download")
-    return Downloaded(container=settings.bronze_container, blob_name=stored.blob_name, bytes=stored.bytes, sha256=stored.sha256)
+        stored = stream_to_blob(
+            http,
+            check.download_url,
+            ctx.adapters.blobs,
+            BlobRef(settings.bronze_container, blob_name),
+            max_bytes=settings.curated_download_max_bytes,
+            max_retries=settings.http_max_retries,
+            what=f"{check.dataset_id} download",
+        )
+    return Downloaded(
+        container=settings.bronze_container,
+        blob_name=stored.blob_name,
+        bytes=stored.bytes,
+        sha256=stored.sha256,
+    )
 
 
 def _slug(version: str) -> str:
@@ -195,10 +274,14 @@ def _filename(url: str | None) -> str:
 
 
 def table_exists(conn, schema: str, table: str) -> bool:
-    return conn.execute(sql("vector/table_exists"), {"qualified": f"{schema}.{table}"}).fetchone()["present"]
+    return conn.execute(sql("vector/table_exists"), {"qualified": f"{schema}.{table}"}).fetchone()[
+        "present"
+    ]
 
 
 def count_rows(conn, schema: str, table: str) -> int | None:
     if not table_exists(conn, schema, table):
         return None
-    return conn.execute(pgsql.SQL(sql("curated/count_rows")).format(table=pgsql.Identifier(schema, table))).fetchone()["n"]
+    return conn.execute(
+        pgsql.SQL(sql("curated/count_rows")).format(table=pgsql.Identifier(schema, table))
+    ).fetchone()["n"]

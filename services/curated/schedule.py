@@ -36,20 +36,29 @@ def submit_due_updates(platform, now: datetime) -> list[Submission] | None:
             return None
         submitted = []
         for dataset in conn.execute(sql("curated/scheduled")).fetchall():
-            fire = due_fire_time(dataset["update_schedule"], dataset["last_checked_at"] or dataset["created_at"], now)
+            fire = due_fire_time(
+                dataset["update_schedule"], dataset["last_checked_at"] or dataset["created_at"], now
+            )
             if fire is None:
                 continue
             submission = _submit(platform, dataset["dataset_id"], fire)
             if submission is not None:
                 submitted.append(submission)
-            conn.execute(sql("curated/mark_checked"), {"dataset_id": dataset["dataset_id"], "checked_at": now})
+            conn.execute(
+                sql("curated/mark_checked"),
+                {"dataset_id": dataset["dataset_id"], "checked_at": now},
+            )
         return submitted
 
     return in_transaction(platform.db, work)
 
 
 def _submit(platform, dataset_id: str, fire: datetime) -> Submission | None:
-    parameters = {"dataset_id": dataset_id, "update_type": "scheduled", "scheduled_for": fire.isoformat()}
+    parameters = {
+        "dataset_id": dataset_id,
+        "update_type": "scheduled",
+        "scheduled_for": fire.isoformat(),
+    }
     try:
         return platform.engine.submit("curated_update", parameters, principal=SCHEDULER)
     except GeoETLError as exc:  # one bad entry must not keep the others from their update

@@ -16,15 +16,15 @@ from core.errors import InvalidInput
 @dataclass(frozen=True)
 class TargetColumn:
     name: str
-    pg_type: str                   # text, bigint, integer or double precision
+    pg_type: str  # text, bigint, integer or double precision
     description: str
-    lowercase: bool = False        # values trimmed and lowercased (e.g. KBA status)
+    lowercase: bool = False  # values trimmed and lowercased (e.g. KBA status)
 
 
 @dataclass(frozen=True)
 class Variant:
     name: str
-    marker: str                    # a source column that identifies this variant
+    marker: str  # a source column that identifies this variant
     # target column → source columns to take it from, first present wins (default: its own name)
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # target column → {source value as text: target value}; other values pass unchanged
@@ -45,8 +45,10 @@ class TargetSchema:
             if variant.marker in present:
                 return variant
         markers = " or ".join(v.marker.upper() for v in self.variants)
-        raise InvalidInput(f"the source is not in a {self.name} schema this platform knows: it has no {markers} column "
-                           f"(columns found: {', '.join(sorted(present)[:30]) or 'none'})")
+        raise InvalidInput(
+            f"the source is not in a {self.name} schema this platform knows: it has no {markers} column "
+            f"(columns found: {', '.join(sorted(present)[:30]) or 'none'})"
+        )
 
 
 def _text(name: str, description: str, **options) -> TargetColumn:
@@ -58,17 +60,25 @@ WDPA = TargetSchema(
     columns=(
         TargetColumn("site_id", "bigint", "site identifier (WDPAID before November 2025)"),
         _text("site_pid", "parcel identifier (WDPA_PID)"),
-        _text("site_type", "PA (protected area) or OECM (other effective area-based conservation measure)"),
+        _text(
+            "site_type",
+            "PA (protected area) or OECM (other effective area-based conservation measure)",
+        ),
         _text("name_eng", "name in English or Latin characters (NAME before November 2025)"),
         _text("name", "name in the original language (ORIG_NAME before November 2025)"),
         _text("desig", "designation in the original language"),
         _text("desig_eng", "designation in English"),
         _text("desig_type", "National, Regional, International or Not Applicable"),
-        _text("iucn_cat", "IUCN management category: Ia, Ib, II–VI, Not Reported, Not Applicable, Not Assigned"),
+        _text(
+            "iucn_cat",
+            "IUCN management category: Ia, Ib, II–VI, Not Reported, Not Applicable, Not Assigned",
+        ),
         _text("int_crit", "international criteria (World Heritage, Ramsar)"),
         _text("realm", "Terrestrial, Coastal or Marine (MARINE 0/1/2 before November 2025)"),
         TargetColumn("rep_m_area", "double precision", "reported marine area, km²"),
-        TargetColumn("gis_m_area", "double precision", "GIS-computed marine area, km² (polygons only)"),
+        TargetColumn(
+            "gis_m_area", "double precision", "GIS-computed marine area, km² (polygons only)"
+        ),
         TargetColumn("rep_area", "double precision", "reported area, km²"),
         TargetColumn("gis_area", "double precision", "GIS-computed area, km² (polygons only)"),
         _text("no_take", "All, Part, None, Not Reported or Not Applicable"),
@@ -90,12 +100,21 @@ WDPA = TargetSchema(
     variants=(
         Variant("current (from November 2025)", marker="site_id"),
         Variant(
-            "pre-November 2025", marker="wdpaid",
-            sources={"site_id": ("wdpaid",), "site_pid": ("wdpa_pid",), "site_type": ("pa_def",),
-                     "name_eng": ("name",), "name": ("orig_name",), "realm": ("marine",),
-                     "prnt_iso3": ("parent_iso3",)},
-            recode={"site_type": {"1": "PA", "0": "OECM"},
-                    "realm": {"0": "Terrestrial", "1": "Coastal", "2": "Marine"}},
+            "pre-November 2025",
+            marker="wdpaid",
+            sources={
+                "site_id": ("wdpaid",),
+                "site_pid": ("wdpa_pid",),
+                "site_type": ("pa_def",),
+                "name_eng": ("name",),
+                "name": ("orig_name",),
+                "realm": ("marine",),
+                "prnt_iso3": ("parent_iso3",),
+            },
+            recode={
+                "site_type": {"1": "PA", "0": "OECM"},
+                "realm": {"0": "Terrestrial", "1": "Coastal", "2": "Marine"},
+            },
         ),
     ),
 )
@@ -110,7 +129,9 @@ KBA = TargetSchema(
         _text("nat_name", "national name (NatName)"),
         _text("int_name", "international name (IntName)"),
         TargetColumn("sit_area_km2", "double precision", "site area, km² (SitAreaKM2 or SitArea)"),
-        _text("kba_status", "confirmed, proposed or delisted (KbaStatus, lowercased)", lowercase=True),
+        _text(
+            "kba_status", "confirmed, proposed or delisted (KbaStatus, lowercased)", lowercase=True
+        ),
         _text("kba_class", "Global, Regional or Global/Regional (KbaClass)"),
         _text("iba_status", "Important Bird Area status (IbaStatus)"),
         _text("aze_status", "Alliance for Zero Extinction status (AzeStatus)"),
@@ -120,11 +141,23 @@ KBA = TargetSchema(
         _text("source", "data source (Source)"),
     ),
     variants=(
-        Variant("KBA (BirdLife)", marker="sitrecid",
-                sources={"sit_rec_id": ("sitrecid",), "nat_name": ("natname",), "int_name": ("intname",),
-                         "sit_area_km2": ("sitareakm2", "sitarea"), "kba_status": ("kbastatus",),
-                         "kba_class": ("kbaclass",), "iba_status": ("ibastatus",), "aze_status": ("azestatus",),
-                         "legacy_kba": ("legacykba",), "added_date": ("addeddate",), "change_date": ("changedate",)}),
+        Variant(
+            "KBA (BirdLife)",
+            marker="sitrecid",
+            sources={
+                "sit_rec_id": ("sitrecid",),
+                "nat_name": ("natname",),
+                "int_name": ("intname",),
+                "sit_area_km2": ("sitareakm2", "sitarea"),
+                "kba_status": ("kbastatus",),
+                "kba_class": ("kbaclass",),
+                "iba_status": ("ibastatus",),
+                "aze_status": ("azestatus",),
+                "legacy_kba": ("legacykba",),
+                "added_date": ("addeddate",),
+                "change_date": ("changedate",),
+            },
+        ),
     ),
 )
 

@@ -21,7 +21,7 @@ OWN_COLUMNS = {"id", "geom"}
 class Column:
     name: str
     pg_type: str
-    source: str | None = None        # the source column it is taken from (first table that has one)
+    source: str | None = None  # the source column it is taken from (first table that has one)
     description: str | None = None
 
 
@@ -30,7 +30,7 @@ class Shaped:
     """The target columns, and the SELECT giving them from all published tables."""
 
     columns: list[Column]
-    select: pgsql.Composable         # source_id, geom, <column>, … (UNION ALL over the tables)
+    select: pgsql.Composable  # source_id, geom, <column>, … (UNION ALL over the tables)
     params: dict
     variant: str | None
 
@@ -47,9 +47,14 @@ def shape(conn: psycopg.Connection, tables: list[str], schema: TargetSchema | No
     present = {name for columns in found.values() for name in columns} - OWN_COLUMNS
     variant = schema.variant_for(present)
     params: dict = {}
-    selects = [_select(table, [(c.name, _mapped(c, variant, columns, params)) for c in schema.columns])
-               for table, columns in found.items()]
-    columns = [Column(c.name, c.pg_type, _first_source(c, variant, found), c.description) for c in schema.columns]
+    selects = [
+        _select(table, [(c.name, _mapped(c, variant, columns, params)) for c in schema.columns])
+        for table, columns in found.items()
+    ]
+    columns = [
+        Column(c.name, c.pg_type, _first_source(c, variant, found), c.description)
+        for c in schema.columns
+    ]
     return Shaped(columns, pgsql.SQL(" UNION ALL ").join(selects), params, variant.name)
 
 
@@ -60,21 +65,41 @@ def _as_published(found: dict[str, dict[str, str]]) -> Shaped:
         for name, pg_type in columns.items():
             if name not in OWN_COLUMNS:
                 union.setdefault(name, pg_type)
-    selects = [_select(table, [(name, pgsql.Identifier(name) if name in columns else _null(pg_type))
-                               for name, pg_type in union.items()])
-               for table, columns in found.items()]
-    return Shaped([Column(n, t, n) for n, t in union.items()], pgsql.SQL(" UNION ALL ").join(selects), {}, None)
+    selects = [
+        _select(
+            table,
+            [
+                (name, pgsql.Identifier(name) if name in columns else _null(pg_type))
+                for name, pg_type in union.items()
+            ],
+        )
+        for table, columns in found.items()
+    ]
+    return Shaped(
+        [Column(n, t, n) for n, t in union.items()],
+        pgsql.SQL(" UNION ALL ").join(selects),
+        {},
+        None,
+    )
 
 
 def _select(table: str, items: list[tuple[str, pgsql.Composable]]) -> pgsql.Composed:
     """SELECT id AS source_id, geom, <expression> AS <name>, … FROM geo.<table>"""
-    listed = pgsql.SQL("").join(pgsql.SQL(", {} AS {}").format(expression, pgsql.Identifier(name))
-                                for name, expression in items)
-    return pgsql.SQL("SELECT id AS source_id, geom{} FROM {}").format(listed, pgsql.Identifier("geo", table))
+    listed = pgsql.SQL("").join(
+        pgsql.SQL(", {} AS {}").format(expression, pgsql.Identifier(name))
+        for name, expression in items
+    )
+    return pgsql.SQL("SELECT id AS source_id, geom{} FROM {}").format(
+        listed, pgsql.Identifier("geo", table)
+    )
 
 
-def _mapped(column: TargetColumn, variant: Variant, available: dict[str, str], params: dict) -> pgsql.Composable:
-    source = next((name for name in variant.source_candidates(column.name) if name in available), None)
+def _mapped(
+    column: TargetColumn, variant: Variant, available: dict[str, str], params: dict
+) -> pgsql.Composable:
+    source = next(
+        (name for name in variant.source_candidates(column.name) if name in available), None
+    )
     if source is None:
         return _null(column.pg_type)
     value = _converted(pgsql.Identifier(source), available[source], column.pg_type)
@@ -82,7 +107,9 @@ def _mapped(column: TargetColumn, variant: Variant, available: dict[str, str], p
     if recode:
         key = f"recode_{column.name}"
         params[key] = Jsonb(recode)
-        value = pgsql.SQL("coalesce({}::jsonb ->> {}::text, {})").format(pgsql.Placeholder(key), pgsql.Identifier(source), value)
+        value = pgsql.SQL("coalesce({}::jsonb ->> {}::text, {})").format(
+            pgsql.Placeholder(key), pgsql.Identifier(source), value
+        )
     if column.lowercase:
         value = pgsql.SQL("lower(btrim({}))").format(value)
     return value
@@ -103,7 +130,9 @@ def _null(pg_type: str) -> pgsql.Composable:
     return pgsql.SQL("NULL::{}").format(pgsql.SQL(pg_type))
 
 
-def _first_source(column: TargetColumn, variant: Variant, found: dict[str, dict[str, str]]) -> str | None:
+def _first_source(
+    column: TargetColumn, variant: Variant, found: dict[str, dict[str, str]]
+) -> str | None:
     for name in variant.source_candidates(column.name):
         if any(name in columns for columns in found.values()):
             return name
@@ -114,4 +143,6 @@ def check_keys(shaped: Shaped, keys: list[str]) -> None:
     names = [c.name for c in shaped.columns]
     missing = [k for k in keys if k not in names]
     if missing:
-        raise InvalidInput(f"key column(s) {', '.join(missing)} not in the data; its columns: {', '.join(names)}")
+        raise InvalidInput(
+            f"key column(s) {', '.join(missing)} not in the data; its columns: {', '.join(names)}"
+        )

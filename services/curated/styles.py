@@ -39,8 +39,11 @@ ACLED_EVENT_TYPES = [
 # fatalities → circle radius (pixels), interpolated linearly between the stops
 FATALITY_RADII = [(0, 3), (1, 4), (10, 7), (100, 12), (1000, 20)]
 
-STYLE_PALETTES = {"iucn_categories": ("iucn_cat", IUCN_CATEGORIES), "kba_status": ("kba_status", KBA_STATUSES),
-                  "acled_event_types": ("event_type", ACLED_EVENT_TYPES)}
+STYLE_PALETTES = {
+    "iucn_categories": ("iucn_cat", IUCN_CATEGORIES),
+    "kba_status": ("kba_status", KBA_STATUSES),
+    "acled_event_types": ("event_type", ACLED_EVENT_TYPES),
+}
 FALLBACK = "#bdc3c7"
 
 
@@ -52,23 +55,41 @@ def style_for(dataset, base_url: str) -> dict:
     not draw. It works as-is: `new maplibregl.Map({style: <this URL>})`."""
     name = dataset.source_config.get("style")
     if name not in STYLE_PALETTES:
-        raise NotFound(f"dataset {dataset.dataset_id!r} has no style (source_config.style: one of {sorted(STYLE_PALETTES)})")
+        raise NotFound(
+            f"dataset {dataset.dataset_id!r} has no style (source_config.style: one of {sorted(STYLE_PALETTES)})"
+        )
     column, palette = STYLE_PALETTES[name]
     source_layer = f"{dataset.target_schema}.{dataset.target_table}"
     events = name == "acled_event_types"
-    tilejson = f"{base_url.rstrip('/')}/api/features/collections/{dataset.target_table}/tilejson.json"
-    metadata = {"geoetl:style": name, "geoetl:property": column, "geoetl:dataset": dataset.dataset_id,
-                "geoetl:legend": [{"value": v, "label": label, "color": color} for v, label, color in palette]}
+    tilejson = (
+        f"{base_url.rstrip('/')}/api/features/collections/{dataset.target_table}/tilejson.json"
+    )
+    metadata = {
+        "geoetl:style": name,
+        "geoetl:property": column,
+        "geoetl:dataset": dataset.dataset_id,
+        "geoetl:legend": [
+            {"value": v, "label": label, "color": color} for v, label, color in palette
+        ],
+    }
     if events:
-        metadata |= {"geoetl:size_property": "fatalities",
-                     "geoetl:size_legend": [{"fatalities": count, "radius": radius} for count, radius in FATALITY_RADII]}
+        metadata |= {
+            "geoetl:size_property": "fatalities",
+            "geoetl:size_legend": [
+                {"fatalities": count, "radius": radius} for count, radius in FATALITY_RADII
+            ],
+        }
     return {
         "version": 8,
         "name": f"{dataset.name} ({name})",
         "metadata": metadata,
         "sources": {dataset.dataset_id: {"type": "vector", "url": tilejson}},
-        "layers": [{"id": "background", "type": "background", "paint": {"background-color": "#f4f6f7"}},
-                   *(_event_layers if events else _layers)(dataset.dataset_id, source_layer, column, palette)],
+        "layers": [
+            {"id": "background", "type": "background", "paint": {"background-color": "#f4f6f7"}},
+            *(_event_layers if events else _layers)(
+                dataset.dataset_id, source_layer, column, palette
+            ),
+        ],
     }
 
 
@@ -78,10 +99,22 @@ def _event_layers(dataset_id: str, source_layer: str, column: str, palette) -> l
     radius = ["interpolate", ["linear"], ["coalesce", ["get", "fatalities"], 0]]
     for count, pixels in FATALITY_RADII:
         radius += [count, pixels]
-    return [{"id": f"{dataset_id}-events", "type": "circle", "source": dataset_id, "source-layer": source_layer,
-             "layout": {"circle-sort-key": ["coalesce", ["get", "fatalities"], 0]},
-             "paint": {"circle-color": _match(column, palette), "circle-radius": radius, "circle-opacity": 0.8,
-                       "circle-stroke-color": "#ffffff", "circle-stroke-width": 0.5}}]
+    return [
+        {
+            "id": f"{dataset_id}-events",
+            "type": "circle",
+            "source": dataset_id,
+            "source-layer": source_layer,
+            "layout": {"circle-sort-key": ["coalesce", ["get", "fatalities"], 0]},
+            "paint": {
+                "circle-color": _match(column, palette),
+                "circle-radius": radius,
+                "circle-opacity": 0.8,
+                "circle-stroke-color": "#ffffff",
+                "circle-stroke-width": 0.5,
+            },
+        }
+    ]
 
 
 def _match(column: str, palette) -> list:
@@ -96,10 +129,30 @@ def _layers(dataset_id: str, source_layer: str, column: str, palette) -> list[di
     match = _match(column, palette)
     common = {"source": dataset_id, "source-layer": source_layer}
     return [
-        {"id": f"{dataset_id}-fill", "type": "fill", **common, "filter": ["==", ["geometry-type"], "Polygon"],
-         "paint": {"fill-color": match, "fill-opacity": 0.55}},
-        {"id": f"{dataset_id}-outline", "type": "line", **common, "filter": ["==", ["geometry-type"], "Polygon"],
-         "paint": {"line-color": match, "line-width": 0.8}},
-        {"id": f"{dataset_id}-points", "type": "circle", **common, "filter": ["==", ["geometry-type"], "Point"],
-         "paint": {"circle-color": match, "circle-radius": 4, "circle-stroke-color": "#ffffff", "circle-stroke-width": 1}},
+        {
+            "id": f"{dataset_id}-fill",
+            "type": "fill",
+            **common,
+            "filter": ["==", ["geometry-type"], "Polygon"],
+            "paint": {"fill-color": match, "fill-opacity": 0.55},
+        },
+        {
+            "id": f"{dataset_id}-outline",
+            "type": "line",
+            **common,
+            "filter": ["==", ["geometry-type"], "Polygon"],
+            "paint": {"line-color": match, "line-width": 0.8},
+        },
+        {
+            "id": f"{dataset_id}-points",
+            "type": "circle",
+            **common,
+            "filter": ["==", ["geometry-type"], "Point"],
+            "paint": {
+                "circle-color": match,
+                "circle-radius": 4,
+                "circle-stroke-color": "#ffffff",
+                "circle-stroke-width": 1,
+            },
+        },
     ]

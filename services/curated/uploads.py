@@ -42,17 +42,39 @@ class _HashingReader:
         return self._digest.hexdigest()
 
 
-def store_dataset_file(platform, dataset_id: str, stream: BinaryIO, filename: str | None) -> DatasetUpload:
+def store_dataset_file(
+    platform, dataset_id: str, stream: BinaryIO, filename: str | None
+) -> DatasetUpload:
     dataset = registry.get_dataset(platform.db, dataset_id)
     if dataset.source_type != "manual":
-        raise Conflict(f"dataset {dataset_id} comes from its {dataset.source_type} source; uploads are for manual datasets")
+        raise Conflict(
+            f"dataset {dataset_id} comes from its {dataset.source_type} source; uploads are for manual datasets"
+        )
     reader = _HashingReader(stream)
     stored = store_upload(platform, reader, filename, prefix=f"curated/{dataset_id}/uploads")
-    upload = {"blob_name": stored.blob_name, "uploaded_version": reader.hexdigest(), "uploaded_filename": filename,
-              "uploaded_bytes": stored.size_bytes, "uploaded_at": datetime.now(timezone.utc).isoformat()}
+    upload = {
+        "blob_name": stored.blob_name,
+        "uploaded_version": reader.hexdigest(),
+        "uploaded_filename": filename,
+        "uploaded_bytes": stored.size_bytes,
+        "uploaded_at": datetime.now(timezone.utc).isoformat(),
+    }
     with platform.db.connection() as conn:
-        if conn.execute(sql("curated/record_upload"), {"dataset_id": dataset_id, "upload": Jsonb(upload)}).fetchone() is None:
-            raise Conflict(f"dataset {dataset_id} was changed or removed during the upload; upload again")
-    return DatasetUpload(dataset_id=dataset_id, container=stored.container, blob_name=stored.blob_name,
-                         size_bytes=stored.size_bytes, format=stored.format, format_reason=stored.format_reason,
-                         uploaded_version=upload["uploaded_version"])
+        if (
+            conn.execute(
+                sql("curated/record_upload"), {"dataset_id": dataset_id, "upload": Jsonb(upload)}
+            ).fetchone()
+            is None
+        ):
+            raise Conflict(
+                f"dataset {dataset_id} was changed or removed during the upload; upload again"
+            )
+    return DatasetUpload(
+        dataset_id=dataset_id,
+        container=stored.container,
+        blob_name=stored.blob_name,
+        size_bytes=stored.size_bytes,
+        format=stored.format,
+        format_reason=stored.format_reason,
+        uploaded_version=upload["uploaded_version"],
+    )

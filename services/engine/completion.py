@@ -19,7 +19,14 @@ from infrastructure.db.pool import DbConnection
 from infrastructure.db.queries import sql
 from services.engine.context import ClaimedTask
 from services.engine.handlers import JobRegistry
-from services.engine.progression import Effects, advance, fail_job, lock_job, record_event, stage_failure_message
+from services.engine.progression import (
+    Effects,
+    advance,
+    fail_job,
+    lock_job,
+    record_event,
+    stage_failure_message,
+)
 
 OutcomeKind = Literal["completed", "failed", "cancelled"]
 
@@ -31,10 +38,12 @@ class Outcome:
     result: dict[str, Any] | None = None
     error: str | None = None
     retryable: bool = False
-    progress: dict[str, Any] | None = None     # the handler's last figures, when not yet flushed
+    progress: dict[str, Any] | None = None  # the handler's last figures, when not yet flushed
 
     @classmethod
-    def completed(cls, task: ClaimedTask, result: dict[str, Any], progress: dict[str, Any] | None = None) -> "Outcome":
+    def completed(
+        cls, task: ClaimedTask, result: dict[str, Any], progress: dict[str, Any] | None = None
+    ) -> "Outcome":
         return cls(task, "completed", result=result, progress=progress)
 
     @classmethod
@@ -70,12 +79,15 @@ def record_outcomes(conn: DbConnection, jobs: JobRegistry, outcomes: list[Outcom
 def _record_completions(conn, outcomes: list[Outcome], deltas) -> None:
     if not outcomes:
         return
-    rows = conn.execute(sql("engine/complete_tasks"), {
-        "task_ids": [o.task.task_id for o in outcomes],
-        "tries": [o.task.tries for o in outcomes],
-        "results": [Jsonb(o.result) for o in outcomes],
-        "progress": [Jsonb(o.progress) if o.progress is not None else None for o in outcomes],
-    }).fetchall()
+    rows = conn.execute(
+        sql("engine/complete_tasks"),
+        {
+            "task_ids": [o.task.task_id for o in outcomes],
+            "tries": [o.task.tries for o in outcomes],
+            "results": [Jsonb(o.result) for o in outcomes],
+            "progress": [Jsonb(o.progress) if o.progress is not None else None for o in outcomes],
+        },
+    ).fetchall()
     for row in rows:
         delta = deltas[(row["job_id"], row["attempt"], row["stage"])]
         delta.completed += 1
@@ -92,33 +104,63 @@ def _record_failure(conn, jobs: JobRegistry, outcome: Outcome, deltas, effects: 
         row = conn.execute(sql("engine/retry_task"), key | {"delay_seconds": delay}).fetchone()
         if row:
             effects.retried_tasks.append((task.task_id, delay))
-            record_event(conn, task.job_id, task.attempt, "task_retry", stage=task.stage, task_id=task.task_id,
-                         tries=task.tries, error=outcome.error)
+            record_event(
+                conn,
+                task.job_id,
+                task.attempt,
+                "task_retry",
+                stage=task.stage,
+                task_id=task.task_id,
+                tries=task.tries,
+                error=outcome.error,
+            )
         else:  # no retry for a job that is no longer active: the task ends cancelled
-            _record_cancellation(conn, Outcome.cancelled(task, f"job no longer active; last error: {outcome.error}"), deltas)
+            _record_cancellation(
+                conn,
+                Outcome.cancelled(task, f"job no longer active; last error: {outcome.error}"),
+                deltas,
+            )
         return
     row = conn.execute(sql("engine/fail_task"), key).fetchone()
     if row:
         delta = deltas[(row["job_id"], row["attempt"], row["stage"])]
         delta.failed += 1
         delta.freed += 1
-        record_event(conn, task.job_id, task.attempt, "task_failed", stage=task.stage, task_id=task.task_id,
-                     tries=task.tries, error=outcome.error)
+        record_event(
+            conn,
+            task.job_id,
+            task.attempt,
+            "task_failed",
+            stage=task.stage,
+            task_id=task.task_id,
+            tries=task.tries,
+            error=outcome.error,
+        )
 
 
 def _record_cancellation(conn, outcome: Outcome, deltas) -> None:
     task = outcome.task
-    row = conn.execute(sql("engine/cancel_running_task"), {"task_id": task.task_id, "tries": task.tries, "error": outcome.error}).fetchone()
+    row = conn.execute(
+        sql("engine/cancel_running_task"),
+        {"task_id": task.task_id, "tries": task.tries, "error": outcome.error},
+    ).fetchone()
     if row:
         deltas[(row["job_id"], row["attempt"], row["stage"])].freed += 1
 
 
 def _settle_stage(conn, jobs: JobRegistry, key: tuple[str, int, int], delta: StageDelta) -> Effects:
     job_id, attempt, stage_number = key
-    stage = conn.execute(sql("engine/bump_stage"), {
-        "job_id": job_id, "attempt": attempt, "stage": stage_number,
-        "completed": delta.completed, "failed": delta.failed, "freed": delta.freed,
-    }).fetchone()
+    stage = conn.execute(
+        sql("engine/bump_stage"),
+        {
+            "job_id": job_id,
+            "attempt": attempt,
+            "stage": stage_number,
+            "completed": delta.completed,
+            "failed": delta.failed,
+            "freed": delta.freed,
+        },
+    ).fetchone()
     if stage is None or stage["status"] != "running":
         return Effects()  # the job was cancelled, failed or resubmitted meanwhile
     job = conn.execute(sql("engine/get_job"), {"job_id": job_id}).fetchone()
@@ -132,7 +174,10 @@ def _settle_stage(conn, jobs: JobRegistry, key: tuple[str, int, int], delta: Sta
     free = stage["max_concurrency"] - stage["released"]
     if free <= 0:
         return Effects()
-    released = conn.execute(sql("engine/release_pending"), {"job_id": job_id, "attempt": attempt, "stage": stage_number, "limit": free}).fetchall()
+    released = conn.execute(
+        sql("engine/release_pending"),
+        {"job_id": job_id, "attempt": attempt, "stage": stage_number, "limit": free},
+    ).fetchall()
     return Effects(queued_task_ids=[r["task_id"] for r in released])
 
 
@@ -141,6 +186,9 @@ def _fail_fast(conn, job_id: str, attempt: int, stage: dict) -> Effects:
     job = lock_job(conn, job_id)
     if job is None or job["attempt"] != attempt or job["status"] not in ACTIVE_JOB_STATUSES:
         return Effects()
-    conn.execute(sql("engine/finish_stage"), {"job_id": job_id, "attempt": attempt, "stage": stage["stage"], "status": "failed"})
+    conn.execute(
+        sql("engine/finish_stage"),
+        {"job_id": job_id, "attempt": attempt, "stage": stage["stage"], "status": "failed"},
+    )
     fail_job(conn, job, stage["stage"], stage_failure_message(conn, job, stage))
     return Effects(finished_stages=[(job_id, stage["stage"])])

@@ -15,12 +15,12 @@ class ClaimedTask:
     task_id: int
     job_id: str
     job_type: str
-    attempt: int          # the job attempt
+    attempt: int  # the job attempt
     stage: int
     task_index: int
     task_type: str
     parameters: dict[str, Any]
-    tries: int            # this execution's number, 1-based
+    tries: int  # this execution's number, 1-based
     max_tries: int
     timeout_seconds: int
 
@@ -37,7 +37,14 @@ class ProgressTracker:
         self._figures: dict[str, Any] = {}
         self.dirty = False
 
-    def update(self, *, done: float | None = None, total: float | None = None, unit: str | None = None, **extra: Any) -> None:
+    def update(
+        self,
+        *,
+        done: float | None = None,
+        total: float | None = None,
+        unit: str | None = None,
+        **extra: Any,
+    ) -> None:
         with self._lock:
             for key, value in {"done": done, "total": total, "unit": unit, **extra}.items():
                 if value is not None:
@@ -60,10 +67,10 @@ def jsonable(value: Any) -> Any:
     anything else JSON cannot hold becomes its text (one odd figure must not stop the
     heartbeat that keeps every task of the process alive)."""
     if isinstance(value, float) and not math.isfinite(value):
-        return None                                        # JSONB has no NaN or Infinity
+        return None  # JSONB has no NaN or Infinity
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    if hasattr(value, "item") and callable(value.item):   # numpy scalars
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
         try:
             return jsonable(value.item())
         except (TypeError, ValueError):
@@ -78,10 +85,10 @@ def jsonable(value: Any) -> Any:
 @dataclass
 class TaskContext:
     task: ClaimedTask
-    adapters: Adapters                    # the Platform: .db, .blobs, .settings
-    results_reader: Any                   # callable(stage_name) -> iterator of results
+    adapters: Adapters  # the Platform: .db, .blobs, .settings
+    results_reader: Any  # callable(stage_name) -> iterator of results
     progress: ProgressTracker = field(default_factory=ProgressTracker)
-    deadline: float = 0.0                 # time.monotonic() after which the task has timed out
+    deadline: float = 0.0  # time.monotonic() after which the task has timed out
     _stop_reason: str | None = None
 
     @property

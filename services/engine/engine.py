@@ -41,7 +41,7 @@ class Submission:
 
 @dataclass
 class ReconcileReport:
-    acted: bool = True                 # False: another sweep held the singleton lock
+    acted: bool = True  # False: another sweep held the singleton lock
     requeued: int = 0
     failed: int = 0
     cancelled: int = 0
@@ -53,10 +53,19 @@ class ReconcileReport:
 
 
 class Engine:
-    def __init__(self, db: Database, jobs: JobRegistry, policy: SubmissionPolicy, *, dispatcher: Dispatcher | None = None,
-                 notifier: JobNotifier | None = None, lease_seconds: float = 30.0,
-                 stale_dispatch_seconds: float = 120.0, metrics_retention_minutes: int = 1440,
-                 chores: Mapping[str, Chore] | None = None):
+    def __init__(
+        self,
+        db: Database,
+        jobs: JobRegistry,
+        policy: SubmissionPolicy,
+        *,
+        dispatcher: Dispatcher | None = None,
+        notifier: JobNotifier | None = None,
+        lease_seconds: float = 30.0,
+        stale_dispatch_seconds: float = 120.0,
+        metrics_retention_minutes: int = 1440,
+        chores: Mapping[str, Chore] | None = None,
+    ):
         self.db = db
         self.jobs = jobs
         self.policy = policy
@@ -73,34 +82,63 @@ class Engine:
         """Authorize, validate, claim what the job publishes, and insert it; identical
         parameters return the existing job. Every route and the scheduler come here."""
         definition = self._definition_for_submit(job_type)
-        job_type = definition.job_type   # `pipeline:NAME` resolves to its latest version's type
+        job_type = definition.job_type  # `pipeline:NAME` resolves to its latest version's type
         parameters = self.authorized_parameters(definition, raw_parameters, principal)
         data = parameters.model_dump(mode="json")
         job_id = job_id_for(job_type, data)
-        owner = definition.owner(parameters, principal.owner_id) if definition.owner else principal.owner_id
+        owner = (
+            definition.owner(parameters, principal.owner_id)
+            if definition.owner
+            else principal.owner_id
+        )
         claims = definition.claims(parameters) if definition.claims else []
 
         def work(conn):
-            taken_over = claim_all(conn, claims, owner=owner, job_id=job_id, takeover=bool(data.get(TAKEOVER)))
-            inserted = conn.execute(sql("engine/insert_job"), {
-                "job_id": job_id, "job_type": job_type, "parameters": Jsonb(data), "total_stages": len(definition.stages),
-                "submitted_by": principal.owner_id, "owner": owner, "task_budget": self.policy.task_budget,
-            }).fetchone()
+            taken_over = claim_all(
+                conn, claims, owner=owner, job_id=job_id, takeover=bool(data.get(TAKEOVER))
+            )
+            inserted = conn.execute(
+                sql("engine/insert_job"),
+                {
+                    "job_id": job_id,
+                    "job_type": job_type,
+                    "parameters": Jsonb(data),
+                    "total_stages": len(definition.stages),
+                    "submitted_by": principal.owner_id,
+                    "owner": owner,
+                    "task_budget": self.policy.task_budget,
+                },
+            ).fetchone()
             if inserted is None:
                 return Submission(self._job(conn, job_id), created=False), Effects()
             self.policy.check_rate(conn, principal)
             job = self._require(lock_job(conn, job_id), job_id)
-            record_event(conn, job_id, job["attempt"], "submitted", job_type=job_type, submitted_by=principal.owner_id)
+            record_event(
+                conn,
+                job_id,
+                job["attempt"],
+                "submitted",
+                job_type=job_type,
+                submitted_by=principal.owner_id,
+            )
             if taken_over:
-                record_event(conn, job_id, job["attempt"], "ownership_taken_over", resources=taken_over,
-                             by=principal.owner_id)
+                record_event(
+                    conn,
+                    job_id,
+                    job["attempt"],
+                    "ownership_taken_over",
+                    resources=taken_over,
+                    by=principal.owner_id,
+                )
             effects = plan_from(conn, definition, job, 0)
             effects.opened_jobs.append(job_id)
             return Submission(self._job(conn, job_id), created=True), effects
 
         return self._run(work)
 
-    def authorized_parameters(self, definition: JobDefinition, raw_parameters: Any, principal: Principal):
+    def authorized_parameters(
+        self, definition: JobDefinition, raw_parameters: Any, principal: Principal
+    ):
         """What a submit checks before it writes anything (the plan preview checks the same):
         the caller may start this job with these parameters, and they are valid."""
         raw = self._raw_parameters(raw_parameters)
@@ -110,7 +148,9 @@ class Engine:
     def _definition_for_submit(self, job_type: str) -> JobDefinition:
         definition = self.jobs.for_submit(job_type)
         if definition is None:
-            raise NotFound(f"unknown job type {job_type!r}; known job types: {', '.join(self.jobs.job_types())}")
+            raise NotFound(
+                f"unknown job type {job_type!r}; known job types: {', '.join(self.jobs.job_types())}"
+            )
         return definition
 
     @staticmethod
@@ -128,22 +168,49 @@ class Engine:
             return definition.parameters_model.model_validate(raw)
         except ValidationError as exc:
             errors = field_errors(exc.errors())
-            raise InvalidInput(f"invalid parameters for {definition.job_type}: "
-                               + "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors) from exc
+            raise InvalidInput(
+                f"invalid parameters for {definition.job_type}: "
+                + "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+                errors=errors,
+            ) from exc
 
     # -- workers ---------------------------------------------------------------------
 
-    def claim(self, worker_id: str, limit: int, batchable_types: list[str] | None = None) -> list[ClaimedTask]:
+    def claim(
+        self, worker_id: str, limit: int, batchable_types: list[str] | None = None
+    ) -> list[ClaimedTask]:
         """Up to `limit` due tasks: the first whatever its type, the others only of
         `batchable_types` (None: any type)."""
-        rows = self._run(lambda conn: (conn.execute(sql("engine/claim"), {
-            "worker_id": worker_id, "limit": limit, "lease_seconds": self.lease_seconds,
-            "batchable": batchable_types}).fetchall(), Effects()))
+        rows = self._run(
+            lambda conn: (
+                conn.execute(
+                    sql("engine/claim"),
+                    {
+                        "worker_id": worker_id,
+                        "limit": limit,
+                        "lease_seconds": self.lease_seconds,
+                        "batchable": batchable_types,
+                    },
+                ).fetchall(),
+                Effects(),
+            )
+        )
         return [ClaimedTask.from_row(r) for r in rows]
 
     def claim_task(self, task_id: int, worker_id: str) -> ClaimedTask | None:
-        row = self._run(lambda conn: (conn.execute(sql("engine/claim_one"), {
-            "task_id": task_id, "worker_id": worker_id, "lease_seconds": self.lease_seconds}).fetchone(), Effects()))
+        row = self._run(
+            lambda conn: (
+                conn.execute(
+                    sql("engine/claim_one"),
+                    {
+                        "task_id": task_id,
+                        "worker_id": worker_id,
+                        "lease_seconds": self.lease_seconds,
+                    },
+                ).fetchone(),
+                Effects(),
+            )
+        )
         return ClaimedTask.from_row(row) if row else None
 
     def record(self, outcomes: list[Outcome]) -> None:
@@ -154,24 +221,51 @@ class Engine:
         """Extend leases of (task_id, tries, progress) entries; returns the rows still owned."""
         if not entries:
             return {}
-        rows = self._run(lambda conn: (conn.execute(sql("engine/heartbeat"), {
-            "lease_seconds": self.lease_seconds,
-            "task_ids": [e[0] for e in entries], "tries": [e[1] for e in entries],
-            "progress": [Jsonb(e[2]) if e[2] is not None else None for e in entries],
-        }).fetchall(), Effects()))
+        rows = self._run(
+            lambda conn: (
+                conn.execute(
+                    sql("engine/heartbeat"),
+                    {
+                        "lease_seconds": self.lease_seconds,
+                        "task_ids": [e[0] for e in entries],
+                        "tries": [e[1] for e in entries],
+                        "progress": [Jsonb(e[2]) if e[2] is not None else None for e in entries],
+                    },
+                ).fetchall(),
+                Effects(),
+            )
+        )
         return {r["task_id"]: r for r in rows}
 
     # -- control ---------------------------------------------------------------------
 
-    def cancel(self, job_id: str, *, principal: Principal, reason: str = "cancelled by request") -> dict:
+    def cancel(
+        self, job_id: str, *, principal: Principal, reason: str = "cancelled by request"
+    ) -> dict:
         def work(conn):
             job = self._controllable(lock_job(conn, job_id), job_id, principal)
-            if conn.execute(sql("engine/cancel_job"), {"job_id": job_id, "reason": reason}).fetchone() is None:
-                raise Conflict(f"job {job_id} is {job['status']}: only queued or processing jobs can be cancelled")
+            if (
+                conn.execute(
+                    sql("engine/cancel_job"), {"job_id": job_id, "reason": reason}
+                ).fetchone()
+                is None
+            ):
+                raise Conflict(
+                    f"job {job_id} is {job['status']}: only queued or processing jobs can be cancelled"
+                )
             key = {"job_id": job_id, "attempt": job["attempt"]}
-            cancelled = conn.execute(sql("engine/cancel_open_tasks"), key | {"reason": reason}).fetchall()
+            cancelled = conn.execute(
+                sql("engine/cancel_open_tasks"), key | {"reason": reason}
+            ).fetchall()
             conn.execute(sql("engine/cancel_stages"), key)
-            record_event(conn, job_id, job["attempt"], "job_cancelled", reason=reason, open_tasks_cancelled=len(cancelled))
+            record_event(
+                conn,
+                job_id,
+                job["attempt"],
+                "job_cancelled",
+                reason=reason,
+                open_tasks_cancelled=len(cancelled),
+            )
             return self._job(conn, job_id), Effects()
 
         return self._run(work)
@@ -185,16 +279,38 @@ class Engine:
             definition = self._registered(job)
             reopened = conn.execute(sql("engine/reopen_job"), {"job_id": job_id}).fetchone()
             if reopened is None:
-                raise Conflict(f"job {job_id} is {job['status']}: retry applies to failed or cancelled jobs (use resubmit otherwise)")
-            key = {"job_id": job_id, "attempt": reopened["attempt"], "stage": reopened["current_stage"]}
+                raise Conflict(
+                    f"job {job_id} is {job['status']}: retry applies to failed or cancelled jobs (use resubmit otherwise)"
+                )
+            key = {
+                "job_id": job_id,
+                "attempt": reopened["attempt"],
+                "stage": reopened["current_stage"],
+            }
             requeued = conn.execute(sql("engine/requeue_failed_tasks"), key).fetchall()
             conn.execute(sql("engine/reset_stage_counters"), key)
             stage = conn.execute(sql("engine/get_stage"), key).fetchone()
-            released = conn.execute(sql("engine/release_pending"), key | {"limit": max(0, stage["max_concurrency"] - stage["released"])}).fetchall()
-            record_event(conn, job_id, reopened["attempt"], "job_retried", stage=reopened["current_stage"], tasks=len(requeued))
-            effects = Effects(queued_task_ids=[r["task_id"] for r in released], opened_jobs=[job_id])
+            released = conn.execute(
+                sql("engine/release_pending"),
+                key | {"limit": max(0, stage["max_concurrency"] - stage["released"])},
+            ).fetchall()
+            record_event(
+                conn,
+                job_id,
+                reopened["attempt"],
+                "job_retried",
+                stage=reopened["current_stage"],
+                tasks=len(requeued),
+            )
+            effects = Effects(
+                queued_task_ids=[r["task_id"] for r in released], opened_jobs=[job_id]
+            )
             if not requeued:  # nothing to re-run: the stage is complete, move on
-                effects.merge(advance(conn, definition, job_id, reopened["attempt"], reopened["current_stage"]))
+                effects.merge(
+                    advance(
+                        conn, definition, job_id, reopened["attempt"], reopened["current_stage"]
+                    )
+                )
             return self._job(conn, job_id), effects
 
         return self._run(work)
@@ -208,13 +324,27 @@ class Engine:
             definition = self._registered(job)
             parameters = definition.parameters_model.model_validate(job["parameters"])
             claims = definition.claims(parameters) if definition.claims else []
-            claim_all(conn, claims, owner=job["owner"], job_id=job_id, takeover=bool(job["parameters"].get(TAKEOVER)))
+            claim_all(
+                conn,
+                claims,
+                owner=job["owner"],
+                job_id=job_id,
+                takeover=bool(job["parameters"].get(TAKEOVER)),
+            )
             renewed = conn.execute(sql("engine/new_attempt"), {"job_id": job_id}).fetchone()
             if renewed is None:
-                raise Conflict(f"job {job_id} is {job['status']}: only finished jobs can be resubmitted (cancel it first)")
+                raise Conflict(
+                    f"job {job_id} is {job['status']}: only finished jobs can be resubmitted (cancel it first)"
+                )
             job = conn.execute(sql("engine/get_job"), {"job_id": job_id}).fetchone()
-            record_event(conn, job_id, job["attempt"], "resubmitted", previous_attempt=job["attempt"] - 1,
-                         by=principal.owner_id)
+            record_event(
+                conn,
+                job_id,
+                job["attempt"],
+                "resubmitted",
+                previous_attempt=job["attempt"] - 1,
+                by=principal.owner_id,
+            )
             effects = plan_from(conn, definition, job, 0)
             effects.opened_jobs.append(job_id)
             return self._job(conn, job_id), effects
@@ -261,7 +391,10 @@ class Engine:
             effects.merge(advance(conn, definition, row["job_id"], row["attempt"], row["stage"]))
             report.advanced += 1
         if self.dispatcher.tracks_dispatch:
-            stale = conn.execute(sql("engine/stale_dispatches"), scope | {"stale_seconds": self.stale_dispatch_seconds}).fetchall()
+            stale = conn.execute(
+                sql("engine/stale_dispatches"),
+                scope | {"stale_seconds": self.stale_dispatch_seconds},
+            ).fetchall()
             effects.queued_task_ids += [r["task_id"] for r in stale]
             report.republished = len(stale)
         return report, effects
@@ -274,7 +407,11 @@ class Engine:
                 outcomes.append(Outcome.cancelled(task, "lease expired after the job ended"))
                 report.cancelled += 1
                 continue
-            why = f"timed out after {task.timeout_seconds}s" if row["timed_out"] else "lease expired: the worker stopped heartbeating"
+            why = (
+                f"timed out after {task.timeout_seconds}s"
+                if row["timed_out"]
+                else "lease expired: the worker stopped heartbeating"
+            )
             outcomes.append(Outcome.failed(task, why, retryable=True))
             if task.tries < task.max_tries:
                 report.requeued += 1
@@ -285,7 +422,14 @@ class Engine:
     # -- plumbing --------------------------------------------------------------------
 
     def job(self, job_id: str) -> dict:
-        return self._run(lambda conn: (self._require(conn.execute(sql("engine/get_job"), {"job_id": job_id}).fetchone(), job_id), Effects()))
+        return self._run(
+            lambda conn: (
+                self._require(
+                    conn.execute(sql("engine/get_job"), {"job_id": job_id}).fetchone(), job_id
+                ),
+                Effects(),
+            )
+        )
 
     def _job(self, conn, job_id: str) -> dict:
         return conn.execute(sql("engine/get_job"), {"job_id": job_id}).fetchone()
@@ -299,15 +443,21 @@ class Engine:
     def _controllable(self, job: dict | None, job_id: str, principal: Principal) -> dict:
         """Cancel, retry and resubmit: an admin's on any job, a submitter's on its own."""
         job = self._require(job, job_id)
-        if not principal.is_admin and not (principal.may("submitter") and job["submitted_by"] == principal.owner_id):
-            raise Forbidden(f"job {job_id} was submitted by {job['submitted_by']}: only it or an admin may control it")
+        if not principal.is_admin and not (
+            principal.may("submitter") and job["submitted_by"] == principal.owner_id
+        ):
+            raise Forbidden(
+                f"job {job_id} was submitted by {job['submitted_by']}: only it or an admin may control it"
+            )
         return job
 
     def _registered(self, job: dict) -> JobDefinition:
         definition = self.jobs.get(job["job_type"])
         if definition is None:
-            raise Conflict(f"job type {job['job_type']!r} is not registered on this host; "
-                           f"known job types: {', '.join(self.jobs.job_types())}")
+            raise Conflict(
+                f"job type {job['job_type']!r} is not registered on this host; "
+                f"known job types: {', '.join(self.jobs.job_types())}"
+            )
         return definition
 
     def _run(self, work: Callable[[DbConnection], tuple[T, Effects]]) -> T:
@@ -326,17 +476,26 @@ class Engine:
                 if self.dispatcher.tracks_dispatch:
                     in_transaction(self.db, partial(_mark_dispatched, task_ids=task_ids))
             except Exception:
-                log.exception("publishing %d task ids failed; the reconciler will republish them", len(task_ids))
+                log.exception(
+                    "publishing %d task ids failed; the reconciler will republish them",
+                    len(task_ids),
+                )
         for job_id in dict.fromkeys(effects.opened_jobs):
             try:
                 self.notifier.job_opened(job_id)
             except Exception:
-                log.exception("job-opened notification for job %s failed; the reconciler still drives it", job_id[:12])
+                log.exception(
+                    "job-opened notification for job %s failed; the reconciler still drives it",
+                    job_id[:12],
+                )
         for job_id, stage in effects.finished_stages:
             try:
                 self.notifier.stage_finished(job_id, stage)
             except Exception:
-                log.exception("stage-finished notification for job %s failed; the orchestrator's timer covers it", job_id[:12])
+                log.exception(
+                    "stage-finished notification for job %s failed; the orchestrator's timer covers it",
+                    job_id[:12],
+                )
 
 
 def _mark_dispatched(conn, *, task_ids: list[int]) -> None:

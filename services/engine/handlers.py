@@ -59,7 +59,12 @@ class JobRegistry:
         self._jobs = {d.job_type: d for d in definitions}
         if len(self._jobs) != len(definitions):
             raise ValueError("two job definitions share a job_type")
-        missing = [f"{d.job_type}/{s.name}: {s.task_type}" for d in definitions for s in d.stages if handlers.get(s.task_type) is None]
+        missing = [
+            f"{d.job_type}/{s.name}: {s.task_type}"
+            for d in definitions
+            for s in d.stages
+            if handlers.get(s.task_type) is None
+        ]
         if missing:
             raise ValueError("stages without a handler: " + ", ".join(missing))
 

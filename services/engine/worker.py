@@ -49,7 +49,9 @@ class HeartbeatMonitor:
         self._lock = threading.Lock()
         self._in_flight: dict[int, TaskContext] = {}
         # No backoff beyond the interval: a heartbeat that waits longer lets leases lapse.
-        self._loop = SupervisedLoop("heartbeat", self.beat, interval_seconds, max_backoff=interval_seconds)
+        self._loop = SupervisedLoop(
+            "heartbeat", self.beat, interval_seconds, max_backoff=interval_seconds
+        )
 
     def add(self, ctx: TaskContext) -> None:
         with self._lock:
@@ -74,7 +76,10 @@ class HeartbeatMonitor:
             contexts = list(self._in_flight.values())
         if not contexts:
             return
-        entries = [(c.task_id, c.task.tries, c.progress.snapshot() if c.progress.dirty else None) for c in contexts]
+        entries = [
+            (c.task_id, c.task.tries, c.progress.snapshot() if c.progress.dirty else None)
+            for c in contexts
+        ]
         owned = self.engine.heartbeat(entries)
         overdue = []
         for ctx in contexts:
@@ -85,15 +90,29 @@ class HeartbeatMonitor:
                 ctx.stop("the job was cancelled or has ended")
             elif row["timed_out"]:
                 ctx.stop(f"timed out after {ctx.task.timeout_seconds}s")
-                overdue.append(Outcome.failed(ctx.task, f"timed out after {ctx.task.timeout_seconds}s", retryable=True))
+                overdue.append(
+                    Outcome.failed(
+                        ctx.task, f"timed out after {ctx.task.timeout_seconds}s", retryable=True
+                    )
+                )
         # A handler that ignores ctx.check() keeps its thread, but not its task: the attempt
         # is failed now (and retried per policy) instead of holding the slot until the lease lapses.
         self.engine.record(overdue)
 
 
 class Worker:
-    def __init__(self, engine: Engine, handlers: HandlerRegistry, adapters: Any, monitor: HeartbeatMonitor, *,
-                 name: str, batch_size: int = 50, poll_seconds: float = 0.5, target_batch_seconds: float = 1.0):
+    def __init__(
+        self,
+        engine: Engine,
+        handlers: HandlerRegistry,
+        adapters: Any,
+        monitor: HeartbeatMonitor,
+        *,
+        name: str,
+        batch_size: int = 50,
+        poll_seconds: float = 0.5,
+        target_batch_seconds: float = 1.0,
+    ):
         self.engine = engine
         self.handlers = handlers
         self.adapters = adapters
@@ -102,7 +121,7 @@ class Worker:
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self.target_batch_seconds = target_batch_seconds
-        self._seconds_by_type: dict[str, float] = {}   # recent seconds per task, by task type
+        self._seconds_by_type: dict[str, float] = {}  # recent seconds per task, by task type
 
     def run(self, stop: threading.Event) -> None:
         idle = 0
@@ -135,8 +154,11 @@ class Worker:
 
     def _claim_plan(self) -> tuple[int, list[str]]:
         """(how many tasks to claim, the task types that may fill a batch beyond the first task)."""
-        batchable = {kind: seconds for kind, seconds in self._seconds_by_type.items()
-                     if seconds <= self.target_batch_seconds * BATCHABLE_SHARE}
+        batchable = {
+            kind: seconds
+            for kind, seconds in self._seconds_by_type.items()
+            if seconds <= self.target_batch_seconds * BATCHABLE_SHARE
+        }
         if not batchable:
             return 1, []
         fit = int(self.target_batch_seconds / max(max(batchable.values()), 1e-6))
@@ -151,8 +173,12 @@ class Worker:
         return outcome
 
     def _context(self, task: ClaimedTask) -> TaskContext:
-        return TaskContext(task=task, adapters=self.adapters, results_reader=self._results_reader(task),
-                           deadline=time.monotonic() + task.timeout_seconds)
+        return TaskContext(
+            task=task,
+            adapters=self.adapters,
+            results_reader=self._results_reader(task),
+            deadline=time.monotonic() + task.timeout_seconds,
+        )
 
     def execute(self, task: ClaimedTask) -> Outcome:
         """Run one claimed task through its handler; every failure becomes an Outcome."""
@@ -170,17 +196,25 @@ class Worker:
         task = ctx.task
         handler = self.handlers.get(task.task_type)
         if handler is None:
-            return Outcome.failed(task, f"no handler for task type {task.task_type!r}", retryable=False)
+            return Outcome.failed(
+                task, f"no handler for task type {task.task_type!r}", retryable=False
+            )
         try:
             params = handler.params_model.model_validate(task.parameters)
         except ValidationError as exc:
             return Outcome.failed(task, f"invalid task parameters: {exc}", retryable=False)
         try:
             result = handler.run(params, ctx)
-            if time.monotonic() > ctx.deadline:  # too late: a timeout holds even if no heartbeat caught it
-                return Outcome.failed(task, f"timed out after {task.timeout_seconds}s", retryable=True)
+            if (
+                time.monotonic() > ctx.deadline
+            ):  # too late: a timeout holds even if no heartbeat caught it
+                return Outcome.failed(
+                    task, f"timed out after {task.timeout_seconds}s", retryable=True
+                )
             if not isinstance(result, handler.result_model):
-                raise ContractViolation(f"handler {task.task_type} returned {type(result).__name__}, not {handler.result_model.__name__}")
+                raise ContractViolation(
+                    f"handler {task.task_type} returned {type(result).__name__}, not {handler.result_model.__name__}"
+                )
             # Always the last figures: a heartbeat may have taken them (clearing `dirty`) and
             # not written them yet; once the task completes, its write matches no row.
             return Outcome.completed(task, result.model_dump(mode="json"), ctx.progress.snapshot())
@@ -188,7 +222,9 @@ class Worker:
             return Outcome.cancelled(task, exc.detail)
         except GeoETLError as exc:
             return Outcome.failed(task, f"{exc.title}: {exc.detail}", retryable=exc.retryable)
-        except Exception as exc:  # a handler's unexpected error: recorded on the task and retried per policy
+        except (
+            Exception
+        ) as exc:  # a handler's unexpected error: recorded on the task and retried per policy
             log.exception("task %s (%s) raised", task.task_id, task.task_type)
             return Outcome.failed(task, f"{type(exc).__name__}: {exc}", retryable=True)
 
@@ -205,11 +241,30 @@ class Worker:
 class WorkerPool:
     """N worker threads plus one heartbeat monitor: what `worker` and the local host run."""
 
-    def __init__(self, engine: Engine, handlers: HandlerRegistry, adapters: Any, *, threads: int,
-                 heartbeat_seconds: float, batch_size: int = 50, poll_seconds: float = 0.5):
+    def __init__(
+        self,
+        engine: Engine,
+        handlers: HandlerRegistry,
+        adapters: Any,
+        *,
+        threads: int,
+        heartbeat_seconds: float,
+        batch_size: int = 50,
+        poll_seconds: float = 0.5,
+    ):
         self.monitor = HeartbeatMonitor(engine, heartbeat_seconds)
-        self.workers = [Worker(engine, handlers, adapters, self.monitor, name=worker_name(i),
-                               batch_size=batch_size, poll_seconds=poll_seconds) for i in range(threads)]
+        self.workers = [
+            Worker(
+                engine,
+                handlers,
+                adapters,
+                self.monitor,
+                name=worker_name(i),
+                batch_size=batch_size,
+                poll_seconds=poll_seconds,
+            )
+            for i in range(threads)
+        ]
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -221,7 +276,9 @@ class WorkerPool:
         gc.freeze()
         self.monitor.start()
         for worker in self.workers:
-            thread = threading.Thread(target=worker.run, args=(self._stop,), name=worker.name, daemon=True)
+            thread = threading.Thread(
+                target=worker.run, args=(self._stop,), name=worker.name, daemon=True
+            )
             thread.start()
             self._threads.append(thread)
 

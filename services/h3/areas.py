@@ -18,10 +18,14 @@ def box(west: float, south: float, east: float, north: float):
     """A lon/lat box; two boxes when it crosses the antimeridian (west > east)."""
     if west <= east:
         return shapely.box(west, south, east, north)
-    return shapely.MultiPolygon([shapely.box(west, south, 180.0, north), shapely.box(-180.0, south, east, north)])
+    return shapely.MultiPolygon(
+        [shapely.box(west, south, 180.0, north), shapely.box(-180.0, south, east, north)]
+    )
 
 
-def resolve_area(params: H3AggregateParams, footprint: tuple[float, float, float, float], ctx: TaskContext):
+def resolve_area(
+    params: H3AggregateParams, footprint: tuple[float, float, float, float], ctx: TaskContext
+):
     raster = box(*footprint)
     if params.bbox is not None:
         asked = box(*params.bbox)
@@ -33,7 +37,9 @@ def resolve_area(params: H3AggregateParams, footprint: tuple[float, float, float
         return raster
     area = shapely.intersection(asked, raster)
     if area.is_empty or area.area == 0:
-        raise InvalidInput(f"the area does not overlap the raster (raster footprint {_rounded(footprint)})")
+        raise InvalidInput(
+            f"the area does not overlap the raster (raster footprint {_rounded(footprint)})"
+        )
     return area
 
 
@@ -46,8 +52,10 @@ def _geojson(geometry: dict):
         raise InvalidInput(f"geometry must be a Polygon or MultiPolygon, not {shape.geom_type}")
     west, south, east, north = shape.bounds
     if west < -180 or east > 180 or south < -90 or north > 90:
-        raise InvalidInput("geometry must be in WGS 84 degrees: longitudes in [-180, 180], latitudes in [-90, 90] "
-                           "(cut a shape that crosses the antimeridian into two)")
+        raise InvalidInput(
+            "geometry must be in WGS 84 degrees: longitudes in [-180, 180], latitudes in [-90, 90] "
+            "(cut a shape that crosses the antimeridian into two)"
+        )
     return shapely.make_valid(shape)
 
 
@@ -58,7 +66,11 @@ def _table_area(table: str, condition: dict | None, ctx: TaskContext):
         _check_table(meta, table, column)
         wkb, matched = zonal_stats.table_area_wkb(conn, meta, column, value)
     if not matched or wkb is None:
-        raise InvalidInput(f"no row of geo.{table} has {column} = {value!r}" if column else f"geo.{table} has no rows")
+        raise InvalidInput(
+            f"no row of geo.{table} has {column} = {value!r}"
+            if column
+            else f"geo.{table} has no rows"
+        )
     return shapely.make_valid(shapely.from_wkb(wkb))
 
 
@@ -66,10 +78,14 @@ def _check_table(meta: VectorMetadata | None, table: str, column: str | None) ->
     if meta is None:
         raise InvalidInput(f"no published table geo.{table}")
     if meta.geometry_type not in POLYGONAL:
-        raise InvalidInput(f"geo.{table} holds {meta.geometry_type} geometries: an area needs polygons")
+        raise InvalidInput(
+            f"geo.{table} holds {meta.geometry_type} geometries: an area needs polygons"
+        )
     names = [c.name for c in meta.columns]
     if column is not None and column not in names:
-        raise InvalidInput(f"geo.{table} has no column {column!r}; its columns: {', '.join(names) or '(none)'}")
+        raise InvalidInput(
+            f"geo.{table} has no column {column!r}; its columns: {', '.join(names) or '(none)'}"
+        )
 
 
 def bbox_of(area) -> tuple[float, float, float, float]:

@@ -19,23 +19,54 @@ FilterValue = str | int | float | bool
 class H3AggregateParams(JobParameters):
     """Exactly one source; at most one area (none: the raster's whole extent)."""
 
-    raster_id: str | None = Field(None, min_length=1, max_length=200,
-                                  description="a raster published by process_raster (raster.cog_metadata id)")
-    blob: str | None = Field(None, min_length=1, max_length=1024, description="a raster blob in the silver container")
-    catalog_id: str | None = Field(None, min_length=1, max_length=300,
-                                   description="an h3.source_catalog entry: its collection's items, mosaicked")
+    raster_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="a raster published by process_raster (raster.cog_metadata id)",
+    )
+    blob: str | None = Field(
+        None, min_length=1, max_length=1024, description="a raster blob in the silver container"
+    )
+    catalog_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=300,
+        description="an h3.source_catalog entry: its collection's items, mosaicked",
+    )
     band: int = Field(1, ge=1, le=1000, description="the band to summarise")
-    resolution: int | None = Field(None, ge=0, le=15,
-                                   description="H3 resolution (default: from the pixel size, about 49+ pixels a cell)")
-    bbox: list[float] | None = Field(None, min_length=4, max_length=4,
-                                     description="west,south,east,north in degrees (west > east: across the antimeridian)")
-    geometry: dict[str, Any] | None = Field(None, description="a GeoJSON Polygon or MultiPolygon in WGS 84")
-    table: str | None = Field(None, pattern=IDENTIFIER, description="a published polygon table in the geo schema")
-    filter: dict[str, FilterValue] | None = Field(None, description="{column: value}: the rows of `table` to use")
+    resolution: int | None = Field(
+        None,
+        ge=0,
+        le=15,
+        description="H3 resolution (default: from the pixel size, about 49+ pixels a cell)",
+    )
+    bbox: list[float] | None = Field(
+        None,
+        min_length=4,
+        max_length=4,
+        description="west,south,east,north in degrees (west > east: across the antimeridian)",
+    )
+    geometry: dict[str, Any] | None = Field(
+        None, description="a GeoJSON Polygon or MultiPolygon in WGS 84"
+    )
+    table: str | None = Field(
+        None, pattern=IDENTIFIER, description="a published polygon table in the geo schema"
+    )
+    filter: dict[str, FilterValue] | None = Field(
+        None, description="{column: value}: the rows of `table` to use"
+    )
     statistics: list[Statistic] | None = Field(
-        None, min_length=1, description="default: count,sum,mean,min,max,stddev; categorical: count,majority,fractions")
-    categorical: bool | None = Field(None, description="treat values as classes (default: from the raster's type)")
-    replace_owned_by_other: bool = Field(False, description="admins: replace an aggregation another owner published")
+        None,
+        min_length=1,
+        description="default: count,sum,mean,min,max,stddev; categorical: count,majority,fractions",
+    )
+    categorical: bool | None = Field(
+        None, description="treat values as classes (default: from the raster's type)"
+    )
+    replace_owned_by_other: bool = Field(
+        False, description="admins: replace an aggregation another owner published"
+    )
 
     @field_validator("blob")
     @classmethod
@@ -48,8 +79,13 @@ class H3AggregateParams(JobParameters):
         if box is None:
             return None
         west, south, east, north = box
-        if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south < north <= 90) or west == east:
-            raise ValueError("bbox must be west,south,east,north in degrees, south < north, west != east")
+        if (
+            not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south < north <= 90)
+            or west == east
+        ):
+            raise ValueError(
+                "bbox must be west,south,east,north in degrees, south < north, west != east"
+            )
         return box
 
     @field_validator("filter")
@@ -58,12 +94,16 @@ class H3AggregateParams(JobParameters):
         if condition is None:
             return None
         if len(condition) != 1 or not re.match(IDENTIFIER, next(iter(condition))):
-            raise ValueError("filter must be one {column: value} pair with a lower-case column name")
+            raise ValueError(
+                "filter must be one {column: value} pair with a lower-case column name"
+            )
         return condition
 
     @model_validator(mode="after")
     def _one_source_one_area(self) -> "H3AggregateParams":
-        sources = [name for name in ("raster_id", "blob", "catalog_id") if getattr(self, name) is not None]
+        sources = [
+            name for name in ("raster_id", "blob", "catalog_id") if getattr(self, name) is not None
+        ]
         if len(sources) != 1:
             raise ValueError("give exactly one source: raster_id, blob or catalog_id")
         areas = [name for name in ("bbox", "geometry", "table") if getattr(self, name) is not None]
@@ -88,7 +128,7 @@ class RasterSource(BaseModel):
 
     source_id: str
     kind: Literal["raster", "blob", "catalog"]
-    path: str                         # a /vsiaz/ path (a VRT for a mosaic)
+    path: str  # a /vsiaz/ path (a VRT for a mosaic)
     title: str
     raster_type: str
     categorical: bool
@@ -96,7 +136,7 @@ class RasterSource(BaseModel):
     crs: str
     pixel_metres: float
     nodata: float | None
-    footprint: tuple[float, float, float, float]   # lon/lat; west > east across the antimeridian
+    footprint: tuple[float, float, float, float]  # lon/lat; west > east across the antimeridian
 
 
 class Plan(BaseModel):
@@ -107,7 +147,7 @@ class Plan(BaseModel):
     parent_resolution: int
     parents: list[int]
     statistics: list[Statistic]
-    area_wkb: str                     # hex WKB of the area (lon/lat), clipped to the raster's footprint
+    area_wkb: str  # hex WKB of the area (lon/lat), clipped to the raster's footprint
     area: dict[str, Any]
     collection_id: str
 
@@ -118,8 +158,8 @@ class ParentParams(BaseModel):
 
 class CellsResult(BaseModel):
     parent: int
-    cells: int                        # cells of the parent in the area
-    with_data: int                    # of which had valid pixels (written)
+    cells: int  # cells of the parent in the area
+    with_data: int  # of which had valid pixels (written)
     seconds: float
 
 

@@ -55,27 +55,49 @@ def _catalog_entry(catalog_id: str, ctx: TaskContext) -> tuple[str, str, str, st
     with ctx.adapters.db.connection() as conn:
         entry = conn.execute(sql("ingest/get_source"), {"id": catalog_id}).fetchone()
     if entry is None:
-        raise InvalidInput(f"no H3 source {catalog_id!r} in h3.source_catalog: ingest its collection first")
+        raise InvalidInput(
+            f"no H3 source {catalog_id!r} in h3.source_catalog: ingest its collection first"
+        )
     path = catalog_mosaic(ctx, entry["collection_id"], entry["asset_key"])
     data_type = None if entry["data_type"] == "unknown" else entry["data_type"]
     return catalog_id, path, entry["title"], data_type
 
 
-def _describe(dataset, params: H3AggregateParams, source_id: str, kind: str, path: str, title: str,
-              raster_type: str | None) -> RasterSource:
+def _describe(
+    dataset,
+    params: H3AggregateParams,
+    source_id: str,
+    kind: str,
+    path: str,
+    title: str,
+    raster_type: str | None,
+) -> RasterSource:
     if dataset.crs is None:
-        raise InvalidInput(f"{title} has no coordinate reference system: its pixels cannot be placed on H3 cells")
+        raise InvalidInput(
+            f"{title} has no coordinate reference system: its pixels cannot be placed on H3 cells"
+        )
     if not dataset.transform.is_rectilinear:
-        raise InvalidInput(f"{title} is rotated: zonal statistics need a north-up raster (warp it first)")
+        raise InvalidInput(
+            f"{title} is rotated: zonal statistics need a north-up raster (warp it first)"
+        )
     if params.band > dataset.count:
         raise InvalidInput(f"band {params.band} asked, but {title} has {dataset.count} band(s)")
     raster_type = raster_type or infer(read_facts(dataset)).raster_class
     footprint = transform_bounds(dataset.crs, "EPSG:4326", *dataset.bounds, densify_pts=21)
     return RasterSource(
-        source_id=source_id, kind=kind, path=path, title=title, raster_type=raster_type,
-        categorical=params.categorical if params.categorical is not None else raster_type == "categorical",
-        band=params.band, crs=dataset.crs.to_wkt(), pixel_metres=_pixel_metres(dataset, footprint),
-        nodata=dataset.nodatavals[params.band - 1], footprint=footprint,
+        source_id=source_id,
+        kind=kind,
+        path=path,
+        title=title,
+        raster_type=raster_type,
+        categorical=params.categorical
+        if params.categorical is not None
+        else raster_type == "categorical",
+        band=params.band,
+        crs=dataset.crs.to_wkt(),
+        pixel_metres=_pixel_metres(dataset, footprint),
+        nodata=dataset.nodatavals[params.band - 1],
+        footprint=footprint,
     )
 
 

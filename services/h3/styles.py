@@ -26,7 +26,9 @@ def checked_statistic(aggregation: dict[str, Any], statistic: str | None) -> str
         return default_statistic(aggregation)
     offered = tiles.statistics(aggregation)
     if statistic not in offered:
-        raise BadRequest(f"statistic must be one of {offered} for {aggregation['collection_id']!r} (got {statistic!r})")
+        raise BadRequest(
+            f"statistic must be one of {offered} for {aggregation['collection_id']!r} (got {statistic!r})"
+        )
     return statistic
 
 
@@ -40,16 +42,30 @@ def style(db, aggregation: dict[str, Any], statistic: str, base: str) -> dict[st
     return {
         "version": 8,
         "name": f"{aggregation['title']} ({statistic})",
-        "metadata": {"geoetl:property": statistic, "geoetl:aggregation": aggregation["collection_id"],
-                     "geoetl:range": [low, high],
-                     "geoetl:legend": [{"value": _label(v), "label": statistic, "color": c} for v, c in stops]},
+        "metadata": {
+            "geoetl:property": statistic,
+            "geoetl:aggregation": aggregation["collection_id"],
+            "geoetl:range": [low, high],
+            "geoetl:legend": [
+                {"value": _label(v), "label": statistic, "color": c} for v, c in stops
+            ],
+        },
         "sources": {source: {"type": "vector", "url": url}},
-        "layers": [{"id": "background", "type": "background", "paint": {"background-color": "#f4f6f7"}},
-                   {"id": f"{source}-fill", "type": "fill", "source": source,
-                    "source-layer": tiles.layer_name(aggregation),
-                    "filter": ["has", statistic],
-                    "paint": {"fill-color": _colour(statistic, stops), "fill-opacity": 0.75,
-                              "fill-outline-color": "rgba(255,255,255,0.4)"}}],
+        "layers": [
+            {"id": "background", "type": "background", "paint": {"background-color": "#f4f6f7"}},
+            {
+                "id": f"{source}-fill",
+                "type": "fill",
+                "source": source,
+                "source-layer": tiles.layer_name(aggregation),
+                "filter": ["has", statistic],
+                "paint": {
+                    "fill-color": _colour(statistic, stops),
+                    "fill-opacity": 0.75,
+                    "fill-outline-color": "rgba(255,255,255,0.4)",
+                },
+            },
+        ],
     }
 
 

@@ -19,17 +19,25 @@ import numpy as np
 import shapely
 
 from core.h3.cells import Rings
-from core.tiles import BUFFER, EXTENT, MAX_LATITUDE, TILE_MATRIX_SET, TILEJSON_MAX_ZOOM, Tile, clamp_bbox
+from core.tiles import (
+    BUFFER,
+    EXTENT,
+    MAX_LATITUDE,
+    TILE_MATRIX_SET,
+    TILEJSON_MAX_ZOOM,
+    Tile,
+    clamp_bbox,
+)
 from infrastructure.db import zonal_stats
 from infrastructure.db.tiles import search_box
 
 NUMERIC = ("count", "sum", "mean", "min", "max", "stddev", "majority", "coverage")
-ALWAYS = ("count", "coverage")     # columns every aggregation fills, whatever its statistics
+ALWAYS = ("count", "coverage")  # columns every aggregation fills, whatever its statistics
 EQUATOR_KM = 40075.016686
-TILE_PIXELS = 512                  # MapLibre draws a vector tile 512 pixels wide
+TILE_PIXELS = 512  # MapLibre draws a vector tile 512 pixels wide
 MIN_EDGE_PIXELS = 2
 KM_PER_DEGREE = 111.32
-PARENT_MARGIN_EDGES = 4            # a parent spans two edges; cells vary about 2x in size from the mean
+PARENT_MARGIN_EDGES = 4  # a parent spans two edges; cells vary about 2x in size from the mean
 MERCATOR_RADIUS = 6378137.0
 
 
@@ -45,7 +53,7 @@ def statistics(aggregation: dict[str, Any]) -> list[str]:
 def display_resolution(resolution: int, z: int) -> int:
     """The finest resolution up to the aggregation's whose hexagon edges are drawn at least
     MIN_EDGE_PIXELS long at zoom z (measured at the equator: Mercator only enlarges)."""
-    pixel_km = EQUATOR_KM / (TILE_PIXELS * 2 ** z)
+    pixel_km = EQUATOR_KM / (TILE_PIXELS * 2**z)
     for r in range(resolution, 0, -1):
         if h3.average_hexagon_edge_length(r, unit="km") >= MIN_EDGE_PIXELS * pixel_km:
             return r
@@ -55,13 +63,26 @@ def display_resolution(resolution: int, z: int) -> int:
 def tile(db, cache, aggregation: dict[str, Any], where: Tile) -> bytes:
     """The tile's MVT bytes, b"" when no cell reaches into it. `cache`: the app's
     services.tiles.cache.TileCache (not imported: services.tiles lists h3 layers)."""
-    key = ("h3", aggregation["collection_id"], aggregation["computed_at"].isoformat(), where.z, where.x, where.y)
+    key = (
+        "h3",
+        aggregation["collection_id"],
+        aggregation["computed_at"].isoformat(),
+        where.z,
+        where.x,
+        where.y,
+    )
 
     def make() -> bytes:
         shown = display_resolution(aggregation["resolution"], where.z)
         with db.connection() as conn:
-            rows = zonal_stats.tile_cells(conn, aggregation, search_boxes(where, shown, aggregation["resolution"]))
-            cells = rows if shown == aggregation["resolution"] else merged(rows, shown, aggregation["resolution"])
+            rows = zonal_stats.tile_cells(
+                conn, aggregation, search_boxes(where, shown, aggregation["resolution"])
+            )
+            cells = (
+                rows
+                if shown == aggregation["resolution"]
+                else merged(rows, shown, aggregation["resolution"])
+            )
             if not cells:
                 return b""
             return zonal_stats.tile_mvt(conn, mvt_values(cells, where, layer_name(aggregation)))
@@ -69,20 +90,26 @@ def tile(db, cache, aggregation: dict[str, Any], where: Tile) -> bytes:
     return cache.get_or_make(key, make)
 
 
-def search_boxes(where: Tile, shown: int, resolution: int) -> list[tuple[float, float, float, float]]:
+def search_boxes(
+    where: Tile, shown: int, resolution: int
+) -> list[tuple[float, float, float, float]]:
     """The boxes to look for cells in: the tile and its buffer, widened when parents are
     drawn so that every child of a parent reaching into the tile is found (a parent made
     from only some of its children would differ from tile to tile)."""
     west, south, east, north = search_box(where)
     if shown < resolution:
-        margin = PARENT_MARGIN_EDGES * h3.average_hexagon_edge_length(shown, unit="km") / KM_PER_DEGREE
+        margin = (
+            PARENT_MARGIN_EDGES * h3.average_hexagon_edge_length(shown, unit="km") / KM_PER_DEGREE
+        )
         stretch = max(math.cos(math.radians(min(85.0, max(abs(south), abs(north))))), 0.01)
         west, east = west - margin / stretch, east + margin / stretch
         south, north = max(-90.0, south - margin), min(90.0, north + margin)
     return wrapped(west, south, east, north)
 
 
-def wrapped(west: float, south: float, east: float, north: float) -> list[tuple[float, float, float, float]]:
+def wrapped(
+    west: float, south: float, east: float, north: float
+) -> list[tuple[float, float, float, float]]:
     """A box in [-180, 180]: what reaches past the antimeridian is looked for on the other side."""
     if east - west >= 360.0:
         return [(-180.0, south, 180.0, north)]
@@ -110,10 +137,17 @@ def combine(cell: int, family: list[dict[str, Any]], children: int) -> dict[str,
     valued = [c for c in family if c["mean"] is not None]
     weight = sum(c["count"] for c in valued)
     mean = sum(c["mean"] * c["count"] for c in valued) / weight if weight else None
-    return {"cell": cell, "count": sum(c["count"] for c in family), "sum": _total(family, "sum"), "mean": mean,
-            "min": _extreme(family, "min", min), "max": _extreme(family, "max", max),
-            "stddev": _pooled_stddev(valued, mean, weight), "majority": _majority(family),
-            "coverage": min(1.0, sum(c["coverage"] for c in family) / children)}
+    return {
+        "cell": cell,
+        "count": sum(c["count"] for c in family),
+        "sum": _total(family, "sum"),
+        "mean": mean,
+        "min": _extreme(family, "min", min),
+        "max": _extreme(family, "max", max),
+        "stddev": _pooled_stddev(valued, mean, weight),
+        "majority": _majority(family),
+        "coverage": min(1.0, sum(c["coverage"] for c in family) / children),
+    }
 
 
 def _total(family: list[dict[str, Any]], name: str) -> float | None:
@@ -131,7 +165,7 @@ def _pooled_stddev(valued: list[dict[str, Any]], mean: float | None, weight: flo
     if mean is None or not weight or any(c["stddev"] is None for c in valued):
         return None
     square = sum((c["stddev"] ** 2 + c["mean"] ** 2) * c["count"] for c in valued) / weight
-    return math.sqrt(max(0.0, square - mean ** 2))
+    return math.sqrt(max(0.0, square - mean**2))
 
 
 def _majority(family: list[dict[str, Any]]) -> float | None:
@@ -145,8 +179,16 @@ def _majority(family: list[dict[str, Any]]) -> float | None:
 def mvt_values(cells: list[dict[str, Any]], where: Tile, layer: str) -> dict[str, Any]:
     """The parameters of queries/h3/tile_mvt.sql: one array per column."""
     values: dict[str, Any] = {name: [c[name] for c in cells] for name in NUMERIC}
-    return values | {"wkb": mercator_wkb([c["cell"] for c in cells]), "cell": [h3.int_to_str(c["cell"]) for c in cells],
-                     "z": where.z, "x": where.x, "y": where.y, "extent": EXTENT, "buffer": BUFFER, "layer": layer}
+    return values | {
+        "wkb": mercator_wkb([c["cell"] for c in cells]),
+        "cell": [h3.int_to_str(c["cell"]) for c in cells],
+        "z": where.z,
+        "x": where.x,
+        "y": where.y,
+        "extent": EXTENT,
+        "buffer": BUFFER,
+        "layer": layer,
+    }
 
 
 def mercator_wkb(cells: list[int]) -> list[bytes | None]:
@@ -158,7 +200,9 @@ def mercator_wkb(cells: list[int]) -> list[bytes | None]:
     if crossing.any():
         shifted = rings.polygons(-360.0)
         pairs = zip(shapes, shifted, crossing, strict=True)
-        shapes = np.array([shapely.MultiPolygon([p, q]) if c else p for p, q, c in pairs], dtype=object)
+        shapes = np.array(
+            [shapely.MultiPolygon([p, q]) if c else p for p, q, c in pairs], dtype=object
+        )
     clipped = shapely.clip_by_rect(shapes, -540.0, -MAX_LATITUDE, 540.0, MAX_LATITUDE)
     projected = shapely.transform(clipped, _to_mercator)
     return [None if shapely.is_empty(g) else shapely.to_wkb(g) for g in projected]
@@ -171,11 +215,18 @@ def _to_mercator(coords: np.ndarray) -> np.ndarray:
 
 
 def tiles_url(base: str, aggregation: dict[str, Any]) -> str:
-    return f"{base}/api/h3/features/collections/{aggregation['collection_id']}/tiles/{TILE_MATRIX_SET}"
+    return (
+        f"{base}/api/h3/features/collections/{aggregation['collection_id']}/tiles/{TILE_MATRIX_SET}"
+    )
 
 
 def bbox(aggregation: dict[str, Any]) -> tuple[float, float, float, float]:
-    return (aggregation["bbox_west"], aggregation["bbox_south"], aggregation["bbox_east"], aggregation["bbox_north"])
+    return (
+        aggregation["bbox_west"],
+        aggregation["bbox_south"],
+        aggregation["bbox_east"],
+        aggregation["bbox_north"],
+    )
 
 
 def tilejson(aggregation: dict[str, Any], base: str) -> dict[str, Any]:
@@ -183,14 +234,25 @@ def tilejson(aggregation: dict[str, Any], base: str) -> dict[str, Any]:
     cell id (text) and the numeric statistics."""
     bounds = clamp_bbox(bbox(aggregation))
     return {
-        "tilejson": "3.0.0", "name": aggregation["title"], "scheme": "xyz",
+        "tilejson": "3.0.0",
+        "name": aggregation["title"],
+        "scheme": "xyz",
         "description": f"H3 cells at resolution {aggregation['resolution']}, merged into parents where smaller "
-                       f"than {MIN_EDGE_PIXELS} pixels",
+        f"than {MIN_EDGE_PIXELS} pixels",
         "tiles": [f"{tiles_url(base, aggregation)}/{{z}}/{{y}}/{{x}}"],
-        "minzoom": 0, "maxzoom": TILEJSON_MAX_ZOOM, "bounds": bounds,
+        "minzoom": 0,
+        "maxzoom": TILEJSON_MAX_ZOOM,
+        "bounds": bounds,
         "center": [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 2],
-        "vector_layers": [{"id": layer_name(aggregation), "description": aggregation["title"],
-                           "minzoom": 0, "maxzoom": TILEJSON_MAX_ZOOM,
-                           "fields": {"cell": "String", **{s: "Number" for s in statistics(aggregation)}}}],
-        "geometry_type": "Polygon", "feature_count": aggregation["cell_count"],
+        "vector_layers": [
+            {
+                "id": layer_name(aggregation),
+                "description": aggregation["title"],
+                "minzoom": 0,
+                "maxzoom": TILEJSON_MAX_ZOOM,
+                "fields": {"cell": "String", **{s: "Number" for s in statistics(aggregation)}},
+            }
+        ],
+        "geometry_type": "Polygon",
+        "feature_count": aggregation["cell_count"],
     }

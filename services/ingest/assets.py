@@ -20,14 +20,14 @@ FETCHABLE = ("http", "https")
 @dataclass
 class AssetPlan:
     copies: list[AssetCopy] = field(default_factory=list)
-    external_hosts: list[str] = field(default_factory=list)    # one entry per asset registered as is
+    external_hosts: list[str] = field(default_factory=list)  # one entry per asset registered as is
 
 
 @dataclass(frozen=True)
 class AssetPlanner:
     source: BlobLocation
     copy_external: bool = False
-    host_allowed: Callable[[str], bool] = lambda url: False     # SOURCE_ALLOWED_HOSTS, without DNS
+    host_allowed: Callable[[str], bool] = lambda url: False  # SOURCE_ALLOWED_HOSTS, without DNS
 
     def plan(self, assets: dict[str, dict], document_blob: str) -> AssetPlan:
         plan = AssetPlan()

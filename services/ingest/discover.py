@@ -23,9 +23,17 @@ from services.engine.handlers import handler
 from services.ingest.assets import AssetPlanner
 from services.ingest.models import CollectionFound, Discovery, IngestCollectionParams
 from services.ingest.outbound import asset_planner
-from services.ingest.sources import HEAD_BYTES, LONG_HEAD_BYTES, Part, feature_parts, is_ndjson, link_parts, ndjson_parts
+from services.ingest.sources import (
+    HEAD_BYTES,
+    LONG_HEAD_BYTES,
+    Part,
+    feature_parts,
+    is_ndjson,
+    link_parts,
+    ndjson_parts,
+)
 
-READ_THREADS = 16     # catalog documents of one level are read together
+READ_THREADS = 16  # catalog documents of one level are read together
 
 
 @handler("ingest.discover")
@@ -37,16 +45,25 @@ def discover(params: IngestCollectionParams, ctx: TaskContext) -> Discovery:
     def read_many(blobs: list[str]) -> list[bytes]:
         ctx.check()
         with ThreadPoolExecutor(min(READ_THREADS, len(blobs))) as pool:
-            return list(pool.map(lambda blob: read_blob(store, BlobRef(source.container, blob), "STAC document",
-                                                         max_bytes), blobs))
+            return list(
+                pool.map(
+                    lambda blob: read_blob(
+                        store, BlobRef(source.container, blob), "STAC document", max_bytes
+                    ),
+                    blobs,
+                )
+            )
 
     walk = CatalogWalk(source, read_many, params.max_depth)
     found = _checked_roots(params, walk.run(params.root_path))
     parts = [part for c in found for part in link_parts(c.id, c.item_blobs, params.batch_size)]
-    files = [_item_file_parts(ctx, source, path, found[0].id, params.batch_size) for path in params.items_paths]
+    files = [
+        _item_file_parts(ctx, source, path, found[0].id, params.batch_size)
+        for path in params.items_paths
+    ]
     parts += [part for listed in files for part in listed[0]]
     planner = asset_planner(ctx.adapters.settings, source, params.copy_external)
-    with ctx.adapters.db.connection() as conn:   # one transaction: claimed and planned, or neither
+    with ctx.adapters.db.connection() as conn:  # one transaction: claimed and planned, or neither
         claim_for_job(conn, ctx.job_id, [stac_collection(c.id) for c in found])
         _replace_parts(conn, ctx, parts)
     return Discovery(
@@ -59,16 +76,23 @@ def discover(params: IngestCollectionParams, ctx: TaskContext) -> Discovery:
     )
 
 
-def _checked_roots(params: IngestCollectionParams, found: list[FoundCollection]) -> list[FoundCollection]:
+def _checked_roots(
+    params: IngestCollectionParams, found: list[FoundCollection]
+) -> list[FoundCollection]:
     if not found:
-        raise InvalidInput(f"{params.root_path}: no Collection found in the catalog (pgSTAC keeps items in collections)")
+        raise InvalidInput(
+            f"{params.root_path}: no Collection found in the catalog (pgSTAC keeps items in collections)"
+        )
     if params.collection_json_path is not None and found[0].blob != params.collection_json_path:
-        raise InvalidInput(f"{params.collection_json_path} is a Catalog, not a Collection: pass it as catalog_json_path")
+        raise InvalidInput(
+            f"{params.collection_json_path} is a Catalog, not a Collection: pass it as catalog_json_path"
+        )
     return found
 
 
-def _item_file_parts(ctx: TaskContext, source: BlobLocation, path: str, collection_id: str,
-                     batch_size: int) -> tuple[list[Part], str]:
+def _item_file_parts(
+    ctx: TaskContext, source: BlobLocation, path: str, collection_id: str, batch_size: int
+) -> tuple[list[Part], str]:
     """An items path as parts, and its kind (ndjson, or features for an ItemCollection)."""
     store = ctx.adapters.blobs
     ref = BlobRef(source.container, path)
@@ -96,14 +120,22 @@ def _rows(ctx: TaskContext, parts: list[Part]) -> Iterator[tuple]:
         yield part.row(ctx.job_id, ctx.job_attempt, number)
 
 
-WALKED = ("item", "child")   # links followed by the walk; pgSTAC serves items itself
+WALKED = ("item", "child")  # links followed by the walk; pgSTAC serves items itself
 
 
 def _described(found: FoundCollection, planner: AssetPlanner) -> CollectionFound:
     """The collection as it will be registered, without the links the walk followed: a
     collection of 100,000 item links would otherwise travel in every stage's reads."""
     plan = planner.plan(found.document.get("assets") or {}, found.blob)
-    document = {**found.document, "links": [link for link in found.document["links"] if link["rel"] not in WALKED]}
-    return CollectionFound(id=found.id, blob=found.blob, document=document,
-                           original_stac_version=found.original_version, assets=plan.copies,
-                           external_assets=len(plan.external_hosts))
+    document = {
+        **found.document,
+        "links": [link for link in found.document["links"] if link["rel"] not in WALKED],
+    }
+    return CollectionFound(
+        id=found.id,
+        blob=found.blob,
+        document=document,
+        original_stac_version=found.original_version,
+        assets=plan.copies,
+        external_assets=len(plan.external_hosts),
+    )

@@ -27,9 +27,9 @@ from services.ingest.models import PartParams, PartResult
 from services.ingest.outbound import asset_planner
 from services.metrics.trackers import RasterCollectionTracker
 
-READ_THREADS = 16       # item files are small: request latency, not bandwidth, bounds reading them
-                        # (x worker threads, within the blob store's 64 connections)
-MAX_LISTED = 5          # problems named in an error; the rest are counted
+READ_THREADS = 16  # item files are small: request latency, not bandwidth, bounds reading them
+# (x worker threads, within the blob store's 64 connections)
+MAX_LISTED = 5  # problems named in an error; the rest are counted
 PROGRESS_EVERY = 50
 
 
@@ -44,20 +44,28 @@ def inventory(params: PartParams, ctx: TaskContext) -> PartResult:
     known = {} if params.overwrite else _known(ctx, part["collection_id"], hashes)
     planner = asset_planner(ctx.adapters.settings, source, params.copy_external)
     target_url = store.container_url(params.target_container)
-    staged, problems = _read(ctx, list(zip(raws, hashes, strict=True)), known,
-                             lambda raw, digest: stage_item(raw, digest, part["collection_id"], planner, target_url))
+    staged, problems = _read(
+        ctx,
+        list(zip(raws, hashes, strict=True)),
+        known,
+        lambda raw, digest: stage_item(raw, digest, part["collection_id"], planner, target_url),
+    )
     _refuse(part, raws, staged, problems)
     _stage(ctx, params.part, part["collection_id"], staged)
     return _result(params.part, part["collection_id"], raws, staged)
 
 
-def _read(ctx: TaskContext, pairs: list[tuple[RawItem, bytes]], known: dict[bytes, str],
-          stage: Callable[[RawItem, bytes], StagedItem]) -> tuple[list[StagedItem], list[str]]:
+def _read(
+    ctx: TaskContext,
+    pairs: list[tuple[RawItem, bytes]],
+    known: dict[bytes, str],
+    stage: Callable[[RawItem, bytes], StagedItem],
+) -> tuple[list[StagedItem], list[str]]:
     """Each item staged (unchanged ones by their recorded id, unparsed), or its problem."""
     tracker = RasterCollectionTracker(ctx.progress, total_files=len(pairs), unit="items")
     staged, problems = [], []
     for start in range(0, len(pairs), PROGRESS_EVERY):
-        chunk = pairs[start:start + PROGRESS_EVERY]
+        chunk = pairs[start : start + PROGRESS_EVERY]
         for raw, digest in chunk:
             if digest in known:
                 staged.append(StagedItem(id=known[digest], source=raw.source, content_hash=digest))
@@ -68,18 +76,25 @@ def _read(ctx: TaskContext, pairs: list[tuple[RawItem, bytes]], known: dict[byte
                     staged.append(stage(raw, digest))
                 except InvalidInput as exc:
                     problems.append(exc.detail)
-        tracker.items_done(len(chunk), nbytes=sum(len(raw.raw) for raw, _ in chunk),
-                           unchanged=sum(1 for _, digest in chunk if digest in known))
+        tracker.items_done(
+            len(chunk),
+            nbytes=sum(len(raw.raw) for raw, _ in chunk),
+            unchanged=sum(1 for _, digest in chunk if digest in known),
+        )
         ctx.check()
     return staged, problems
 
 
 def _part(ctx: TaskContext, number: int) -> dict:
     with ctx.adapters.db.connection() as conn:
-        row = conn.execute(sql("ingest/get_part"), {"job_id": ctx.job_id, "attempt": ctx.job_attempt,
-                                                    "part": number}).fetchone()
+        row = conn.execute(
+            sql("ingest/get_part"),
+            {"job_id": ctx.job_id, "attempt": ctx.job_attempt, "part": number},
+        ).fetchone()
     if row is None:
-        raise InvalidInput(f"part {number} of this attempt was not planned (was the discover stage re-run?)")
+        raise InvalidInput(
+            f"part {number} of this attempt was not planned (was the discover stage re-run?)"
+        )
     return row
 
 
@@ -89,7 +104,9 @@ def _raw_items(ctx: TaskContext, part: dict, source: BlobLocation) -> Iterator[R
     elif part["kind"] == "ndjson":
         yield from _ndjson_range(ctx, part, source)
     else:
-        for number, line in enumerate(part["features"].encode().split(b"\n"), start=part["first_feature"] + 1):
+        for number, line in enumerate(
+            part["features"].encode().split(b"\n"), start=part["first_feature"] + 1
+        ):
             yield RawItem(f"{part['blob']} feature {number}", part["blob"], line)
 
 
@@ -98,8 +115,12 @@ def _linked(ctx: TaskContext, blobs: list[str], source: BlobLocation) -> Iterato
 
     def read(blob: str) -> RawItem:
         try:
-            return RawItem(blob, blob, read_blob(store, BlobRef(source.container, blob), "item document", limit))
-        except InvalidInput as exc:     # a missing file is reported with the part's other problems
+            return RawItem(
+                blob,
+                blob,
+                read_blob(store, BlobRef(source.container, blob), "item document", limit),
+            )
+        except InvalidInput as exc:  # a missing file is reported with the part's other problems
             return RawItem(blob, blob, b"", unreadable=exc.detail)
 
     with ThreadPoolExecutor(min(READ_THREADS, max(1, len(blobs)))) as pool:
@@ -115,18 +136,27 @@ def _ndjson_range(ctx: TaskContext, part: dict, source: BlobLocation) -> Iterato
 
 def _refuse(part: dict, raws: list[RawItem], staged: list[StagedItem], problems: list[str]) -> None:
     if problems:
-        raise InvalidInput(f"{len(problems)} of {len(raws)} items {_where(part)} are invalid: " + _listed(problems))
+        raise InvalidInput(
+            f"{len(problems)} of {len(raws)} items {_where(part)} are invalid: " + _listed(problems)
+        )
     collection_id = part["collection_id"]
-    foreign = [f"{s.id!r} ({s.source}) names {s.declared_collection!r}" for s in staged
-               if s.declared_collection not in (None, collection_id)]
+    foreign = [
+        f"{s.id!r} ({s.source}) names {s.declared_collection!r}"
+        for s in staged
+        if s.declared_collection not in (None, collection_id)
+    ]
     if foreign:
-        raise InvalidInput(f"{len(foreign)} items {_where(part)} belong to another collection than "
-                           f"{collection_id!r}: " + _listed(foreign))
+        raise InvalidInput(
+            f"{len(foreign)} items {_where(part)} belong to another collection than "
+            f"{collection_id!r}: " + _listed(foreign)
+        )
     twice = [item_id for item_id, count in Counter(s.id for s in staged).items() if count > 1]
     if twice:
         sources = {item_id: [s.source for s in staged if s.id == item_id] for item_id in twice}
-        raise InvalidInput(f"{len(twice)} item ids of collection {collection_id!r} appear more than once in part "
-                           f"{part['part']}: " + _listed([f"{i!r} ({' and '.join(sources[i])})" for i in twice]))
+        raise InvalidInput(
+            f"{len(twice)} item ids of collection {collection_id!r} appear more than once in part "
+            f"{part['part']}: " + _listed([f"{i!r} ({' and '.join(sources[i])})" for i in twice])
+        )
 
 
 def _where(part: dict) -> str:
@@ -141,8 +171,11 @@ def _listed(problems: list[str]) -> str:
 def _known(ctx: TaskContext, collection_id: str, hashes: list[bytes]) -> dict[bytes, str]:
     with ctx.adapters.db.connection() as conn:
         # binary: arrays of 500 values dumped as text cost a regex substitution each
-        rows = conn.execute(sql("ingest/known_hashes"), {"collection_id": collection_id, "hashes": hashes},
-                            binary=True).fetchall()
+        rows = conn.execute(
+            sql("ingest/known_hashes"),
+            {"collection_id": collection_id, "hashes": hashes},
+            binary=True,
+        ).fetchall()
     return {bytes(row["content_hash"]): row["item_id"] for row in rows}
 
 
@@ -162,26 +195,53 @@ def _stage(ctx: TaskContext, batch: int, collection_id: str, staged: list[Staged
 
 def _row(ctx: TaskContext, batch: int, collection_id: str, item: StagedItem) -> tuple:
     assets = orjson.dumps([c.model_dump(exclude_none=True) for c in item.copies]).decode()
-    return (ctx.job_id, ctx.job_attempt, collection_id, item.id, batch, item.source, item.content_hash, item.text, assets)
+    return (
+        ctx.job_id,
+        ctx.job_attempt,
+        collection_id,
+        item.id,
+        batch,
+        item.source,
+        item.content_hash,
+        item.text,
+        assets,
+    )
 
 
 def _clashes(ctx: TaskContext, batch: int, collection_id: str, staged: list[StagedItem]) -> str:
     with ctx.adapters.db.connection() as conn:
-        rows = conn.execute(sql("ingest/clashing_ids"), {
-            "job_id": ctx.job_id, "attempt": ctx.job_attempt, "collection_id": collection_id,
-            "item_ids": [s.id for s in staged], "batch": batch}).fetchall()
+        rows = conn.execute(
+            sql("ingest/clashing_ids"),
+            {
+                "job_id": ctx.job_id,
+                "attempt": ctx.job_attempt,
+                "collection_id": collection_id,
+                "item_ids": [s.id for s in staged],
+                "batch": batch,
+            },
+        ).fetchall()
     mine = {s.id: s.source for s in staged}
     listed = [f"{r['item_id']!r} ({r['source']} and {mine[r['item_id']]})" for r in rows]
-    return f"{len(rows)} item ids of collection {collection_id!r} appear more than once: " + _listed(listed)
+    return (
+        f"{len(rows)} item ids of collection {collection_id!r} appear more than once: "
+        + _listed(listed)
+    )
 
 
-def _result(batch: int, collection_id: str, raws: list[RawItem], staged: list[StagedItem]) -> PartResult:
+def _result(
+    batch: int, collection_id: str, raws: list[RawItem], staged: list[StagedItem]
+) -> PartResult:
     changed = [s for s in staged if s.text is not None]
     hosts = Counter(host for s in changed for host in s.external_hosts)
     return PartResult(
-        batch=batch, collection_id=collection_id, items=len(staged), staged=len(changed),
-        unchanged=len(staged) - len(changed), assets=sum(len(s.copies) for s in changed),
-        external_assets=sum(hosts.values()), external_hosts=[h for h, _ in hosts.most_common(MAX_LISTED)],
+        batch=batch,
+        collection_id=collection_id,
+        items=len(staged),
+        staged=len(changed),
+        unchanged=len(staged) - len(changed),
+        assets=sum(len(s.copies) for s in changed),
+        external_assets=sum(hosts.values()),
+        external_hosts=[h for h, _ in hosts.most_common(MAX_LISTED)],
         migrated=dict(Counter(s.original_version for s in changed if s.original_version)),
         bytes_read=sum(len(r.raw) for r in raws),
     )

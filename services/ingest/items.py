@@ -17,10 +17,10 @@ from services.ingest.models import AssetCopy
 
 @dataclass(frozen=True)
 class RawItem:
-    source: str            # where it was read, for messages: "items/x.json", "all.ndjson line at byte 512"
-    document_blob: str     # relative hrefs resolve against this blob
+    source: str  # where it was read, for messages: "items/x.json", "all.ndjson line at byte 512"
+    document_blob: str  # relative hrefs resolve against this blob
     raw: bytes
-    unreadable: str | None = None     # why it could not be read (a missing file)
+    unreadable: str | None = None  # why it could not be read (a missing file)
 
 
 @dataclass
@@ -28,7 +28,7 @@ class StagedItem:
     id: str
     source: str
     content_hash: bytes
-    text: str | None = None                       # as it will be registered; None: unchanged, not staged again
+    text: str | None = None  # as it will be registered; None: unchanged, not staged again
     copies: list[AssetCopy] = field(default_factory=list)
     external_hosts: list[str] = field(default_factory=list)
     declared_collection: str | None = None
@@ -43,7 +43,9 @@ def content_hash(raw: RawItem, context: bytes) -> bytes:
     return digest.digest()
 
 
-def stage_item(raw: RawItem, digest: bytes, collection_id: str, planner: AssetPlanner, target_url: str) -> StagedItem:
+def stage_item(
+    raw: RawItem, digest: bytes, collection_id: str, planner: AssetPlanner, target_url: str
+) -> StagedItem:
     """The item as it will be registered — in its collection, copied assets pointing at
     `target_url` (the target container), relative links dropped — so the register stage
     only loads it. Raises InvalidInput naming the source when it is not valid STAC."""
@@ -53,14 +55,27 @@ def stage_item(raw: RawItem, digest: bytes, collection_id: str, planner: AssetPl
     declared = document.get("collection")
     document["collection"] = collection_id
     plan = planner.plan(document["assets"], raw.document_blob)
-    if strict and original is None and declared == collection_id and not plan.copies \
-            and all(is_absolute(link["href"]) for link in document["links"]):
-        text = raw.raw.decode()          # registered as read: no need to write it again
+    if (
+        strict
+        and original is None
+        and declared == collection_id
+        and not plan.copies
+        and all(is_absolute(link["href"]) for link in document["links"])
+    ):
+        text = raw.raw.decode()  # registered as read: no need to write it again
     else:
         targets = {c.key: f"{target_url}/{quote(c.target_blob, safe='/~')}" for c in plan.copies}
         text = orjson.dumps(with_assets_moved(document, targets)).decode()
-    return StagedItem(id=document["id"], source=raw.source, content_hash=digest, text=text, copies=plan.copies,
-                      external_hosts=plan.external_hosts, declared_collection=declared, original_version=original)
+    return StagedItem(
+        id=document["id"],
+        source=raw.source,
+        content_hash=digest,
+        text=text,
+        copies=plan.copies,
+        external_hosts=plan.external_hosts,
+        declared_collection=declared,
+        original_version=original,
+    )
 
 
 def _parsed(raw: RawItem) -> tuple[dict, bool]:

@@ -12,35 +12,70 @@ DEFAULT_ROOT = "collection.json"
 
 
 class IngestCollectionParams(JobParameters):
-    source_container: str | None = Field(None, pattern=CONTAINER_PATTERN, description="container holding the "
-                                         "catalog (default, and the only one for non-admins: BRONZE_CONTAINER)")
-    target_container: str | None = Field(None, pattern=CONTAINER_PATTERN, description="container the assets are "
-                                         "copied to (default, and the only one for non-admins: SILVER_CONTAINER)")
+    source_container: str | None = Field(
+        None,
+        pattern=CONTAINER_PATTERN,
+        description="container holding the "
+        "catalog (default, and the only one for non-admins: BRONZE_CONTAINER)",
+    )
+    target_container: str | None = Field(
+        None,
+        pattern=CONTAINER_PATTERN,
+        description="container the assets are "
+        "copied to (default, and the only one for non-admins: SILVER_CONTAINER)",
+    )
     collection_json_path: str | None = Field(
-        None, min_length=1, max_length=1024,
+        None,
+        min_length=1,
+        max_length=1024,
         description="blob path of the STAC Collection (its item links, and child catalogs below it, are read); "
-                    f"default {DEFAULT_ROOT} unless catalog_json_path is given")
+        f"default {DEFAULT_ROOT} unless catalog_json_path is given",
+    )
     catalog_json_path: str | None = Field(
-        None, min_length=1, max_length=1024,
+        None,
+        min_length=1,
+        max_length=1024,
         description="blob path of a static catalog's root Catalog (or Collection): its child links are walked "
-                    "and every Collection found is ingested")
+        "and every Collection found is ingested",
+    )
     items_paths: list[str] = Field(
-        default_factory=list, max_length=1000,
+        default_factory=list,
+        max_length=1000,
         description="blob paths of ItemCollections or NDJSON files (one item per line) holding items of the "
-                    "collection named by collection_json_path")
-    max_depth: int = Field(8, ge=0, le=32, description="how many levels of child catalogs are walked below the root")
-    batch_size: int = Field(100, ge=10, le=500, description="items per inventory / copy / register task "
-                                                            "(NDJSON: about, by bytes)")
-    overwrite: bool = Field(False, description="admins: replace target blobs whose content differs from the source, "
-                                               "and re-register items even when unchanged")
-    copy_external: bool = Field(False, description="admins: copy assets on other hosts into the target container "
-                                                   "(only from hosts in SOURCE_ALLOWED_HOSTS); by default they are "
-                                                   "registered as they are, never fetched")
-    asset_key: str | None = Field(None, max_length=255, description="H3 source asset (default: the first 'data' asset)")
-    theme: str | None = Field(None, max_length=100, description="H3 source theme (default: the first collection keyword)")
+        "collection named by collection_json_path",
+    )
+    max_depth: int = Field(
+        8, ge=0, le=32, description="how many levels of child catalogs are walked below the root"
+    )
+    batch_size: int = Field(
+        100,
+        ge=10,
+        le=500,
+        description="items per inventory / copy / register task (NDJSON: about, by bytes)",
+    )
+    overwrite: bool = Field(
+        False,
+        description="admins: replace target blobs whose content differs from the source, "
+        "and re-register items even when unchanged",
+    )
+    copy_external: bool = Field(
+        False,
+        description="admins: copy assets on other hosts into the target container "
+        "(only from hosts in SOURCE_ALLOWED_HOSTS); by default they are "
+        "registered as they are, never fetched",
+    )
+    asset_key: str | None = Field(
+        None, max_length=255, description="H3 source asset (default: the first 'data' asset)"
+    )
+    theme: str | None = Field(
+        None, max_length=100, description="H3 source theme (default: the first collection keyword)"
+    )
     aggregation_method: AggregationMethod | None = Field(
-        None, description="H3 aggregation (default: mode for categorical data, mean otherwise)")
-    replace_owned_by_other: bool = Field(False, description="admins: replace a collection another owner published")
+        None, description="H3 aggregation (default: mode for categorical data, mean otherwise)"
+    )
+    replace_owned_by_other: bool = Field(
+        False, description="admins: replace a collection another owner published"
+    )
 
     @field_validator("source_container", "target_container")
     @classmethod
@@ -71,7 +106,9 @@ class IngestCollectionParams(JobParameters):
             if self.collection_json_path is not None:
                 raise ValueError("give collection_json_path or catalog_json_path, not both")
             if self.items_paths:
-                raise ValueError("items_paths belong to a collection: give collection_json_path with them")
+                raise ValueError(
+                    "items_paths belong to a collection: give collection_json_path with them"
+                )
         elif self.collection_json_path is None:
             self.collection_json_path = DEFAULT_ROOT
         return self
@@ -124,18 +161,20 @@ class PartResult(BaseModel):
 
     batch: int
     collection_id: str
-    items: int                  # read and valid
-    staged: int                 # changed or new: copied and registered
-    unchanged: int              # skipped: registered before with the same content
-    assets: int                 # copies to make (source blobs, and external URLs with copy_external)
-    external_assets: int        # registered as they are
+    items: int  # read and valid
+    staged: int  # changed or new: copied and registered
+    unchanged: int  # skipped: registered before with the same content
+    assets: int  # copies to make (source blobs, and external URLs with copy_external)
+    external_assets: int  # registered as they are
     external_hosts: list[str] = []
-    migrated: dict[str, int] = {}     # original STAC version → items migrated from it
+    migrated: dict[str, int] = {}  # original STAC version → items migrated from it
     bytes_read: int = 0
 
 
 class CopyParams(BaseModel):
-    batch: int | None = Field(None, description="the item batch to copy; None: the collections' own assets")
+    batch: int | None = Field(
+        None, description="the item batch to copy; None: the collections' own assets"
+    )
     source_container: str
     target_container: str
     overwrite: bool

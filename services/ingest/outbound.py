@@ -19,7 +19,7 @@ from services.ingest.assets import AssetPlanner
 # Recorded on every copy of an external asset, to recognise it on the next run.
 SOURCE_URL_KEY = "geoetl_source_url"
 SOURCE_VERSION_KEY = "geoetl_source_version"
-PRINTABLE_ASCII = "".join(chr(code) for code in range(33, 127))   # metadata values are header text
+PRINTABLE_ASCII = "".join(chr(code) for code in range(33, 127))  # metadata values are header text
 
 
 def asset_planner(settings: Settings, source: BlobLocation, copy_external: bool) -> AssetPlanner:
@@ -41,21 +41,39 @@ class ExternalCopy:
     bytes: int
 
 
-def copy_external(http: httpx.Client, url: str, store: BlobStorage, target: BlobRef, *, overwrite: bool,
-                  max_bytes: int, max_retries: int) -> ExternalCopy:
+def copy_external(
+    http: httpx.Client,
+    url: str,
+    store: BlobStorage,
+    target: BlobRef,
+    *,
+    overwrite: bool,
+    max_bytes: int,
+    max_retries: int,
+) -> ExternalCopy:
     """Downloads `url` into `target` unless the target is our copy of that URL and the
     server says it has not changed since (ETag / Last-Modified, asked with a HEAD)."""
     found, marker = store.info(target.container, target.blob), quote(url, safe=PRINTABLE_ASCII)
     recorded = found.metadata if found is not None else None
     if recorded is not None and recorded.get(SOURCE_URL_KEY) != marker and not overwrite:
-        raise Conflict(f"target blob {target} exists and is not a copy of {url}; "
-                       "submit with overwrite=true to replace it")
+        raise Conflict(
+            f"target blob {target} exists and is not a copy of {url}; "
+            "submit with overwrite=true to replace it"
+        )
     if recorded is not None and recorded.get(SOURCE_URL_KEY) == marker:
         current = _version(http.head(url))
         if current and current == recorded.get(SOURCE_VERSION_KEY):
             return ExternalCopy(copied=False, bytes=0)
-    stored = stream_to_blob(http, url, store, target, max_bytes=max_bytes, max_retries=max_retries,
-                            what=f"external asset {url}", metadata_from=_metadata(marker))
+    stored = stream_to_blob(
+        http,
+        url,
+        store,
+        target,
+        max_bytes=max_bytes,
+        max_retries=max_retries,
+        what=f"external asset {url}",
+        metadata_from=_metadata(marker),
+    )
     return ExternalCopy(copied=True, bytes=stored.bytes)
 
 
@@ -72,4 +90,3 @@ def _metadata(marker: str):
         return {SOURCE_URL_KEY: marker, **({SOURCE_VERSION_KEY: version} if version else {})}
 
     return metadata
-

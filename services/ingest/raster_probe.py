@@ -18,17 +18,28 @@ def probe_asset(settings: Settings, container: str, blob: str) -> SourceDescript
     it was not needed for."""
     try:
         with gdal_env(settings), rasterio.open(vsiaz_path(container, blob)) as dataset:
-            return SourceDescription(asset_key="", band_info=_bands(dataset), pixel_metres=_pixel_metres(dataset),
-                                     data_type=infer(read_facts(dataset)).raster_class)
+            return SourceDescription(
+                asset_key="",
+                band_info=_bands(dataset),
+                pixel_metres=_pixel_metres(dataset),
+                data_type=infer(read_facts(dataset)).raster_class,
+            )
     except RasterioIOError:
         return SourceDescription(asset_key="")
 
 
 def _bands(dataset) -> list[dict]:
     return [
-        {"index": index, "dtype": dtype, "nodata": dataset.nodata, "colorinterp": interp.name,
-         "description": description}
-        for index, dtype, interp, description in zip(dataset.indexes, dataset.dtypes, dataset.colorinterp, dataset.descriptions, strict=True)
+        {
+            "index": index,
+            "dtype": dtype,
+            "nodata": dataset.nodata,
+            "colorinterp": interp.name,
+            "description": description,
+        }
+        for index, dtype, interp, description in zip(
+            dataset.indexes, dataset.dtypes, dataset.colorinterp, dataset.descriptions, strict=True
+        )
     ]
 
 

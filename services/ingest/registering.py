@@ -22,19 +22,26 @@ from services.metrics.trackers import RasterCollectionTracker
 
 
 @handler("ingest.register_collection")
-def register_collection(params: IngestCollectionParams, ctx: TaskContext) -> RegisterCollectionResult:
+def register_collection(
+    params: IngestCollectionParams, ctx: TaskContext
+) -> RegisterCollectionResult:
     discovery = one_result(ctx, "discover", Discovery)
     copied = any(r.batch is None for r in each_result(ctx, "copy", CopyResult))
     store = ctx.adapters.blobs
     documents, rewritten = [], 0
     for found in discovery.collections:
-        targets = {a.key: store.blob_url(params.target_container, a.target_blob)
-                   for a in found.assets} if copied else {}
+        targets = (
+            {a.key: store.blob_url(params.target_container, a.target_blob) for a in found.assets}
+            if copied
+            else {}
+        )
         documents.append(with_assets_moved(found.document, targets))
         rewritten += len(targets)
     with pgstac_writer(ctx.adapters.db) as writer:
         writer.upsert_collections(documents)
-    return RegisterCollectionResult(collection_ids=[c.id for c in discovery.collections], assets_rewritten=rewritten)
+    return RegisterCollectionResult(
+        collection_ids=[c.id for c in discovery.collections], assets_rewritten=rewritten
+    )
 
 
 @handler("ingest.register_items")
@@ -51,4 +58,6 @@ def register_items(params: RegisterItemsParams, ctx: TaskContext) -> RegisterIte
     with ctx.adapters.db.connection() as conn:
         conn.execute(sql("ingest/record_registered"), key)
     tracker.items_done(len(rows))
-    return RegisterItemsResult(batches=params.batches, collection_id=params.collection_id, items=len(items))
+    return RegisterItemsResult(
+        batches=params.batches, collection_id=params.collection_id, items=len(items)
+    )

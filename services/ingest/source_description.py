@@ -39,7 +39,9 @@ def describe_from_stac(collection: dict, item: dict, asset_key: str) -> SourceDe
     return SourceDescription(
         asset_key=asset_key,
         band_info=bands,
-        data_type=_stac_data_type(asset | {k: v for k, v in template.items() if k not in asset}, bands),
+        data_type=_stac_data_type(
+            asset | {k: v for k, v in template.items() if k not in asset}, bands
+        ),
         pixel_metres=_pixel_metres(item, asset, bands),
     )
 
@@ -61,7 +63,9 @@ def _bands(asset: dict) -> list[dict[str, Any]]:
 
 
 def _band_key(key: str) -> str:
-    return {"data_type": "dtype", "eo:common_name": "common_name", "raster:data_type": "dtype"}.get(key, key)
+    return {"data_type": "dtype", "eo:common_name": "common_name", "raster:data_type": "dtype"}.get(
+        key, key
+    )
 
 
 def _stac_data_type(asset: dict, bands: list[dict]) -> str:
@@ -82,8 +86,11 @@ def _stac_data_type(asset: dict, bands: list[dict]) -> str:
 
 
 def _pixel_metres(item: dict, asset: dict, bands: list[dict]) -> float | None:
-    for candidate in (asset.get("gsd"), item["properties"].get("gsd"),
-                      next((b.get("spatial_resolution") for b in bands if b.get("spatial_resolution")), None)):
+    for candidate in (
+        asset.get("gsd"),
+        item["properties"].get("gsd"),
+        next((b.get("spatial_resolution") for b in bands if b.get("spatial_resolution")), None),
+    ):
         if isinstance(candidate, (int, float)) and candidate > 0:
             return float(candidate)
     transform = asset.get("proj:transform") or item["properties"].get("proj:transform")

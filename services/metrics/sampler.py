@@ -14,4 +14,3 @@ def sample_job_metrics(db: Database, rate_window_seconds: float) -> int | None:
         return len(conn.execute(sql("metrics/sample"), {"window": rate_window_seconds}).fetchall())
 
     return in_transaction(db, work)
-

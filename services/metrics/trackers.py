@@ -37,20 +37,32 @@ class H3AggregationTracker:
     figures over the stage's tasks (rates over the running ones), so the resolution, the
     same for every task, is reported as a label, not a number."""
 
-    def __init__(self, progress: ProgressTracker, resolution: int, total_cells: int | None = None, clock=time.monotonic):
+    def __init__(
+        self,
+        progress: ProgressTracker,
+        resolution: int,
+        total_cells: int | None = None,
+        clock=time.monotonic,
+    ):
         self.progress = progress
         self.rate = RollingRate(clock=clock)
-        progress.update(done=0, total=total_cells, unit="cells", resolution=f"r{resolution}", cells=0)
+        progress.update(
+            done=0, total=total_cells, unit="cells", resolution=f"r{resolution}", cells=0
+        )
 
     def cells_done(self, count: int) -> None:
         self.rate.add(count)
-        self.progress.update(done=self.rate.total, cells=self.rate.total, cells_per_sec=self.rate.per_second())
+        self.progress.update(
+            done=self.rate.total, cells=self.rate.total, cells_per_sec=self.rate.per_second()
+        )
 
 
 class TileTracker:
     """Tile ETL, e.g. flood-hazard tiles: tiles, bytes and the regions touched."""
 
-    def __init__(self, progress: ProgressTracker, total_tiles: int | None = None, clock=time.monotonic):
+    def __init__(
+        self, progress: ProgressTracker, total_tiles: int | None = None, clock=time.monotonic
+    ):
         self.progress = progress
         self.rate = RollingRate(clock=clock)
         self.bytes = 0
@@ -65,8 +77,13 @@ class TileTracker:
         self.rate.add(count)
         self.bytes += nbytes
         self.regions.add(region)
-        self.progress.update(done=self.rate.total, tiles=self.rate.total, bytes=self.bytes,
-                             regions=len(self.regions), tiles_per_sec=self.rate.per_second())
+        self.progress.update(
+            done=self.rate.total,
+            tiles=self.rate.total,
+            bytes=self.bytes,
+            regions=len(self.regions),
+            tiles_per_sec=self.rate.per_second(),
+        )
 
 
 class RasterCollectionTracker:
@@ -75,8 +92,13 @@ class RasterCollectionTracker:
     items/s; the sampler sums each over the stage's tasks, so the dashboard shows the
     whole stage's items/s while its tasks run."""
 
-    def __init__(self, progress: ProgressTracker, total_files: int | None = None, clock=time.monotonic,
-                 unit: str = "files"):
+    def __init__(
+        self,
+        progress: ProgressTracker,
+        total_files: int | None = None,
+        clock=time.monotonic,
+        unit: str = "files",
+    ):
         self.progress = progress
         self.rate = RollingRate(clock=clock)
         self.unit = unit
@@ -89,12 +111,22 @@ class RasterCollectionTracker:
         self.rate.add(1)
         self.bytes += nbytes
         self.cogs += int(cog_written)
-        self.progress.update(done=self.rate.total, files=self.rate.total, cogs_written=self.cogs,
-                             bytes=self.bytes, files_per_sec=self.rate.per_second())
+        self.progress.update(
+            done=self.rate.total,
+            files=self.rate.total,
+            cogs_written=self.cogs,
+            bytes=self.bytes,
+            files_per_sec=self.rate.per_second(),
+        )
 
     def items_done(self, count: int, *, nbytes: int = 0, unchanged: int = 0) -> None:
         self.rate.add(count)
         self.bytes += nbytes
         self.unchanged += unchanged
-        self.progress.update(done=self.rate.total, items=self.rate.total, unchanged=self.unchanged, bytes=self.bytes,
-                             items_per_sec=self.rate.per_second())
+        self.progress.update(
+            done=self.rate.total,
+            items=self.rate.total,
+            unchanged=self.unchanged,
+            bytes=self.bytes,
+            items_per_sec=self.rate.per_second(),
+        )

@@ -20,7 +20,7 @@ from core.pipelines.definition import PipelineDefinition, PlannerItems, RangeIte
 from core.pipelines.steps import StepSpec
 from services.engine.context import ClaimedTask, TaskContext
 
-PREVIEW_TASKS = 20   # a stage with more tasks is counted, not run
+PREVIEW_TASKS = 20  # a stage with more tasks is counted, not run
 
 
 class NotYetKnown(Exception):
@@ -49,23 +49,38 @@ def preview_plan(platform, row: dict, raw: Any, principal: Principal) -> PlanPre
     """Authorized and validated exactly like a run (a 403 or 422 here is the run's)."""
     compiled = platform.pipelines.runnable(row)
     parameters = platform.engine.authorized_parameters(compiled, raw, principal)
-    compiled.claims(parameters)   # the submit-time checks of stages known before the run (nothing is claimed)
+    compiled.claims(
+        parameters
+    )  # the submit-time checks of stages known before the run (nothing is claimed)
     job_id = job_id_for(compiled.job_type, parameters.model_dump(mode="json"))
     definition = PipelineDefinition.model_validate(row["definition"])
     ctx = PreviewContext(job_id, parameters, {})
-    stages = [StagePreview(platform, compiled, definition, number, ctx).plan() for number in range(1, len(compiled.stages) + 1)]
+    stages = [
+        StagePreview(platform, compiled, definition, number, ctx).plan()
+        for number in range(1, len(compiled.stages) + 1)
+    ]
     return _summary(row, compiled, job_id, stages, platform)
 
 
-def _summary(row: dict, compiled: JobDefinition, job_id: str, stages: list[StagePlan], platform) -> PlanPreview:
+def _summary(
+    row: dict, compiled: JobDefinition, job_id: str, stages: list[StagePlan], platform
+) -> PlanPreview:
     budget = platform.settings.job_max_tasks
     counts = [s.tasks for s in stages]
     total = sum(counts) if None not in counts else None
     known = sum(c for c in counts if c is not None)
     within = (total <= budget) if total is not None else (False if known > budget else None)
-    return PlanPreview(name=row["name"], version=row["version"], job_type=compiled.job_type, job_id=job_id,
-                       existing_job=_exists(platform, job_id), stages=stages, total_tasks=total, task_budget=budget,
-                       within_budget=within)
+    return PlanPreview(
+        name=row["name"],
+        version=row["version"],
+        job_type=compiled.job_type,
+        job_id=job_id,
+        existing_job=_exists(platform, job_id),
+        stages=stages,
+        total_tasks=total,
+        task_budget=budget,
+        within_budget=within,
+    )
 
 
 def _exists(platform, job_id: str) -> bool:
@@ -77,7 +92,14 @@ def _exists(platform, job_id: str) -> bool:
 
 
 class StagePreview:
-    def __init__(self, platform, compiled: JobDefinition, definition: PipelineDefinition, number: int, ctx: PreviewContext):
+    def __init__(
+        self,
+        platform,
+        compiled: JobDefinition,
+        definition: PipelineDefinition,
+        number: int,
+        ctx: PreviewContext,
+    ):
         self.platform = platform
         self.engine_stage: StageDefinition = compiled.stage(number)
         self.spec: StageSpec = definition.stages[number - 1]
@@ -86,40 +108,74 @@ class StagePreview:
         self.ctx = ctx
 
     def result(self, status: str, tasks: int | None, basis: str, **extra) -> StagePlan:
-        return StagePlan(stage=self.number, name=self.spec.name, step=self.spec.step, fan_out=self.spec.fan_out,
-                         status=status, tasks=tasks, basis=basis, **extra)
+        return StagePlan(
+            stage=self.number,
+            name=self.spec.name,
+            step=self.spec.step,
+            fan_out=self.spec.fan_out,
+            status=status,
+            tasks=tasks,
+            basis=basis,
+            **extra,
+        )
 
     def plan(self) -> StagePlan:
         try:
             if self.engine_stage.when is not None and not self.engine_stage.when(self.ctx):
                 self.ctx.known[self.spec.name] = []
                 return self.result("skipped", 0, f"skipped: {self.spec.when} is false")
-            tasks = list(islice(self.engine_stage.planner(self.ctx), self.platform.settings.job_max_tasks + 1))
+            tasks = list(
+                islice(
+                    self.engine_stage.planner(self.ctx), self.platform.settings.job_max_tasks + 1
+                )
+            )
         except NotYetKnown as wait:
-            return self.result("unknown", None, f"{self.rule()}; known once stage {wait.stage!r} has run")
+            return self.result(
+                "unknown", None, f"{self.rule()}; known once stage {wait.stage!r} has run"
+            )
         except (GeoETLError, LookupError, ValueError) as exc:
             return self.result("error", None, self.rule(), error=_message(exc))
         return self.previewed(tasks)
 
     def previewed(self, tasks: list[dict]) -> StagePlan:
         basis = f"{self.rule()}: {len(tasks):,}"
-        runner = self.step.preview or (self.platform.engine.jobs.handlers.get(self.step.step).run if self.step.pure else None)
+        runner = self.step.preview or (
+            self.platform.engine.jobs.handlers.get(self.step.step).run if self.step.pure else None
+        )
         if runner is None or len(tasks) > PREVIEW_TASKS:
             return self.result("planned", len(tasks), basis, previewed=False)
         try:
-            self.ctx.known[self.spec.name] = [self.run(runner, index, task) for index, task in enumerate(tasks)]
+            self.ctx.known[self.spec.name] = [
+                self.run(runner, index, task) for index, task in enumerate(tasks)
+            ]
         except NotYetKnown as wait:
-            return self.result("planned", len(tasks), f"{basis} (its output is known once stage {wait.stage!r} has run)",
-                               previewed=False)
+            return self.result(
+                "planned",
+                len(tasks),
+                f"{basis} (its output is known once stage {wait.stage!r} has run)",
+                previewed=False,
+            )
         except (GeoETLError, LookupError, ValueError) as exc:
             return self.result("error", len(tasks), basis, previewed=False, error=_message(exc))
         return self.result("planned", len(tasks), basis, previewed=True)
 
     def run(self, runner, index: int, task: dict) -> dict:
-        claimed = ClaimedTask(task_id=0, job_id=self.ctx.job_id, job_type="preview", attempt=0, stage=self.number,
-                              task_index=index, task_type=self.step.step, parameters=task, tries=1, max_tries=1,
-                              timeout_seconds=self.engine_stage.timeout_seconds)
-        context = TaskContext(task=claimed, adapters=self.platform, results_reader=self.ctx.results_of)
+        claimed = ClaimedTask(
+            task_id=0,
+            job_id=self.ctx.job_id,
+            job_type="preview",
+            attempt=0,
+            stage=self.number,
+            task_index=index,
+            task_type=self.step.step,
+            parameters=task,
+            tries=1,
+            max_tries=1,
+            timeout_seconds=self.engine_stage.timeout_seconds,
+        )
+        context = TaskContext(
+            task=claimed, adapters=self.platform, results_reader=self.ctx.results_of
+        )
         return runner(self.step.inputs.model_validate(task), context).model_dump(mode="json")
 
     def rule(self) -> str:

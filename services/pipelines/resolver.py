@@ -39,7 +39,7 @@ class PipelineJobTypes:
             return None
         name, version = match[1], int(match[2]) if match[2] else None
         if version is not None and not submitting:
-            with self._lock:   # workers ask for the same version at every completion: no query then
+            with self._lock:  # workers ask for the same version at every completion: no query then
                 cached = self._compiled.get((name, version))
             if cached is not None:
                 return cached
@@ -55,8 +55,11 @@ class PipelineJobTypes:
             return None
 
     def _row(self, name: str, version: int | None) -> dict | None:
-        query, key = ("pipelines/get_version", {"name": name, "version": version}) if version is not None \
+        query, key = (
+            ("pipelines/get_version", {"name": name, "version": version})
+            if version is not None
             else ("pipelines/latest", {"name": name})
+        )
         with self.db.connection() as conn:
             return conn.execute(sql(query), key).fetchone()
 
@@ -68,15 +71,22 @@ class PipelineJobTypes:
         if found is None:
             definition = PipelineDefinition.model_validate(row["definition"])
             require_valid(definition, self.catalog)
-            found = compile_pipeline(row["name"], row["version"], definition, self.catalog,
-                                     lambda setting: getattr(self.settings, setting))
+            found = compile_pipeline(
+                row["name"],
+                row["version"],
+                definition,
+                self.catalog,
+                lambda setting: getattr(self.settings, setting),
+            )
             with self._lock:
                 self._compiled[key] = found
         return found
 
     def runnable(self, row: dict) -> JobDefinition:
         if row["archived_at"] is not None:
-            raise Conflict(f"pipeline {row['name']!r} is archived: save a new version to run it again")
+            raise Conflict(
+                f"pipeline {row['name']!r} is archived: save a new version to run it again"
+            )
         return self.compiled(row)
 
 

@@ -44,13 +44,20 @@ def submit_due_pipelines(platform, now: datetime) -> list[Submission] | None:
 def _submit(platform, conn, row: dict, fire: datetime) -> Submission | None:
     principal = scheduled_principal(conn, row)
     if principal is None:
-        log.error("scheduled run of pipeline %s skipped: %s, who saved it, has no valid key any more",
-                  row["name"], row["created_by"])
+        log.error(
+            "scheduled run of pipeline %s skipped: %s, who saved it, has no valid key any more",
+            row["name"],
+            row["created_by"],
+        )
         return None
-    parameters = dict(row["definition"].get("schedule", {}).get("parameters", {})) | {"scheduled_for": fire.isoformat()}
+    parameters = dict(row["definition"].get("schedule", {}).get("parameters", {})) | {
+        "scheduled_for": fire.isoformat()
+    }
     try:
-        return platform.engine.submit(job_type_for(row["name"], row["version"]), parameters, principal=principal)
-    except GeoETLError as exc:   # one pipeline's refusal must not keep the others from their runs
+        return platform.engine.submit(
+            job_type_for(row["name"], row["version"]), parameters, principal=principal
+        )
+    except GeoETLError as exc:  # one pipeline's refusal must not keep the others from their runs
         log.error("scheduled run of pipeline %s not submitted: %s", row["name"], exc.detail)
         return None
 
@@ -63,7 +70,11 @@ def scheduled_principal(conn, row: dict) -> Principal | None:
     kind, _, name = saver.partition(":")
     if kind == "key":
         key = conn.execute(sql("pipelines/key_role"), {"name": name}).fetchone()
-        return Principal(name, key["role"], "key") if key and key["role"] in ("submitter", "admin") else None
+        return (
+            Principal(name, key["role"], "key")
+            if key and key["role"] in ("submitter", "admin")
+            else None
+        )
     if kind in ("entra", "system") and name:
         return Principal(name, row["created_by_role"], kind)
     return None

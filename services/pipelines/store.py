@@ -27,7 +27,9 @@ class Saved:
     def diff(self) -> list[str]:
         before = self.previous["definition"] if self.previous else None
         old = f"{self.row['name']}@{self.previous['version']}" if self.previous else "(nothing)"
-        return definition_diff(before, self.row["definition"], old=old, new=f"{self.row['name']}@{self.row['version']}")
+        return definition_diff(
+            before, self.row["definition"], old=old, new=f"{self.row['name']}@{self.row['version']}"
+        )
 
 
 def stored_form(definition: PipelineDefinition) -> dict[str, Any]:
@@ -41,24 +43,40 @@ def digest(stored: dict[str, Any]) -> str:
 
 def save(db: Database, name: str, definition: PipelineDefinition, principal: Principal) -> Saved:
     if name in RESERVED_NAMES:
-        raise InvalidInput(f"{name!r} names a path of the pipeline API; choose another name",
-                           errors=[{"field": "name", "message": "reserved", "type": "pipeline.reserved_name"}])
+        raise InvalidInput(
+            f"{name!r} names a path of the pipeline API; choose another name",
+            errors=[{"field": "name", "message": "reserved", "type": "pipeline.reserved_name"}],
+        )
     stored = stored_form(definition)
 
     def work(conn) -> Saved:
         conn.execute(sql("pipelines/lock_name"), {"name": name})
         latest = conn.execute(sql("pipelines/latest"), {"name": name}).fetchone()
         if latest is not None and latest["owner"] != principal.owner_id and not principal.is_admin:
-            raise Forbidden(f"pipeline {name!r} belongs to {latest['owner']}: only it or an admin may save versions; "
-                            "save your copy under another name")
-        if latest is not None and latest["digest"] == digest(stored) and latest["archived_at"] is None:
+            raise Forbidden(
+                f"pipeline {name!r} belongs to {latest['owner']}: only it or an admin may save versions; "
+                "save your copy under another name"
+            )
+        if (
+            latest is not None
+            and latest["digest"] == digest(stored)
+            and latest["archived_at"] is None
+        ):
             return Saved(latest, created=False, previous=None)
-        row = conn.execute(sql("pipelines/insert_version"), {
-            "name": name, "version": (latest["version"] + 1) if latest else 1, "description": definition.description,
-            "definition": Jsonb(stored), "digest": digest(stored), "owner": latest["owner"] if latest else principal.owner_id,
-            "created_by": principal.owner_id, "created_by_role": principal.role,
-            "schedule": definition.schedule.cron if definition.schedule else None,
-        }).fetchone()
+        row = conn.execute(
+            sql("pipelines/insert_version"),
+            {
+                "name": name,
+                "version": (latest["version"] + 1) if latest else 1,
+                "description": definition.description,
+                "definition": Jsonb(stored),
+                "digest": digest(stored),
+                "owner": latest["owner"] if latest else principal.owner_id,
+                "created_by": principal.owner_id,
+                "created_by_role": principal.role,
+                "schedule": definition.schedule.cron if definition.schedule else None,
+            },
+        ).fetchone()
         return Saved(row, created=True, previous=latest)
 
     return in_transaction(db, work)
@@ -74,7 +92,9 @@ def latest(db: Database, name: str) -> dict:
 
 def version(db: Database, name: str, number: int) -> dict:
     with db.connection() as conn:
-        row = conn.execute(sql("pipelines/get_version"), {"name": name, "version": number}).fetchone()
+        row = conn.execute(
+            sql("pipelines/get_version"), {"name": name, "version": number}
+        ).fetchone()
     if row is None:
         raise NotFound(f"pipeline {name!r} has no version {number}")
     return row
@@ -86,7 +106,9 @@ def chosen(db: Database, name: str, number: int | None) -> dict:
 
 def listing(db: Database, *, archived: bool, limit: int, offset: int) -> list[dict]:
     with db.connection() as conn:
-        return conn.execute(sql("pipelines/list_latest"), {"archived": archived, "limit": limit, "offset": offset}).fetchall()
+        return conn.execute(
+            sql("pipelines/list_latest"), {"archived": archived, "limit": limit, "offset": offset}
+        ).fetchall()
 
 
 def versions(db: Database, name: str) -> list[dict]:
@@ -104,7 +126,9 @@ def archive(db: Database, name: str, principal: Principal) -> dict:
         if row is None:
             raise NotFound(f"no pipeline {name!r}")
         if row["owner"] != principal.owner_id and not principal.is_admin:
-            raise Forbidden(f"pipeline {name!r} belongs to {row['owner']}: only it or an admin may archive it")
+            raise Forbidden(
+                f"pipeline {name!r} belongs to {row['owner']}: only it or an admin may archive it"
+            )
         conn.execute(sql("pipelines/archive"), {"name": name})
         return conn.execute(sql("pipelines/latest"), {"name": name}).fetchone()
 

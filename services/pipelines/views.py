@@ -14,11 +14,21 @@ def pipeline_view(platform, row: dict) -> PipelineView:
         role, schema = compiled.min_role, compiled.parameters_model.model_json_schema()
     except InvalidInput:
         role, schema = "admin", {}
-    return PipelineView(name=row["name"], version=row["version"], description=row["description"],
-                        definition=row["definition"], job_type=job_type_for(row["name"], row["version"]),
-                        owner=row["owner"], created_by=row["created_by"], created_at=row["created_at"],
-                        archived_at=row["archived_at"], schedule=row["schedule"], versions=row.get("versions"),
-                        run_role=role, run_parameters_schema=schema)
+    return PipelineView(
+        name=row["name"],
+        version=row["version"],
+        description=row["description"],
+        definition=row["definition"],
+        job_type=job_type_for(row["name"], row["version"]),
+        owner=row["owner"],
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+        archived_at=row["archived_at"],
+        schedule=row["schedule"],
+        versions=row.get("versions"),
+        run_role=role,
+        run_parameters_schema=schema,
+    )
 
 
 def version_view(row: dict) -> VersionView:
@@ -29,5 +39,8 @@ def catalog_view(catalog: StepCatalog) -> StepCatalogView:
     return StepCatalogView(
         groups=list(GROUPS),
         steps=[StepView(**step.describe()) for step in catalog.steps()],
-        planners=[PlannerView(name=p.name, description=p.description, reads=dict(p.reads)) for p in catalog.planner_list()],
+        planners=[
+            PlannerView(name=p.name, description=p.description, reads=dict(p.reads))
+            for p in catalog.planner_list()
+        ],
     )

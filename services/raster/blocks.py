@@ -13,7 +13,7 @@ from infrastructure.storage.copies import BlobRef
 from services.raster.cog_writer import CogLayout, framed, read_tile
 from services.raster.tiff_tiles import Level
 
-MAX_BLOCK_BYTES = 4000 * 1024**2   # Azure's largest block
+MAX_BLOCK_BYTES = 4000 * 1024**2  # Azure's largest block
 SCRATCH = "_geoetl/cog-parts"
 
 
@@ -48,8 +48,10 @@ def stage_level(store: BlobStorage, blob: BlobRef, block: str, level: Level, sou
                 out.write(framed(read_tile(handle, tile.offset, tile.length)))
         size = framed_file.stat().st_size
         if size > MAX_BLOCK_BYTES:
-            raise ContractViolation(f"a COG part level of {size:,} bytes exceeds a blob block's {MAX_BLOCK_BYTES:,}: "
-                                    "lower RASTER_COG_PART_PIXELS")
+            raise ContractViolation(
+                f"a COG part level of {size:,} bytes exceeds a blob block's {MAX_BLOCK_BYTES:,}: "
+                "lower RASTER_COG_PART_PIXELS"
+            )
         with framed_file.open("rb") as data:
             store.stage_block(blob.container, blob.blob, block, data, length=size)
         return size
@@ -57,8 +59,15 @@ def stage_level(store: BlobStorage, blob: BlobRef, block: str, level: Level, sou
         framed_file.unlink(missing_ok=True)
 
 
-def commit_cog(store: BlobStorage, blob: BlobRef, layout: CogLayout, parts: int, levels_in_parts: int,
-               top: Path | None, content_type: str) -> None:
+def commit_cog(
+    store: BlobStorage,
+    blob: BlobRef,
+    layout: CogLayout,
+    parts: int,
+    levels_in_parts: int,
+    top: Path | None,
+    content_type: str,
+) -> None:
     """Stages the header and the top levels (read from the local top file), then commits:
     header, then each level from the smallest overview up, a level's parts in row order."""
     store.stage_block(blob.container, blob.blob, block_id("h", 0), layout.header())
@@ -69,4 +78,6 @@ def commit_cog(store: BlobStorage, blob: BlobRef, layout: CogLayout, parts: int,
         else:
             stage_level(store, blob, block_id("t", number), layout.levels[number], top)
             order.append(block_id("t", number))
-    store.commit_blocks(blob.container, blob.blob, [block_id("h", 0)] + order, content_type=content_type)
+    store.commit_blocks(
+        blob.container, blob.blob, [block_id("h", 0)] + order, content_type=content_type
+    )

@@ -23,7 +23,9 @@ def catalog_raster(params: ProcessRasterParams, ctx: TaskContext) -> RasterResul
     cog = one_result(ctx, "cog", CogResult)
     base_url = ctx.adapters.blobs.account_url()
     with ctx.adapters.db.connection() as conn:
-        claim_for_job(conn, ctx.job_id, params.claims())   # still ours (an admin may have taken it over)
+        claim_for_job(
+            conn, ctx.job_id, params.claims()
+        )  # still ours (an admin may have taken it over)
         existing = raster_metadata.get(conn, params.item_id)
     meta = _metadata(params, inspected, cog, ctx.job_id, existing)
     item = meta.to_stac_item(base_url)
@@ -36,16 +38,27 @@ def catalog_raster(params: ProcessRasterParams, ctx: TaskContext) -> RasterResul
         raster_metadata.save(conn, meta)
     delete_scratch(ctx.adapters.blobs, params.target_container, ctx.job_id)
     return RasterResult(
-        item_id=meta.id, collection_id=params.collection_id, inferred_type=inspected.public_inferred(),
-        raster_type=inspected.raster_type, forced=inspected.forced, cog_blob=cog.cog_blob,
-        cog_url=meta.asset_href(base_url), cog_profile=inspected.profile.name, cog_parts=cog.parts,
+        item_id=meta.id,
+        collection_id=params.collection_id,
+        inferred_type=inspected.public_inferred(),
+        raster_type=inspected.raster_type,
+        forced=inspected.forced,
+        cog_blob=cog.cog_blob,
+        cog_url=meta.asset_href(base_url),
+        cog_profile=inspected.profile.name,
+        cog_parts=cog.parts,
         cog_tasks_reason=inspected.cog_tasks_reason,
         info_url=f"/api/raster/{meta.id}/info",
     )
 
 
-def _metadata(params: ProcessRasterParams, inspected: InspectResult, cog: CogResult, job_id: str,
-              existing: RasterMetadata | None) -> RasterMetadata:
+def _metadata(
+    params: ProcessRasterParams,
+    inspected: InspectResult,
+    cog: CogResult,
+    job_id: str,
+    existing: RasterMetadata | None,
+) -> RasterMetadata:
     now = datetime.now(timezone.utc)
     return RasterMetadata(
         id=params.item_id,
@@ -81,8 +94,15 @@ def _metadata(params: ProcessRasterParams, inspected: InspectResult, cog: CogRes
 def _collection(collection_id: str, bbox: list[float] | None) -> dict:
     """A new raster collection; its extent follows its items (refreshed on each load)."""
     return {
-        "type": "Collection", "stac_version": "1.0.0", "id": collection_id,
-        "title": f"Rasters: {collection_id}", "description": f"Cloud-Optimized GeoTIFFs published by GeoETL ({collection_id})",
-        "license": COLLECTION_LICENSE, "links": [],
-        "extent": {"spatial": {"bbox": [bbox or [-180, -90, 180, 90]]}, "temporal": {"interval": [[None, None]]}},
+        "type": "Collection",
+        "stac_version": "1.0.0",
+        "id": collection_id,
+        "title": f"Rasters: {collection_id}",
+        "description": f"Cloud-Optimized GeoTIFFs published by GeoETL ({collection_id})",
+        "license": COLLECTION_LICENSE,
+        "links": [],
+        "extent": {
+            "spatial": {"bbox": [bbox or [-180, -90, 180, 90]]},
+            "temporal": {"interval": [[None, None]]},
+        },
     }

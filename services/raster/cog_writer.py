@@ -15,13 +15,22 @@ import struct
 from pathlib import Path
 from typing import BinaryIO
 
-from services.raster.tiff_tiles import IMAGE_LENGTH, TILE_BYTE_COUNTS, TILE_OFFSETS, TYPE_SIZES, Level, RawTag
+from services.raster.tiff_tiles import (
+    IMAGE_LENGTH,
+    TILE_BYTE_COUNTS,
+    TILE_OFFSETS,
+    TYPE_SIZES,
+    Level,
+    RawTag,
+)
 
-GHOST_BODY = ("LAYOUT=IFDS_BEFORE_DATA\nBLOCK_ORDER=ROW_MAJOR\nBLOCK_LEADER=SIZE_AS_UINT4\n"
-              "BLOCK_TRAILER=LAST_4_BYTES_REPEATED\nKNOWN_INCOMPATIBLE_EDITION=NO\n ")
+GHOST_BODY = (
+    "LAYOUT=IFDS_BEFORE_DATA\nBLOCK_ORDER=ROW_MAJOR\nBLOCK_LEADER=SIZE_AS_UINT4\n"
+    "BLOCK_TRAILER=LAST_4_BYTES_REPEATED\nKNOWN_INCOMPATIBLE_EDITION=NO\n "
+)
 GHOST = f"GDAL_STRUCTURAL_METADATA_SIZE={len(GHOST_BODY):06d} bytes\n{GHOST_BODY}".encode("ascii")
 LEADER = TRAILER = 4
-CLASSIC_LIMIT = 2**32           # a classic TIFF's offsets end here; a larger file is BigTIFF
+CLASSIC_LIMIT = 2**32  # a classic TIFF's offsets end here; a larger file is BigTIFF
 SHORT, LONG, LONG8 = 3, 4, 16
 
 
@@ -58,7 +67,9 @@ class CogLayout:
             position = _even(position + block.size)
         self.data_start = position
         self.size = self.data_start + data_bytes
-        for level, block in reversed(list(zip(levels, self._blocks, strict=True))):   # data: smallest overview first
+        for level, block in reversed(
+            list(zip(levels, self._blocks, strict=True))
+        ):  # data: smallest overview first
             for tile in level.tiles:
                 block.tile_offsets.append(position + LEADER if tile.length else 0)
                 position += framed_size(tile.length)
@@ -97,8 +108,8 @@ class _Format:
         self.big = big
         self.header_size = 16 if big else 8
         self.entry_size = 20 if big else 12
-        self.count_size = 8 if big else 2        # the IFD's entry count
-        self.inline = 8 if big else 4            # values this small live in the entry
+        self.count_size = 8 if big else 2  # the IFD's entry count
+        self.inline = 8 if big else 4  # values this small live in the entry
         self.offset_type = LONG8 if big else LONG
         self.offset_format = "<Q" if big else "<I"
 
@@ -119,18 +130,27 @@ class _IfdBlock:
         self.offset = 0
         self.tile_offsets: list[int] = []
         tiles = len(level.tiles)
-        self.tags = sorted(level.tags + [
-            _short_or_long(IMAGE_LENGTH, level.height),
-            RawTag(TILE_OFFSETS, fmt.offset_type, tiles, b""),        # values filled in by encode()
-            RawTag(TILE_BYTE_COUNTS, fmt.offset_type, tiles, b""),
-        ], key=lambda tag: tag.code)
-        self.size = fmt.ifd_size(len(self.tags)) + sum(_even(size) for size in map(_value_size, self.tags)
-                                                       if size > fmt.inline)
+        self.tags = sorted(
+            level.tags
+            + [
+                _short_or_long(IMAGE_LENGTH, level.height),
+                RawTag(TILE_OFFSETS, fmt.offset_type, tiles, b""),  # values filled in by encode()
+                RawTag(TILE_BYTE_COUNTS, fmt.offset_type, tiles, b""),
+            ],
+            key=lambda tag: tag.code,
+        )
+        self.size = fmt.ifd_size(len(self.tags)) + sum(
+            _even(size) for size in map(_value_size, self.tags) if size > fmt.inline
+        )
 
     def encode(self, next_ifd: int) -> bytes:
         fmt = self.fmt
-        values = {TILE_OFFSETS: b"".join(struct.pack(fmt.offset_format, o) for o in self.tile_offsets),
-                  TILE_BYTE_COUNTS: b"".join(struct.pack(fmt.offset_format, t.length) for t in self.level.tiles)}
+        values = {
+            TILE_OFFSETS: b"".join(struct.pack(fmt.offset_format, o) for o in self.tile_offsets),
+            TILE_BYTE_COUNTS: b"".join(
+                struct.pack(fmt.offset_format, t.length) for t in self.level.tiles
+            ),
+        }
         entries, extra = [], b""
         extra_at = self.offset + fmt.ifd_size(len(self.tags))
         for tag in self.tags:
@@ -140,7 +160,9 @@ class _IfdBlock:
             else:
                 field = struct.pack(fmt.offset_format, extra_at + len(extra))
                 extra += value + (b"\0" if len(value) % 2 else b"")
-            entries.append(struct.pack("<HHQ" if fmt.big else "<HHI", tag.code, tag.type, tag.count) + field)
+            entries.append(
+                struct.pack("<HHQ" if fmt.big else "<HHI", tag.code, tag.type, tag.count) + field
+            )
         count = struct.pack("<Q" if fmt.big else "<H", len(entries))
         return count + b"".join(entries) + struct.pack(fmt.offset_format, next_ifd) + extra
 

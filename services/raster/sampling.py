@@ -6,11 +6,13 @@ from rasterio.enums import Resampling
 
 from core.raster.inference import RasterFacts
 
-SAMPLE_SIDE = 512   # the sample's longer side: enough for range, classes and smoothness
+SAMPLE_SIDE = 512  # the sample's longer side: enough for range, classes and smoothness
 
 
 def read_facts(dataset) -> RasterFacts:
-    sample = dataset.read(out_shape=_sample_shape(dataset), masked=True, resampling=Resampling.nearest)
+    sample = dataset.read(
+        out_shape=_sample_shape(dataset), masked=True, resampling=Resampling.nearest
+    )
     colorinterp = tuple(ci.name.lower() for ci in dataset.colorinterp)
     return RasterFacts(
         dtypes=tuple(dataset.dtypes),
@@ -19,7 +21,9 @@ def read_facts(dataset) -> RasterFacts:
         nodata=dataset.nodata,
         sample=sample,
         band_text=tuple(_band_text(dataset, index) for index in dataset.indexes),
-        dataset_text=" ".join(f"{k}={v}" for k, v in dataset.tags().items() if k != "AREA_OR_POINT").lower(),
+        dataset_text=" ".join(
+            f"{k}={v}" for k, v in dataset.tags().items() if k != "AREA_OR_POINT"
+        ).lower(),
         fourth_band_alpha_share=_fourth_band_alpha_share(dataset, sample),
     )
 
@@ -28,13 +32,17 @@ def _sample_shape(dataset) -> tuple[int, int, int]:
     scale = max(dataset.width, dataset.height) / SAMPLE_SIDE
     if scale <= 1:
         return dataset.count, dataset.height, dataset.width
-    return dataset.count, max(1, round(dataset.height / scale)), max(1, round(dataset.width / scale))
+    return (
+        dataset.count,
+        max(1, round(dataset.height / scale)),
+        max(1, round(dataset.width / scale)),
+    )
 
 
 def _has_colormap(dataset) -> bool:
     try:
         return bool(dataset.colormap(1))
-    except ValueError:   # rasterio's way of saying "no colour table"
+    except ValueError:  # rasterio's way of saying "no colour table"
         return False
 
 

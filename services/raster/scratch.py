@@ -18,7 +18,7 @@ from services.engine.progression import record_event
 from services.raster.blocks import delete_scratch
 
 log = logging.getLogger(__name__)
-JOBS_PER_SWEEP = 20     # a backlog drains over a few sweeps instead of holding one up
+JOBS_PER_SWEEP = 20  # a backlog drains over a few sweeps instead of holding one up
 
 
 @dataclass
@@ -34,14 +34,27 @@ class CogScratchSweeper:
         for job in self._due():
             count = delete_scratch(self.blobs, job["container"], job["job_id"])
             with self.db.connection() as conn:
-                record_event(conn, job["job_id"], job["attempt"], "scratch_deleted", blobs=count,
-                             container=job["container"])
-            log.info("deleted %d scratch blobs of failed tiled-COG job %s", count, job["job_id"][:12])
+                record_event(
+                    conn,
+                    job["job_id"],
+                    job["attempt"],
+                    "scratch_deleted",
+                    blobs=count,
+                    container=job["container"],
+                )
+            log.info(
+                "deleted %d scratch blobs of failed tiled-COG job %s", count, job["job_id"][:12]
+            )
             deleted += count
         return deleted
 
     def _due(self) -> list[dict]:
         with self.db.connection() as conn:
-            return conn.execute(sql("raster/stale_cog_scratch"), {
-                "default_container": self.settings.silver_container,
-                "retention_hours": self.settings.raster_scratch_retention_hours, "limit": self.limit}).fetchall()
+            return conn.execute(
+                sql("raster/stale_cog_scratch"),
+                {
+                    "default_container": self.settings.silver_container,
+                    "retention_hours": self.settings.raster_scratch_retention_hours,
+                    "limit": self.limit,
+                },
+            ).fetchall()

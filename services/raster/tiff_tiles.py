@@ -17,7 +17,24 @@ NEW_SUBFILE_TYPE, PLANAR_CONFIGURATION = 254, 284
 MASK_SUBFILE = 4
 
 # Bytes per value of each TIFF field type.
-TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8}
+TYPE_SIZES = {
+    1: 1,
+    2: 1,
+    3: 2,
+    4: 4,
+    5: 8,
+    6: 1,
+    7: 1,
+    8: 2,
+    9: 4,
+    10: 8,
+    11: 4,
+    12: 8,
+    13: 4,
+    16: 8,
+    17: 8,
+    18: 8,
+}
 
 
 @dataclass(frozen=True)
@@ -34,7 +51,7 @@ class RawTag:
 
 @dataclass(frozen=True)
 class Tile:
-    source: int      # index of the file the bytes are in
+    source: int  # index of the file the bytes are in
     offset: int
     length: int
 
@@ -65,12 +82,25 @@ def _level(page, handle: BinaryIO, source: int, name: str) -> Level:
     if not page.is_tiled:
         raise ContractViolation(f"{name}: IFD {page.index} is not tiled")
     if page.tags.valueof(NEW_SUBFILE_TYPE, 0) & MASK_SUBFILE:
-        raise ContractViolation(f"{name}: IFD {page.index} is a mask; masks are not assembled from parts")
+        raise ContractViolation(
+            f"{name}: IFD {page.index} is a mask; masks are not assembled from parts"
+        )
     if page.tags.valueof(PLANAR_CONFIGURATION, 1) != 1:
-        raise ContractViolation(f"{name}: IFD {page.index} is band-interleaved; parts must be pixel-interleaved")
+        raise ContractViolation(
+            f"{name}: IFD {page.index} is band-interleaved; parts must be pixel-interleaved"
+        )
     tags = [_raw(tag, handle) for tag in page.tags.values() if tag.code not in WRITTEN_BY_ASSEMBLY]
-    tiles = [Tile(source, offset, length) for offset, length in zip(page.dataoffsets, page.databytecounts, strict=True)]
-    return Level(tags=tags, width=page.imagewidth, height=page.imagelength, tile_height=page.tilelength, tiles=tiles)
+    tiles = [
+        Tile(source, offset, length)
+        for offset, length in zip(page.dataoffsets, page.databytecounts, strict=True)
+    ]
+    return Level(
+        tags=tags,
+        width=page.imagewidth,
+        height=page.imagelength,
+        tile_height=page.tilelength,
+        tiles=tiles,
+    )
 
 
 def _raw(tag, handle: BinaryIO) -> RawTag:

@@ -23,20 +23,33 @@ from services.vector.archives import ArchiveLimits, extract_archive, list_archiv
 
 # (leading bytes, format, stored as uploaded)
 MAGIC = [
-    (b"II*\x00", "geotiff", True), (b"MM\x00*", "geotiff", True), (b"II+\x00", "geotiff", True), (b"MM\x00+", "geotiff", True),
-    (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "jpeg2000", True), (b"\xffO\xffQ", "jpeg2000", True),
+    (b"II*\x00", "geotiff", True),
+    (b"MM\x00*", "geotiff", True),
+    (b"II+\x00", "geotiff", True),
+    (b"MM\x00+", "geotiff", True),
+    (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "jpeg2000", True),
+    (b"\xffO\xffQ", "jpeg2000", True),
     (b"EHFA_HEADER_TAG", "erdas-img", True),
-    (b"CDF\x01", "netcdf", False), (b"CDF\x02", "netcdf", False), (b"CDF\x05", "netcdf", False),
-    (b"\x89HDF\r\n\x1a\n", "netcdf4-hdf5", False), (b"\x0e\x03\x13\x01", "hdf4", False),
+    (b"CDF\x01", "netcdf", False),
+    (b"CDF\x02", "netcdf", False),
+    (b"CDF\x05", "netcdf", False),
+    (b"\x89HDF\r\n\x1a\n", "netcdf4-hdf5", False),
+    (b"\x0e\x03\x13\x01", "hdf4", False),
 ]
 RASTER_SUFFIXES = {".tif", ".tiff", ".jp2", ".j2k", ".img", ".nc", ".nc4", ".h5", ".hdf5", ".he5"}
-GEOTIFF_OPTIONS = {"driver": "GTiff", "COMPRESS": "DEFLATE", "TILED": "YES", "BIGTIFF": "IF_SAFER", "NUM_THREADS": "2"}
+GEOTIFF_OPTIONS = {
+    "driver": "GTiff",
+    "COMPRESS": "DEFLATE",
+    "TILED": "YES",
+    "BIGTIFF": "IF_SAFER",
+    "NUM_THREADS": "2",
+}
 
 
 @dataclass(frozen=True)
 class PreparedRaster:
-    path: Path           # the file to store
-    name: str            # its file name in bronze
+    path: Path  # the file to store
+    name: str  # its file name in bronze
     format: str
     reason: str
 
@@ -50,7 +63,11 @@ def raster_format(head: bytes) -> tuple[str, bool] | None:
 
 
 def raster_members(names: list[str]) -> list[str]:
-    return [n for n in names if PurePosixPath(n).suffix.lower() in RASTER_SUFFIXES and "__MACOSX" not in n]
+    return [
+        n
+        for n in names
+        if PurePosixPath(n).suffix.lower() in RASTER_SUFFIXES and "__MACOSX" not in n
+    ]
 
 
 def prepare_file(path: Path, filename: str, workdir: Path) -> PreparedRaster:
@@ -60,22 +77,33 @@ def prepare_file(path: Path, filename: str, workdir: Path) -> PreparedRaster:
         raise InvalidInput("not a raster GDAL reads here")
     fmt, in_place = found
     if fmt == "hdf4":
-        raise InvalidInput("HDF4 is not read by this platform's GDAL: convert it to GeoTIFF or NetCDF-4")
+        raise InvalidInput(
+            "HDF4 is not read by this platform's GDAL: convert it to GeoTIFF or NetCDF-4"
+        )
     _check(str(path), filename)
     if in_place:
         return PreparedRaster(path, filename, fmt, f"content is {fmt}; stored as uploaded")
     target = workdir / "converted.tif"
     _to_geotiff(str(path), target, filename)
-    return PreparedRaster(target, _tif_name(filename), fmt, f"content is {fmt}; stored as a lossless GeoTIFF "
-                                                             "(GDAL cannot read it in place from blob storage)")
+    return PreparedRaster(
+        target,
+        _tif_name(filename),
+        fmt,
+        f"content is {fmt}; stored as a lossless GeoTIFF "
+        "(GDAL cannot read it in place from blob storage)",
+    )
 
 
-def prepare_archive(path: Path, filename: str, names: list[str], workdir: Path, limits: ArchiveLimits) -> PreparedRaster:
+def prepare_archive(
+    path: Path, filename: str, names: list[str], workdir: Path, limits: ArchiveLimits
+) -> PreparedRaster:
     """A zipped set: one raster and its sidecars, unpacked and made one GeoTIFF."""
     members = raster_members(names)
     if len(members) != 1:
-        raise InvalidInput(f"a zip of rasters must hold one raster (with its sidecar files); found {len(members)}: "
-                           f"{', '.join(members[:10])}")
+        raise InvalidInput(
+            f"a zip of rasters must hold one raster (with its sidecar files); found {len(members)}: "
+            f"{', '.join(members[:10])}"
+        )
     list_archive(path, limits)
     stem = posixpath.splitext(members[0])[0].lower()
     wanted = [n for n in names if n.lower().startswith(stem + ".") or n == members[0]]
@@ -84,9 +112,13 @@ def prepare_archive(path: Path, filename: str, names: list[str], workdir: Path, 
     _check(str(source), members[0])
     target = workdir / "converted.tif"
     _to_geotiff(str(source), target, members[0])
-    return PreparedRaster(target, _tif_name(PurePosixPath(members[0]).name), "raster-set",
-                          f"zip holding the raster {members[0]} and {len(wanted) - 1} sidecar file(s); "
-                          "stored as one lossless GeoTIFF")
+    return PreparedRaster(
+        target,
+        _tif_name(PurePosixPath(members[0]).name),
+        "raster-set",
+        f"zip holding the raster {members[0]} and {len(wanted) - 1} sidecar file(s); "
+        "stored as one lossless GeoTIFF",
+    )
 
 
 def _check(path: str, shown: str) -> None:
@@ -98,10 +130,14 @@ def _check(path: str, shown: str) -> None:
             with rasterio.open(path) as dataset:
                 if dataset.count == 0:
                     names = [s.rsplit(":", 1)[-1] for s in dataset.subdatasets[:10]]
-                    raise InvalidInput(f"{shown} holds {len(dataset.subdatasets)} variables ({', '.join(names)}) and no "
-                                       "single raster: upload one variable per file")
+                    raise InvalidInput(
+                        f"{shown} holds {len(dataset.subdatasets)} variables ({', '.join(names)}) and no "
+                        "single raster: upload one variable per file"
+                    )
                 if dataset.crs is None:
-                    raise InvalidInput(f"{shown} has no coordinate reference system: it cannot be placed on a map")
+                    raise InvalidInput(
+                        f"{shown} has no coordinate reference system: it cannot be placed on a map"
+                    )
                 if dataset.width < 1 or dataset.height < 1:
                     raise InvalidInput(f"{shown} has no pixels")
     except RasterioError as exc:

@@ -11,7 +11,9 @@ from cachetools import LRUCache
 class TileCache:
     def __init__(self, max_bytes: int):
         self._lock = threading.Lock()
-        self._cache: LRUCache | None = LRUCache(maxsize=max_bytes, getsizeof=len) if max_bytes > 0 else None
+        self._cache: LRUCache | None = (
+            LRUCache(maxsize=max_bytes, getsizeof=len) if max_bytes > 0 else None
+        )
 
     def get_or_make(self, key: Hashable, make: Callable[[], bytes]) -> bytes:
         """The cached tile, or a new one (made outside the lock: two requests for the same

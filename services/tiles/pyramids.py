@@ -21,10 +21,14 @@ class Pyramids:
         self._min_features = min_features
         self._lock = threading.Lock()
         self._ready: set[tuple[str, str]] = set()
-        self._started: set[tuple[str, str]] = set()      # making, made or failed here: not started again
+        self._started: set[tuple[str, str]] = (
+            set()
+        )  # making, made or failed here: not started again
 
     def wanted(self, meta: VectorMetadata, zoom: int, filtered: bool) -> bool:
-        return zoom <= PYRAMID_MAX_ZOOM and not filtered and meta.feature_count >= self._min_features
+        return (
+            zoom <= PYRAMID_MAX_ZOOM and not filtered and meta.feature_count >= self._min_features
+        )
 
     def ready(self, conn, meta: VectorMetadata) -> bool:
         """Whether this version's pyramid is registered; starts making it when it is not."""
@@ -48,12 +52,18 @@ class Pyramids:
             if key in self._started:
                 return
             self._started.add(key)
-        threading.Thread(target=self._build, args=(meta,), name=f"tile-pyramid-{meta.id}", daemon=True).start()
+        threading.Thread(
+            target=self._build, args=(meta,), name=f"tile-pyramid-{meta.id}", daemon=True
+        ).start()
 
     def _build(self, meta: VectorMetadata) -> None:
         try:
             made = tile_pyramids.build(self._db, meta)
-        except Exception:   # logged; this process does not try this version again (a later version will)
+        except (
+            Exception
+        ):  # logged; this process does not try this version again (a later version will)
             log.exception("tile pyramid of %s failed", meta.id)
             return
-        log.info("tile pyramid of %s: %s", meta.id, "registered" if made else "table changed meanwhile")
+        log.info(
+            "tile pyramid of %s: %s", meta.id, "registered" if made else "table changed meanwhile"
+        )

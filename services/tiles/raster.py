@@ -29,13 +29,20 @@ PREVIEW_MAX = 1024
 PNG = "image/png"
 # Ranged reads of a COG through /vsiaz/: headers and blocks kept between requests of this process.
 # 512 KiB chunks: a compressed 512 x 512 block is fetched in one or two requests, not dozens.
-READ_OPTIONS = {"VSI_CACHE": "TRUE", "VSI_CACHE_SIZE": str(64 * 1024 * 1024), "GDAL_HTTP_MERGE_CONSECUTIVE_RANGES": "YES",
-                "GDAL_HTTP_MULTIPLEX": "YES", "CPL_VSIL_CURL_CACHE_SIZE": str(128 * 1024 * 1024),
-                "CPL_VSIL_CURL_CHUNK_SIZE": str(512 * 1024), "GDAL_INGESTED_BYTES_AT_OPEN": str(64 * 1024)}
+READ_OPTIONS = {
+    "VSI_CACHE": "TRUE",
+    "VSI_CACHE_SIZE": str(64 * 1024 * 1024),
+    "GDAL_HTTP_MERGE_CONSECUTIVE_RANGES": "YES",
+    "GDAL_HTTP_MULTIPLEX": "YES",
+    "CPL_VSIL_CURL_CACHE_SIZE": str(128 * 1024 * 1024),
+    "CPL_VSIL_CURL_CHUNK_SIZE": str(512 * 1024),
+    "GDAL_INGESTED_BYTES_AT_OPEN": str(64 * 1024),
+}
 OPEN_PER_THREAD = 8
 _open = threading.local()
-EMPTY_TILE = ImageData(np.ma.masked_array(np.zeros((1, TILE_SIZE, TILE_SIZE), dtype="uint8"), mask=True)).render(
-    img_format="PNG")
+EMPTY_TILE = ImageData(
+    np.ma.masked_array(np.zeros((1, TILE_SIZE, TILE_SIZE), dtype="uint8"), mask=True)
+).render(img_format="PNG")
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,7 @@ class Source:
     container: str
     blob: str
     facts: RasterFacts
-    version: str = ""        # changes when the blob is rewritten (a reprocessed raster keeps its name)
+    version: str = ""  # changes when the blob is rewritten (a reprocessed raster keeps its name)
 
     @property
     def path(self) -> str:
@@ -63,7 +70,7 @@ def _reader(source: Source) -> Iterator[Reader]:
     try:
         yield reader
     except BaseException:
-        reader.close()           # a reader that failed is not kept
+        reader.close()  # a reader that failed is not kept
         raise
     readers[key] = reader
     while len(readers) > OPEN_PER_THREAD:
@@ -79,7 +86,9 @@ def tile_png(settings, source: Source, rendering: Rendering, where: Tile) -> byt
         except TileOutsideBounds:
             return EMPTY_TILE
         except (RasterioError, RioTilerError) as exc:
-            raise DependencyUnavailable(f"the raster could not be read: {type(exc).__name__}") from exc
+            raise DependencyUnavailable(
+                f"the raster could not be read: {type(exc).__name__}"
+            ) from exc
 
 
 def preview_png(settings, source: Source, rendering: Rendering, max_size: int) -> bytes:
@@ -91,7 +100,9 @@ def preview_png(settings, source: Source, rendering: Rendering, max_size: int) -
                     image = _hillshade()(image)
                 return _render(image, rendering, _own_colormap(reader, rendering))
         except (RasterioError, RioTilerError) as exc:
-            raise DependencyUnavailable(f"the raster could not be read: {type(exc).__name__}") from exc
+            raise DependencyUnavailable(
+                f"the raster could not be read: {type(exc).__name__}"
+            ) from exc
 
 
 def mosaic_png(settings, sources: list[Source], rendering: Rendering, where: Tile) -> bytes:
@@ -106,18 +117,28 @@ def mosaic_png(settings, sources: list[Source], rendering: Rendering, where: Til
     with gdal_env(settings, **READ_OPTIONS):
         try:
             image, _ = mosaic_reader(sources, read, where.x, where.y, where.z, threads=0)
-        except TileOutsideBounds:      # none of them has data here
+        except TileOutsideBounds:  # none of them has data here
             return EMPTY_TILE
         except (RasterioError, RioTilerError) as exc:
-            raise DependencyUnavailable(f"a raster of the collection could not be read: {type(exc).__name__}") from exc
+            raise DependencyUnavailable(
+                f"a raster of the collection could not be read: {type(exc).__name__}"
+            ) from exc
     return _render(image, rendering, None)
 
 
 def _read_tile(reader: Reader, rendering: Rendering, where: Tile) -> ImageData:
     if rendering.hillshade:
         shade = _hillshade()
-        return shade(reader.tile(where.x, where.y, where.z, tilesize=TILE_SIZE, indexes=rendering.bands,
-                                 buffer=shade.buffer))
+        return shade(
+            reader.tile(
+                where.x,
+                where.y,
+                where.z,
+                tilesize=TILE_SIZE,
+                indexes=rendering.bands,
+                buffer=shade.buffer,
+            )
+        )
     return reader.tile(where.x, where.y, where.z, tilesize=TILE_SIZE, indexes=rendering.bands)
 
 
@@ -127,11 +148,15 @@ def _hillshade():
 
 def _render(image: ImageData, rendering: Rendering, own: dict | None) -> bytes:
     if rendering.rescale and not rendering.hillshade:
-        ranges = rendering.rescale if len(rendering.rescale) == image.count else rendering.rescale[:1] * image.count
+        ranges = (
+            rendering.rescale
+            if len(rendering.rescale) == image.count
+            else rendering.rescale[:1] * image.count
+        )
         image = image.rescale(in_range=ranges)
     if image.count == 1 and rendering.own_colormap:
         return image.render(img_format="PNG", colormap=own or _classes(image))
-    if image.data.dtype != np.uint8:          # no statistics to stretch with: this tile's own range
+    if image.data.dtype != np.uint8:  # no statistics to stretch with: this tile's own range
         low, high = float(image.array.min()), float(image.array.max())
         image = image.rescale(in_range=((low, high if high > low else low + 1.0),) * image.count)
     colormap = _named(rendering.colormap) if image.count == 1 and rendering.colormap else None
@@ -153,7 +178,9 @@ def _named(name: str) -> dict:
 
 def _classes(image: ImageData) -> dict:
     """The tile's class values → tab20's twenty colours, cycling (neighbouring classes differ)."""
-    distinct = list(dict.fromkeys(tuple(int(v) for v in colour) for colour in cmap.get("tab20").values()))
+    distinct = list(
+        dict.fromkeys(tuple(int(v) for v in colour) for colour in cmap.get("tab20").values())
+    )
     values = np.unique(image.array.compressed())[:4096]
     return {int(v): distinct[int(v) % len(distinct)] for v in values} or {0: (0, 0, 0, 0)}
 
@@ -165,4 +192,6 @@ def zoom_range(settings, source: Source) -> tuple[int, int]:
             with Reader(source.path) as reader:
                 return int(reader.minzoom), int(reader.maxzoom)
         except (RasterioError, RioTilerError) as exc:
-            raise DependencyUnavailable(f"the raster could not be read: {type(exc).__name__}") from exc
+            raise DependencyUnavailable(
+                f"the raster could not be read: {type(exc).__name__}"
+            ) from exc

@@ -18,9 +18,13 @@ MOSAIC_MAX_ITEMS = 20
 
 
 def facts_of(meta: RasterMetadata) -> RasterFacts:
-    return RasterFacts(raster_type=meta.raster_type or "unknown", band_count=meta.band_count, dtype=meta.dtype,
-                       color_interpretation=tuple(meta.color_interpretation),
-                       statistics=tuple(meta.band_statistics))
+    return RasterFacts(
+        raster_type=meta.raster_type or "unknown",
+        band_count=meta.band_count,
+        dtype=meta.dtype,
+        color_interpretation=tuple(meta.color_interpretation),
+        statistics=tuple(meta.band_statistics),
+    )
 
 
 def raster(db, raster_id: str) -> tuple[RasterMetadata, Source]:
@@ -40,10 +44,15 @@ def collection(db, collection_id: str) -> dict[str, Any]:
     return found
 
 
-def collection_sources(db, blobs: BlobStorage, settings, collection_id: str, where: Tile | None) -> list[Source]:
+def collection_sources(
+    db, blobs: BlobStorage, settings, collection_id: str, where: Tile | None
+) -> list[Source]:
     """The collection's readable COG items touching the tile (all of its extent when None), newest first."""
-    search: dict[str, Any] = {"collections": [collection_id], "limit": MOSAIC_MAX_ITEMS,
-                              "sortby": [{"field": "datetime", "direction": "desc"}]}
+    search: dict[str, Any] = {
+        "collections": [collection_id],
+        "limit": MOSAIC_MAX_ITEMS,
+        "sortby": [{"field": "datetime", "direction": "desc"}],
+    }
     if where is not None:
         search["bbox"] = list(where.bounds())
     with db.connection() as conn:
@@ -76,7 +85,10 @@ def _facts(item: dict, key: str) -> RasterFacts:
     description = describe_from_stac({}, item, key)
     bands = description.band_info
     kind = item["properties"].get("geoetl:raster_type") or description.data_type
-    return RasterFacts(raster_type=kind, band_count=max(1, len(bands)),
-                       dtype=str((bands[0] if bands else {}).get("dtype", "uint8")),
-                       color_interpretation=tuple(str(b.get("common_name", "")) for b in bands),
-                       statistics=tuple(b.get("statistics") or {} for b in bands))
+    return RasterFacts(
+        raster_type=kind,
+        band_count=max(1, len(bands)),
+        dtype=str((bands[0] if bands else {}).get("dtype", "uint8")),
+        color_interpretation=tuple(str(b.get("common_name", "")) for b in bands),
+        statistics=tuple(b.get("statistics") or {} for b in bands),
+    )

@@ -6,13 +6,25 @@ from typing import Any
 from core.errors import NotFound
 from core.features.query import FeatureQuery
 from core.models.metadata import VectorMetadata
-from core.tiles import EXTENT, TILE_MATRIX_SET, TILE_MATRIX_SET_URI, TILEJSON_MAX_ZOOM, Tile, clamp_bbox
+from core.tiles import (
+    EXTENT,
+    TILE_MATRIX_SET,
+    TILE_MATRIX_SET_URI,
+    TILEJSON_MAX_ZOOM,
+    Tile,
+    clamp_bbox,
+)
 from infrastructure.db import catalog, tile_pyramids, tiles
 from services.tiles.cache import TileCache
 from services.tiles.pyramids import Pyramids
 
 MVT = "application/vnd.mapbox-vector-tile"
-_JSON_TYPES = {"bigint": "Number", "integer": "Number", "double precision": "Number", "boolean": "Boolean"}
+_JSON_TYPES = {
+    "bigint": "Number",
+    "integer": "Number",
+    "double precision": "Number",
+    "boolean": "Boolean",
+}
 
 
 def metadata(db, collection_id: str) -> VectorMetadata:
@@ -23,8 +35,15 @@ def metadata(db, collection_id: str) -> VectorMetadata:
     return meta
 
 
-def tile(db, cache: TileCache, pyramids: Pyramids, meta: VectorMetadata, where: Tile, query: FeatureQuery,
-         signature: str) -> bytes:
+def tile(
+    db,
+    cache: TileCache,
+    pyramids: Pyramids,
+    meta: VectorMetadata,
+    where: Tile,
+    query: FeatureQuery,
+    signature: str,
+) -> bytes:
     """`signature` names the request's filters (its query string), part of the cache key.
     Unfiltered low zooms of large tables come from their pyramid once it is made."""
     key = ("mvt", meta.id, meta.updated_at.isoformat(), where.z, where.x, where.y, signature)
@@ -56,12 +75,15 @@ def tilejson(meta: VectorMetadata, base: str, query_string: str = "") -> dict[st
         "maxzoom": TILEJSON_MAX_ZOOM,
         "bounds": bounds,
         "center": [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 2],
-        "vector_layers": [{
-            "id": tiles.layer_name(meta),
-            "description": meta.description or meta.title or meta.id,
-            "minzoom": 0, "maxzoom": TILEJSON_MAX_ZOOM,
-            "fields": {c.name: _JSON_TYPES.get(c.type, "String") for c in meta.columns},
-        }],
+        "vector_layers": [
+            {
+                "id": tiles.layer_name(meta),
+                "description": meta.description or meta.title or meta.id,
+                "minzoom": 0,
+                "maxzoom": TILEJSON_MAX_ZOOM,
+                "fields": {c.name: _JSON_TYPES.get(c.type, "String") for c in meta.columns},
+            }
+        ],
         "geometry_type": meta.geometry_type,
         "feature_count": meta.feature_count,
     }
@@ -77,17 +99,39 @@ def tileset(meta: VectorMetadata, base: str) -> dict[str, Any]:
         "tileMatrixSetURI": TILE_MATRIX_SET_URI,
         "links": [
             {"href": url, "rel": "self", "type": "application/json", "title": "this tileset"},
-            {"href": f"{url}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}", "rel": "item", "type": MVT, "templated": True,
-             "title": "Mapbox vector tiles"},
-            {"href": f"{base}/api/features/collections/{meta.id}/tilejson.json", "rel": "describedby",
-             "type": "application/json", "title": "TileJSON"},
-            {"href": TILE_MATRIX_SET_URI, "rel": "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme",
-             "type": "application/json", "title": TILE_MATRIX_SET},
+            {
+                "href": f"{url}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}",
+                "rel": "item",
+                "type": MVT,
+                "templated": True,
+                "title": "Mapbox vector tiles",
+            },
+            {
+                "href": f"{base}/api/features/collections/{meta.id}/tilejson.json",
+                "rel": "describedby",
+                "type": "application/json",
+                "title": "TileJSON",
+            },
+            {
+                "href": TILE_MATRIX_SET_URI,
+                "rel": "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme",
+                "type": "application/json",
+                "title": TILE_MATRIX_SET,
+            },
         ],
-        "layers": [{"id": tiles.layer_name(meta), "dataType": "vector", "geometryDimension": _dimension(meta),
-                    "propertiesSchema": meta.queryables(base)}],
-        "boundingBox": {"lowerLeft": clamp_bbox(meta.bbox)[:2], "upperRight": clamp_bbox(meta.bbox)[2:],
-                        "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"},
+        "layers": [
+            {
+                "id": tiles.layer_name(meta),
+                "dataType": "vector",
+                "geometryDimension": _dimension(meta),
+                "propertiesSchema": meta.queryables(base),
+            }
+        ],
+        "boundingBox": {
+            "lowerLeft": clamp_bbox(meta.bbox)[:2],
+            "upperRight": clamp_bbox(meta.bbox)[2:],
+            "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+        },
         "extent": EXTENT,
     }
 

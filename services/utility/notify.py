@@ -19,12 +19,21 @@ from services.engine.handlers import handler
 
 
 class NotifyParams(BaseModel):
-    message: str = Field(min_length=1, max_length=2000, description="what to say; may quote earlier outputs, "
-                         "e.g. 'published {{ stages.publish.output.tables }}'")
-    url: str | None = Field(None, max_length=2000, description="webhook to POST {job_id, message, data} to "
-                            "(its host must be on SOURCE_ALLOWED_HOSTS); none: the job's events only")
+    message: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="what to say; may quote earlier outputs, "
+        "e.g. 'published {{ stages.publish.output.tables }}'",
+    )
+    url: str | None = Field(
+        None,
+        max_length=2000,
+        description="webhook to POST {job_id, message, data} to "
+        "(its host must be on SOURCE_ALLOWED_HOSTS); none: the job's events only",
+    )
     data: dict[str, Any] | list[Any] | str | int | float | bool | None = Field(
-        None, description="anything else to send along, e.g. an earlier stage's output")
+        None, description="anything else to send along, e.g. an earlier stage's output"
+    )
 
     @field_validator("url")
     @classmethod
@@ -44,11 +53,22 @@ class Notified(BaseModel):
 def notify(params: NotifyParams, ctx: TaskContext) -> Notified:
     status = _post(params, ctx) if params.url else None
     with ctx.adapters.db.connection() as conn:
-        conn.execute(sql("engine/insert_event"), {
-            "job_id": ctx.job_id, "attempt": ctx.job_attempt, "event": "notification", "stage": ctx.task.stage,
-            "task_id": ctx.task_id, "detail": Jsonb({"message": params.message, "webhook_status": status})})
-    return Notified(message=params.message, delivered_to=httpx.URL(params.url).host if params.url else None,
-                    status_code=status)
+        conn.execute(
+            sql("engine/insert_event"),
+            {
+                "job_id": ctx.job_id,
+                "attempt": ctx.job_attempt,
+                "event": "notification",
+                "stage": ctx.task.stage,
+                "task_id": ctx.task_id,
+                "detail": Jsonb({"message": params.message, "webhook_status": status}),
+            },
+        )
+    return Notified(
+        message=params.message,
+        delivered_to=httpx.URL(params.url).host if params.url else None,
+        status_code=status,
+    )
 
 
 def _post(params: NotifyParams, ctx: TaskContext) -> int:
@@ -58,9 +78,13 @@ def _post(params: NotifyParams, ctx: TaskContext) -> int:
         with guarded_client(ctx.adapters.settings) as client:
             response = client.post(params.url, json=body, headers=headers)
     except httpx.TransportError as exc:
-        raise DependencyUnavailable(f"webhook {httpx.URL(params.url).host} unreachable: {type(exc).__name__}") from exc
+        raise DependencyUnavailable(
+            f"webhook {httpx.URL(params.url).host} unreachable: {type(exc).__name__}"
+        ) from exc
     if response.status_code >= 500:
         raise DependencyUnavailable(f"webhook {response.url.host} answered {response.status_code}")
     if response.status_code >= 400:
-        raise ContractViolation(f"webhook {response.url.host} refused the notification ({response.status_code})")
+        raise ContractViolation(
+            f"webhook {response.url.host} refused the notification ({response.status_code})"
+        )
     return response.status_code

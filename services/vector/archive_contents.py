@@ -15,8 +15,23 @@ from services.vector.archives import ArchiveListing
 from services.vector.formats import SUPPORTED, Detection, extension_hint
 
 # Single data files recognised inside a zip (by name: a .txt in a zip is more often a readme).
-ARCHIVED_DATA = {".geojson", ".json", ".geojsonl", ".geojsons", ".topojson", ".gpkg", ".sqlite", ".fgb", ".csv",
-                 ".tsv", ".gpx", ".gml", ".osm", ".pbf", ".dxf"}
+ARCHIVED_DATA = {
+    ".geojson",
+    ".json",
+    ".geojsonl",
+    ".geojsons",
+    ".topojson",
+    ".gpkg",
+    ".sqlite",
+    ".fgb",
+    ".csv",
+    ".tsv",
+    ".gpx",
+    ".gml",
+    ".osm",
+    ".pbf",
+    ".dxf",
+}
 NESTED = {".zip", ".kmz"}
 # The files of a shapefile GDAL reads: geometry, index, attributes, CRS, encoding, spatial index.
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix")
@@ -27,14 +42,14 @@ MAPINFO_REQUIRED = {".tab": (".dat", ".map"), ".mif": (".mid",)}
 @dataclass(frozen=True)
 class ArchivedDataset:
     detection: Detection
-    parts: dict[str, str]            # stored member name → the name it is unpacked as
-    notes: tuple[str, ...] = ()      # what was done to make it loadable (said in the report)
+    parts: dict[str, str]  # stored member name → the name it is unpacked as
+    notes: tuple[str, ...] = ()  # what was done to make it loadable (said in the report)
 
 
 @dataclass
 class ArchiveContents:
     datasets: list[ArchivedDataset] = field(default_factory=list)
-    nested: list[str] = field(default_factory=list)   # member archives to open in turn
+    nested: list[str] = field(default_factory=list)  # member archives to open in turn
 
     def members(self) -> list[str]:
         return [name for d in self.datasets for name in d.parts] + self.nested
@@ -63,9 +78,13 @@ def _normalized(name: str) -> str:
 
 def _geodatabases(names: list[str]) -> list[ArchivedDataset]:
     folders = sorted({_gdb_folder(_normalized(n)) for n in names} - {None})
-    return [ArchivedDataset(Detection("filegdb", f"zip holding the File Geodatabase folder {folder}", folder),
-                            {n: _normalized(n) for n in names if _normalized(n).startswith(folder + "/")})
-            for folder in folders]
+    return [
+        ArchivedDataset(
+            Detection("filegdb", f"zip holding the File Geodatabase folder {folder}", folder),
+            {n: _normalized(n) for n in names if _normalized(n).startswith(folder + "/")},
+        )
+        for folder in folders
+    ]
 
 
 def _shapefiles(names: list[str]) -> list[ArchivedDataset]:
@@ -84,14 +103,18 @@ def _shapefile(shp: str, names: list[str], lone: bool) -> ArchivedDataset:
         if not found and lone:
             found = _only_one(names, folder, suffix)
             if found:
-                notes.append(f"its {suffix} is named {PurePosixPath(_normalized(found[0])).name}: used as "
-                             f"{PurePosixPath(stem).name}{suffix}")
+                notes.append(
+                    f"its {suffix} is named {PurePosixPath(_normalized(found[0])).name}: used as "
+                    f"{PurePosixPath(stem).name}{suffix}"
+                )
         if found:
             parts[found[0]] = stem + suffix
-    present = {target[len(stem):] for target in parts.values()}
+    present = {target[len(stem) :] for target in parts.values()}
     if ".dbf" not in present:
-        raise InvalidInput(f"shapefile {_normalized(shp)} is incomplete: missing .dbf (a shapefile needs .shp, .shx "
-                           "and .dbf; .prj gives its CRS)")
+        raise InvalidInput(
+            f"shapefile {_normalized(shp)} is incomplete: missing .dbf (a shapefile needs .shp, .shx "
+            "and .dbf; .prj gives its CRS)"
+        )
     reason = f"zip holding the shapefile {_normalized(shp)}"
     if ".shx" not in present:
         notes.append("no .shx: the index is rebuilt from the .shp (GDAL's SHAPE_RESTORE_SHX)")
@@ -106,7 +129,11 @@ def _alone_in_folder(shp: str, shps: list[str]) -> bool:
 
 
 def _only_one(names: list[str], folder: str, suffix: str) -> list[str]:
-    candidates = [n for n in names if n.lower().endswith(suffix) and str(PurePosixPath(_normalized(n)).parent) == folder]
+    candidates = [
+        n
+        for n in names
+        if n.lower().endswith(suffix) and str(PurePosixPath(_normalized(n)).parent) == folder
+    ]
     return candidates if len(candidates) == 1 else []
 
 
@@ -115,14 +142,25 @@ def _mapinfo(names: list[str]) -> list[ArchivedDataset]:
     for main in [n for n in names if PurePosixPath(n).suffix.lower() in MAPINFO_PARTS]:
         kind = PurePosixPath(main).suffix.lower()
         stem = _normalized(main)[:-4]
-        parts = {n: stem + PurePosixPath(n).suffix.lower() for n in names
-                 if _normalized(n)[:-len(PurePosixPath(n).suffix) or None].lower() == stem.lower()
-                 and PurePosixPath(n).suffix.lower() in MAPINFO_PARTS[kind]}
+        parts = {
+            n: stem + PurePosixPath(n).suffix.lower()
+            for n in names
+            if _normalized(n)[: -len(PurePosixPath(n).suffix) or None].lower() == stem.lower()
+            and PurePosixPath(n).suffix.lower() in MAPINFO_PARTS[kind]
+        }
         missing = [s for s in MAPINFO_REQUIRED[kind] if stem + s not in parts.values()]
         if missing:
-            raise InvalidInput(f"MapInfo table {_normalized(main)} is incomplete: missing {' and '.join(missing)}")
-        datasets.append(ArchivedDataset(Detection("mapinfo", f"zip holding the MapInfo table {_normalized(main)}",
-                                                  stem + kind), parts))
+            raise InvalidInput(
+                f"MapInfo table {_normalized(main)} is incomplete: missing {' and '.join(missing)}"
+            )
+        datasets.append(
+            ArchivedDataset(
+                Detection(
+                    "mapinfo", f"zip holding the MapInfo table {_normalized(main)}", stem + kind
+                ),
+                parts,
+            )
+        )
     return datasets
 
 
@@ -130,14 +168,28 @@ def _kml(names: list[str]) -> list[ArchivedDataset]:
     """A KMZ's doc.kml (its other KML files are what doc.kml links to); else every KML."""
     kmls = [n for n in names if n.lower().endswith(".kml")]
     main = [n for n in kmls if PurePosixPath(_normalized(n)).name.lower() == "doc.kml"]
-    return [ArchivedDataset(Detection("kmz", f"zip holding {_normalized(n)} (KMZ)", _normalized(n)),
-                            {n: _normalized(n)}) for n in (main[:1] or kmls)]
+    return [
+        ArchivedDataset(
+            Detection("kmz", f"zip holding {_normalized(n)} (KMZ)", _normalized(n)),
+            {n: _normalized(n)},
+        )
+        for n in (main[:1] or kmls)
+    ]
 
 
 def _single_files(names: list[str]) -> list[ArchivedDataset]:
     data = [n for n in names if PurePosixPath(n).suffix.lower() in ARCHIVED_DATA]
-    return [ArchivedDataset(Detection(extension_hint(n), f"zip holding the {extension_hint(n)} file {_normalized(n)}",
-                                      _normalized(n)), {n: _normalized(n)}) for n in data]
+    return [
+        ArchivedDataset(
+            Detection(
+                extension_hint(n),
+                f"zip holding the {extension_hint(n)} file {_normalized(n)}",
+                _normalized(n),
+            ),
+            {n: _normalized(n)},
+        )
+        for n in data
+    ]
 
 
 def _gdb_folder(name: str) -> str | None:

@@ -32,14 +32,14 @@ class ArchiveLimits:
     max_uncompressed_bytes: int
     max_ratio: float
     max_members: int
-    max_depth: int = 3        # archives nested in archives, opened this deep
+    max_depth: int = 3  # archives nested in archives, opened this deep
 
 
 @dataclass(frozen=True)
 class ArchiveListing:
-    names: list[str]              # member paths (files only), as stored
-    uncompressed_bytes: int       # as the central directory declares them
-    archive_bytes: int            # the zip's size on disk
+    names: list[str]  # member paths (files only), as stored
+    uncompressed_bytes: int  # as the central directory declares them
+    archive_bytes: int  # the zip's size on disk
 
 
 class Budget:
@@ -54,15 +54,19 @@ class Budget:
     def add(self, count: int) -> None:
         self.total += count
         if self.total > self.limits.max_uncompressed_bytes:
-            raise InvalidInput(f"zip archive expands past {self.limits.max_uncompressed_bytes:,} bytes")
+            raise InvalidInput(
+                f"zip archive expands past {self.limits.max_uncompressed_bytes:,} bytes"
+            )
         _check_archive_ratio(self.total, self.archive_bytes, self.limits, "expands")
 
     def check_declared(self, declared: int) -> None:
         """What a central directory declares, on top of what was produced already."""
         total = self.total + declared
         if total > self.limits.max_uncompressed_bytes:
-            raise InvalidInput(f"zip archive would expand to {total:,} bytes; the limit is "
-                               f"{self.limits.max_uncompressed_bytes:,}")
+            raise InvalidInput(
+                f"zip archive would expand to {total:,} bytes; the limit is "
+                f"{self.limits.max_uncompressed_bytes:,}"
+            )
         _check_archive_ratio(total, self.archive_bytes, self.limits, "would expand")
 
 
@@ -75,7 +79,9 @@ def list_archive(path: Path, limits: ArchiveLimits, budget: Budget | None = None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
         raise InvalidInput(f"corrupt zip archive: {exc}") from exc
     if len(infos) > limits.max_members:
-        raise InvalidInput(f"zip archive has {len(infos)} entries; at most {limits.max_members} are accepted")
+        raise InvalidInput(
+            f"zip archive has {len(infos)} entries; at most {limits.max_members} are accepted"
+        )
     total = 0
     names = []
     for info in infos:
@@ -94,7 +100,9 @@ def list_archive(path: Path, limits: ArchiveLimits, budget: Budget | None = None
     return ArchiveListing(names=names, uncompressed_bytes=total, archive_bytes=archive_bytes)
 
 
-def verify_archive(path: Path, limits: ArchiveLimits, budget: Budget | None = None) -> ArchiveListing:
+def verify_archive(
+    path: Path, limits: ArchiveLimits, budget: Budget | None = None
+) -> ArchiveListing:
     """Lists the archive, then decompresses every member without writing it (checking the
     CRCs and the real sizes), so a broken or lying archive is refused at upload time."""
     listing = list_archive(path, limits, budget)
@@ -109,8 +117,14 @@ def verify_archive(path: Path, limits: ArchiveLimits, budget: Budget | None = No
     return listing
 
 
-def extract_archive(path: Path, target: Path, limits: ArchiveLimits, members: Collection[str] | None = None,
-                    budget: Budget | None = None, rename: dict[str, str] | None = None) -> ArchiveListing:
+def extract_archive(
+    path: Path,
+    target: Path,
+    limits: ArchiveLimits,
+    members: Collection[str] | None = None,
+    budget: Budget | None = None,
+    rename: dict[str, str] | None = None,
+) -> ArchiveListing:
     """Unpacks into `target` (created) the `members` named (stored names; all if None),
     counting the bytes really written, so a member whose header understates its size is
     stopped at the limits rather than filling the disk. The whole archive is checked first.
@@ -136,11 +150,16 @@ def extract_archive(path: Path, target: Path, limits: ArchiveLimits, members: Co
     return listing
 
 
-def _copy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, destination: Path | None, produced: Budget) -> None:
+def _copy_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, destination: Path | None, produced: Budget
+) -> None:
     """Streams one member (to `destination`, or nowhere), enforcing the limits on the bytes
     actually produced."""
     member_bytes = 0
-    with archive.open(info) as source, (destination.open("wb") if destination else open(os.devnull, "wb")) as out:
+    with (
+        archive.open(info) as source,
+        destination.open("wb") if destination else open(os.devnull, "wb") as out,
+    ):
         while block := source.read(CHUNK):
             member_bytes += len(block)
             produced.add(len(block))
@@ -152,24 +171,32 @@ def _check_member_name(name: str) -> None:
     """No absolute paths, drive letters, backslash tricks or `..` components."""
     normalized = name.replace("\\", "/")
     pure = PurePosixPath(normalized)
-    if (normalized.startswith("/") or (len(normalized) > 1 and normalized[1] == ":")
-            or any(part == ".." for part in pure.parts) or "\x00" in name):
+    if (
+        normalized.startswith("/")
+        or (len(normalized) > 1 and normalized[1] == ":")
+        or any(part == ".." for part in pure.parts)
+        or "\x00" in name
+    ):
         raise InvalidInput(f"zip entry {name!r} points outside the archive (path traversal)")
 
 
 def _check_ratio(name: str, size: int, compressed: int, limits: ArchiveLimits) -> None:
     # Tiny members compress oddly well; the ratio only matters once a member is sizeable.
     if size > CHUNK and size > limits.max_ratio * max(compressed, 1):
-        raise InvalidInput(f"zip entry {name!r} expands {size / max(compressed, 1):,.0f}-fold "
-                           f"(limit {limits.max_ratio:g}): refusing a likely zip bomb")
+        raise InvalidInput(
+            f"zip entry {name!r} expands {size / max(compressed, 1):,.0f}-fold "
+            f"(limit {limits.max_ratio:g}): refusing a likely zip bomb"
+        )
 
 
 def _check_archive_ratio(total: int, archive_bytes: int, limits: ArchiveLimits, verb: str) -> None:
     # Judged against the file's size on disk, which (unlike the headers' compressed sizes) cannot lie.
     if total > RATIO_FLOOR and total > limits.max_ratio * max(archive_bytes, 1):
-        raise InvalidInput(f"zip archive {verb} {total / max(archive_bytes, 1):,.0f}-fold ({total:,} bytes from "
-                           f"{archive_bytes:,} on disk); the expansion ratio limit (ARCHIVE_MAX_RATIO) is "
-                           f"{limits.max_ratio:g}: refusing a likely zip bomb")
+        raise InvalidInput(
+            f"zip archive {verb} {total / max(archive_bytes, 1):,.0f}-fold ({total:,} bytes from "
+            f"{archive_bytes:,} on disk); the expansion ratio limit (ARCHIVE_MAX_RATIO) is "
+            f"{limits.max_ratio:g}: refusing a likely zip bomb"
+        )
 
 
 def _destination(target: Path, name: str) -> Path:

@@ -22,18 +22,39 @@ LAST = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 UNIT_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
 # The names binary COPY needs for each of our PostgreSQL column types.
-COPY_TYPES = {"boolean": "bool", "integer": "int4", "bigint": "int8", "double precision": "float8", "text": "text",
-              "bytea": "bytea", "date": "date", "timestamptz": "timestamptz", "time": "time", "jsonb": "jsonb"}
+COPY_TYPES = {
+    "boolean": "bool",
+    "integer": "int4",
+    "bigint": "int8",
+    "double precision": "float8",
+    "text": "text",
+    "bytea": "bytea",
+    "date": "date",
+    "timestamptz": "timestamptz",
+    "time": "time",
+    "jsonb": "jsonb",
+}
 
 
 # The arrow type each PostgreSQL column type is read as, for columns one layer of an
 # all-layers load lacks (NULLs) or has with a narrower type (cast).
-ARROW_TYPES = {"boolean": pa.bool_(), "integer": pa.int32(), "bigint": pa.int64(), "double precision": pa.float64(),
-               "text": pa.large_string(), "bytea": pa.large_binary(), "date": pa.date32(),
-               "timestamptz": pa.timestamp("us", tz="UTC"), "time": pa.time64("us"), "jsonb": pa.null()}
+ARROW_TYPES = {
+    "boolean": pa.bool_(),
+    "integer": pa.int32(),
+    "bigint": pa.int64(),
+    "double precision": pa.float64(),
+    "text": pa.large_string(),
+    "bytea": pa.large_binary(),
+    "date": pa.date32(),
+    "timestamptz": pa.timestamp("us", tz="UTC"),
+    "time": pa.time64("us"),
+    "jsonb": pa.null(),
+}
 
 
-def prepare_columns(table: pa.Table, columns: list[ColumnPlan], fids: np.ndarray, log: RepairLog) -> list[pa.Array]:
+def prepare_columns(
+    table: pa.Table, columns: list[ColumnPlan], fids: np.ndarray, log: RepairLog
+) -> list[pa.Array]:
     """Each planned column cleaned once for the whole chunk (rows are taken per kind later).
     A name the source repeats (GeoJSON's feature `id` beside an `id` property) is matched
     occurrence by occurrence: the n-th planned column of that name reads the n-th."""
@@ -58,7 +79,7 @@ def _source_array(table: pa.Table, column: ColumnPlan, occurrence: int = 0) -> p
 
 def python_values(array: pa.Array, column: ColumnPlan, rows: np.ndarray) -> list:
     values = array.take(pa.array(rows, type=pa.int64())).to_pylist()
-    if column.kind in JSON_KINDS:   # already jsonb-safe JSON text (_clean_json)
+    if column.kind in JSON_KINDS:  # already jsonb-safe JSON text (_clean_json)
         return [None if v is None else Jsonb(v, dumps=_as_is) for v in values]
     return values
 
@@ -105,7 +126,9 @@ def _as_text(array: pa.Array) -> pa.Array:
     try:
         return array.cast(pa.large_string())
     except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
-        return pa.array([None if v is None else str(v) for v in array.to_pylist()], type=pa.large_string())
+        return pa.array(
+            [None if v is None else str(v) for v in array.to_pylist()], type=pa.large_string()
+        )
 
 
 def _clean_text(array: pa.Array, fids: np.ndarray, log: RepairLog) -> pa.Array:
@@ -116,7 +139,10 @@ def _clean_text(array: pa.Array, fids: np.ndarray, log: RepairLog) -> pa.Array:
         array = _replace_invalid_utf8(array, fids, log)
     has_nul = pc.fill_null(pc.match_substring(array, "\x00"), False)
     if pc.any(has_nul).as_py():
-        log.repair("nul_characters_removed", fids[np.asarray(has_nul.to_numpy(zero_copy_only=False), dtype=bool)])
+        log.repair(
+            "nul_characters_removed",
+            fids[np.asarray(has_nul.to_numpy(zero_copy_only=False), dtype=bool)],
+        )
         array = pc.replace_substring(array, "\x00", "")
     return array
 
@@ -147,12 +173,17 @@ def _clean_timestamps(array: pa.Array, fids: np.ndarray, log: RepairLog) -> pa.A
     _count_nulled(outside, fids, log)
     ticks = pc.if_else(outside, pa.scalar(None, pa.int64()), ticks)
     zone = array.type.tz or "UTC"  # naive values are taken as UTC (docs/vector.md)
-    return pc.cast(ticks.view(pa.timestamp(unit, tz=zone)), pa.timestamp("us", tz="UTC"), safe=False)
+    return pc.cast(
+        ticks.view(pa.timestamp(unit, tz=zone)), pa.timestamp("us", tz="UTC"), safe=False
+    )
 
 
 def _clean_dates(array: pa.Array, fids: np.ndarray, log: RepairLog) -> pa.Array:
     days = array.cast(pa.date32()).view(pa.int32())
-    low, high = (datetime(1, 1, 1) - datetime(1970, 1, 1)).days, (datetime(9999, 12, 31) - datetime(1970, 1, 1)).days
+    low, high = (
+        (datetime(1, 1, 1) - datetime(1970, 1, 1)).days,
+        (datetime(9999, 12, 31) - datetime(1970, 1, 1)).days,
+    )
     outside = pc.fill_null(pc.or_(pc.less(days, low), pc.greater(days, high)), False)
     _count_nulled(outside, fids, log)
     return pc.if_else(outside, pa.scalar(None, pa.int32()), days).view(pa.date32())
@@ -160,7 +191,9 @@ def _clean_dates(array: pa.Array, fids: np.ndarray, log: RepairLog) -> pa.Array:
 
 def _count_nulled(outside: pa.Array, fids: np.ndarray, log: RepairLog) -> None:
     if pc.any(outside).as_py():
-        log.repair("dates_nulled", fids[np.asarray(outside.to_numpy(zero_copy_only=False), dtype=bool)])
+        log.repair(
+            "dates_nulled", fids[np.asarray(outside.to_numpy(zero_copy_only=False), dtype=bool)]
+        )
 
 
 def temporal_range(array: pa.Array, rows: np.ndarray) -> tuple[str | None, str | None]:

@@ -12,10 +12,10 @@ RESERVED = {"id", "geom", "oid", "tableoid", "xmin", "xmax", "cmin", "cmax", "ct
 
 
 class ColumnPlan(BaseModel):
-    name: str            # in PostgreSQL
-    source_name: str     # in the source (arrow field name)
+    name: str  # in PostgreSQL
+    source_name: str  # in the source (arrow field name)
     pg_type: str
-    kind: str            # how values are converted: int float bool text bytes date timestamp time json json_text
+    kind: str  # how values are converted: int float bool text bytes date timestamp time json json_text
 
 
 def sanitize_names(source_names: list[str]) -> list[str]:
@@ -57,7 +57,9 @@ def column_kind(arrow_type: pa.DataType) -> tuple[str, str]:
     if pa.types.is_boolean(arrow_type):
         return "boolean", "bool"
     if pa.types.is_integer(arrow_type):
-        small = arrow_type.bit_width <= 32 and not (pa.types.is_unsigned_integer(arrow_type) and arrow_type.bit_width == 32)
+        small = arrow_type.bit_width <= 32 and not (
+            pa.types.is_unsigned_integer(arrow_type) and arrow_type.bit_width == 32
+        )
         return ("integer" if small else "bigint"), "int"
     if pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type):
         return "double precision", "float"
@@ -71,7 +73,11 @@ def column_kind(arrow_type: pa.DataType) -> tuple[str, str]:
         return "timestamptz", "timestamp"
     if pa.types.is_time(arrow_type):
         return "time", "time"
-    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type) or pa.types.is_struct(arrow_type):
+    if (
+        pa.types.is_list(arrow_type)
+        or pa.types.is_large_list(arrow_type)
+        or pa.types.is_struct(arrow_type)
+    ):
         return "jsonb", "json"
     return "text", "text"
 
@@ -86,12 +92,21 @@ def plan_columns(schema: pa.Schema, skip: set[str]) -> list[ColumnPlan]:
     return plans
 
 
-TEMPORAL_NAME = re.compile(r"(date|time|year|created|updated|modified|timestamp|_at$|_on$|^dt_|_dt$)", re.IGNORECASE)
+TEMPORAL_NAME = re.compile(
+    r"(date|time|year|created|updated|modified|timestamp|_at$|_on$|^dt_|_dt$)", re.IGNORECASE
+)
 
 
 def time_candidates(columns: list[ColumnPlan]) -> list[dict[str, str]]:
     """Columns that may carry the data's time: typed ones first, then text named like time."""
-    typed = [{"column": c.name, "reason": f"typed {c.pg_type} column"} for c in columns if c.kind in ("date", "timestamp")]
-    named = [{"column": c.name, "reason": "text column named like a date or time (values not typed)"}
-             for c in columns if c.kind == "text" and TEMPORAL_NAME.search(c.source_name)]
+    typed = [
+        {"column": c.name, "reason": f"typed {c.pg_type} column"}
+        for c in columns
+        if c.kind in ("date", "timestamp")
+    ]
+    named = [
+        {"column": c.name, "reason": "text column named like a date or time (values not typed)"}
+        for c in columns
+        if c.kind == "text" and TEMPORAL_NAME.search(c.source_name)
+    ]
     return typed + named

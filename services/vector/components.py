@@ -18,7 +18,9 @@ ZERO_COUNT = b"\x00\x00\x00\x00"
 
 def may_hold_empty_parts(wkb: np.ndarray) -> np.ndarray:
     """Positions whose WKB could describe an empty ring or part (a superset)."""
-    return np.flatnonzero(np.fromiter((w is not None and ZERO_COUNT in w for w in wkb), dtype=bool, count=len(wkb)))
+    return np.flatnonzero(
+        np.fromiter((w is not None and ZERO_COUNT in w for w in wkb), dtype=bool, count=len(wkb))
+    )
 
 
 def with_empty_parts(geoms: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ import numpy as np
 
 SEGMENTS_PER_QUARTER = 32
 STEP = (math.pi / 2) / SEGMENTS_PER_QUARTER
-MAX_DEVIATION = 1 - math.cos(STEP / 2)    # relative to the radius: 3.0e-4
+MAX_DEVIATION = 1 - math.cos(STEP / 2)  # relative to the radius: 3.0e-4
 # Three points this close to a line (relative to the arc's size) make a straight segment.
 COLLINEAR = 1e-12
 
@@ -27,7 +27,7 @@ def stroke_circular_string(points: np.ndarray) -> np.ndarray:
     for start in range(0, len(points) - 2, 2):
         pieces.append(stroke_arc(points[start], points[start + 1], points[start + 2])[1:])
         last = start + 2
-    pieces.append(points[last + 1:])
+    pieces.append(points[last + 1 :])
     return np.concatenate(pieces)
 
 
@@ -54,11 +54,19 @@ def _full_circle(p0: np.ndarray, p1: np.ndarray) -> np.ndarray:
     return _stroke(center, radius, start, 2 * math.pi, p0, p0)
 
 
-def _stroke(center: np.ndarray, radius: float, start: float, sweep: float, first: np.ndarray,
-            last: np.ndarray) -> np.ndarray:
+def _stroke(
+    center: np.ndarray,
+    radius: float,
+    start: float,
+    sweep: float,
+    first: np.ndarray,
+    last: np.ndarray,
+) -> np.ndarray:
     segments = max(1, math.ceil(abs(sweep) / STEP))
     angles = start + sweep * np.arange(segments + 1) / segments
-    vertices = np.column_stack([center[0] + radius * np.cos(angles), center[1] + radius * np.sin(angles)])
+    vertices = np.column_stack(
+        [center[0] + radius * np.cos(angles), center[1] + radius * np.sin(angles)]
+    )
     vertices[0], vertices[-1] = first, last
     return vertices
 

@@ -10,7 +10,14 @@ import pyogrio
 from pyogrio.errors import DataSourceError
 
 from core.errors import InvalidInput
-from services.vector.formats import EXTENSIONS, TEXT_FORMATS, XML_FORMATS, Detection, detect_file, extension_hint
+from services.vector.formats import (
+    EXTENSIONS,
+    TEXT_FORMATS,
+    XML_FORMATS,
+    Detection,
+    detect_file,
+    extension_hint,
+)
 from services.vector.text_encoding import detect_encoding, transcode_to_utf8
 from services.vector.xml_sources import check_xml, rewrite_bare_rings
 
@@ -23,17 +30,17 @@ pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": "YES"})
 class ArchivedFile:
     """A dataset unpacked from an archive."""
 
-    detection: Detection     # member: its path below `target`
-    target: Path             # the folder it was unpacked into
-    prefix: str              # the archives it was nested in ("outer.zip/"), for display
-    notes: tuple[str, ...]   # what classifying it found (a part renamed, the .shx missing)
+    detection: Detection  # member: its path below `target`
+    target: Path  # the folder it was unpacked into
+    prefix: str  # the archives it was nested in ("outer.zip/"), for display
+    notes: tuple[str, ...]  # what classifying it found (a part renamed, the .shx missing)
 
 
 @dataclass
 class Dataset:
     format: str
-    path: str                # relative to the source's cache directory
-    member: str | None       # where it was in the archive (None: the blob itself)
+    path: str  # relative to the source's cache directory
+    member: str | None  # where it was in the archive (None: the blob itself)
     reason: str
     warnings: list[str] = field(default_factory=list)
     repairs: dict[str, int] = field(default_factory=dict)
@@ -62,9 +69,14 @@ def archived_dataset(found: ArchivedFile, directory: Path) -> Dataset:
     detection = found.detection
     path = found.target / detection.member
     member = found.prefix + detection.member
-    dataset = Dataset(detection.format, str(path.relative_to(directory)), member, detection.reason,
-                      warnings=[f"{member}: {note}" for note in found.notes])
-    if detection.format in EXTENSIONS:       # one data file: its content decides, as for a blob
+    dataset = Dataset(
+        detection.format,
+        str(path.relative_to(directory)),
+        member,
+        detection.reason,
+        warnings=[f"{member}: {note}" for note in found.notes],
+    )
+    if detection.format in EXTENSIONS:  # one data file: its content decides, as for a blob
         dataset.format = detect_file(path, detection.member)
         if dataset.format == "zip":
             raise InvalidInput(f"{member} is an archive named like a data file: rename it .zip")
@@ -95,8 +107,10 @@ def _rewrite_rings(dataset: Dataset, path: Path, directory: Path) -> None:
     polygons, lines = rewrite_bare_rings(path, target)
     dataset.path = str(target.relative_to(directory))
     dataset.repairs["bare_rings_salvaged"] = polygons + lines
-    dataset.warnings.append(f"{polygons + lines} KML LinearRing(s) outside any Polygon read as "
-                            f"{polygons} polygon(s) and {lines} line(s) (GDAL would drop them)")
+    dataset.warnings.append(
+        f"{polygons + lines} KML LinearRing(s) outside any Polygon read as "
+        f"{polygons} polygon(s) and {lines} line(s) (GDAL would drop them)"
+    )
 
 
 def _fix_encoding(dataset: Dataset, path: Path, directory: Path) -> None:
@@ -127,7 +141,9 @@ def _restore_shx(path: Path, member: str) -> None:
     try:
         pyogrio.read_info(path)
     except DataSourceError as exc:
-        raise InvalidInput(f"{member}: its .shx is missing and could not be rebuilt from the .shp: {exc}") from exc
+        raise InvalidInput(
+            f"{member}: its .shx is missing and could not be rebuilt from the .shp: {exc}"
+        ) from exc
     if not path.with_suffix(".shx").exists():
         raise InvalidInput(f"{member}: its .shx is missing and could not be rebuilt from the .shp")
 
@@ -139,9 +155,13 @@ def _check_spatialite(path: Path) -> None:
         info = pyogrio.read_info(path)
         layers = pyogrio.list_layers(path)
     except DataSourceError as exc:
-        raise InvalidInput(f"an SQLite database that is not a GeoPackage, and GDAL cannot read it: {exc}") from exc
+        raise InvalidInput(
+            f"an SQLite database that is not a GeoPackage, and GDAL cannot read it: {exc}"
+        ) from exc
     if info.get("driver") != "SQLite" or not any(geometry for _, geometry in layers):
-        raise InvalidInput("an SQLite database that is not a GeoPackage and holds no geometry layer GDAL can read")
+        raise InvalidInput(
+            "an SQLite database that is not a GeoPackage and holds no geometry layer GDAL can read"
+        )
 
 
 def _reason(kind: str, filename: str | None) -> str:

@@ -14,30 +14,90 @@ from pathlib import Path, PurePosixPath
 
 from core.errors import InvalidInput
 
-SUPPORTED = ("GeoJSON (collections, features or bare geometries), GeoJSON text sequences, TopoJSON, Esri JSON, "
-             "KML, KMZ, GPX, GML, OSM (XML or PBF), GeoPackage, SpatiaLite, FlatGeobuf, DXF, CSV (lat/lon or WKT), "
-             "and in a zip: Shapefiles, File Geodatabases, MapInfo (TAB or MIF/MID), any of the above, nested zips")
+SUPPORTED = (
+    "GeoJSON (collections, features or bare geometries), GeoJSON text sequences, TopoJSON, Esri JSON, "
+    "KML, KMZ, GPX, GML, OSM (XML or PBF), GeoPackage, SpatiaLite, FlatGeobuf, DXF, CSV (lat/lon or WKT), "
+    "and in a zip: Shapefiles, File Geodatabases, MapInfo (TAB or MIF/MID), any of the above, nested zips"
+)
 HEAD_BYTES = 64 * 1024
 
 # The file name each format is given on disk (GDAL picks its driver by content and name).
-EXTENSIONS = {"geojson": "geojson", "geojsonseq": "geojsons", "topojson": "topojson", "esrijson": "json",
-              "kml": "kml", "gpx": "gpx", "gml": "gml", "osm": "osm", "osm_pbf": "osm.pbf", "gpkg": "gpkg",
-              "sqlite": "sqlite", "flatgeobuf": "fgb", "dxf": "dxf", "csv": "csv"}
+EXTENSIONS = {
+    "geojson": "geojson",
+    "geojsonseq": "geojsons",
+    "topojson": "topojson",
+    "esrijson": "json",
+    "kml": "kml",
+    "gpx": "gpx",
+    "gml": "gml",
+    "osm": "osm",
+    "osm_pbf": "osm.pbf",
+    "gpkg": "gpkg",
+    "sqlite": "sqlite",
+    "flatgeobuf": "fgb",
+    "dxf": "dxf",
+    "csv": "csv",
+}
 # The GDAL drivers each format may be read by.
-DRIVERS = {"geojson": {"GeoJSON"}, "geojsonseq": {"GeoJSONSeq"}, "topojson": {"TopoJSON"}, "esrijson": {"ESRIJSON"},
-           "kml": {"LIBKML", "KML"}, "kmz": {"LIBKML", "KML"}, "gpx": {"GPX"}, "gml": {"GML"}, "osm": {"OSM"},
-           "osm_pbf": {"OSM"}, "gpkg": {"GPKG"}, "sqlite": {"SQLite"}, "flatgeobuf": {"FlatGeobuf"}, "dxf": {"DXF"},
-           "csv": {"CSV"}, "shapefile": {"ESRI Shapefile"}, "filegdb": {"OpenFileGDB"}, "mapinfo": {"MapInfo File"}}
+DRIVERS = {
+    "geojson": {"GeoJSON"},
+    "geojsonseq": {"GeoJSONSeq"},
+    "topojson": {"TopoJSON"},
+    "esrijson": {"ESRIJSON"},
+    "kml": {"LIBKML", "KML"},
+    "kmz": {"LIBKML", "KML"},
+    "gpx": {"GPX"},
+    "gml": {"GML"},
+    "osm": {"OSM"},
+    "osm_pbf": {"OSM"},
+    "gpkg": {"GPKG"},
+    "sqlite": {"SQLite"},
+    "flatgeobuf": {"FlatGeobuf"},
+    "dxf": {"DXF"},
+    "csv": {"CSV"},
+    "shapefile": {"ESRI Shapefile"},
+    "filegdb": {"OpenFileGDB"},
+    "mapinfo": {"MapInfo File"},
+}
 # Text formats whose encoding is checked (and fixed) before GDAL reads them as UTF-8.
 TEXT_FORMATS = {"csv", "geojson", "geojsonseq", "topojson", "esrijson"}
 XML_FORMATS = {"kml", "gpx", "gml", "osm"}
-_BY_EXTENSION = {".geojson": "geojson", ".json": "geojson", ".geojsonl": "geojsonseq", ".geojsons": "geojsonseq",
-                 ".topojson": "topojson", ".kml": "kml", ".gpx": "gpx", ".gml": "gml", ".osm": "osm", ".pbf": "osm_pbf",
-                 ".gpkg": "gpkg", ".sqlite": "sqlite", ".db": "sqlite", ".fgb": "flatgeobuf", ".dxf": "dxf",
-                 ".csv": "csv", ".tsv": "csv", ".txt": "csv", ".kmz": "kmz", ".zip": "zip", ".shp": "shapefile",
-                 ".tab": "mapinfo", ".mif": "mapinfo"}
-GEOJSON_TYPES = ("FeatureCollection", "Feature", "Point", "LineString", "Polygon", "MultiPoint", "MultiLineString",
-                 "MultiPolygon", "GeometryCollection")
+_BY_EXTENSION = {
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".geojsonl": "geojsonseq",
+    ".geojsons": "geojsonseq",
+    ".topojson": "topojson",
+    ".kml": "kml",
+    ".gpx": "gpx",
+    ".gml": "gml",
+    ".osm": "osm",
+    ".pbf": "osm_pbf",
+    ".gpkg": "gpkg",
+    ".sqlite": "sqlite",
+    ".db": "sqlite",
+    ".fgb": "flatgeobuf",
+    ".dxf": "dxf",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".kmz": "kmz",
+    ".zip": "zip",
+    ".shp": "shapefile",
+    ".tab": "mapinfo",
+    ".mif": "mapinfo",
+}
+GEOJSON_TYPES = (
+    "FeatureCollection",
+    "Feature",
+    "Point",
+    "LineString",
+    "Polygon",
+    "MultiPoint",
+    "MultiLineString",
+    "MultiPolygon",
+    "GeometryCollection",
+)
 GEOJSON = re.compile(r'"type"\s*:\s*"(' + "|".join(GEOJSON_TYPES) + r')"')
 TOPOJSON = re.compile(r'"type"\s*:\s*"Topology"')
 ESRIJSON = re.compile(r'"(geometryType|spatialReference)"\s*:')
@@ -49,9 +109,9 @@ DXF_BINARY = b"AutoCAD Binary DXF\r\n\x1a\x00"
 
 @dataclass(frozen=True)
 class Detection:
-    format: str          # one of EXTENSIONS' keys, or kmz shapefile filegdb mapinfo
+    format: str  # one of EXTENSIONS' keys, or kmz shapefile filegdb mapinfo
     reason: str
-    member: str | None = None   # inside an archive: the file (or .gdb folder) to open
+    member: str | None = None  # inside an archive: the file (or .gdb folder) to open
 
     @property
     def archived(self) -> bool:
@@ -84,11 +144,15 @@ def _detect_head(head: bytes, filename: str | None) -> str:
     if head.startswith(DXF_BINARY):
         return "dxf"
     if head[:4] == b"\x00\x00\x27\x0a":
-        raise InvalidInput("a bare .shp file: upload the shapefile as a .zip holding its .shp, .shx, .dbf (and .prj)")
+        raise InvalidInput(
+            "a bare .shp file: upload the shapefile as a .zip holding its .shp, .shx, .dbf (and .prj)"
+        )
     text = _text_head(head)
     if text is None:
         hint = extension_hint(filename)
-        raise InvalidInput(f"unknown format{f' (named like {hint})' if hint else ''}: binary content that is none of: {SUPPORTED}")
+        raise InvalidInput(
+            f"unknown format{f' (named like {hint})' if hint else ''}: binary content that is none of: {SUPPORTED}"
+        )
     return _detect_text(text)
 
 
@@ -102,7 +166,9 @@ def _text_head(head: bytes) -> str | None:
 
 
 def _detect_text(text: str) -> str:
-    if text.lstrip(" \t\r\n").startswith("\x1e"):     # RFC 8142 record separator (Python counts it as space)
+    if text.lstrip(" \t\r\n").startswith(
+        "\x1e"
+    ):  # RFC 8142 record separator (Python counts it as space)
         return "geojsonseq"
     start = text.lstrip()
     if start.startswith("<"):
@@ -112,7 +178,9 @@ def _detect_text(text: str) -> str:
     if _looks_like_dxf(start):
         return "dxf"
     if start[:200].lower().startswith("!table"):
-        raise InvalidInput("a MapInfo .tab file alone: upload it in a .zip with its .dat, .map and .id")
+        raise InvalidInput(
+            "a MapInfo .tab file alone: upload it in a .zip with its .dat, .map and .id"
+        )
     if _looks_like_csv(start):
         return "csv"
     raise InvalidInput(f"unknown format: text that is none of: {SUPPORTED}")
@@ -125,7 +193,9 @@ def _detect_xml(text: str) -> str:
         return name
     if GML_NAMESPACE.search(text):
         return "gml"
-    raise InvalidInput(f"unknown format: XML that is not KML, GPX, GML or OSM (root element <{name or '?'}>)")
+    raise InvalidInput(
+        f"unknown format: XML that is not KML, GPX, GML or OSM (root element <{name or '?'}>)"
+    )
 
 
 def _detect_json(text: str) -> str:
@@ -137,8 +207,10 @@ def _detect_json(text: str) -> str:
         return "esrijson"
     if GEOJSON.search(text) or '"features"' in text:
         return "geojson"
-    raise InvalidInput("unknown format: JSON that is not GeoJSON (no FeatureCollection, Feature or geometry), "
-                       "TopoJSON or Esri JSON")
+    raise InvalidInput(
+        "unknown format: JSON that is not GeoJSON (no FeatureCollection, Feature or geometry), "
+        "TopoJSON or Esri JSON"
+    )
 
 
 def _several_json_lines(text: str) -> bool:
@@ -159,7 +231,7 @@ def _looks_like_dxf(text: str) -> bool:
 
 
 def _looks_like_csv(text: str) -> bool:
-    truncated = len(text) >= HEAD_BYTES - 4   # the head may end mid-line
+    truncated = len(text) >= HEAD_BYTES - 4  # the head may end mid-line
     lines = [line for line in text.splitlines() if line.strip()]
     if truncated and len(lines) > 1:
         lines = lines[:-1]

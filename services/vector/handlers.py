@@ -35,11 +35,21 @@ def inspect(params: ProcessVectorParams, ctx: TaskContext) -> InspectResult:
     settings = ctx.adapters.settings
     attempt = ctx.job_attempt
     with ctx.adapters.db.connection() as conn:
-        if params.all_layers:   # the layers' table names are known now: claimed before anything loads
-            claim_for_job(conn, ctx.job_id, [table_claim(n) for n in publishing.claimed_tables(params.table_name, plan)])
-        staging.drop_stale_staging(conn, ctx.job_id, attempt, settings.vector_staging_retention_hours)
+        if (
+            params.all_layers
+        ):  # the layers' table names are known now: claimed before anything loads
+            claim_for_job(
+                conn,
+                ctx.job_id,
+                [table_claim(n) for n in publishing.claimed_tables(params.table_name, plan)],
+            )
+        staging.drop_stale_staging(
+            conn, ctx.job_id, attempt, settings.vector_staging_retention_hours
+        )
         for index, group in enumerate(plan.groups):
-            group.staging = staging.create_staging_tables(conn, ctx.job_id, attempt, group.columns, index)
+            group.staging = staging.create_staging_tables(
+                conn, ctx.job_id, attempt, group.columns, index
+            )
     return plan
 
 
@@ -54,19 +64,40 @@ def _examine(params: ProcessVectorParams, ctx: TaskContext):
     container = params.container or settings.bronze_container
     prepared = SourceCache(settings).materialize(ctx.adapters.blobs, container, params.blob_name)
     ctx.check()
-    found = inspect_source(prepared, settings, layer=params.layer, source_crs=params.source_crs,
-                           all_layers=params.all_layers, merge_layers=params.merge_layers)
+    found = inspect_source(
+        prepared,
+        settings,
+        layer=params.layer,
+        source_crs=params.source_crs,
+        all_layers=params.all_layers,
+        merge_layers=params.merge_layers,
+    )
     return container, prepared, found
 
 
-def _inspection_result(params: ProcessVectorParams, container: str, prepared, found) -> InspectResult:
+def _inspection_result(
+    params: ProcessVectorParams, container: str, prepared, found
+) -> InspectResult:
     return InspectResult(
-        source={"container": container, "blob_name": params.blob_name, "etag": prepared.etag,
-                "format": prepared.format, "format_reason": prepared.reason, "size_bytes": prepared.size_bytes,
-                "encoding": prepared.encoding or found.encoding, "encoding_reason": prepared.encoding_reason,
-                "csv_geometry": found.csv_geometry, "prepare_repairs": prepared.repairs},
-        layer=found.layer, layers=found.layers, datasets=found.datasets, groups=found.groups,
-        feature_count=found.feature_count, declared_geometry_type=found.declared_geometry_type, chunks=found.chunks,
+        source={
+            "container": container,
+            "blob_name": params.blob_name,
+            "etag": prepared.etag,
+            "format": prepared.format,
+            "format_reason": prepared.reason,
+            "size_bytes": prepared.size_bytes,
+            "encoding": prepared.encoding or found.encoding,
+            "encoding_reason": prepared.encoding_reason,
+            "csv_geometry": found.csv_geometry,
+            "prepare_repairs": prepared.repairs,
+        },
+        layer=found.layer,
+        layers=found.layers,
+        datasets=found.datasets,
+        groups=found.groups,
+        feature_count=found.feature_count,
+        declared_geometry_type=found.declared_geometry_type,
+        chunks=found.chunks,
         warnings=prepared.warnings + found.warnings,
     )
 
@@ -82,26 +113,45 @@ def load_chunk(params: LoadChunkParams, ctx: TaskContext) -> ChunkReport:
     key = {"job_id": ctx.job_id, "attempt": ctx.job_attempt, "chunk": params.index}
     with ctx.adapters.db.connection() as conn:
         done = stored_report(conn, key)
-        missing = [] if done else staging.missing_staging(conn, [t for g in plan.groups for t in g.staging.values()])
+        missing = (
+            []
+            if done
+            else staging.missing_staging(conn, [t for g in plan.groups for t in g.staging.values()])
+        )
     if done is not None:
         return done
     if missing:
-        raise InvalidInput(f"this load's staging tables were dropped ({', '.join(missing)}): its job sat failed "
-                           "past VECTOR_STAGING_RETENTION_HOURS; resubmit the job")
+        raise InvalidInput(
+            f"this load's staging tables were dropped ({', '.join(missing)}): its job sat failed "
+            "past VECTOR_STAGING_RETENTION_HOURS; resubmit the job"
+        )
     settings = ctx.adapters.settings
-    prepared = SourceCache(settings).materialize(ctx.adapters.blobs, plan.source["container"],
-                                                 plan.source["blob_name"], etag=plan.source["etag"])
+    prepared = SourceCache(settings).materialize(
+        ctx.adapters.blobs,
+        plan.source["container"],
+        plan.source["blob_name"],
+        etag=plan.source["etag"],
+    )
     spec = ChunkSpec(**params.model_dump())
     ctx.progress.update(done=0, total=spec.count, unit="features")
     clock = [time.monotonic()]
     meta, table = read_chunk(Path(prepared.root), plan, spec)
     clock.append(time.monotonic())
     ctx.check()
-    chunk = PreparedChunk(plan, spec, meta, table, tolerance=settings.vector_vertex_tolerance,
-                          sample_size=settings.vector_report_sample_size)
-    del meta, table    # the chunk holds what it needs; the source columns can go before the COPY
+    chunk = PreparedChunk(
+        plan,
+        spec,
+        meta,
+        table,
+        tolerance=settings.vector_vertex_tolerance,
+        sample_size=settings.vector_report_sample_size,
+    )
+    del meta, table  # the chunk holds what it needs; the source columns can go before the COPY
     clock.append(time.monotonic())
-    chunk.report.seconds = {"read": round(clock[1] - clock[0], 3), "repair": round(clock[2] - clock[1], 3)}
+    chunk.report.seconds = {
+        "read": round(clock[1] - clock[0], 3),
+        "repair": round(clock[2] - clock[1], 3),
+    }
     ctx.check()
     with ctx.adapters.db.connection() as conn:
         report = commit_chunk(conn, key, chunk)
@@ -118,9 +168,14 @@ def plan_indexes(ctx) -> list[dict]:
         for kind, count in report.rows.items():
             rows[(report.group, kind)] = rows.get((report.group, kind), 0) + count
     plan = one_result(ctx, "inspect", InspectResult)
-    return [IndexParams(kind=kind, staging_table=plan.groups[group].staging[kind], index=index,
-                        group=group).model_dump()
-            for (group, kind) in sorted(rows) if rows[(group, kind)] for index in ("spatial", "primary_key")]
+    return [
+        IndexParams(
+            kind=kind, staging_table=plan.groups[group].staging[kind], index=index, group=group
+        ).model_dump()
+        for (group, kind) in sorted(rows)
+        if rows[(group, kind)]
+        for index in ("spatial", "primary_key")
+    ]
 
 
 @handler("vector.build_index")
@@ -130,9 +185,17 @@ def build_index(params: IndexParams, ctx: TaskContext) -> IndexResult:
     statement = "vector/spatial_index" if params.index == "spatial" else "vector/primary_key_index"
     with ctx.adapters.db.connection() as conn:
         conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        conn.execute(staging.query(statement, index=pgsql.Identifier(name), table=staging.staged(params.staging_table)))
-    return IndexResult(kind=params.kind, staging_table=params.staging_table, index=params.index,
-                       seconds=round(time.monotonic() - started, 3))
+        conn.execute(
+            staging.query(
+                statement, index=pgsql.Identifier(name), table=staging.staged(params.staging_table)
+            )
+        )
+    return IndexResult(
+        kind=params.kind,
+        staging_table=params.staging_table,
+        index=params.index,
+        seconds=round(time.monotonic() - started, 3),
+    )
 
 
 @handler("vector.publish")
@@ -141,8 +204,12 @@ def publish(job_params: ProcessVectorParams, ctx: TaskContext) -> PublishResult:
     settings = ctx.adapters.settings
     reports = list(each_result(ctx, "load", ChunkReport))
     totals = merge_chunks(reports, settings.vector_report_sample_size)
-    per_group = {index: merge_chunks([r for r in reports if r.group == index], settings.vector_report_sample_size)
-                 for index in range(len(plan.groups))}
+    per_group = {
+        index: merge_chunks(
+            [r for r in reports if r.group == index], settings.vector_report_sample_size
+        )
+        for index in range(len(plan.groups))
+    }
     attempt = ctx.job_attempt
     warnings = list(plan.warnings)
     if totals.features_kept == 0:
@@ -151,10 +218,25 @@ def publish(job_params: ProcessVectorParams, ctx: TaskContext) -> PublishResult:
         raise publishing.nothing_to_publish(totals)
     choices = publishing.choose_tables(job_params.table_name, plan, per_group, warnings)
     collection_id = settings.stac_vector_collection
-    metadata = [publishing.vector_metadata(c, job_params, plan, per_group[c.group], ctx.job_id, collection_id)
-                for c in choices]
-    refs = [ExternalRefs(dataset_id=c.table_name, data_type="vector", ddh=job_params.ddh,
-                         other_refs={"job_id": ctx.job_id}) for c in choices] if job_params.ddh else []
+    metadata = [
+        publishing.vector_metadata(
+            c, job_params, plan, per_group[c.group], ctx.job_id, collection_id
+        )
+        for c in choices
+    ]
+    refs = (
+        [
+            ExternalRefs(
+                dataset_id=c.table_name,
+                data_type="vector",
+                ddh=job_params.ddh,
+                other_refs={"job_id": ctx.job_id},
+            )
+            for c in choices
+        ]
+        if job_params.ddh
+        else []
+    )
     with ctx.adapters.db.connection() as conn:
         done = publishing.already_published(conn, choices, ctx.job_id, attempt)
     if not done:
@@ -162,13 +244,26 @@ def publish(job_params: ProcessVectorParams, ctx: TaskContext) -> PublishResult:
             publishing.analyze(conn, choices)
         ctx.check()
         with ctx.adapters.db.connection() as conn:
-            publishing.swap_in(conn, job_params.table_name, publishing.claimed_tables(job_params.table_name, plan),
-                               choices, metadata, refs, publishing.vectors_collection(collection_id),
-                               job_id=ctx.job_id, attempt=attempt)
+            publishing.swap_in(
+                conn,
+                job_params.table_name,
+                publishing.claimed_tables(job_params.table_name, plan),
+                choices,
+                metadata,
+                refs,
+                publishing.vectors_collection(collection_id),
+                job_id=ctx.job_id,
+                attempt=attempt,
+            )
             publishing.drop_staging(conn, plan, ctx.job_id, attempt)
-    report = build_report(ctx.job_id, job_params.table_name, plan, totals, per_group, choices, warnings)
-    return PublishResult(tables=[c.table_name for c in choices], report_summary=report.summary(),
-                         report=report.model_dump(mode="json"))
+    report = build_report(
+        ctx.job_id, job_params.table_name, plan, totals, per_group, choices, warnings
+    )
+    return PublishResult(
+        tables=[c.table_name for c in choices],
+        report_summary=report.summary(),
+        report=report.model_dump(mode="json"),
+    )
 
 
 HANDLERS = [inspect, load_chunk, build_index, publish]

@@ -42,8 +42,15 @@ class Inspection:
     warnings: list[str] = field(default_factory=list)
 
 
-def inspect_source(prepared: PreparedSource, settings: Settings, *, layer: str | None, source_crs: str | None,
-                   all_layers: bool = False, merge_layers: bool = False) -> Inspection:
+def inspect_source(
+    prepared: PreparedSource,
+    settings: Settings,
+    *,
+    layer: str | None,
+    source_crs: str | None,
+    all_layers: bool = False,
+    merge_layers: bool = False,
+) -> Inspection:
     """`merge_layers` loads every non-empty geometry layer into one set of tables (their
     columns united, feature ids continuing from one layer to the next); `all_layers`
     loads each into its own."""
@@ -53,51 +60,105 @@ def inspect_source(prepared: PreparedSource, settings: Settings, *, layer: str |
     chosen = source_layers.choose(layers, layer, all_layers, merge_layers)
     entries = {entry["name"]: entry for entry in layers}
     infos = {name: _layer_info(root, datasets, entries[name]) for names in chosen for name in names}
-    _check_width(max(len(info["fields"]) for info in infos.values()), settings)   # before reading any attribute
+    _check_width(
+        max(len(info["fields"]) for info in infos.values()), settings
+    )  # before reading any attribute
     warnings: list[str] = []
-    suffixes = source_layers.table_suffixes([names[0] for names in chosen]) if all_layers else [None]
-    groups = [_group(names, suffix, root, datasets, entries, infos, source_crs, prepared.format, settings, warnings)
-              for names, suffix in zip(chosen, suffixes, strict=True)]
+    suffixes = (
+        source_layers.table_suffixes([names[0] for names in chosen]) if all_layers else [None]
+    )
+    groups = [
+        _group(
+            names,
+            suffix,
+            root,
+            datasets,
+            entries,
+            infos,
+            source_crs,
+            prepared.format,
+            settings,
+            warnings,
+        )
+        for names, suffix in zip(chosen, suffixes, strict=True)
+    ]
     return Inspection(
-        layer=chosen[0][0] if not (all_layers or merge_layers) else None, layers=layers, datasets=datasets,
-        groups=groups, feature_count=sum(g.features for g in groups),
-        declared_geometry_type=", ".join(dict.fromkeys(str(info["geometry_type"]) for info in infos.values())),
+        layer=chosen[0][0] if not (all_layers or merge_layers) else None,
+        layers=layers,
+        datasets=datasets,
+        groups=groups,
+        feature_count=sum(g.features for g in groups),
+        declared_geometry_type=", ".join(
+            dict.fromkeys(str(info["geometry_type"]) for info in infos.values())
+        ),
         encoding=next(iter(infos.values())).get("encoding"),
         chunks=_plan_chunks(groups, infos, settings.vector_chunk_features),
-        csv_geometry=next((d["csv_geometry"] for d in datasets if d["csv_geometry"]), None), warnings=warnings,
+        csv_geometry=next((d["csv_geometry"] for d in datasets if d["csv_geometry"]), None),
+        warnings=warnings,
     )
 
 
-def _group(names: list[str], suffix: str | None, root: Path, datasets: list[dict], entries: dict, infos: dict,
-           source_crs: str | None, fmt: str, settings: Settings, warnings: list[str]) -> LayerGroup:
+def _group(
+    names: list[str],
+    suffix: str | None,
+    root: Path,
+    datasets: list[dict],
+    entries: dict,
+    infos: dict,
+    source_crs: str | None,
+    fmt: str,
+    settings: Settings,
+    warnings: list[str],
+) -> LayerGroup:
     fields = _union_fields([_attribute_fields(root, datasets, entries[name]) for name in names])
     _check_width(len(fields), settings)
     group_infos = [infos[name] for name in names]
     # GDAL labels CSV points WGS 84 on its own; a CSV carries no CRS, so it gets the default.
     csv = all(datasets[entries[name]["dataset"]]["format"] == "csv" for name in names)
     declared = None if csv else _one_crs(names, group_infos)
-    crs, crs_reason, reproject = resolve_crs(declared, source_crs, settings.vector_default_crs, fmt, warnings)
+    crs, crs_reason, reproject = resolve_crs(
+        declared, source_crs, settings.vector_default_crs, fmt, warnings
+    )
     check_bounds(_union_bounds(group_infos), crs, crs_reason, warnings)
     columns = plan_columns(pa.schema(fields), skip=set())
-    return LayerGroup(name=suffix, layers=names, columns=columns, time_candidates=time_candidates(columns),
-                      temporal_property=_temporal_property(columns), source_crs=crs, crs_reason=crs_reason,
-                      needs_reprojection=reproject, features=sum(int(info["features"]) for info in group_infos))
+    return LayerGroup(
+        name=suffix,
+        layers=names,
+        columns=columns,
+        time_candidates=time_candidates(columns),
+        temporal_property=_temporal_property(columns),
+        source_crs=crs,
+        crs_reason=crs_reason,
+        needs_reprojection=reproject,
+        features=sum(int(info["features"]) for info in group_infos),
+    )
 
 
 def _check_width(columns: int, settings: Settings) -> None:
     if columns > settings.vector_max_columns:
-        raise InvalidInput(f"the source has {columns:,} columns; at most {settings.vector_max_columns:,} "
-                           "are accepted (PostgreSQL allows 1,600 per table)")
+        raise InvalidInput(
+            f"the source has {columns:,} columns; at most {settings.vector_max_columns:,} "
+            "are accepted (PostgreSQL allows 1,600 per table)"
+        )
 
 
 def _layer_info(root: Path, datasets: list[dict], entry: dict[str, Any]) -> dict[str, Any]:
     dataset = datasets[entry["dataset"]]
     path, name = root / dataset["path"], entry["source_layer"]
     with gdal_errors("the source could not be read"):
-        info = pyogrio.read_info(path, layer=name, force_feature_count=True, force_total_bounds=True,
-                                 **dataset["open_options"])
+        info = pyogrio.read_info(
+            path,
+            layer=name,
+            force_feature_count=True,
+            force_total_bounds=True,
+            **dataset["open_options"],
+        )
     if int(info["features"]) <= 0:
-        raise InvalidInput(f"layer {entry['name']!r} has no features" if entry["name"] else "the source has no features")
+        raise InvalidInput(
+            f"layer {entry['name']!r} has no features"
+            if entry["name"]
+            else "the source has no features"
+        )
     if info["geometry_type"] is None:
         raise InvalidInput(f"layer {entry['name']!r} has no geometry column")
     info["fid_range"] = _contiguous_ids(path, name, info, dataset["open_options"])
@@ -105,7 +166,9 @@ def _layer_info(root: Path, datasets: list[dict], entry: dict[str, Any]) -> dict
     return info
 
 
-def _contiguous_ids(path: Path, layer: str, info: dict[str, Any], options: dict[str, str]) -> int | None:
+def _contiguous_ids(
+    path: Path, layer: str, info: dict[str, Any], options: dict[str, str]
+) -> int | None:
     """The first feature id when a seekable layer's ids run without gaps (1..n as written),
     so chunks can read id ranges; None otherwise."""
     fid = info.get("fid_column")
@@ -114,13 +177,19 @@ def _contiguous_ids(path: Path, layer: str, info: dict[str, Any], options: dict[
     quoted = '"' + layer.replace('"', '""') + '"'
     column = '"' + fid.replace('"', '""') + '"'
     with gdal_errors("the source's feature ids could not be read"):
-        _, table = raw.read_arrow(path, sql=f"SELECT MIN({column}) AS lo, MAX({column}) AS hi, COUNT(*) AS n "
-                                            f"FROM {quoted}", read_geometry=False, **options)
+        _, table = raw.read_arrow(
+            path,
+            sql=f"SELECT MIN({column}) AS lo, MAX({column}) AS hi, COUNT(*) AS n FROM {quoted}",
+            read_geometry=False,
+            **options,
+        )
     lo, hi, n = (table.column(c)[0].as_py() for c in ("lo", "hi", "n"))
     return int(lo) if lo is not None and hi - lo + 1 == n == int(info["features"]) else None
 
 
-def _plan_chunks(groups: list[LayerGroup], infos: dict[str, dict[str, Any]], size: int) -> list[ChunkSpec]:
+def _plan_chunks(
+    groups: list[LayerGroup], infos: dict[str, dict[str, Any]], size: int
+) -> list[ChunkSpec]:
     """Formats without fast seeking (FlatGeobuf, KML, CSV) reach a chunk by reading past the
     features before it; that scan is cheap next to the repair (FlatGeobuf: 90,000 complex
     polygons skipped in 0.2 s), so every format gets the same memory-bounded chunk size.
@@ -132,9 +201,17 @@ def _plan_chunks(groups: list[LayerGroup], infos: dict[str, dict[str, Any]], siz
             count, lo = int(infos[name]["features"]), infos[name]["fid_range"]
             for skip in range(0, count, size):
                 take = min(size, count - skip)
-                chunks.append(ChunkSpec(index=len(chunks), skip=skip, count=take, layer=name, group=index,
-                                        id_offset=first_id,
-                                        fid_range=(lo + skip, lo + skip + take) if lo is not None else None))
+                chunks.append(
+                    ChunkSpec(
+                        index=len(chunks),
+                        skip=skip,
+                        count=take,
+                        layer=name,
+                        group=index,
+                        id_offset=first_id,
+                        fid_range=(lo + skip, lo + skip + take) if lo is not None else None,
+                    )
+                )
             first_id += count
     return chunks
 
@@ -143,9 +220,13 @@ def _one_crs(names: list[str], infos: list[dict[str, Any]]) -> str | None:
     """Layers loaded into the same tables must share their CRS (one reprojection per table)."""
     declared = {info["crs"] for info in infos}
     if len(declared) > 1:
-        described = ", ".join(f"{name}: {info['crs'] or 'none'}" for name, info in zip(names, infos, strict=True))
-        raise InvalidInput(f"the layers declare different CRSs ({described}); load them with `all_layers` (a table "
-                           "each) or one at a time with `layer`")
+        described = ", ".join(
+            f"{name}: {info['crs'] or 'none'}" for name, info in zip(names, infos, strict=True)
+        )
+        raise InvalidInput(
+            f"the layers declare different CRSs ({described}); load them with `all_layers` (a table "
+            "each) or one at a time with `layer`"
+        )
     return infos[0]["crs"]
 
 
@@ -153,17 +234,27 @@ def _union_bounds(infos: list[dict[str, Any]]):
     bounds = [info.get("total_bounds") for info in infos if info.get("total_bounds") is not None]
     if not bounds:
         return None
-    return (min(b[0] for b in bounds), min(b[1] for b in bounds), max(b[2] for b in bounds), max(b[3] for b in bounds))
+    return (
+        min(b[0] for b in bounds),
+        min(b[1] for b in bounds),
+        max(b[2] for b in bounds),
+        max(b[3] for b in bounds),
+    )
 
 
 def _attribute_fields(root: Path, datasets: list[dict], entry: dict[str, Any]) -> list[pa.Field]:
     dataset = datasets[entry["dataset"]]
     with gdal_errors("the source's attributes could not be read"):
-        meta, table = raw.read_arrow(root / dataset["path"], layer=entry["source_layer"], max_features=1,
-                                     return_fids=True, **dataset["open_options"])
+        meta, table = raw.read_arrow(
+            root / dataset["path"],
+            layer=entry["source_layer"],
+            max_features=1,
+            return_fids=True,
+            **dataset["open_options"],
+        )
     fid_column, geometry_column = source_special_columns(meta)
     fields = list(table.schema)
-    if fields and fields[0].name == fid_column:       # pyogrio: the ids first, the geometry last
+    if fields and fields[0].name == fid_column:  # pyogrio: the ids first, the geometry last
         fields = fields[1:]
     if fields and fields[-1].name == geometry_column:
         fields = fields[:-1]
@@ -187,11 +278,17 @@ def _union_fields(per_layer: list[list[pa.Field]]) -> list[pa.Field]:
 def _wider(a: pa.Field, b: pa.Field) -> pa.DataType:
     numeric = (pa.types.is_integer, pa.types.is_floating)
     if all(any(test(f.type) for test in numeric) for f in (a, b)):
-        return pa.int64() if pa.types.is_integer(a.type) and pa.types.is_integer(b.type) else pa.float64()
+        return (
+            pa.int64()
+            if pa.types.is_integer(a.type) and pa.types.is_integer(b.type)
+            else pa.float64()
+        )
     if all(pa.types.is_string(f.type) or pa.types.is_large_string(f.type) for f in (a, b)):
         return pa.large_string()
-    raise InvalidInput(f"the layers disagree on the type of column {a.name!r} ({a.type} and {b.type}); "
-                       "load them with `all_layers` (a table each) or one at a time with `layer`")
+    raise InvalidInput(
+        f"the layers disagree on the type of column {a.name!r} ({a.type} and {b.type}); "
+        "load them with `all_layers` (a table each) or one at a time with `layer`"
+    )
 
 
 def source_special_columns(meta: dict[str, Any]) -> tuple[str, str]:

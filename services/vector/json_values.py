@@ -19,8 +19,13 @@ def as_json_texts(values: list, parse: bool) -> tuple[list[str | None], list[int
             texts.append(None)
             continue
         cleaner = _Cleaner()
-        texts.append(json.dumps(cleaner.parsed(value) if parse else cleaner.clean(value, 0),
-                                allow_nan=False, ensure_ascii=False))
+        texts.append(
+            json.dumps(
+                cleaner.parsed(value) if parse else cleaner.clean(value, 0),
+                allow_nan=False,
+                ensure_ascii=False,
+            )
+        )
         if cleaner.changed:
             cleaned.append(position)
     return texts, cleaned
@@ -32,10 +37,10 @@ class _Cleaner:
 
     def parsed(self, text: str) -> Any:
         try:
-            value = json.loads(text)      # accepts NaN and Infinity, which the clean removes
+            value = json.loads(text)  # accepts NaN and Infinity, which the clean removes
         except (ValueError, RecursionError):
             self.changed = True
-            return self.text(text)        # kept as a JSON string rather than lost
+            return self.text(text)  # kept as a JSON string rather than lost
         return self.clean(value, 0)
 
     def clean(self, value: Any, depth: int) -> Any:
@@ -52,13 +57,13 @@ class _Cleaner:
             return self.text(bytes(value).decode("utf-8", errors="replace"))
         if value is None or isinstance(value, (bool, int, float)):
             return value
-        return self.text(str(value))      # dates or decimals inside structs: their text
+        return self.text(str(value))  # dates or decimals inside structs: their text
 
     def text(self, text: str) -> str:
         cleaned = text.replace("\x00", "")
         try:
             cleaned.encode("utf-8")
-        except UnicodeEncodeError:        # unpaired surrogates
+        except UnicodeEncodeError:  # unpaired surrogates
             cleaned = cleaned.encode("utf-8", errors="replace").decode("utf-8")
         self.changed |= cleaned != text
         return cleaned

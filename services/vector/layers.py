@@ -43,8 +43,15 @@ def open_datasets(root: Path, datasets: list[dict]) -> list[dict[str, Any]]:
             options, csv_reason = {**CSV_OPTIONS, **found.open_options}, found.reason
         elif dataset["format"] == "gml":
             options = dict(GML_OPTIONS)
-        opened.append({"path": dataset["path"], "format": dataset["format"], "member": dataset.get("member"),
-                       "open_options": options, "csv_geometry": csv_reason})
+        opened.append(
+            {
+                "path": dataset["path"],
+                "format": dataset["format"],
+                "member": dataset.get("member"),
+                "open_options": options,
+                "csv_geometry": csv_reason,
+            }
+        )
     return opened
 
 
@@ -54,7 +61,10 @@ def list_layers(root: Path, datasets: list[dict[str, Any]]) -> list[dict[str, An
     for index, dataset in enumerate(datasets):
         found = _dataset_layers(root / dataset["path"], dataset)
         for layer in found:
-            layer |= {"dataset": index, "name": _public_name(layer["source_layer"], dataset, len(found), datasets)}
+            layer |= {
+                "dataset": index,
+                "name": _public_name(layer["source_layer"], dataset, len(found), datasets),
+            }
         layers.extend(found)
     if not layers:
         raise InvalidInput("the source has no layer with geometries")
@@ -63,7 +73,11 @@ def list_layers(root: Path, datasets: list[dict[str, Any]]) -> list[dict[str, An
 
 
 def _dataset_layers(path: Path, dataset: dict[str, Any]) -> list[dict[str, Any]]:
-    what = f"{dataset['member']} could not be opened" if dataset.get("member") else "the source could not be opened"
+    what = (
+        f"{dataset['member']} could not be opened"
+        if dataset.get("member")
+        else "the source could not be opened"
+    )
     options = dataset["open_options"]
     with gdal_errors(what):
         listed = pyogrio.list_layers(path)
@@ -73,19 +87,29 @@ def _dataset_layers(path: Path, dataset: dict[str, Any]) -> list[dict[str, Any]]
             info = pyogrio.read_info(path, layer=name, force_feature_count=True, **options)
             _check_driver(info["driver"], dataset)
             if info["geometry_type"] is not None:
-                layers.append({"source_layer": str(name), "geometry_type": info["geometry_type"],
-                               "features": int(info["features"]), "driver": info["driver"]})
+                layers.append(
+                    {
+                        "source_layer": str(name),
+                        "geometry_type": info["geometry_type"],
+                        "features": int(info["features"]),
+                        "driver": info["driver"],
+                    }
+                )
     return layers
 
 
 def _check_driver(driver: str, dataset: dict[str, Any]) -> None:
     expected = DRIVERS.get(dataset["format"], set())
     if driver not in expected:
-        raise InvalidInput(f"{dataset.get('member') or 'the source'} looks like {dataset['format']} but GDAL reads it "
-                           f"as {driver}: refused")
+        raise InvalidInput(
+            f"{dataset.get('member') or 'the source'} looks like {dataset['format']} but GDAL reads it "
+            f"as {driver}: refused"
+        )
 
 
-def _public_name(layer: str, dataset: dict[str, Any], layers_in_dataset: int, datasets: list[dict[str, Any]]) -> str:
+def _public_name(
+    layer: str, dataset: dict[str, Any], layers_in_dataset: int, datasets: list[dict[str, Any]]
+) -> str:
     if len(datasets) == 1:
         return layer
     stem = _stem(dataset["member"])
@@ -104,10 +128,14 @@ def _stem(member: str) -> str:
 def _check_unique(names: list[str]) -> None:
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
-        raise InvalidInput(f"the source has several layers named {', '.join(repeated)}: GDAL cannot tell them apart")
+        raise InvalidInput(
+            f"the source has several layers named {', '.join(repeated)}: GDAL cannot tell them apart"
+        )
 
 
-def choose(layers: list[dict[str, Any]], wanted: str | None, all_layers: bool, merge_layers: bool) -> list[list[str]]:
+def choose(
+    layers: list[dict[str, Any]], wanted: str | None, all_layers: bool, merge_layers: bool
+) -> list[list[str]]:
     """The layers to load, grouped by the tables they load into."""
     non_empty = [layer["name"] for layer in layers if layer["features"] > 0]
     if all_layers or merge_layers:
@@ -118,14 +146,19 @@ def choose(layers: list[dict[str, Any]], wanted: str | None, all_layers: bool, m
 
 
 def _choose_layer(layers: list[dict[str, Any]], wanted: str | None, non_empty: list[str]) -> str:
-    described = ", ".join(f"{layer['name']} ({layer['geometry_type']}, {layer['features']} features)" for layer in layers)
+    described = ", ".join(
+        f"{layer['name']} ({layer['geometry_type']}, {layer['features']} features)"
+        for layer in layers
+    )
     if wanted is not None:
         if wanted not in [layer["name"] for layer in layers]:
             raise InvalidInput(f"no layer {wanted!r}; the source has: {described}")
         return wanted
     if len(non_empty) > 1:
-        raise InvalidInput(f"the source has {len(non_empty)} layers; choose one with `layer`, or load them all with "
-                           f"`all_layers: true` (one table each): {described}")
+        raise InvalidInput(
+            f"the source has {len(non_empty)} layers; choose one with `layer`, or load them all with "
+            f"`all_layers: true` (one table each): {described}"
+        )
     return non_empty[0] if non_empty else layers[0]["name"]
 
 
@@ -136,7 +169,9 @@ def table_suffixes(names: list[str]) -> list[str]:
     suffixes = []
     for position, name in enumerate(names, start=1):
         ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-        base = re.sub(r"_+", "_", re.sub(r"[^a-z0-9]+", "_", ascii_name)).strip("_")[:40].rstrip("_")
+        base = (
+            re.sub(r"_+", "_", re.sub(r"[^a-z0-9]+", "_", ascii_name)).strip("_")[:40].rstrip("_")
+        )
         base = base or f"layer_{position}"
         suffix, counter = base, 1
         while suffix in taken:

@@ -38,13 +38,23 @@ def read_chunk(root: Path, plan: InspectResult, spec: ChunkSpec) -> tuple[dict, 
             meta = pyogrio.read_info(path, layer=layer, **dataset["open_options"])
             column = '"' + meta["fid_column"].replace('"', '""') + '"'
             where = f"{column} >= {int(spec.fid_range[0])} AND {column} < {int(spec.fid_range[1])}"
-            return raw.read_arrow(path, layer=layer, where=where, return_fids=True, **dataset["open_options"])
-        return raw.read_arrow(path, layer=layer, skip_features=spec.skip, max_features=spec.count, return_fids=True,
-                              **dataset["open_options"])
+            return raw.read_arrow(
+                path, layer=layer, where=where, return_fids=True, **dataset["open_options"]
+            )
+        return raw.read_arrow(
+            path,
+            layer=layer,
+            skip_features=spec.skip,
+            max_features=spec.count,
+            return_fids=True,
+            **dataset["open_options"],
+        )
 
 
 def to_wgs84(source_crs: str) -> Callable[[np.ndarray], np.ndarray]:
-    transformer = Transformer.from_crs(CRS.from_user_input(source_crs), CRS.from_epsg(4326), always_xy=True)
+    transformer = Transformer.from_crs(
+        CRS.from_user_input(source_crs), CRS.from_epsg(4326), always_xy=True
+    )
 
     def transform(coords: np.ndarray) -> np.ndarray:
         x, y = transformer.transform(coords[:, 0], coords[:, 1], errcheck=False)
@@ -56,22 +66,39 @@ def to_wgs84(source_crs: str) -> Callable[[np.ndarray], np.ndarray]:
 class PreparedChunk:
     """A chunk after repair, ready to COPY: rows per kind and the report."""
 
-    def __init__(self, plan: InspectResult, spec: ChunkSpec, meta: dict, table: pa.Table, *, tolerance: float,
-                 sample_size: int):
+    def __init__(
+        self,
+        plan: InspectResult,
+        spec: ChunkSpec,
+        meta: dict,
+        table: pa.Table,
+        *,
+        tolerance: float,
+        sample_size: int,
+    ):
         fid_column, geometry_column = source_special_columns(meta)
         # pyogrio puts the ids first and the geometry last: read them by position, as a
         # property may carry either name too.
         names = table.column_names
-        fids = (table.column(0).to_numpy() if names and names[0] == fid_column
-                else np.arange(spec.skip, spec.skip + table.num_rows))
+        fids = (
+            table.column(0).to_numpy()
+            if names and names[0] == fid_column
+            else np.arange(spec.skip, spec.skip + table.num_rows)
+        )
         geometry = table.column(len(names) - 1 - names[::-1].index(geometry_column))
         wkb = geometry.to_numpy(zero_copy_only=False)
         self.plan, self.spec = plan, spec
         self.group: LayerGroup = plan.groups[spec.group]
         self.log = RepairLog(sample_size)
         transform = to_wgs84(self.group.source_crs) if self.group.needs_reprojection else None
-        self.geometries: RepairedGeometries = repair(wkb, fids, self.log, transform=transform, tolerance=tolerance,
-                                                     codes=wkb_headers.type_codes(geometry))
+        self.geometries: RepairedGeometries = repair(
+            wkb,
+            fids,
+            self.log,
+            transform=transform,
+            tolerance=tolerance,
+            codes=wkb_headers.type_codes(geometry),
+        )
         self.attributes = prepare_columns(table, self.group.columns, fids, self.log)
         self.read = table.num_rows
         self.report = self._report()
@@ -80,16 +107,29 @@ class PreparedChunk:
         g = self.geometries
         kept = np.unique(g.rows)
         report = ChunkReport(
-            chunk=self.spec.index, group=self.spec.group, features_read=self.read, features_kept=len(kept),
+            chunk=self.spec.index,
+            group=self.spec.group,
+            features_read=self.read,
+            features_kept=len(kept),
             rows={kind: int((g.kinds == kind).sum()) for kind in KINDS if (g.kinds == kind).any()},
-            repairs=self.log.repairs, dropped=self.log.dropped, repair_samples=self.log.repair_samples,
-            dropped_samples=self.log.drop_samples, geometries_checked=g.checked, invalid_before=g.invalid_before,
-            invalid_after=g.invalid_after, proven_valid=g.proven, input_types=g.input_types,
-            bbox={kind: _bbox(g.bounds[g.kinds == kind]) for kind in KINDS if (g.kinds == kind).any()},
+            repairs=self.log.repairs,
+            dropped=self.log.dropped,
+            repair_samples=self.log.repair_samples,
+            dropped_samples=self.log.drop_samples,
+            geometries_checked=g.checked,
+            invalid_before=g.invalid_before,
+            invalid_after=g.invalid_after,
+            proven_valid=g.proven,
+            input_types=g.input_types,
+            bbox={
+                kind: _bbox(g.bounds[g.kinds == kind]) for kind in KINDS if (g.kinds == kind).any()
+            },
         )
         if self.group.temporal_property is not None:
             position = [c.name for c in self.group.columns].index(self.group.temporal_property)
-            report.temporal_min, report.temporal_max = temporal_range(self.attributes[position], kept)
+            report.temporal_min, report.temporal_max = temporal_range(
+                self.attributes[position], kept
+            )
         return report
 
     def _selected(self, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -105,18 +145,28 @@ class PreparedChunk:
         if len(selected) == 0:
             return iter(())
         geometries = [multi_ewkb(self.geometries.wkb[i], SRID) for i in selected]
-        values = [python_values(array, column, source_rows) for array, column in zip(self.attributes, self.group.columns, strict=True)]
+        values = [
+            python_values(array, column, source_rows)
+            for array, column in zip(self.attributes, self.group.columns, strict=True)
+        ]
         return zip(ids.tolist(), geometries, *values, strict=True)
 
 
 def _bbox(bounds: np.ndarray) -> list[float]:
-    return [float(bounds[:, 0].min()), float(bounds[:, 1].min()), float(bounds[:, 2].max()), float(bounds[:, 3].max())]
+    return [
+        float(bounds[:, 0].min()),
+        float(bounds[:, 1].min()),
+        float(bounds[:, 2].max()),
+        float(bounds[:, 3].max()),
+    ]
 
 
 def commit_chunk(conn, key: dict, chunk: PreparedChunk) -> ChunkReport:
     """COPY every kind's rows and record the chunk, all or nothing. A concurrent duplicate
     run waits on the ledger row and then finds the chunk already recorded."""
-    recorded = conn.execute(sql("vector/record_chunk"), key | {"report": Jsonb(chunk.report.model_dump())}).fetchone()
+    recorded = conn.execute(
+        sql("vector/record_chunk"), key | {"report": Jsonb(chunk.report.model_dump())}
+    ).fetchone()
     if recorded is None:
         conn.rollback()
         return stored_report(conn, key)

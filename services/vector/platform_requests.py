@@ -61,7 +61,10 @@ def table_name_for(ddh: DDHRefs) -> str:
 
 def job_parameters(request: PlatformSubmit) -> dict[str, Any]:
     params = request.model_dump(exclude={"source", "data_type"}, exclude_none=True)
-    params |= {"blob_name": request.source.blob_name, "table_name": request.table_name or table_name_for(request.ddh)}
+    params |= {
+        "blob_name": request.source.blob_name,
+        "table_name": request.table_name or table_name_for(request.ddh),
+    }
     if request.source.container:
         params["container"] = request.source.container
     return params

@@ -16,7 +16,7 @@ import numpy as np
 import shapely
 
 SERVED_DECIMALS = 9
-SCALE = 10.0 ** SERVED_DECIMALS
+SCALE = 10.0**SERVED_DECIMALS
 GRID = 1 / SCALE
 # The furthest a served vertex lies from a stored one that is not on the grid: half a
 # grid step in x and in y (plus float noise in degrees, well under 1e-12).

@@ -45,8 +45,9 @@ class TableChoice:
     layers: tuple[str, ...] = ()
 
 
-def choose_tables(base: str, plan: InspectResult, per_group: dict[int, ChunkReport],
-                  warnings: list[str]) -> list[TableChoice]:
+def choose_tables(
+    base: str, plan: InspectResult, per_group: dict[int, ChunkReport], warnings: list[str]
+) -> list[TableChoice]:
     """Per layer group: one kind → its table is the group's name (`base`, or
     `base_<layer>` for all_layers); several → `<name>_points`, `_lines`, `_polygons`."""
     choices = []
@@ -57,8 +58,14 @@ def choose_tables(base: str, plan: InspectResult, per_group: dict[int, ChunkRepo
         for kind in kinds:
             table = name if len(kinds) == 1 else kind_table_name(name, kind)
             if not table.startswith(name):
-                warnings.append(f"table name {name!r} shortened to {table!r} to fit the suffix _{kind}")
-            choices.append(TableChoice(kind, table, group.staging[kind], totals.rows[kind], index, tuple(group.layers)))
+                warnings.append(
+                    f"table name {name!r} shortened to {table!r} to fit the suffix _{kind}"
+                )
+            choices.append(
+                TableChoice(
+                    kind, table, group.staging[kind], totals.rows[kind], index, tuple(group.layers)
+                )
+            )
     return choices
 
 
@@ -95,8 +102,14 @@ def claimed_tables(base: str, plan: InspectResult) -> list[str]:
     return list(names)
 
 
-def vector_metadata(choice: TableChoice, params: ProcessVectorParams, plan: InspectResult, totals: ChunkReport,
-                    job_id: str, collection_id: str) -> VectorMetadata:
+def vector_metadata(
+    choice: TableChoice,
+    params: ProcessVectorParams,
+    plan: InspectResult,
+    totals: ChunkReport,
+    job_id: str,
+    collection_id: str,
+) -> VectorMetadata:
     group = plan.groups[choice.group]
     temporal = group.temporal_property is not None and totals.temporal_min is not None
     return VectorMetadata(
@@ -115,19 +128,31 @@ def vector_metadata(choice: TableChoice, params: ProcessVectorParams, plan: Insp
         geometry_type=GEOMETRY_TYPES[choice.kind],
         source_crs=group.source_crs if group.source_crs.startswith("EPSG:") else "custom (WKT)",
         temporal_property=group.temporal_property if temporal else None,
-        columns=[ColumnDefinition(name=c.name, type=c.pg_type, source_name=c.source_name) for c in group.columns],
-        custom_properties={"geoetl:source": f"{plan.source['container']}/{plan.source['blob_name']}",
-                           "geoetl:source_format": plan.source["format"],
-                           **({"geoetl:source_layers": list(choice.layers)} if group.name is not None else {})},
+        columns=[
+            ColumnDefinition(name=c.name, type=c.pg_type, source_name=c.source_name)
+            for c in group.columns
+        ],
+        custom_properties={
+            "geoetl:source": f"{plan.source['container']}/{plan.source['blob_name']}",
+            "geoetl:source_format": plan.source["format"],
+            **({"geoetl:source_layers": list(choice.layers)} if group.name is not None else {}),
+        },
     )
 
 
 def vectors_collection(collection_id: str) -> dict:
     return {
-        "type": "Collection", "stac_version": "1.0.0", "id": collection_id,
-        "title": "Vector tables", "description": "Clean PostGIS tables published by GeoETL's vector ETL",
-        "license": "various", "links": [],
-        "extent": {"spatial": {"bbox": [[-180, -90, 180, 90]]}, "temporal": {"interval": [[None, None]]}},
+        "type": "Collection",
+        "stac_version": "1.0.0",
+        "id": collection_id,
+        "title": "Vector tables",
+        "description": "Clean PostGIS tables published by GeoETL's vector ETL",
+        "license": "various",
+        "links": [],
+        "extent": {
+            "spatial": {"bbox": [[-180, -90, 180, 90]]},
+            "temporal": {"interval": [[None, None]]},
+        },
     }
 
 
@@ -136,24 +161,41 @@ def analyze(conn: psycopg.Connection, choices: list[TableChoice]) -> None:
         conn.execute(query("vector/analyze", table=staged(choice.staging_table)))
 
 
-def already_published(conn: psycopg.Connection, choices: list[TableChoice], job_id: str, attempt: int) -> bool:
+def already_published(
+    conn: psycopg.Connection, choices: list[TableChoice], job_id: str, attempt: int
+) -> bool:
     """True when a previous run of this publish committed (staging gone, tables ours)."""
     for choice in choices:
-        staging_left = conn.execute(sql("vector/table_exists"),
-                                    {"qualified": f"geo_staging.{choice.staging_table}"}).fetchone()["present"]
+        staging_left = conn.execute(
+            sql("vector/table_exists"), {"qualified": f"geo_staging.{choice.staging_table}"}
+        ).fetchone()["present"]
         if staging_left or catalog.published_attempt(conn, choice.table_name) != (job_id, attempt):
             return False
     return True
 
 
-def swap_in(conn: psycopg.Connection, base: str, claimed: list[str], choices: list[TableChoice],
-            metadata: list[VectorMetadata], refs: list[ExternalRefs], collection: dict, *, job_id: str,
-            attempt: int) -> None:
+def swap_in(
+    conn: psycopg.Connection,
+    base: str,
+    claimed: list[str],
+    choices: list[TableChoice],
+    metadata: list[VectorMetadata],
+    refs: list[ExternalRefs],
+    collection: dict,
+    *,
+    job_id: str,
+    attempt: int,
+) -> None:
     """The atomic publish (the caller's transaction): check the job still owns the names
     (`claimed`: every name it may publish), replace the tables an earlier load of `base`
     published, move the staging tables in, write metadata, STAC items and refs."""
     conn.execute(sql("vector/lock_table_name"), {"base_name": base})
-    claim_for_job(conn, job_id, [table_claim(name) for name in claimed] + [stac_collection(collection["id"], mode="shared")])
+    claim_for_job(
+        conn,
+        job_id,
+        [table_claim(name) for name in claimed]
+        + [stac_collection(collection["id"], mode="shared")],
+    )
     stac_catalog.ensure_collection(conn, collection)
     new_names = {c.table_name for c in choices}
     for stale in catalog.tables_of_base(conn, base):
@@ -171,17 +213,19 @@ def move_table(conn: psycopg.Connection, choice: TableChoice) -> None:
     """Staging table (with its `_pk` and `_gix` indexes) → geo, replacing the table of that
     name (the caller's transaction; curated updates reuse it for the tables they build)."""
     indexes = staging_indexes(choice.staging_table)
-    conn.execute(query(
-        "vector/publish_table",
-        final=pgsql.Identifier("geo", choice.table_name),
-        staging=staged(choice.staging_table),
-        staging_pk_index=staged(indexes["primary_key"]),
-        staging_spatial_index=staged(indexes["spatial"]),
-        pk_index_name=pgsql.Identifier(final_index_name(choice.table_name, "pkey")),
-        spatial_index_name=pgsql.Identifier(final_index_name(choice.table_name, "geom_idx")),
-        final_name=pgsql.Identifier(choice.table_name),
-        renamed=staged(choice.table_name),
-    ))
+    conn.execute(
+        query(
+            "vector/publish_table",
+            final=pgsql.Identifier("geo", choice.table_name),
+            staging=staged(choice.staging_table),
+            staging_pk_index=staged(indexes["primary_key"]),
+            staging_spatial_index=staged(indexes["spatial"]),
+            pk_index_name=pgsql.Identifier(final_index_name(choice.table_name, "pkey")),
+            spatial_index_name=pgsql.Identifier(final_index_name(choice.table_name, "geom_idx")),
+            final_name=pgsql.Identifier(choice.table_name),
+            renamed=staged(choice.table_name),
+        )
+    )
 
 
 def retire_table(conn: psycopg.Connection, table_name: str, collection_id: str) -> None:
@@ -203,5 +247,9 @@ def drop_staging(conn: psycopg.Connection, plan: InspectResult, job_id: str, att
 
 
 def nothing_to_publish(totals: ChunkReport) -> InvalidInput:
-    reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(totals.dropped.items())) or "none"
-    return InvalidInput(f"no features left to publish: all {totals.features_read} were dropped ({reasons})")
+    reasons = (
+        ", ".join(f"{count} {reason}" for reason, count in sorted(totals.dropped.items())) or "none"
+    )
+    return InvalidInput(
+        f"no features left to publish: all {totals.features_read} were dropped ({reasons})"
+    )

@@ -31,8 +31,16 @@ from services.vector.vertices import VertexSteps, non_finite_rows, out_of_range,
 
 SRID = 4326
 KIND_OF_DIMENSION = {0: "points", 1: "lines", 2: "polygons"}
-TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
-              6: "MultiPolygon", 7: "GeometryCollection"}
+TYPE_NAMES = {
+    0: "Point",
+    1: "LineString",
+    2: "LinearRing",
+    3: "Polygon",
+    4: "MultiPoint",
+    5: "MultiLineString",
+    6: "MultiPolygon",
+    7: "GeometryCollection",
+}
 POLYGON, MULTIPOLYGON, COLLECTION = 3, 6, 7
 MULTI_BUILDERS = {0: shapely.multipoints, 1: shapely.multilinestrings, 2: shapely.multipolygons}
 LAT_LIMIT, LON_LIMIT = 90.0, 360.0
@@ -41,16 +49,16 @@ EMPTY = shapely.from_wkt("POINT EMPTY")
 
 @dataclass
 class RepairedGeometries:
-    rows: np.ndarray          # position of each output geometry in the chunk's source rows
-    kinds: np.ndarray         # "points" / "lines" / "polygons" per output geometry
-    wkb: np.ndarray           # plain 2D WKB (the source's own bytes where nothing changed)
-    bounds: np.ndarray        # (n, 4) per output geometry
-    checked: int              # geometries checked for validity
+    rows: np.ndarray  # position of each output geometry in the chunk's source rows
+    kinds: np.ndarray  # "points" / "lines" / "polygons" per output geometry
+    wkb: np.ndarray  # plain 2D WKB (the source's own bytes where nothing changed)
+    bounds: np.ndarray  # (n, 4) per output geometry
+    checked: int  # geometries checked for validity
     invalid_before: int
     invalid_after: int
     input_types: dict[str, int]
-    proven: int = 0           # polygons proven valid (as stored and as served) without GEOS
-    settled: int = 0          # repaired geometries that snapping to the grid broke, snap-rounded
+    proven: int = 0  # polygons proven valid (as stored and as served) without GEOS
+    settled: int = 0  # repaired geometries that snapping to the grid broke, snap-rounded
 
     @property
     def ewkb(self) -> list[bytes]:
@@ -63,10 +71,16 @@ class _Batch:
 
     def __init__(self, geoms: np.ndarray, rows: np.ndarray, wkb: np.ndarray, fids: np.ndarray):
         self.geoms, self.rows, self.wkb, self.fids = geoms, rows, wkb, fids
-        self.modified = np.zeros(len(geoms), dtype=bool)   # WKB must be re-encoded
-        self.unsettled = np.zeros(len(geoms), dtype=bool)  # changed after the snap: settle on the grid
-        self.proven = np.zeros(len(geoms), dtype=bool)     # valid as stored and served (validity.star_shaped)
-        self.plain = np.zeros(len(geoms), dtype=bool)      # source WKB is plain 2D (wkb_headers.plain_2d)
+        self.modified = np.zeros(len(geoms), dtype=bool)  # WKB must be re-encoded
+        self.unsettled = np.zeros(
+            len(geoms), dtype=bool
+        )  # changed after the snap: settle on the grid
+        self.proven = np.zeros(
+            len(geoms), dtype=bool
+        )  # valid as stored and served (validity.star_shaped)
+        self.plain = np.zeros(
+            len(geoms), dtype=bool
+        )  # source WKB is plain 2D (wkb_headers.plain_2d)
         # Twice the signed area of each geometry's coordinate sequence, from the shared
         # coordinate pass; NaN where the shape changed since (then shapely decides).
         self.area2 = np.full(len(geoms), np.nan)
@@ -80,12 +94,20 @@ class _Batch:
 
     def append(self, geoms: list, source: np.ndarray) -> None:
         """Extra geometries for rows already in the batch (positions `source`)."""
-        extra = {"geoms": np.array(geoms + [None], dtype=object)[:-1], "modified": np.ones(len(source), dtype=bool),
-                 "plain": np.zeros(len(source), dtype=bool),
-                 "proven": np.zeros(len(source), dtype=bool), "area2": np.full(len(source), np.nan)}
+        extra = {
+            "geoms": np.array(geoms + [None], dtype=object)[:-1],
+            "modified": np.ones(len(source), dtype=bool),
+            "plain": np.zeros(len(source), dtype=bool),
+            "proven": np.zeros(len(source), dtype=bool),
+            "area2": np.full(len(source), np.nan),
+        }
         for name in self._arrays():
             current = getattr(self, name)
-            setattr(self, name, np.concatenate([current, extra[name] if name in extra else current[source]]))
+            setattr(
+                self,
+                name,
+                np.concatenate([current, extra[name] if name in extra else current[source]]),
+            )
 
     def discard(self, mask: np.ndarray, reason: str, log: RepairLog) -> None:
         """Removes the geometries at `mask`. A feature is dropped (as `reason`) only when
@@ -107,9 +129,15 @@ class _Batch:
         self.area2[mask] = np.nan
 
 
-def repair(wkb: np.ndarray, fids: np.ndarray, log: RepairLog, *,
-           transform: Callable[[np.ndarray], np.ndarray] | None, tolerance: float,
-           codes: np.ndarray | None = None) -> RepairedGeometries:
+def repair(
+    wkb: np.ndarray,
+    fids: np.ndarray,
+    log: RepairLog,
+    *,
+    transform: Callable[[np.ndarray], np.ndarray] | None,
+    tolerance: float,
+    codes: np.ndarray | None = None,
+) -> RepairedGeometries:
     """`codes`: the values' raw WKB type codes (wkb_headers.type_codes), when at hand."""
     codes = codes if codes is not None else _type_codes(wkb)
     geoms, rebuilt = _parse(wkb, wkb_headers.base_types(codes), fids, log)
@@ -134,12 +162,22 @@ def repair(wkb: np.ndarray, fids: np.ndarray, log: RepairLog, *,
 
 # -- parsing ----------------------------------------------------------------------------------------
 
+
 def _type_codes(wkb: np.ndarray) -> np.ndarray:
-    return np.array([-1 if w is None or len(w) < 5 or w[0] not in (0, 1)
-                     else int.from_bytes(w[1:5], "little" if w[0] == 1 else "big") for w in wkb], dtype=np.int64)
+    return np.array(
+        [
+            -1
+            if w is None or len(w) < 5 or w[0] not in (0, 1)
+            else int.from_bytes(w[1:5], "little" if w[0] == 1 else "big")
+            for w in wkb
+        ],
+        dtype=np.int64,
+    )
 
 
-def _parse(wkb: np.ndarray, types: np.ndarray, fids: np.ndarray, log: RepairLog) -> tuple[np.ndarray, np.ndarray]:
+def _parse(
+    wkb: np.ndarray, types: np.ndarray, fids: np.ndarray, log: RepairLog
+) -> tuple[np.ndarray, np.ndarray]:
     """Geometries, and the mask of those that had to be rebuilt to parse at all: unclosed
     rings closed by GEOS, or read by the lenient reader (curves, bare rings, broken members)."""
     linear = (types >= 1) & (types <= 7)
@@ -216,6 +254,7 @@ def _input_types(batch: _Batch) -> dict[str, int]:
 
 # -- structure --------------------------------------------------------------------------------------
 
+
 def _split_collections(batch: _Batch, log: RepairLog) -> None:
     """A collection becomes one geometry per dimension it holds (same source row)."""
     collections = np.flatnonzero(shapely.get_type_id(batch.geoms) == COLLECTION)
@@ -276,12 +315,13 @@ def _remove_empty_parts(batch: _Batch, log: RepairLog) -> None:
 
 # -- the coordinate pass ----------------------------------------------------------------------------------
 
+
 def _coordinate_pass(batch: _Batch, tolerance: float, log: RepairLog) -> None:
     coords, index = _checked_coordinates(batch, log)
     x, y = np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1])
     del coords
     batch.proven = validity.star_shaped(x, y, index, validity.single_ring_polygons(batch.geoms))
-    movable = ~batch.proven & (shapely.get_dimensions(batch.geoms) > 0)   # a point is valid anywhere
+    movable = ~batch.proven & (shapely.get_dimensions(batch.geoms) > 0)  # a point is valid anywhere
     batch.modified |= snap_to_grid(batch.geoms, x, y, index, movable)
     steps = VertexSteps.of(x, y, index)
     batch.area2 = steps.signed_area2(len(batch.geoms))
@@ -316,14 +356,17 @@ def _checked_coordinates(batch: _Batch, log: RepairLog) -> tuple[np.ndarray, np.
 
 def _unwrap_antimeridian(batch: _Batch, steps: VertexSteps) -> None:
     """Crossing shapes are made continuous (and cut back at ±180° once valid)."""
-    candidates = np.flatnonzero(antimeridian.jump_candidates(steps.x, steps.dx, steps.same, steps.index,
-                                                             len(batch.geoms)))
+    candidates = np.flatnonzero(
+        antimeridian.jump_candidates(steps.x, steps.dx, steps.same, steps.index, len(batch.geoms))
+    )
     for position in candidates:
         if antimeridian.has_jump(batch.geoms[position]):
             batch.replace(position, antimeridian.unwrap(batch.geoms[position]))
 
 
-def _remove_duplicate_vertices(batch: _Batch, steps: VertexSteps, tolerance: float, log: RepairLog) -> None:
+def _remove_duplicate_vertices(
+    batch: _Batch, steps: VertexSteps, tolerance: float, log: RepairLog
+) -> None:
     """The steps may predate unwrapping: a 360° shift neither makes nor hides a duplicate."""
     close = (np.abs(steps.dx) <= tolerance) & (np.abs(steps.dy) <= tolerance) & steps.same
     flagged = np.unique(steps.index[close])
@@ -358,6 +401,7 @@ def _without_repeated_points(geoms: np.ndarray, tolerance: float) -> np.ndarray:
 
 # -- validity ---------------------------------------------------------------------------------------
 
+
 def _make_valid(batch: _Batch, log: RepairLog) -> tuple[int, int]:
     """GEOS judges what the coordinate pass could not prove (on the grid, as it will be
     served); invalid geometries are repaired, parts that collapse to a lower dimension
@@ -367,8 +411,9 @@ def _make_valid(batch: _Batch, log: RepairLog) -> tuple[int, int]:
     invalid = judged[~shapely.is_valid(batch.geoms[judged])]
     if len(invalid) == 0:
         return checked, 0
-    fixed, collapsed_parts = validity.made_valid(batch.geoms[invalid], shapely.get_dimensions(batch.geoms[invalid]),
-                                                 MULTI_BUILDERS)
+    fixed, collapsed_parts = validity.made_valid(
+        batch.geoms[invalid], shapely.get_dimensions(batch.geoms[invalid]), MULTI_BUILDERS
+    )
     batch.replace(invalid, fixed)
     log.repair("made_valid", batch.fids[invalid])
     if collapsed_parts:
@@ -446,8 +491,15 @@ def reversed_ring(wkb: bytes) -> bytes:
 
 # -- output -----------------------------------------------------------------------------------------
 
-def _finish(batch: _Batch, log: RepairLog, checked: int, invalid_before: int, invalid_after: int,
-            input_types: dict[str, int]) -> RepairedGeometries:
+
+def _finish(
+    batch: _Batch,
+    log: RepairLog,
+    checked: int,
+    invalid_before: int,
+    invalid_after: int,
+    input_types: dict[str, int],
+) -> RepairedGeometries:
     geoms = batch.geoms
     dimensions = shapely.get_dimensions(geoms)
     kinds = np.array([KIND_OF_DIMENSION[int(d)] for d in dimensions], dtype=object)
@@ -459,9 +511,19 @@ def _finish(batch: _Batch, log: RepairLog, checked: int, invalid_before: int, in
     encoded = np.empty(len(geoms), dtype=object)
     encoded[reuse] = batch.wkb[reuse]
     if (~reuse).any():
-        encoded[~reuse] = shapely.to_wkb(geoms[~reuse], output_dimension=2, byte_order=1, flavor="iso", include_srid=False)
-    return RepairedGeometries(rows=batch.rows, kinds=kinds, wkb=encoded, bounds=shapely.bounds(geoms), checked=checked,
-                              invalid_before=invalid_before, invalid_after=invalid_after, input_types=input_types)
+        encoded[~reuse] = shapely.to_wkb(
+            geoms[~reuse], output_dimension=2, byte_order=1, flavor="iso", include_srid=False
+        )
+    return RepairedGeometries(
+        rows=batch.rows,
+        kinds=kinds,
+        wkb=encoded,
+        bounds=shapely.bounds(geoms),
+        checked=checked,
+        invalid_before=invalid_before,
+        invalid_after=invalid_after,
+        input_types=input_types,
+    )
 
 
 def _collections_to_multi(geoms: np.ndarray, types: np.ndarray, dimensions: np.ndarray) -> None:

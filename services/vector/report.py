@@ -13,9 +13,9 @@ from pydantic import BaseModel
 REPAIRS = {
     "rings_closed": "features whose unclosed rings were closed",
     "curves_linearized": "features with curves (circular arcs) stroked into straight segments: at most 2.8125° of "
-                         "arc per segment, within 0.03 % of the radius of the true curve",
+    "arc per segment, within 0.03 % of the radius of the true curve",
     "bare_rings_salvaged": "features with a ring outside any polygon (e.g. a KML LinearRing), built as the polygon it "
-                           "bounds (or a line when it encloses nothing)",
+    "bounds (or a line when it encloses nothing)",
     "partly_salvaged": "features whose geometry was partly unreadable or unbuildable: the readable parts were kept",
     "unbuildable_parts_dropped": "collection members, rings and vertices that could not be built (dropped)",
     "empty_parts_removed": "empty rings and empty parts removed (PostGIS refuses empty rings)",
@@ -27,19 +27,19 @@ REPAIRS = {
     "made_valid": "invalid features repaired with make_valid (structure method)",
     "collapsed_parts_dropped": "parts that collapsed to a lower dimension during repair (dropped)",
     "snap_rounded": "repaired geometries that rounding to the served 1e-9° grid made invalid, snap-rounded "
-                    "valid on the grid (parts collapsed at that precision removed)",
+    "valid on the grid (parts collapsed at that precision removed)",
     "reoriented": "polygon features re-oriented (exterior counter-clockwise, holes clockwise)",
     "antimeridian_split": "features cut at the antimeridian into pieces on both sides",
     "longitudes_wrapped": "features moved back into [-180, 180] longitude",
     "collections_split": "geometry collections split by kind into the per-kind tables",
     "collection_parts_dropped": "pieces of a split collection dropped (collapsed or out of range) while the "
-                                "feature's other pieces were kept",
+    "feature's other pieces were kept",
     "promoted_to_multi": "single geometries stored as their Multi type",
     "dates_nulled": "date/time values outside years 1-9999 set to NULL",
     "nul_characters_removed": "text values from which NUL characters were removed",
     "invalid_utf8_replaced": "text values with invalid UTF-8 (bad bytes replaced)",
     "json_values_cleaned": "nested (JSON) values PostgreSQL would refuse, cleaned: NaN/Infinity as null, NUL "
-                           "characters removed, unpaired surrogates replaced, nesting past 100 levels cut",
+    "characters removed, unpaired surrogates replaced, nesting past 100 levels cut",
 }
 DROPS = {
     "null_geometry": "no geometry",
@@ -98,7 +98,9 @@ class ChunkReport(BaseModel):
     bbox: dict[str, list[float]] = {}
     temporal_min: str | None = None
     temporal_max: str | None = None
-    seconds: dict[str, float] = {}     # where the chunk's time went: read, repair, copy (the task's own clock)
+    seconds: dict[
+        str, float
+    ] = {}  # where the chunk's time went: read, repair, copy (the task's own clock)
 
 
 class Validity(BaseModel):
@@ -119,7 +121,7 @@ class PublishedTable(BaseModel):
     geometry_type: str
     feature_count: int
     bbox: list[float] | None
-    layers: list[str] | None = None     # all_layers: the source layer the table holds
+    layers: list[str] | None = None  # all_layers: the source layer the table holds
 
 
 class VectorReport(BaseModel):
@@ -138,7 +140,7 @@ class VectorReport(BaseModel):
     dropped_samples: dict[str, list[int]]
     validity: Validity
     warnings: list[str]
-    seconds: dict[str, float] = {}   # summed over the load's chunks: read, repair, copy
+    seconds: dict[str, float] = {}  # summed over the load's chunks: read, repair, copy
     definitions: dict[str, dict[str, str]] = {"repairs": REPAIRS, "dropped": DROPS}
 
     def summary(self) -> dict[str, Any]:
@@ -164,11 +166,18 @@ def merge_chunks(chunks: list[ChunkReport], sample_size: int) -> ChunkReport:
         total.invalid_before += chunk.invalid_before
         total.invalid_after += chunk.invalid_after
         total.proven_valid += chunk.proven_valid
-        for mine, theirs in ((total.rows, chunk.rows), (total.repairs, chunk.repairs),
-                             (total.dropped, chunk.dropped), (total.input_types, chunk.input_types)):
+        for mine, theirs in (
+            (total.rows, chunk.rows),
+            (total.repairs, chunk.repairs),
+            (total.dropped, chunk.dropped),
+            (total.input_types, chunk.input_types),
+        ):
             for key, value in theirs.items():
                 mine[key] = mine.get(key, 0) + value
-        for mine, theirs in ((total.repair_samples, chunk.repair_samples), (total.dropped_samples, chunk.dropped_samples)):
+        for mine, theirs in (
+            (total.repair_samples, chunk.repair_samples),
+            (total.dropped_samples, chunk.dropped_samples),
+        ):
             for key, values in theirs.items():
                 kept = mine.setdefault(key, [])
                 kept.extend(values[: max(0, sample_size - len(kept))])

@@ -24,7 +24,13 @@ from core.errors import BlobChanged, InvalidInput
 from core.storage import BlobStorage
 from services.vector import datasets as prepare
 from services.vector.archive_contents import classify_archive
-from services.vector.archives import ArchiveLimits, Budget, extract_archive, list_archive, verify_archive
+from services.vector.archives import (
+    ArchiveLimits,
+    Budget,
+    extract_archive,
+    list_archive,
+    verify_archive,
+)
 from services.vector.formats import Detection, detect_file
 
 # Parallel ranged GETs for the download: Azurite (and Blob Storage) serve one stream far
@@ -36,16 +42,18 @@ DOWNLOAD_RANGE = 8 * 1024 * 1024
 
 @dataclass
 class PreparedSource:
-    format: str                      # the dataset's format; "archive" when it holds several
-    root: str                        # the cache directory dataset paths are relative to
-    datasets: list[dict]             # each: format, path, member, reason, notes
+    format: str  # the dataset's format; "archive" when it holds several
+    root: str  # the cache directory dataset paths are relative to
+    datasets: list[dict]  # each: format, path, member, reason, notes
     reason: str
     etag: str
     size_bytes: int
     encoding: str | None = None
     encoding_reason: str | None = None
     warnings: list[str] = field(default_factory=list)
-    repairs: dict[str, int] = field(default_factory=dict)   # salvaged while preparing (KML bare rings)
+    repairs: dict[str, int] = field(
+        default_factory=dict
+    )  # salvaged while preparing (KML bare rings)
 
     @property
     def path(self) -> str:
@@ -54,8 +62,12 @@ class PreparedSource:
 
 
 def archive_limits(settings: Settings) -> ArchiveLimits:
-    return ArchiveLimits(settings.archive_max_uncompressed_bytes, settings.archive_max_ratio,
-                         settings.archive_max_members, settings.archive_max_depth)
+    return ArchiveLimits(
+        settings.archive_max_uncompressed_bytes,
+        settings.archive_max_ratio,
+        settings.archive_max_members,
+        settings.archive_max_depth,
+    )
 
 
 def inspect_local_file(path: Path, filename: str | None, limits: ArchiveLimits) -> Detection:
@@ -66,24 +78,36 @@ def inspect_local_file(path: Path, filename: str | None, limits: ArchiveLimits) 
     if kind != "zip":
         return prepare.check_single_file(path, kind, filename)
     with tempfile.TemporaryDirectory(prefix="geoetl-survey-") as workdir:
-        found = _survey(path, Path(workdir), limits, Budget(limits, path.stat().st_size), depth=0, prefix="")
+        found = _survey(
+            path, Path(workdir), limits, Budget(limits, path.stat().st_size), depth=0, prefix=""
+        )
     return _summary(found)
 
 
-def _survey(archive: Path, workdir: Path, limits: ArchiveLimits, budget: Budget, depth: int,
-            prefix: str) -> list[Detection]:
+def _survey(
+    archive: Path, workdir: Path, limits: ArchiveLimits, budget: Budget, depth: int, prefix: str
+) -> list[Detection]:
     contents = classify_archive(verify_archive(archive, limits, budget))
-    found = [Detection(d.detection.format, d.detection.reason, prefix + d.detection.member) for d in contents.datasets]
+    found = [
+        Detection(d.detection.format, d.detection.reason, prefix + d.detection.member)
+        for d in contents.datasets
+    ]
     for name in _nested(contents.nested, depth, limits):
         inner = workdir / f"nested-{depth}-{len(found)}.zip"
-        extract_archive(archive, workdir / "x", limits, members=[name], budget=budget, rename={name: inner.name})
-        found += _survey(workdir / "x" / inner.name, workdir, limits, budget, depth + 1, f"{prefix}{name}/")
+        extract_archive(
+            archive, workdir / "x", limits, members=[name], budget=budget, rename={name: inner.name}
+        )
+        found += _survey(
+            workdir / "x" / inner.name, workdir, limits, budget, depth + 1, f"{prefix}{name}/"
+        )
     return found
 
 
 def _nested(names: list[str], depth: int, limits: ArchiveLimits) -> list[str]:
     if names and depth >= limits.max_depth:
-        raise InvalidInput(f"archives nested more than {limits.max_depth} deep ({names[0]}): unpack them first")
+        raise InvalidInput(
+            f"archives nested more than {limits.max_depth} deep ({names[0]}): unpack them first"
+        )
     return names
 
 
@@ -93,22 +117,28 @@ def _summary(found: list[Detection]) -> Detection:
     if len(found) == 1:
         return found[0]
     listed = ", ".join(f"{d.member} ({d.format})" for d in found[:20])
-    return Detection("archive", f"zip holding {len(found)} datasets, each layer loadable with `layer` or "
-                                f"`all_layers`: {listed}")
+    return Detection(
+        "archive",
+        f"zip holding {len(found)} datasets, each layer loadable with `layer` or "
+        f"`all_layers`: {listed}",
+    )
 
 
 def unpack_needed(archive: Path, target: Path, limits: ArchiveLimits) -> list[prepare.ArchivedFile]:
     """Load time: each archive (nested ones too, sharing one budget) is judged whole on its
     central directory, then only the members its datasets read are unpacked (an unrelated
     5 GB member never is); shapefile parts under the names GDAL looks for."""
-    found = _unpack(archive, target, limits, Budget(limits, archive.stat().st_size), depth=0, prefix="")
+    found = _unpack(
+        archive, target, limits, Budget(limits, archive.stat().st_size), depth=0, prefix=""
+    )
     if not found:
         raise InvalidInput("the archive (and the archives in it) holds no supported data")
     return found
 
 
-def _unpack(archive: Path, target: Path, limits: ArchiveLimits, budget: Budget, depth: int,
-            prefix: str) -> list[prepare.ArchivedFile]:
+def _unpack(
+    archive: Path, target: Path, limits: ArchiveLimits, budget: Budget, depth: int, prefix: str
+) -> list[prepare.ArchivedFile]:
     contents = classify_archive(list_archive(archive, limits, budget))
     rename = {member: name for d in contents.datasets for member, name in d.parts.items()}
     nested = _nested(contents.nested, depth, limits)
@@ -129,25 +159,36 @@ class SourceCache:
         self.max_bytes = settings.vector_cache_max_bytes
         self.limits = archive_limits(settings)
 
-    def materialize(self, blobs: BlobStorage, container: str, blob_name: str,
-                    etag: str | None = None) -> PreparedSource:
+    def materialize(
+        self, blobs: BlobStorage, container: str, blob_name: str, etag: str | None = None
+    ) -> PreparedSource:
         """Download (if needed) and prepare the blob; `etag` pins the version to use."""
         properties = blobs.info(container, blob_name)
         if properties is None:
             raise InvalidInput(f"source not found: {container}/{blob_name}")
         if etag is not None and properties.etag != etag:
-            raise InvalidInput(f"{container}/{blob_name} changed since this load began; submit the job again")
-        key = hashlib.sha256(f"{container}\n{blob_name}\n{properties.etag}".encode()).hexdigest()[:32]
+            raise InvalidInput(
+                f"{container}/{blob_name} changed since this load began; submit the job again"
+            )
+        key = hashlib.sha256(f"{container}\n{blob_name}\n{properties.etag}".encode()).hexdigest()[
+            :32
+        ]
         directory = self.root / key
         with _locked(self.root, key):
             prepared = _read_marker(directory)
             if prepared is None:
                 download = directory / "download.bin"
-                _download(_Pinned(blobs, container, blob_name, properties.etag), properties.size, download)
+                _download(
+                    _Pinned(blobs, container, blob_name, properties.etag), properties.size, download
+                )
                 try:
-                    prepared = _prepare(download, blob_name, directory, self.limits, properties.etag)
+                    prepared = _prepare(
+                        download, blob_name, directory, self.limits, properties.etag
+                    )
                 except InvalidInput:
-                    shutil.rmtree(directory, ignore_errors=True)  # nothing half-prepared stays behind
+                    shutil.rmtree(
+                        directory, ignore_errors=True
+                    )  # nothing half-prepared stays behind
                     raise
                 (directory / "prepared.json").write_text(json.dumps(asdict(prepared)))
             os.utime(directory / "prepared.json")  # last use, for trimming
@@ -189,7 +230,9 @@ def _download(blob: _Pinned, size: int, target: Path) -> None:
     partial = target.with_suffix(".part")
     with partial.open("wb") as out:
         out.truncate(size)
-    ranges = [(start, min(DOWNLOAD_RANGE, size - start)) for start in range(0, size, DOWNLOAD_RANGE)]
+    ranges = [
+        (start, min(DOWNLOAD_RANGE, size - start)) for start in range(0, size, DOWNLOAD_RANGE)
+    ]
     descriptor = os.open(partial, os.O_WRONLY)
     try:
         with ThreadPoolExecutor(DOWNLOAD_STREAMS) as pool:
@@ -205,18 +248,30 @@ def _download_range(blob: _Pinned, descriptor: int, start: int, length: int) -> 
     os.pwrite(descriptor, blob.read(start, length), start)
 
 
-def _prepare(download: Path, blob_name: str, directory: Path, limits: ArchiveLimits, etag: str) -> PreparedSource:
+def _prepare(
+    download: Path, blob_name: str, directory: Path, limits: ArchiveLimits, etag: str
+) -> PreparedSource:
     kind = detect_file(download, blob_name)
     size = download.stat().st_size
     if kind == "zip":
         files = unpack_needed(download, directory / "unpacked", limits)
         datasets = [prepare.archived_dataset(f, directory) for f in files]
-        reason = datasets[0].reason if len(datasets) == 1 else _summary([f.detection for f in files]).reason
+        reason = (
+            datasets[0].reason
+            if len(datasets) == 1
+            else _summary([f.detection for f in files]).reason
+        )
     else:
         datasets = [prepare.single_dataset(download, kind, blob_name, directory)]
         reason = datasets[0].reason
-    source = PreparedSource(format=datasets[0].format if len(datasets) == 1 else "archive", root=str(directory),
-                            datasets=[asdict(d) for d in datasets], reason=reason, etag=etag, size_bytes=size)
+    source = PreparedSource(
+        format=datasets[0].format if len(datasets) == 1 else "archive",
+        root=str(directory),
+        datasets=[asdict(d) for d in datasets],
+        reason=reason,
+        etag=etag,
+        size_bytes=size,
+    )
     for dataset in datasets:
         source.warnings += dataset.warnings
         for name, count in dataset.repairs.items():
@@ -249,5 +304,3 @@ def _locked(root: Path, key: str) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-

@@ -19,7 +19,11 @@ MAX_IDENTIFIER = 63
 
 def staging_name(job_id: str, attempt: int, kind: str, group: int = 0) -> str:
     """One table per kind, and per layer group past the first (all_layers loads)."""
-    return f"s_{job_id[:16]}_{attempt}_{kind}" if group == 0 else f"s_{job_id[:16]}_{attempt}_g{group}_{kind}"
+    return (
+        f"s_{job_id[:16]}_{attempt}_{kind}"
+        if group == 0
+        else f"s_{job_id[:16]}_{attempt}_g{group}_{kind}"
+    )
 
 
 def staging_indexes(staging_table: str) -> dict[str, str]:
@@ -43,41 +47,66 @@ def query(name: str, **identifiers) -> pgsql.Composed:
     return pgsql.SQL(sql(name)).format(**identifiers)
 
 
-def create_staging_tables(conn: psycopg.Connection, job_id: str, attempt: int, columns: list[ColumnPlan],
-                          group: int = 0) -> dict[str, str]:
+def create_staging_tables(
+    conn: psycopg.Connection, job_id: str, attempt: int, columns: list[ColumnPlan], group: int = 0
+) -> dict[str, str]:
     """One staging table per geometry kind (unused ones are dropped at publish). Re-running
     the inspection recreates them empty, and forgets chunks loaded by an earlier run."""
     if group == 0:
         conn.execute(sql("vector/clear_chunks"), {"job_id": job_id, "attempt": attempt})
     attribute_columns = pgsql.SQL("").join(
-        pgsql.SQL(", {} {}").format(pgsql.Identifier(c.name), pgsql.SQL(c.pg_type)) for c in columns)
+        pgsql.SQL(", {} {}").format(pgsql.Identifier(c.name), pgsql.SQL(c.pg_type)) for c in columns
+    )
     tables = {}
     for kind in KINDS:
         name = staging_name(job_id, attempt, kind, group)
         conn.execute(query("vector/drop_table", table=staged(name)))
-        conn.execute(query("vector/create_staging", table=staged(name), geometry_type=pgsql.SQL(GEOMETRY_TYPES[kind]),
-                           columns=attribute_columns))
-        conn.execute(sql("vector/register_staging"), {"job_id": job_id, "attempt": attempt, "layer_group": group,
-                                                      "kind": kind, "staging_table": name})
+        conn.execute(
+            query(
+                "vector/create_staging",
+                table=staged(name),
+                geometry_type=pgsql.SQL(GEOMETRY_TYPES[kind]),
+                columns=attribute_columns,
+            )
+        )
+        conn.execute(
+            sql("vector/register_staging"),
+            {
+                "job_id": job_id,
+                "attempt": attempt,
+                "layer_group": group,
+                "kind": kind,
+                "staging_table": name,
+            },
+        )
         tables[kind] = name
     return tables
 
 
-def drop_stale_staging(conn: psycopg.Connection, job_id: str, attempt: int, retention_hours: float) -> list[str]:
+def drop_stale_staging(
+    conn: psycopg.Connection, job_id: str, attempt: int, retention_hours: float
+) -> list[str]:
     """Drops staging tables that can no longer be published (earlier attempts, finished jobs)."""
     dropped = []
     params = {"job_id": job_id, "attempt": attempt, "retention_hours": retention_hours}
     for row in conn.execute(sql("vector/stale_staging"), params).fetchall():
         conn.execute(query("vector/drop_table", table=staged(row["staging_table"])))
         conn.execute(sql("vector/forget_staging"), {"staging_table": row["staging_table"]})
-        conn.execute(sql("vector/clear_chunks"), {"job_id": row["job_id"], "attempt": row["attempt"]})
+        conn.execute(
+            sql("vector/clear_chunks"), {"job_id": row["job_id"], "attempt": row["attempt"]}
+        )
         dropped.append(row["staging_table"])
     return dropped
 
 
 def missing_staging(conn: psycopg.Connection, tables: list[str]) -> list[str]:
-    return [t for t in tables
-            if not conn.execute(sql("vector/table_exists"), {"qualified": f"{STAGING_SCHEMA}.{t}"}).fetchone()["present"]]
+    return [
+        t
+        for t in tables
+        if not conn.execute(
+            sql("vector/table_exists"), {"qualified": f"{STAGING_SCHEMA}.{t}"}
+        ).fetchone()["present"]
+    ]
 
 
 def geometry_dumper(conn: psycopg.Connection) -> int:
@@ -92,11 +121,17 @@ def geometry_dumper(conn: psycopg.Connection) -> int:
     return oid
 
 
-def copy_rows(conn: psycopg.Connection, staging_table: str, columns: list[ColumnPlan], rows) -> None:
+def copy_rows(
+    conn: psycopg.Connection, staging_table: str, columns: list[ColumnPlan], rows
+) -> None:
     geometry_oid = geometry_dumper(conn)
-    names = pgsql.SQL(", ").join(pgsql.Identifier(n) for n in ["id", "geom", *(c.name for c in columns)])
+    names = pgsql.SQL(", ").join(
+        pgsql.Identifier(n) for n in ["id", "geom", *(c.name for c in columns)]
+    )
     with conn.cursor() as cursor:
-        with cursor.copy(query("vector/copy_staging", table=staged(staging_table), columns=names)) as copy:
+        with cursor.copy(
+            query("vector/copy_staging", table=staged(staging_table), columns=names)
+        ) as copy:
             copy.set_types(["int8", geometry_oid, *(COPY_TYPES[c.pg_type] for c in columns)])
             for row in rows:
                 copy.write_row(row)

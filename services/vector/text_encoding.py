@@ -18,7 +18,7 @@ FALLBACKS = ("cp1252", "latin-1")
 
 @dataclass(frozen=True)
 class EncodingFinding:
-    encoding: str          # what the source is in
+    encoding: str  # what the source is in
     reason: str
     needs_transcoding: bool
 
@@ -30,7 +30,9 @@ def detect_encoding(path: Path) -> EncodingFinding:
         return EncodingFinding("utf-16", "UTF-16 byte order mark", True)
     bom = head.startswith(codecs.BOM_UTF8)
     if _decodes(path, "utf-8-sig"):
-        return EncodingFinding("utf-8", "valid UTF-8" + (" (with a byte order mark)" if bom else ""), bom)
+        return EncodingFinding(
+            "utf-8", "valid UTF-8" + (" (with a byte order mark)" if bom else ""), bom
+        )
     for encoding in FALLBACKS:
         if _decodes(path, encoding):
             return EncodingFinding(encoding, f"not valid UTF-8; decodes as {encoding}", True)
@@ -51,8 +53,12 @@ def _decodes(path: Path, encoding: str) -> bool:
 
 def transcode_to_utf8(source: Path, target: Path, encoding: str) -> None:
     partial = target.with_suffix(target.suffix + ".part")
-    with source.open("r", encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as reader, \
-            partial.open("w", encoding="utf-8", newline="") as writer:
+    with (
+        source.open(
+            "r", encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline=""
+        ) as reader,
+        partial.open("w", encoding="utf-8", newline="") as writer,
+    ):
         while block := reader.read(BLOCK):
             writer.write(block)
     partial.replace(target)

@@ -29,7 +29,9 @@ def safe_filename(filename: str | None) -> str:
     return name[:200] or "upload"
 
 
-def store_upload(platform, stream: BinaryIO, filename: str | None, prefix: str = "uploads") -> UploadResult:
+def store_upload(
+    platform, stream: BinaryIO, filename: str | None, prefix: str = "uploads"
+) -> UploadResult:
     """Spools, checks, then stores the file as bronze `<prefix>/<random>/<safe filename>`."""
     settings = platform.settings
     with tempfile.TemporaryDirectory(prefix="geoetl-upload-") as workdir:
@@ -38,9 +40,16 @@ def store_upload(platform, stream: BinaryIO, filename: str | None, prefix: str =
         detection = inspect_local_file(path, filename, archive_limits(settings))
         blob_name = f"{prefix}/{uuid.uuid4().hex}/{safe_filename(filename)}"
         with path.open("rb") as data:
-            platform.blobs.write(settings.bronze_container, blob_name, data, length=size, overwrite=False)
-    return UploadResult(container=settings.bronze_container, blob_name=blob_name, size_bytes=size,
-                        format=detection.format, format_reason=detection.reason)
+            platform.blobs.write(
+                settings.bronze_container, blob_name, data, length=size, overwrite=False
+            )
+    return UploadResult(
+        container=settings.bronze_container,
+        blob_name=blob_name,
+        size_bytes=size,
+        format=detection.format,
+        format_reason=detection.reason,
+    )
 
 
 def spool(stream: BinaryIO, path: Path, limit: int) -> int:
@@ -54,5 +63,3 @@ def spool(stream: BinaryIO, path: Path, limit: int) -> int:
     if size == 0:
         raise InvalidInput("the file is empty")
     return size
-
-

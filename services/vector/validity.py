@@ -15,7 +15,7 @@ import shapely
 
 from services.vector.precision import SERVED_SHIFT
 
-ROUNDING = 8 * np.finfo(float).eps       # relative error of a cross product of differences
+ROUNDING = 8 * np.finfo(float).eps  # relative error of a cross product of differences
 # arcsin(x) <= (pi/2) x on [0, 1]: the angle a vertex at distance r can turn when moved by d
 # is at most (pi/2) d / r, so the proof needs no trigonometry.
 ARC_BOUND = np.pi / 2
@@ -26,13 +26,17 @@ def single_ring_polygons(geoms: np.ndarray) -> np.ndarray:
     """Polygons without holes, alone or as the one part of a MultiPolygon."""
     types = shapely.get_type_id(geoms)
     single = types == SHAPELY_POLYGON
-    multi = np.flatnonzero((types == SHAPELY_MULTIPOLYGON) & (shapely.get_num_geometries(geoms) == 1))
+    multi = np.flatnonzero(
+        (types == SHAPELY_MULTIPOLYGON) & (shapely.get_num_geometries(geoms) == 1)
+    )
     single[single] = shapely.get_num_interior_rings(geoms[single]) == 0
     single[multi] = shapely.get_num_interior_rings(shapely.get_geometry(geoms[multi], 0)) == 0
     return single
 
 
-def star_shaped(x: np.ndarray, y: np.ndarray, index: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+def star_shaped(
+    x: np.ndarray, y: np.ndarray, index: np.ndarray, candidates: np.ndarray
+) -> np.ndarray:
     """Per geometry: a candidate (one closed ring) proven simple as stored and as served.
     `x`, `y`, `index`: every coordinate of the chunk and its geometry, in order
     (shapely.get_coordinates(geoms, return_index=True)); the others' results are ignored.
@@ -89,9 +93,14 @@ class _Rings:
         return out
 
     def sum(self, values: np.ndarray) -> np.ndarray:
-        per_geometry = np.zeros(self.count, dtype=np.float64 if values.dtype.kind == "f" else np.int64)
-        per_geometry[self.ids] = np.add.reduceat(values if values.dtype != bool else values.view(np.int8), self.first,
-                                                 dtype=per_geometry.dtype)
+        per_geometry = np.zeros(
+            self.count, dtype=np.float64 if values.dtype.kind == "f" else np.int64
+        )
+        per_geometry[self.ids] = np.add.reduceat(
+            values if values.dtype != bool else values.view(np.int8),
+            self.first,
+            dtype=per_geometry.dtype,
+        )
         return per_geometry
 
     def any(self, values: np.ndarray) -> np.ndarray:
@@ -109,8 +118,12 @@ def _from_centroid(x: np.ndarray, y: np.ndarray, rings: _Rings) -> tuple[np.ndar
     flat = area6 == 0
     vertices = np.maximum(rings.sum(np.ones(len(x), dtype=np.int64)), 1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        cx = np.where(flat, rings.sum(x) / vertices, rings.sum(rings.edges(x[:-1] + x[1:]) * term) / area6)
-        cy = np.where(flat, rings.sum(y) / vertices, rings.sum(rings.edges(y[:-1] + y[1:]) * term) / area6)
+        cx = np.where(
+            flat, rings.sum(x) / vertices, rings.sum(rings.edges(x[:-1] + x[1:]) * term) / area6
+        )
+        cy = np.where(
+            flat, rings.sum(y) / vertices, rings.sum(rings.edges(y[:-1] + y[1:]) * term) / area6
+        )
     return x - cx[rings.index], y - cy[rings.index]
 
 

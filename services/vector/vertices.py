@@ -18,12 +18,14 @@ class VertexSteps:
     y: np.ndarray
     dx: np.ndarray
     dy: np.ndarray
-    index: np.ndarray   # the geometry each step starts in
-    same: np.ndarray    # the step stays inside that geometry
+    index: np.ndarray  # the geometry each step starts in
+    same: np.ndarray  # the step stays inside that geometry
 
     @classmethod
     def of(cls, x: np.ndarray, y: np.ndarray, index: np.ndarray) -> "VertexSteps":
-        return cls(x=x, y=y, dx=np.diff(x), dy=np.diff(y), index=index[:-1], same=index[1:] == index[:-1])
+        return cls(
+            x=x, y=y, dx=np.diff(x), dy=np.diff(y), index=index[:-1], same=index[1:] == index[:-1]
+        )
 
     def signed_area2(self, count: int) -> np.ndarray:
         """Shoelace sum per geometry: twice the signed area of a one-ring polygon, positive
@@ -38,7 +40,9 @@ def non_finite_rows(coords: np.ndarray, index: np.ndarray) -> np.ndarray:
     return np.unique(index[bad]) if bad.any() else np.array([], dtype=np.int64)
 
 
-def out_of_range(coords: np.ndarray, index: np.ndarray, count: int, lon_limit: float, lat_limit: float) -> np.ndarray:
+def out_of_range(
+    coords: np.ndarray, index: np.ndarray, count: int, lon_limit: float, lat_limit: float
+) -> np.ndarray:
     """Geometries with a vertex beyond ±lat_limit latitude or ±lon_limit longitude."""
     bad = (np.abs(coords[:, 1]) > lat_limit) | (np.abs(coords[:, 0]) > lon_limit)
     outside = np.zeros(count, dtype=bool)
@@ -46,8 +50,9 @@ def out_of_range(coords: np.ndarray, index: np.ndarray, count: int, lon_limit: f
     return outside
 
 
-def snap_to_grid(geoms: np.ndarray, x: np.ndarray, y: np.ndarray, index: np.ndarray,
-                 movable: np.ndarray) -> np.ndarray:
+def snap_to_grid(
+    geoms: np.ndarray, x: np.ndarray, y: np.ndarray, index: np.ndarray, movable: np.ndarray
+) -> np.ndarray:
     """Puts the `movable` geometries on the served grid: their coordinates in `x`/`y` (in
     place) and the geometries in `geoms` (replaced). Returns the mask of those that moved."""
     moved = np.zeros(len(geoms), dtype=bool)

@@ -16,8 +16,14 @@ def type_codes(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
     if pa.types.is_binary(array.type):
         array = array.cast(pa.large_binary())
     _, offsets_buffer, data_buffer = array.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[array.offset:array.offset + len(array) + 1]
-    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, dtype=np.uint8)
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[
+        array.offset : array.offset + len(array) + 1
+    ]
+    data = (
+        np.frombuffer(data_buffer, dtype=np.uint8)
+        if data_buffer is not None
+        else np.zeros(0, dtype=np.uint8)
+    )
     start, length = offsets[:-1], np.diff(offsets)
     usable = (length >= 5) & ~np.asarray(array.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     codes = np.full(len(array), NO_TYPE, dtype=np.int64)

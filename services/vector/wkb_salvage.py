@@ -28,12 +28,12 @@ from services.vector.curves import stroke_circular_string
 POINT, LINESTRING, POLYGON, MULTIPOINT, MULTILINESTRING, MULTIPOLYGON, COLLECTION = range(1, 8)
 CIRCULARSTRING, COMPOUNDCURVE, CURVEPOLYGON, MULTICURVE, MULTISURFACE = range(8, 13)
 POLYHEDRALSURFACE, TIN, TRIANGLE = 15, 16, 17
-LINEARRING = 101            # OGR's code for a ring on its own
+LINEARRING = 101  # OGR's code for a ring on its own
 LINEAR_TYPES = frozenset(range(1, 8))
 CURVED_TYPES = frozenset({CIRCULARSTRING, COMPOUNDCURVE, CURVEPOLYGON, MULTICURVE, MULTISURFACE})
 MULTI_OF_DIMENSION = {0: shapely.multipoints, 1: shapely.multilinestrings, 2: shapely.multipolygons}
-SHAPELY_POLYGON = 3         # shapely's type ids: 0-3 single geometries, 4-7 multi and collections
-MAX_DEPTH = 32              # nesting of collections, against hostile input
+SHAPELY_POLYGON = 3  # shapely's type ids: 0-3 single geometries, 4-7 multi and collections
+MAX_DEPTH = 32  # nesting of collections, against hostile input
 EWKB_Z, EWKB_M, EWKB_SRID = 0x80000000, 0x40000000, 0x20000000
 
 
@@ -46,8 +46,8 @@ class Salvage:
     """What reading one value leniently did (counted in the report)."""
 
     curved: bool = False
-    members_dropped: int = 0    # collection members, rings or vertices that could not be built
-    bare_rings: int = 0         # rings outside any polygon, built as polygons or lines
+    members_dropped: int = 0  # collection members, rings or vertices that could not be built
+    bare_rings: int = 0  # rings outside any polygon, built as polygons or lines
 
 
 def base_type(wkb: bytes | None) -> int | None:
@@ -76,7 +76,7 @@ class _Reader:
     def _take(self, size: int) -> bytes:
         if size < 0 or self.pos + size > len(self.data):
             raise Truncated("the geometry ends early")
-        chunk = self.data[self.pos:self.pos + size]
+        chunk = self.data[self.pos : self.pos + size]
         self.pos += size
         return chunk
 
@@ -100,9 +100,13 @@ class _Reader:
     def _points(self, order: str, dims: int) -> np.ndarray:
         """A counted point sequence, 2D, without non-finite vertices (counted when dropped)."""
         count = self._uint32(order)
-        if count * dims * 8 > len(self.data) - self.pos:   # never allocate what a header merely claims
+        if (
+            count * dims * 8 > len(self.data) - self.pos
+        ):  # never allocate what a header merely claims
             raise Truncated("a point count exceeds the data")
-        values = np.frombuffer(self._take(count * dims * 8), dtype=order + "f8").reshape(count, dims)[:, :2]
+        values = np.frombuffer(self._take(count * dims * 8), dtype=order + "f8").reshape(
+            count, dims
+        )[:, :2]
         finite = np.isfinite(values).all(axis=1)
         if not finite.all():
             self.notes.members_dropped += int((~finite).sum())
@@ -121,16 +125,34 @@ class _Reader:
             return self._curve(code, self._points(order, dims))
         if code == COMPOUNDCURVE:
             self.notes.curved = True
-            return _line(_joined([shapely.get_coordinates(g) for g in self._members(order, depth) if g is not None]))
+            return _line(
+                _joined(
+                    [
+                        shapely.get_coordinates(g)
+                        for g in self._members(order, depth)
+                        if g is not None
+                    ]
+                )
+            )
         if code in (POLYGON, TRIANGLE):
             return self._polygon([self._points(order, dims) for _ in range(self._uint32(order))])
         if code == CURVEPOLYGON:
             self.notes.curved = True
-            return self._polygon([shapely.get_coordinates(g) for g in self._members(order, depth, rings=True)])
+            return self._polygon(
+                [shapely.get_coordinates(g) for g in self._members(order, depth, rings=True)]
+            )
         if code in (MULTICURVE, MULTISURFACE):
             self.notes.curved = True
-        if code in (MULTIPOINT, MULTILINESTRING, MULTIPOLYGON, COLLECTION, MULTICURVE, MULTISURFACE,
-                    POLYHEDRALSURFACE, TIN):
+        if code in (
+            MULTIPOINT,
+            MULTILINESTRING,
+            MULTIPOLYGON,
+            COLLECTION,
+            MULTICURVE,
+            MULTISURFACE,
+            POLYHEDRALSURFACE,
+            TIN,
+        ):
             return _collect([g for g in self._members(order, depth) if g is not None])
         raise ValueError(f"unsupported geometry type {code}")
 
@@ -213,6 +235,6 @@ def _collect(members: list):
 
 
 def _flat(geometry) -> list:
-    if shapely.get_type_id(geometry) <= SHAPELY_POLYGON:     # point, line, ring, polygon
+    if shapely.get_type_id(geometry) <= SHAPELY_POLYGON:  # point, line, ring, polygon
         return [geometry]
     return [leaf for part in shapely.get_parts(geometry) for leaf in _flat(part)]

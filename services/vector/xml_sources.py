@@ -16,7 +16,7 @@ from xml.sax.saxutils import XMLGenerator
 from core.errors import InvalidInput
 
 BLOCK = 1024 * 1024
-RING_PARENTS = {"multigeometry", "placemark"}    # where a LinearRing is bare
+RING_PARENTS = {"multigeometry", "placemark"}  # where a LinearRing is bare
 
 
 def check_xml(path: Path) -> int:
@@ -44,7 +44,9 @@ def check_xml(path: Path) -> int:
                 parser.Parse(block, False)
             parser.Parse(b"", True)
     except expat.ExpatError as exc:
-        raise InvalidInput(f"invalid XML: {expat.ErrorString(exc.code)}: line {exc.lineno}, column {exc.offset}") from exc
+        raise InvalidInput(
+            f"invalid XML: {expat.ErrorString(exc.code)}: line {exc.lineno}, column {exc.offset}"
+        ) from exc
     return bare
 
 
@@ -76,7 +78,12 @@ class _RingRewriter(xml.sax.ContentHandler):
 
     def startElement(self, name, attrs):
         local = name.rsplit(":", 1)[-1].lower()
-        if self.held is None and local == "linearring" and self.stack and self.stack[-1] in RING_PARENTS:
+        if (
+            self.held is None
+            and local == "linearring"
+            and self.stack
+            and self.stack[-1] in RING_PARENTS
+        ):
             self.held = [name, attrs, [], 0]
         if self.held is not None:
             self.held[2].append(("start", name, attrs))

@@ -25,15 +25,25 @@ from tests.support import ROOT, served_app
 from tests.vector_samples import written
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-BACKGROUND = (238, 242, 243)        # the map's empty background, #eef2f3
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BACKGROUND = (238, 242, 243)  # the map's empty background, #eef2f3
 SCREENSHOT = ROOT / "docs/images/map.png"
 
 
 @pytest.fixture(scope="module")
-def host(settings, platform):    # `platform` creates the blob containers
-    with served_app(settings, LOCAL_WORKERS="2", WORKER_POLL_SECONDS="0.1", DASHBOARD_REFRESH_SECONDS="1") as url:
+def host(settings, platform):  # `platform` creates the blob containers
+    with served_app(
+        settings, LOCAL_WORKERS="2", WORKER_POLL_SECONDS="0.1", DASHBOARD_REFRESH_SECONDS="1"
+    ) as url:
         yield url
 
 
@@ -72,9 +82,17 @@ def open_page(browser, url: str, strict: bool = True):
     page = browser.new_page(viewport={"width": 1200, "height": 800})
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda m: errors.append(m.text) if (strict and m.type == "error") or "Content Security Policy" in m.text
-            else None)
-    page.add_init_script(f"sessionStorage.setItem('geoetl-api-key', {ADMIN_HEADERS['x-functions-key']!r})")
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if (strict and m.type == "error") or "Content Security Policy" in m.text
+            else None
+        ),
+    )
+    page.add_init_script(
+        f"sessionStorage.setItem('geoetl-api-key', {ADMIN_HEADERS['x-functions-key']!r})"
+    )
     page.goto(url)
     return page, errors
 
@@ -88,7 +106,9 @@ def drawn_share(page) -> float:
 
 
 def click_at(page, lon: float, lat: float) -> None:
-    x, y = page.evaluate(f"() => {{ const p = window.geoetlMap.project([{lon}, {lat}]); return [p.x, p.y]; }}")
+    x, y = page.evaluate(
+        f"() => {{ const p = window.geoetlMap.project([{lon}, {lat}]); return [p.x, p.y]; }}"
+    )
     box = page.get_by_test_id("map").bounding_box()
     page.mouse.click(box["x"] + x, box["y"] + y)
 
@@ -96,12 +116,22 @@ def click_at(page, lon: float, lat: float) -> None:
 @pytest.fixture(scope="module")
 def parks(host):
     """A vector file uploaded and loaded as a submitter would: {table, job_id}."""
-    frame = gpd.GeoDataFrame({"name": ["north park", "south park"], "visitors": [120, 45]},
-                             geometry=[shapely.box(10, 10, 14, 14), shapely.box(11, 4, 13, 6)], crs="EPSG:4326")
-    uploaded = api(host, "POST", "/api/uploads", files={"file": ("parks.geojson", written(frame, "GeoJSON", ".geojson"))})
+    frame = gpd.GeoDataFrame(
+        {"name": ["north park", "south park"], "visitors": [120, 45]},
+        geometry=[shapely.box(10, 10, 14, 14), shapely.box(11, 4, 13, 6)],
+        crs="EPSG:4326",
+    )
+    uploaded = api(
+        host,
+        "POST",
+        "/api/uploads",
+        files={"file": ("parks.geojson", written(frame, "GeoJSON", ".geojson"))},
+    )
     assert uploaded.status_code == 201, uploaded.text
     table = f"parks_{uuid.uuid4().hex[:6]}"
-    job_id = submit(host, "process_vector", {"blob_name": uploaded.json()["blob_name"], "table_name": table})
+    job_id = submit(
+        host, "process_vector", {"blob_name": uploaded.json()["blob_name"], "table_name": table}
+    )
     finished(host, job_id)
     return {"table": table, "job_id": job_id}
 
@@ -115,7 +145,9 @@ def test_a_loaded_file_opens_on_the_map_from_its_job_and_is_drawn(browser, host,
     expect(link).to_be_visible(timeout=10_000)
     link.click()
 
-    expect(page.get_by_test_id("map")).to_have_attribute("data-ready", f"vector:{parks['table']}", timeout=30_000)
+    expect(page.get_by_test_id("map")).to_have_attribute(
+        "data-ready", f"vector:{parks['table']}", timeout=30_000
+    )
     assert drawn_share(page) > 0.05
     click_at(page, 12, 12)
     expect(page.get_by_test_id("feature-properties")).to_contain_text("north park", timeout=10_000)
@@ -129,15 +161,26 @@ def test_a_loaded_file_opens_on_the_map_from_its_job_and_is_drawn(browser, host,
 
 def test_switching_to_a_raster_draws_it(browser, host, parks):
     blob = f"maps-e2e/{uuid.uuid4().hex[:6]}/dem.tif"
-    uploaded = api(host, "POST", "/api/uploads", files={"file": (blob.rsplit("/", 1)[1], io.BytesIO(dem_float(512)))})
+    uploaded = api(
+        host,
+        "POST",
+        "/api/uploads",
+        files={"file": (blob.rsplit("/", 1)[1], io.BytesIO(dem_float(512)))},
+    )
     assert uploaded.status_code == 201, uploaded.text
-    result = finished(host, submit(host, "process_raster", {"blob_name": uploaded.json()["blob_name"]}))["result"]
+    result = finished(
+        host, submit(host, "process_raster", {"blob_name": uploaded.json()["blob_name"]})
+    )["result"]
     raster_id = result["item_id"]
 
     page, errors = open_page(browser, f"{host}/api/interface/map?layer=vector:{parks['table']}")
-    expect(page.get_by_test_id("map")).to_have_attribute("data-ready", f"vector:{parks['table']}", timeout=30_000)
+    expect(page.get_by_test_id("map")).to_have_attribute(
+        "data-ready", f"vector:{parks['table']}", timeout=30_000
+    )
     page.locator(f"[data-testid=layer][data-key='raster:{raster_id}']").click()
-    expect(page.get_by_test_id("map")).to_have_attribute("data-ready", f"raster:{raster_id}", timeout=30_000)
+    expect(page.get_by_test_id("map")).to_have_attribute(
+        "data-ready", f"raster:{raster_id}", timeout=30_000
+    )
     assert drawn_share(page) > 0.05
     expect(page.get_by_test_id("legend")).to_contain_text("dem")
     page.close()
@@ -146,28 +189,51 @@ def test_switching_to_a_raster_draws_it(browser, host, parks):
 
 def test_a_curated_style_renders_with_its_legend(browser, host):
     dataset = f"sites_{uuid.uuid4().hex[:6]}"
-    created = api(host, "POST", "/api/curated/datasets", json={
-        "dataset_id": dataset, "name": "Test sites", "source_type": "manual", "update_strategy": "full_replace",
-        "source_config": {"handler": "file", "style": "kba_status"}, "target_table": f"curated_{dataset}"})
+    created = api(
+        host,
+        "POST",
+        "/api/curated/datasets",
+        json={
+            "dataset_id": dataset,
+            "name": "Test sites",
+            "source_type": "manual",
+            "update_strategy": "full_replace",
+            "source_config": {"handler": "file", "style": "kba_status"},
+            "target_table": f"curated_{dataset}",
+        },
+    )
     assert created.status_code == 201, created.text
-    frame = gpd.GeoDataFrame({"site": ["a", "b"], "kba_status": ["confirmed", "proposed"]},
-                             geometry=[shapely.box(-5, 40, 0, 45), shapely.box(2, 40, 7, 45)], crs="EPSG:4326")
-    uploaded = api(host, "POST", f"/api/curated/datasets/{dataset}/upload",
-                   files={"file": ("sites.geojson", written(frame, "GeoJSON", ".geojson"))})
+    frame = gpd.GeoDataFrame(
+        {"site": ["a", "b"], "kba_status": ["confirmed", "proposed"]},
+        geometry=[shapely.box(-5, 40, 0, 45), shapely.box(2, 40, 7, 45)],
+        crs="EPSG:4326",
+    )
+    uploaded = api(
+        host,
+        "POST",
+        f"/api/curated/datasets/{dataset}/upload",
+        files={"file": ("sites.geojson", written(frame, "GeoJSON", ".geojson"))},
+    )
     assert uploaded.status_code == 201, uploaded.text
-    finished(host, api(host, "POST", f"/api/curated/datasets/{dataset}/update", json={}).json()["job_id"])
+    finished(
+        host, api(host, "POST", f"/api/curated/datasets/{dataset}/update", json={}).json()["job_id"]
+    )
 
     page, errors = open_page(browser, f"{host}/api/interface/curated", strict=False)
-    link = page.locator(f"[data-testid=dataset][data-dataset-id='{dataset}'] [data-testid=map-link]")
+    link = page.locator(
+        f"[data-testid=dataset][data-dataset-id='{dataset}'] [data-testid=map-link]"
+    )
     expect(link).to_be_visible(timeout=15_000)
     link.click()
-    expect(page.get_by_test_id("map")).to_have_attribute("data-ready", f"vector:curated_{dataset}", timeout=30_000)
+    expect(page.get_by_test_id("map")).to_have_attribute(
+        "data-ready", f"vector:curated_{dataset}", timeout=30_000
+    )
     legend = page.get_by_test_id("legend")
     expect(legend).to_contain_text("Confirmed KBA")
     expect(legend).to_contain_text("Proposed KBA")
     with MemoryFile(page.get_by_test_id("map").screenshot()) as memory, memory.open() as shot:
         pixels = shot.read()[:3].reshape(3, -1).T
-    confirmed, proposed = np.array([0xc0, 0x39, 0x2b]), np.array([0xf3, 0x9c, 0x12])
+    confirmed, proposed = np.array([0xC0, 0x39, 0x2B]), np.array([0xF3, 0x9C, 0x12])
     # fill-opacity 0.55 over the light background: the hues of the two classes are both there
     assert _near_blend(pixels, confirmed) and _near_blend(pixels, proposed)
     click_at(page, -2.5, 42.5)
@@ -179,11 +245,19 @@ def test_a_curated_style_renders_with_its_legend(browser, host):
 
 def test_an_h3_aggregation_opens_from_its_job_as_styled_hexagons(browser, host):
     blob = f"maps-e2e/{uuid.uuid4().hex[:6]}/values.tif"
-    uploaded = api(host, "POST", "/api/uploads",
-                   files={"file": (blob.rsplit("/", 1)[1], io.BytesIO(h3_samples.constant_and_gradient()))})
+    uploaded = api(
+        host,
+        "POST",
+        "/api/uploads",
+        files={"file": (blob.rsplit("/", 1)[1], io.BytesIO(h3_samples.constant_and_gradient()))},
+    )
     assert uploaded.status_code == 201, uploaded.text
-    raster = finished(host, submit(host, "process_raster", {"blob_name": uploaded.json()["blob_name"]}))["result"]
-    job_id = submit(host, "h3_aggregate", {"raster_id": raster["item_id"], "resolution": 7, "band": 2})
+    raster = finished(
+        host, submit(host, "process_raster", {"blob_name": uploaded.json()["blob_name"]})
+    )["result"]
+    job_id = submit(
+        host, "h3_aggregate", {"raster_id": raster["item_id"], "resolution": 7, "band": 2}
+    )
     collection_id = finished(host, job_id)["result"]["collection_id"]
 
     page, errors = open_page(browser, f"{host}/api/interface/metrics", strict=False)
@@ -191,7 +265,9 @@ def test_an_h3_aggregation_opens_from_its_job_as_styled_hexagons(browser, host):
     expect(card).to_be_visible(timeout=15_000)
     card.click()
     page.get_by_test_id("outputs").get_by_role("link", name=collection_id).click()
-    expect(page.get_by_test_id("map")).to_have_attribute("data-ready", f"h3:{collection_id}", timeout=30_000)
+    expect(page.get_by_test_id("map")).to_have_attribute(
+        "data-ready", f"h3:{collection_id}", timeout=30_000
+    )
     assert drawn_share(page) > 0.05
     expect(page.get_by_test_id("legend")).to_contain_text("mean")
     page.close()
@@ -200,10 +276,14 @@ def test_an_h3_aggregation_opens_from_its_job_as_styled_hexagons(browser, host):
 
 def save_screenshot(page) -> None:
     """Kept in docs/ for the README when GEOETL_UPDATE_SCREENSHOT=1; otherwise a temp file."""
-    target = SCREENSHOT if os.environ.get("GEOETL_UPDATE_SCREENSHOT") == "1" else Path("/tmp/geoetl-map.png")
+    target = (
+        SCREENSHOT
+        if os.environ.get("GEOETL_UPDATE_SCREENSHOT") == "1"
+        else Path("/tmp/geoetl-map.png")
+    )
     page.screenshot(path=str(target))
 
 
 def _near_blend(pixels: np.ndarray, colour: np.ndarray, opacity: float = 0.55) -> bool:
-    blend = opacity * colour + (1 - opacity) * np.array([0xf4, 0xf6, 0xf7])
+    blend = opacity * colour + (1 - opacity) * np.array([0xF4, 0xF6, 0xF7])
     return bool((np.abs(pixels - blend).sum(axis=1) < 40).mean() > 0.02)

@@ -20,16 +20,25 @@ IMAGES = ROOT / "docs/images"
 
 
 @pytest.fixture(scope="module")
-def host(settings, platform):   # `platform` makes the test's containers
-    with served_app(settings, "tests.serve_with_test_jobs", LOCAL_WORKERS="2", WORKER_BATCH_SIZE="1",
-                    METRICS_SAMPLE_INTERVAL="0.5", DASHBOARD_REFRESH_SECONDS="0.5", HEARTBEAT_SECONDS="0.5") as url:
+def host(settings, platform):  # `platform` makes the test's containers
+    with served_app(
+        settings,
+        "tests.serve_with_test_jobs",
+        LOCAL_WORKERS="2",
+        WORKER_BATCH_SIZE="1",
+        METRICS_SAMPLE_INTERVAL="0.5",
+        DASHBOARD_REFRESH_SECONDS="0.5",
+        HEARTBEAT_SECONDS="0.5",
+    ) as url:
         yield url
 
 
 @pytest.fixture()
 def raster_blob(platform) -> str:
     name = f"e2e/{uuid.uuid4().hex[:8]}/dem.tif"
-    platform.blobs.client.get_blob_client(platform.settings.bronze_container, name).upload_blob(dem_float(64))
+    platform.blobs.client.get_blob_client(platform.settings.bronze_container, name).upload_blob(
+        dem_float(64)
+    )
     return name
 
 
@@ -49,17 +58,22 @@ def palette_step(page, step: str):
 
 def test_build_fix_save_preview_run_and_open_the_output(browser, host, raster_blob):  # noqa: F811
     # Tall enough that three lanes and their drop point stay on screen (a drop off screen lands nowhere).
-    page, errors = open_page(browser, f"{host}/api/interface/pipelines", ADMIN_HEADERS["x-functions-key"], height=1600)
+    page, errors = open_page(
+        browser, f"{host}/api/interface/pipelines", ADMIN_HEADERS["x-functions-key"], height=1600
+    )
     expect(palette_step(page, "raster.inspect")).to_be_visible(timeout=10_000)
     page.get_by_test_id("step-search").fill("raster")
     expect(palette_step(page, "vector.inspect")).to_be_hidden()
     lanes = page.get_by_test_id("lane")
     for count, step in enumerate(("raster.inspect", "raster.cog", "raster.catalog"), start=1):
         drag(page, palette_step(page, step), page.get_by_test_id("lanes"))
-        expect(lanes).to_have_count(count)     # laid out before the next drop aims at the end
+        expect(lanes).to_have_count(count)  # laid out before the next drop aims at the end
     expect(lanes).to_have_count(3)
     assert lanes.evaluate_all("ls => ls.map(l => l.dataset.stage)") == ["inspect", "cog", "catalog"]
-    assert json.loads(page.get_by_test_id("json").input_value())["stages"][2]["step"] == "raster.catalog"
+    assert (
+        json.loads(page.get_by_test_id("json").input_value())["stages"][2]["step"]
+        == "raster.catalog"
+    )
 
     name = f"dem_{uuid.uuid4().hex[:6]}"
     page.get_by_test_id("pipeline-name").fill(name)
@@ -88,8 +102,9 @@ def test_build_fix_save_preview_run_and_open_the_output(browser, host, raster_bl
     page.get_by_test_id("preview").click()
     rows = page.get_by_test_id("plan-row")
     expect(rows).to_have_count(3)
-    assert rows.evaluate_all("rs => rs.map(r => [r.dataset.stage, r.querySelector('[data-testid=plan-tasks]').textContent])") == [
-        ["inspect", "1"], ["cog", "1"], ["catalog", "1"]]
+    assert rows.evaluate_all(
+        "rs => rs.map(r => [r.dataset.stage, r.querySelector('[data-testid=plan-tasks]').textContent])"
+    ) == [["inspect", "1"], ["cog", "1"], ["catalog", "1"]]
     save_image(page, "pipeline-builder.png")
 
     page.get_by_test_id("run").click()
@@ -103,7 +118,9 @@ def test_build_fix_save_preview_run_and_open_the_output(browser, host, raster_bl
     expect(output).to_be_visible()
     flow.nth(1).click()
     expect(page.get_by_test_id("stage-task-table")).to_contain_text("completed")
-    expect(page.get_by_test_id("detail")).to_be_visible()   # the dashboard's own job detail, beside the flow
+    expect(
+        page.get_by_test_id("detail")
+    ).to_be_visible()  # the dashboard's own job detail, beside the flow
     expect(page.get_by_test_id("key-notice")).to_have_text("")
     save_image(page, "pipeline-run.png")
     output.click()
@@ -115,8 +132,12 @@ def test_build_fix_save_preview_run_and_open_the_output(browser, host, raster_bl
 
 
 def test_the_json_view_and_the_lanes_round_trip(browser, host):  # noqa: F811
-    page, errors = open_page(browser, f"{host}/api/interface/pipelines", ADMIN_HEADERS["x-functions-key"])
-    expect(page.get_by_test_id("open").locator("option[value='t:hello_world']")).to_be_attached(timeout=10_000)
+    page, errors = open_page(
+        browser, f"{host}/api/interface/pipelines", ADMIN_HEADERS["x-functions-key"]
+    )
+    expect(page.get_by_test_id("open").locator("option[value='t:hello_world']")).to_be_attached(
+        timeout=10_000
+    )
     page.get_by_test_id("open").select_option("t:hello_world")
     expect(page.get_by_test_id("lane")).to_have_count(3)
     definition = json.loads(page.get_by_test_id("json").input_value())
@@ -125,13 +146,18 @@ def test_the_json_view_and_the_lanes_round_trip(browser, host):  # noqa: F811
     page.get_by_test_id("json").fill(json.dumps(definition))
     expect(page.get_by_test_id("lane").nth(1).get_by_test_id("stage-name")).to_have_value("answer")
     page.get_by_test_id("lane").nth(0).get_by_test_id("remove-stage").click()
-    assert [s["name"] for s in json.loads(page.get_by_test_id("json").input_value())["stages"]] == ["answer", "summarize"]
+    assert [s["name"] for s in json.loads(page.get_by_test_id("json").input_value())["stages"]] == [
+        "answer",
+        "summarize",
+    ]
     page.close()
     assert errors == []
 
 
 def save_image(page, name: str) -> None:
     """The docs' wireframes are screenshots of the real pages (GEOETL_UPDATE_SCREENSHOT=1)."""
-    target = IMAGES / name if os.environ.get("GEOETL_UPDATE_SCREENSHOT") == "1" else Path("/tmp") / name
-    page.evaluate("window.scrollTo(0, 0)")   # sticky panels are drawn where the scroll left them
+    target = (
+        IMAGES / name if os.environ.get("GEOETL_UPDATE_SCREENSHOT") == "1" else Path("/tmp") / name
+    )
+    page.evaluate("window.scrollTo(0, 0)")  # sticky panels are drawn where the scroll left them
     page.screenshot(path=str(target), full_page=True)

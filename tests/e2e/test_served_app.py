@@ -28,16 +28,28 @@ def test_admin_over_http(served, admin_headers):
 
 
 def test_cli_db_status_exit_code_says_up_to_date(settings):
-    result = subprocess.run([sys.executable, "-m", "triggers.cli", "db", "status"], cwd=ROOT,
-                            env=child_env(settings, LOG_LEVEL="WARNING"), capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "triggers.cli", "db", "status"],
+        cwd=ROOT,
+        env=child_env(settings, LOG_LEVEL="WARNING"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert '"up_to_date": true' in result.stdout
 
 
 def cli_key(settings, name: str, role: str) -> str:
     """`./geoetl keys create NAME --role ROLE`: the key is alone on the last line of the output."""
-    result = subprocess.run([sys.executable, "-m", "triggers.cli", "keys", "create", name, "--role", role], cwd=ROOT,
-                            env=child_env(settings, LOG_LEVEL="WARNING"), capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "triggers.cli", "keys", "create", name, "--role", role],
+        cwd=ROOT,
+        env=child_env(settings, LOG_LEVEL="WARNING"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert "shown once" in result.stderr
     return result.stdout.strip().splitlines()[-1]
@@ -47,14 +59,24 @@ def test_a_job_submitted_over_http_is_run_by_the_hosts_own_workers(served, setti
     import time
     import uuid
 
-    key = {"authorization": "Bearer " + cli_key(settings, f"served-{uuid.uuid4().hex[:8]}", "submitter")}
+    key = {
+        "authorization": "Bearer "
+        + cli_key(settings, f"served-{uuid.uuid4().hex[:8]}", "submitter")
+    }
     job = {"n": 30, "message": uuid.uuid4().hex}
-    assert httpx.post(f"{served}/api/jobs/submit/hello_world", json=job, timeout=10).status_code == 401
-    submitted = httpx.post(f"{served}/api/jobs/submit/hello_world", json=job, headers=key, timeout=10)
+    assert (
+        httpx.post(f"{served}/api/jobs/submit/hello_world", json=job, timeout=10).status_code == 401
+    )
+    submitted = httpx.post(
+        f"{served}/api/jobs/submit/hello_world", json=job, headers=key, timeout=10
+    )
     assert submitted.status_code == 202
     status_url = served + submitted.json()["status_url"]
     deadline = time.monotonic() + 60
-    while (status := httpx.get(status_url, headers=key, timeout=10).json())["status"] not in ("completed", "failed"):
+    while (status := httpx.get(status_url, headers=key, timeout=10).json())["status"] not in (
+        "completed",
+        "failed",
+    ):
         assert time.monotonic() < deadline, status
         time.sleep(0.2)
     assert status["status"] == "completed" and status["result"]["replies"] == 30

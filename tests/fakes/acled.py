@@ -36,10 +36,15 @@ from tests.support import free_port, wait_for_port
 
 EMAIL, PASSWORD = "analyst@example.org", "acled-test-pa55word"
 MAX_LIMIT = 5000
-OPERATORS = {"=": lambda a, b: a == b, ">": lambda a, b: a > b, "<": lambda a, b: a < b,
-             ">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b}
+OPERATORS = {
+    "=": lambda a, b: a == b,
+    ">": lambda a, b: a > b,
+    "<": lambda a, b: a < b,
+    ">=": lambda a, b: a >= b,
+    "<=": lambda a, b: a <= b,
+}
 NUMERIC = {"timestamp", "deleted_timestamp", "fatalities", "year"}
-KEYS = ("event_date", "timestamp", "country")    # what the indexes and the usual filters need
+KEYS = ("event_date", "timestamp", "country")  # what the indexes and the usual filters need
 
 
 class Events(Mapping):
@@ -68,25 +73,31 @@ class Issued:
 @dataclass
 class FakeAcled:
     base_url: str = ""
-    password: str = PASSWORD                       # the account's password at the source (tests change it)
+    password: str = PASSWORD  # the account's password at the source (tests change it)
     deletions: list[dict[str, str]] = field(default_factory=list)
-    stale: list[dict[str, str]] = field(default_factory=list)   # older versions still served, as if revised mid-read
-    clock: int = 1_800_000_000                     # the source's "now" for new stamps (Unix seconds)
-    fail_next: list[int] = field(default_factory=list)          # statuses the next reads answer
-    token_fail_next: list[int] = field(default_factory=list)    # statuses the next token requests answer
-    garbage_next: list[str] = field(default_factory=list)       # messages of success:false pages to send next
-    reject_with: int = 400                         # status for refused credentials
-    expire_after_reads: int | None = None          # tokens stop working after this many reads
-    token_lifetime: int = 86_400                   # expires_in of new tokens
-    token_requests: int = 0                        # every request to the token endpoint, refused ones too
+    stale: list[dict[str, str]] = field(
+        default_factory=list
+    )  # older versions still served, as if revised mid-read
+    clock: int = 1_800_000_000  # the source's "now" for new stamps (Unix seconds)
+    fail_next: list[int] = field(default_factory=list)  # statuses the next reads answer
+    token_fail_next: list[int] = field(
+        default_factory=list
+    )  # statuses the next token requests answer
+    garbage_next: list[str] = field(
+        default_factory=list
+    )  # messages of success:false pages to send next
+    reject_with: int = 400  # status for refused credentials
+    expire_after_reads: int | None = None  # tokens stop working after this many reads
+    token_lifetime: int = 86_400  # expires_in of new tokens
+    token_requests: int = 0  # every request to the token endpoint, refused ones too
     password_grants: int = 0
     refresh_grants: int = 0
-    reads: list[dict[str, str]] = field(default_factory=list)   # query parameters of every read
+    reads: list[dict[str, str]] = field(default_factory=list)  # query parameters of every read
     _tokens: dict[str, Issued] = field(default_factory=dict)
     _refresh: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _serialized: dict[str, bytes] = field(default_factory=dict)
-    _keys: dict[str, tuple] = field(default_factory=dict)       # id -> (event_date, timestamp, country)
+    _keys: dict[str, tuple] = field(default_factory=dict)  # id -> (event_date, timestamp, country)
     _indexes: dict[str, Any] | None = None
     _results: dict[tuple, list[bytes]] = field(default_factory=dict)
 
@@ -107,7 +118,11 @@ class FakeAcled:
         with self._lock:
             self.clock += 60
             for event_id in ids:
-                self._store(orjson.loads(self._serialized[event_id]) | changes | {"timestamp": str(self.clock)})
+                self._store(
+                    orjson.loads(self._serialized[event_id])
+                    | changes
+                    | {"timestamp": str(self.clock)}
+                )
             self._changed()
             return self.clock
 
@@ -126,7 +141,9 @@ class FakeAcled:
             for event_id in ids:
                 del self._serialized[event_id]
                 del self._keys[event_id]
-                self.deletions.append({"event_id_cnty": event_id, "deleted_timestamp": str(self.clock)})
+                self.deletions.append(
+                    {"event_id_cnty": event_id, "deleted_timestamp": str(self.clock)}
+                )
             self._changed()
             return self.clock
 
@@ -137,7 +154,12 @@ class FakeAcled:
         with self._lock:
             self.deletions, self.stale, self._serialized, self._keys = [], [], {}, {}
             self.fail_next, self.token_fail_next, self.garbage_next, self.reads = [], [], [], []
-            self.expire_after_reads, self.reject_with, self.password_grants, self.refresh_grants = None, 400, 0, 0
+            self.expire_after_reads, self.reject_with, self.password_grants, self.refresh_grants = (
+                None,
+                400,
+                0,
+                0,
+            )
             self.token_requests = 0
             self.password = PASSWORD
             self._changed()
@@ -149,18 +171,28 @@ class FakeAcled:
         with self._lock:
             self.token_requests += 1
             if self.token_fail_next:
-                return Response(status_code=self.token_fail_next.pop(0), headers={"retry-after": "0"})
+                return Response(
+                    status_code=self.token_fail_next.pop(0), headers={"retry-after": "0"}
+                )
             if form.get("client_id") != "acled":
                 return JSONResponse({"error": "invalid_client"}, status_code=401)
             if form.get("grant_type") == "password":
-                if (form.get("username"), form.get("password"), form.get("scope")) != (EMAIL, self.password, "authenticated"):
-                    return JSONResponse({"error": "invalid_grant", "error_description": "Invalid credentials."},
-                                        status_code=self.reject_with)
+                if (form.get("username"), form.get("password"), form.get("scope")) != (
+                    EMAIL,
+                    self.password,
+                    "authenticated",
+                ):
+                    return JSONResponse(
+                        {"error": "invalid_grant", "error_description": "Invalid credentials."},
+                        status_code=self.reject_with,
+                    )
                 self.password_grants += 1
             elif form.get("grant_type") == "refresh_token":
                 if form.get("refresh_token") not in self._refresh:
-                    return JSONResponse({"error": "invalid_grant", "error_description": "Invalid refresh token."},
-                                        status_code=400)
+                    return JSONResponse(
+                        {"error": "invalid_grant", "error_description": "Invalid refresh token."},
+                        status_code=400,
+                    )
                 self._refresh.discard(form.get("refresh_token"))
                 self.refresh_grants += 1
             else:
@@ -169,10 +201,16 @@ class FakeAcled:
 
     def _issue(self) -> dict:
         access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-        self._tokens[access] = Issued(time.monotonic() + self.token_lifetime, self.expire_after_reads)
+        self._tokens[access] = Issued(
+            time.monotonic() + self.token_lifetime, self.expire_after_reads
+        )
         self._refresh.add(refresh)
-        return {"token_type": "Bearer", "expires_in": self.token_lifetime, "access_token": access,
-                "refresh_token": refresh}
+        return {
+            "token_type": "Bearer",
+            "expires_in": self.token_lifetime,
+            "access_token": access,
+            "refresh_token": refresh,
+        }
 
     def read_events(self, request: Request) -> Response:
         return self._read(request, "events")
@@ -189,8 +227,11 @@ class FakeAcled:
                 return refusal
             rows = self._matching(what, query)
         limit, page = int(query["limit"]), int(query["page"])
-        data = rows[(page - 1) * limit: page * limit]
-        body = b'{"status":200,"success":true,"count":%d,"data":[%s]}' % (len(data), b",".join(data))
+        data = rows[(page - 1) * limit : page * limit]
+        body = b'{"status":200,"success":true,"count":%d,"data":[%s]}' % (
+            len(data),
+            b",".join(data),
+        )
         return Response(body, media_type="application/json")
 
     def _refusal(self, request: Request, query: dict) -> Response | None:
@@ -200,17 +241,41 @@ class FakeAcled:
             return JSONResponse({"message": "Unauthorized"}, status_code=401)
         if self.garbage_next:
             message = self.garbage_next.pop(0)
-            return JSONResponse({"status": 400, "success": False, "error": [{"status": 400, "message": message}]})
-        if query.get("_format") != "json" or not query.get("limit", "").isdigit() or not query.get("page", "").isdigit():
-            return JSONResponse({"status": 400, "success": False,
-                                 "error": [{"status": 400, "message": "_format=json, limit and page are required"}]})
+            return JSONResponse(
+                {"status": 400, "success": False, "error": [{"status": 400, "message": message}]}
+            )
+        if (
+            query.get("_format") != "json"
+            or not query.get("limit", "").isdigit()
+            or not query.get("page", "").isdigit()
+        ):
+            return JSONResponse(
+                {
+                    "status": 400,
+                    "success": False,
+                    "error": [
+                        {"status": 400, "message": "_format=json, limit and page are required"}
+                    ],
+                }
+            )
         if not 1 <= int(query["limit"]) <= MAX_LIMIT or int(query["page"]) < 1:
-            return JSONResponse({"status": 400, "success": False,
-                                 "error": [{"status": 400, "message": f"limit must be 1..{MAX_LIMIT}, page from 1"}]})
+            return JSONResponse(
+                {
+                    "status": 400,
+                    "success": False,
+                    "error": [
+                        {"status": 400, "message": f"limit must be 1..{MAX_LIMIT}, page from 1"}
+                    ],
+                }
+            )
         return None
 
     def _authorized(self, header: str) -> bool:
-        issued = self._tokens.get(header.removeprefix("Bearer ").strip()) if header.startswith("Bearer ") else None
+        issued = (
+            self._tokens.get(header.removeprefix("Bearer ").strip())
+            if header.startswith("Bearer ")
+            else None
+        )
         if issued is None or issued.expires_at < time.monotonic():
             return False
         if issued.reads_left is not None:
@@ -222,7 +287,11 @@ class FakeAcled:
     # -- filtering, with indexes so a million events serve quickly -------------------------
 
     def _matching(self, what: str, query: dict) -> list[bytes]:
-        filters = {k: v for k, v in query.items() if k not in ("_format", "limit", "page") and not k.endswith("_where")}
+        filters = {
+            k: v
+            for k, v in query.items()
+            if k not in ("_format", "limit", "page") and not k.endswith("_where")
+        }
         key = (what, tuple(sorted((k, v, query.get(f"{k}_where", "")) for k, v in filters.items())))
         if key not in self._results:
             self._results[key] = self._select(what, filters, query)
@@ -233,10 +302,17 @@ class FakeAcled:
             rows = [d for d in self.deletions if _passes(d, filters, query)]
             return [orjson.dumps(row) for row in rows]
         candidates, used = self._narrowed(self._indexes or self._index(), filters, query)
-        rest = {name: value for name, value in filters.items() if name != used}   # the slice is exact for `used`
-        found = [self._serialized[event_id] for event_id in candidates
-                 if not rest or _passes(self._fields(event_id, rest), rest, query)]
-        return found + [orjson.dumps(event) for event in self.stale if _passes(event, filters, query)]
+        rest = {
+            name: value for name, value in filters.items() if name != used
+        }  # the slice is exact for `used`
+        found = [
+            self._serialized[event_id]
+            for event_id in candidates
+            if not rest or _passes(self._fields(event_id, rest), rest, query)
+        ]
+        return found + [
+            orjson.dumps(event) for event in self.stale if _passes(event, filters, query)
+        ]
 
     def _fields(self, event_id: str, filters: dict) -> dict[str, str]:
         """What the filters look at: the indexed keys, or the whole event for other filters."""
@@ -248,8 +324,10 @@ class FakeAcled:
         """Event ids sorted by event_date and by timestamp (ties by id: a stable page order)."""
         by_date = sorted(self._keys, key=lambda i: (self._keys[i][0], i))
         by_stamp = sorted(self._keys, key=lambda i: (int(self._keys[i][1]), i))
-        self._indexes = {"event_date": (by_date, [self._keys[i][0] for i in by_date]),
-                         "timestamp": (by_stamp, [int(self._keys[i][1]) for i in by_stamp])}
+        self._indexes = {
+            "event_date": (by_date, [self._keys[i][0] for i in by_date]),
+            "timestamp": (by_stamp, [int(self._keys[i][1]) for i in by_stamp]),
+        }
         return self._indexes
 
     def _narrowed(self, indexes: dict, filters: dict, query: dict) -> tuple[list[str], str | None]:
@@ -260,7 +338,11 @@ class FakeAcled:
             if name in filters and operator in (">", ">=", "BETWEEN"):
                 rows, keys = indexes[name]
                 bounds = [_typed(name, bound) for bound in filters[name].split("|")]
-                start = bisect.bisect_right(keys, bounds[0]) if operator == ">" else bisect.bisect_left(keys, bounds[0])
+                start = (
+                    bisect.bisect_right(keys, bounds[0])
+                    if operator == ">"
+                    else bisect.bisect_left(keys, bounds[0])
+                )
                 end = bisect.bisect_right(keys, bounds[1]) if operator == "BETWEEN" else len(keys)
                 return rows[start:end], name
         return indexes["event_date"][0], None
@@ -272,8 +354,13 @@ class FakeAcled:
 
         order = orjson.loads(await request.body())
         if order.get("generate"):
-            generated = iter_events(order["generate"], start=_date(order["start"]), days=order["days"],
-                                    impossible_every=order.get("impossible_every", 0), seed=order.get("seed", 13))
+            generated = iter_events(
+                order["generate"],
+                start=_date(order["start"]),
+                days=order["days"],
+                impossible_every=order.get("impossible_every", 0),
+                seed=order.get("seed", 13),
+            )
             while batch := list(islice(generated, 50_000)):
                 self.add(batch)
             self.clock = max(int(key[1]) for key in self._keys.values()) + 3600
@@ -281,21 +368,33 @@ class FakeAcled:
         step = max(1, len(ids) // max(1, order.get("revise", 0) + order.get("delete", 0)))
         picked = ids[::step]
         if order.get("revise"):
-            self.revise(picked[: order["revise"]], fatalities="1", notes="Revised after a new report.")
+            self.revise(
+                picked[: order["revise"]], fatalities="1", notes="Revised after a new report."
+            )
         if order.get("delete"):
-            self.delete(picked[order.get("revise", 0): order.get("revise", 0) + order["delete"]])
+            self.delete(picked[order.get("revise", 0) : order.get("revise", 0) + order["delete"]])
         if order.get("add"):
-            new = events(order["add"], start=_date(order["add_start"]), days=7, first_number=10_000_000, seed=99)
+            new = events(
+                order["add"],
+                start=_date(order["add_start"]),
+                days=7,
+                first_number=10_000_000,
+                seed=99,
+            )
             self.add(self.stamp_new(new))
         with self._lock:
-            self._index()   # built now, so the bench does not time the fake sorting a million events
+            self._index()  # built now, so the bench does not time the fake sorting a million events
         return JSONResponse({"events": len(self.events), "deletions": len(self.deletions)})
 
     def app(self) -> Starlette:
-        return Starlette(routes=[Route("/oauth/token", self.token, methods=["POST"]),
-                                 Route("/api/acled/read", self.read_events),
-                                 Route("/api/deleted/read", self.read_deleted),
-                                 Route("/_control", self.control, methods=["POST"])])
+        return Starlette(
+            routes=[
+                Route("/oauth/token", self.token, methods=["POST"]),
+                Route("/api/acled/read", self.read_events),
+                Route("/api/deleted/read", self.read_deleted),
+                Route("/_control", self.control, methods=["POST"]),
+            ]
+        )
 
 
 def _kept(event: dict[str, str]) -> bytes:
@@ -333,7 +432,9 @@ def _date(text: str):
 
 
 def serve(fake: FakeAcled, port: int) -> uvicorn.Server:
-    return uvicorn.Server(uvicorn.Config(fake.app(), host="127.0.0.1", port=port, log_level="warning"))
+    return uvicorn.Server(
+        uvicorn.Config(fake.app(), host="127.0.0.1", port=port, log_level="warning")
+    )
 
 
 @contextmanager
@@ -352,7 +453,7 @@ def running_fake_acled() -> Iterator[FakeAcled]:
         thread.join(timeout=10)
 
 
-if __name__ == "__main__":   # the bench's subprocess: python -m tests.fakes.acled <port>
+if __name__ == "__main__":  # the bench's subprocess: python -m tests.fakes.acled <port>
     import sys
 
     serve(FakeAcled(), int(sys.argv[1])).run()

@@ -8,15 +8,17 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Iterator
 
-Answer = Callable[[str], tuple[int, dict[str, str], bytes]]   # request target -> status, headers, body
+Answer = Callable[
+    [str], tuple[int, dict[str, str], bytes]
+]  # request target -> status, headers, body
 
 
 @dataclass
 class Recorder:
     base_url: str = ""
     port: int = 0
-    requests: list[str] = field(default_factory=list)     # "GET /path?query" of each request
-    hosts: list[str] = field(default_factory=list)        # the Host header of each request
+    requests: list[str] = field(default_factory=list)  # "GET /path?query" of each request
+    hosts: list[str] = field(default_factory=list)  # the Host header of each request
     answer: Answer = lambda target: (200, {"content-type": "text/plain"}, b"ok")
 
 
@@ -38,7 +40,7 @@ def recording_server() -> Iterator[Recorder]:
 
         do_GET = do_HEAD = do_POST = _handle
 
-        def log_message(self, *args) -> None:   # keep the test output clean
+        def log_message(self, *args) -> None:  # keep the test output clean
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

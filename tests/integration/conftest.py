@@ -13,7 +13,12 @@ from tests.engine_jobs import TEST_TABLES, registry_with_test_jobs
 from triggers.composition import Platform
 from triggers.http.app import create_app
 
-FAST = {"lease_seconds": 2.0, "heartbeat_seconds": 0.3, "reconcile_interval_seconds": 0.5, "worker_poll_seconds": 0.05}
+FAST = {
+    "lease_seconds": 2.0,
+    "heartbeat_seconds": 0.3,
+    "reconcile_interval_seconds": 0.5,
+    "worker_poll_seconds": 0.05,
+}
 
 
 @pytest.fixture(scope="session")
@@ -35,8 +40,15 @@ def workers(engine_platform):
     pools = []
 
     def start(threads: int = 3, batch_size: int = 50) -> WorkerPool:
-        pool = WorkerPool(engine_platform.engine, engine_platform.engine.jobs.handlers, engine_platform, threads=threads,
-                          heartbeat_seconds=0.3, batch_size=batch_size, poll_seconds=0.05)
+        pool = WorkerPool(
+            engine_platform.engine,
+            engine_platform.engine.jobs.handlers,
+            engine_platform,
+            threads=threads,
+            heartbeat_seconds=0.3,
+            batch_size=batch_size,
+            poll_seconds=0.05,
+        )
         pool.start()
         pools.append(pool)
         return pool

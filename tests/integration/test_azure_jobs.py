@@ -47,8 +47,12 @@ def azure(settings, platform):
 
 
 def call(http_api, client: FakeClient, path: str, body: dict | None = None) -> func.HttpResponse:
-    request = func.HttpRequest(method="POST", url=f"http://localhost{path}", body=json.dumps(body or {}).encode(),
-                               headers={"content-type": "application/json"} | ADMIN_HEADERS)
+    request = func.HttpRequest(
+        method="POST",
+        url=f"http://localhost{path}",
+        body=json.dumps(body or {}).encode(),
+        headers={"content-type": "application/json"} | ADMIN_HEADERS,
+    )
     return asyncio.run(http_api(req=request, context=None, client=client))
 
 
@@ -59,7 +63,9 @@ def test_a_job_submitted_over_http_gets_one_orchestrator(azure):
     first = call(http_api, client, "/api/jobs/submit/hello_world", body)
     again = call(http_api, client, "/api/jobs/submit/hello_world", body)
     assert (first.status_code, again.status_code) == (202, 200)
-    assert client.started == [json.loads(first.get_body())["job_id"]]       # the existing job is followed already
+    assert client.started == [
+        json.loads(first.get_body())["job_id"]
+    ]  # the existing job is followed already
     assert call(http_api, client, "/api/jobs/submit/no_such_job").status_code == 404
     assert len(client.started) == 1
 
@@ -67,19 +73,30 @@ def test_a_job_submitted_over_http_gets_one_orchestrator(azure):
 def test_a_platform_request_and_a_curated_update_get_their_orchestrators(azure):
     http_api, _, _ = azure
     client = FakeClient()
-    platform_request = call(http_api, client, "/api/platform/submit", {
-        "ddh": {"dataset_id": "d", "resource_id": "r", "version_id": uuid.uuid4().hex[:8]},
-        "source": {"blob_name": "uploads/x/parks.geojson"}})
+    platform_request = call(
+        http_api,
+        client,
+        "/api/platform/submit",
+        {
+            "ddh": {"dataset_id": "d", "resource_id": "r", "version_id": uuid.uuid4().hex[:8]},
+            "source": {"blob_name": "uploads/x/parks.geojson"},
+        },
+    )
     assert platform_request.status_code == 202, platform_request.get_body()
     update = call(http_api, client, "/api/curated/datasets/admin0/update", {"dry_run": True})
     assert update.status_code == 202
-    assert client.started == [json.loads(platform_request.get_body())["job_id"], json.loads(update.get_body())["job_id"]]
+    assert client.started == [
+        json.loads(platform_request.get_body())["job_id"],
+        json.loads(update.get_body())["job_id"],
+    ]
 
 
 def test_resubmit_and_retry_reopen_the_job_under_an_orchestrator(azure):
     http_api, platform, _ = azure
     client = FakeClient()
-    job_id = platform.engine.submit("hello_world", {"n": 1, "message": uuid.uuid4().hex}, principal=OPERATOR).job["job_id"]
+    job_id = platform.engine.submit(
+        "hello_world", {"n": 1, "message": uuid.uuid4().hex}, principal=OPERATOR
+    ).job["job_id"]
     platform.engine.cancel(job_id, principal=OPERATOR)
     assert call(http_api, client, f"/api/jobs/{job_id}/retry").status_code == 200
     platform.engine.cancel(job_id, principal=OPERATOR)
@@ -91,11 +108,17 @@ def test_the_nightly_schedule_starts_one_orchestrator_per_new_job(azure, setting
     _, platform, notifier = azure
     dataset = f"nightly_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(settings.dsn, autocommit=True) as conn:
-        enabled = [r[0] for r in conn.execute("SELECT dataset_id FROM app.curated_datasets WHERE enabled")]
-        conn.execute("UPDATE app.curated_datasets SET enabled = false")   # only this test's entry is due
-        conn.execute("INSERT INTO app.curated_datasets (dataset_id, name, source_type, source_config, update_schedule, "
-                     "target_table, created_at) VALUES (%s, 'n', 'manual', '{}', '* * * * *', %s, now() - interval '1 hour')",
-                     (dataset, f"curated_{dataset}"))
+        enabled = [
+            r[0] for r in conn.execute("SELECT dataset_id FROM app.curated_datasets WHERE enabled")
+        ]
+        conn.execute(
+            "UPDATE app.curated_datasets SET enabled = false"
+        )  # only this test's entry is due
+        conn.execute(
+            "INSERT INTO app.curated_datasets (dataset_id, name, source_type, source_config, update_schedule, "
+            "target_table, created_at) VALUES (%s, 'n', 'manual', '{}', '* * * * *', %s, now() - interval '1 hour')",
+            (dataset, f"curated_{dataset}"),
+        )
     try:
         client = FakeClient()
         now = datetime.now(timezone.utc) + timedelta(minutes=1)
@@ -105,4 +128,7 @@ def test_the_nightly_schedule_starts_one_orchestrator_per_new_job(azure, setting
     finally:
         with psycopg.connect(settings.dsn, autocommit=True) as conn:
             conn.execute("DELETE FROM app.curated_datasets WHERE dataset_id = %s", (dataset,))
-            conn.execute("UPDATE app.curated_datasets SET enabled = true WHERE dataset_id = ANY(%s)", (enabled,))
+            conn.execute(
+                "UPDATE app.curated_datasets SET enabled = true WHERE dataset_id = ANY(%s)",
+                (enabled,),
+            )

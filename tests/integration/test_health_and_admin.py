@@ -23,10 +23,12 @@ def test_health_reports_every_dependency_up(client):
 
 def test_health_reports_a_stopped_azurite_as_503_naming_blob_storage(settings, tmp_path):
     with private_azurite(tmp_path) as (azurite, port):
-        own = settings.model_copy(update={
-            "storage_connection_string": SecretStr(azurite_connection_string(port)),
-            "health_timeout_seconds": 2.0,
-        })
+        own = settings.model_copy(
+            update={
+                "storage_connection_string": SecretStr(azurite_connection_string(port)),
+                "health_timeout_seconds": 2.0,
+            }
+        )
         client = TestClient(create_app(Platform.build(own)))
         assert client.get("/api/health").status_code == 200
 

@@ -31,17 +31,32 @@ ROWS = [
 
 @pytest.fixture(scope="module")
 def table(engine_platform, platform):
-    frame = gpd.GeoDataFrame({"name": [r[0] for r in ROWS], "category": [r[1] for r in ROWS],
-                              "count": [r[2] for r in ROWS], "observed_date": [r[3] for r in ROWS]},
-                             geometry=[r[4] for r in ROWS], crs="EPSG:4326")
-    pool = WorkerPool(engine_platform.engine, engine_platform.engine.jobs.handlers, engine_platform, threads=2,
-                      heartbeat_seconds=0.3, batch_size=50, poll_seconds=0.05)
+    frame = gpd.GeoDataFrame(
+        {
+            "name": [r[0] for r in ROWS],
+            "category": [r[1] for r in ROWS],
+            "count": [r[2] for r in ROWS],
+            "observed_date": [r[3] for r in ROWS],
+        },
+        geometry=[r[4] for r in ROWS],
+        crs="EPSG:4326",
+    )
+    pool = WorkerPool(
+        engine_platform.engine,
+        engine_platform.engine.jobs.handlers,
+        engine_platform,
+        threads=2,
+        heartbeat_seconds=0.3,
+        batch_size=50,
+        poll_seconds=0.05,
+    )
     pool.start()
     try:
         from fastapi.testclient import TestClient
 
         from tests.conftest import ADMIN_HEADERS
         from triggers.http.app import create_app
+
         with TestClient(create_app(engine_platform), headers=ADMIN_HEADERS) as api:
             blob = put_blob(engine_platform, written(frame, "GeoJSON", ".geojson"), "maps.geojson")
             job = finish(engine_platform, submit(api, blob, "maps_vector"))
@@ -71,7 +86,11 @@ def test_datetime_instants_and_intervals_on_the_detected_time_column(api, table)
     assert names(api, table, datetime="2021-06-01T00:00:00Z") == ["small"]
     assert names(api, table, datetime="2021-01-01/..") == ["small", "medium", "late"]
     assert names(api, table, datetime="../2020-12-31") == ["big"]
-    assert names(api, table, datetime="2020-01-01T00:00:00Z/2022-03-03") == ["big", "small", "medium"]
+    assert names(api, table, datetime="2020-01-01T00:00:00Z/2022-03-03") == [
+        "big",
+        "small",
+        "medium",
+    ]
     assert names(api, table, datetime="/2020-01-05") == ["big"]
     for bad in ("garbage", "../..", "2024-01-01/2020-01-01", "2020-13-01", "2020-01-01T25:00:00Z"):
         assert "datetime" in problem(api, table, datetime=bad)
@@ -85,46 +104,58 @@ def test_queryable_equality_and_unknown_parameters(api, table):
     assert "unknown query parameter 'colour'" in problem(api, table, colour="red")
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("count > 1 AND category = 'a'", ["medium"]),
-    ("name LIKE 'sm%'", ["small"]),
-    ("CASEI(name) LIKE 'BI%'", ["big"]),
-    ("count BETWEEN 2 AND 3", ["small", "medium"]),
-    ("category IN ('b', 'c')", ["small", "late"]),
-    ("NOT category = 'a'", ["small", "late"]),
-    ("observed_date IS NULL", []),
-    ("S_INTERSECTS(geometry, BBOX(-1, -1, 11, 11))", ["big"]),
-    ("S_INTERSECTS(geometry, POINT(40.5 -19.5))", ["medium"]),
-    ("T_AFTER(observed_date, DATE('2021-12-31'))", ["medium", "late"]),
-    ("T_DURING(observed_date, INTERVAL('2021-01-01', '2022-12-31'))", ["small", "medium"]),
-    ("observed_date >= DATE('2022-01-01') OR count = 1", ["big", "medium", "late"]),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("count > 1 AND category = 'a'", ["medium"]),
+        ("name LIKE 'sm%'", ["small"]),
+        ("CASEI(name) LIKE 'BI%'", ["big"]),
+        ("count BETWEEN 2 AND 3", ["small", "medium"]),
+        ("category IN ('b', 'c')", ["small", "late"]),
+        ("NOT category = 'a'", ["small", "late"]),
+        ("observed_date IS NULL", []),
+        ("S_INTERSECTS(geometry, BBOX(-1, -1, 11, 11))", ["big"]),
+        ("S_INTERSECTS(geometry, POINT(40.5 -19.5))", ["medium"]),
+        ("T_AFTER(observed_date, DATE('2021-12-31'))", ["medium", "late"]),
+        ("T_DURING(observed_date, INTERVAL('2021-01-01', '2022-12-31'))", ["small", "medium"]),
+        ("observed_date >= DATE('2022-01-01') OR count = 1", ["big", "medium", "late"]),
+    ],
+)
 def test_cql2_text_filters(api, table, text, expected):
     assert names(api, table, filter=text) == expected
 
 
 def test_cql2_json_filters_and_paging_keeps_the_filter(api, table):
     document = {"op": "=", "args": [{"property": "category"}, "a"]}
-    response = api.get(f"/api/features/collections/{table}/items",
-                       params={"filter": json.dumps(document), "filter-lang": "cql2-json", "limit": 1})
+    response = api.get(
+        f"/api/features/collections/{table}/items",
+        params={"filter": json.dumps(document), "filter-lang": "cql2-json", "limit": 1},
+    )
     body = response.json()
-    assert body["numberMatched"] == 2 and [f["properties"]["name"] for f in body["features"]] == ["big"]
-    following = api.get(next(link["href"] for link in body["links"] if link["rel"] == "next")).json()
+    assert body["numberMatched"] == 2 and [f["properties"]["name"] for f in body["features"]] == [
+        "big"
+    ]
+    following = api.get(
+        next(link["href"] for link in body["links"] if link["rel"] == "next")
+    ).json()
     assert [f["properties"]["name"] for f in following["features"]] == ["medium"]
 
 
-@pytest.mark.parametrize("params,says", [
-    ({"filter": "count >"}, "not valid cql2-text"),
-    ({"filter": "{bad", "filter-lang": "cql2-json"}, "not valid cql2-json"),
-    ({"filter": "x = 1", "filter-lang": "sql"}, "filter-lang"),
-    ({"filter": "colour = 'red'"}, "not a queryable"),
-    ({"filter": "count = 'many'"}, "is a number"),
-    ({"filter": "count + 1 > 2"}, "expected a property"),
-    ({"filter": "T_AFTER(name, DATE('2020-01-01'))"}, "needs a date or time property"),
-    ({"filter": "S_INTERSECTS(geometry, BBOX(1, 2, 3))"}, "four numbers"),
-    ({"filter": "count = 1", "filter-crs": "EPSG:3857"}, "CRS84"),
-    ({"filter": "name = 'a\x00b'"}, "NUL"),
-])
+@pytest.mark.parametrize(
+    "params,says",
+    [
+        ({"filter": "count >"}, "not valid cql2-text"),
+        ({"filter": "{bad", "filter-lang": "cql2-json"}, "not valid cql2-json"),
+        ({"filter": "x = 1", "filter-lang": "sql"}, "filter-lang"),
+        ({"filter": "colour = 'red'"}, "not a queryable"),
+        ({"filter": "count = 'many'"}, "is a number"),
+        ({"filter": "count + 1 > 2"}, "expected a property"),
+        ({"filter": "T_AFTER(name, DATE('2020-01-01'))"}, "needs a date or time property"),
+        ({"filter": "S_INTERSECTS(geometry, BBOX(1, 2, 3))"}, "four numbers"),
+        ({"filter": "count = 1", "filter-crs": "EPSG:3857"}, "CRS84"),
+        ({"filter": "name = 'a\x00b'"}, "NUL"),
+    ],
+)
 def test_malformed_filters_are_400_naming_the_problem(api, table, params, says):
     assert says in problem(api, table, **params)
 
@@ -132,7 +163,9 @@ def test_malformed_filters_are_400_naming_the_problem(api, table, params, says):
 def test_sortby_and_properties(api, table):
     assert names(api, table, sortby="-count") == ["late", "medium", "small", "big"]
     assert names(api, table, sortby="category,-count") == ["medium", "big", "small", "late"]
-    body = api.get(f"/api/features/collections/{table}/items", params={"properties": "name,count", "limit": 1}).json()
+    body = api.get(
+        f"/api/features/collections/{table}/items", params={"properties": "name,count", "limit": 1}
+    ).json()
     assert body["features"][0]["properties"] == {"name": "big", "count": 1}
     assert "sortby" in problem(api, table, sortby="colour")
     assert "properties" in problem(api, table, properties="name,colour")
@@ -145,28 +178,39 @@ def decode(data: bytes, table: str) -> list[dict]:
 
 
 def tile(api, table, z, y, x, **params):
-    return api.get(f"/api/features/collections/{table}/tiles/WebMercatorQuad/{z}/{y}/{x}", params=params)
+    return api.get(
+        f"/api/features/collections/{table}/tiles/WebMercatorQuad/{z}/{y}/{x}", params=params
+    )
 
 
 def test_vector_tiles_decode_to_the_right_features(api, table):
     world = tile(api, table, 0, 0, 0)
-    assert world.status_code == 200 and world.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    assert (
+        world.status_code == 200
+        and world.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    )
     features = decode(world.content, table)
     # z0: one pixel is ~0.7°; the 0.001° square is left out, the others drawn with their attributes.
     assert sorted(f["properties"]["name"] for f in features) == ["big", "late", "medium"]
     big = next(f for f in features if f["properties"]["name"] == "big")
-    assert big["id"] == 1 and big["properties"]["category"] == "a" and big["geometry"]["type"] == "Polygon"
+    assert (
+        big["id"] == 1
+        and big["properties"]["category"] == "a"
+        and big["geometry"]["type"] == "Polygon"
+    )
 
     z14 = Tile.checked(14, *_column_row(20.0005, 20.0005, 14))
     close = decode(tile(api, table, 14, z14.y, z14.x).content, table)
     assert [f["properties"]["name"] for f in close] == ["small"] and close[0]["id"] == 2
     ring = close[0]["geometry"]["coordinates"][0]
-    assert len(ring) == 5          # the square, not simplified away
+    assert len(ring) == 5  # the square, not simplified away
 
-    assert tile(api, table, 5, 31, 0).status_code == 204        # the Pacific: nothing there
+    assert tile(api, table, 5, 31, 0).status_code == 204  # the Pacific: nothing there
     assert tile(api, table, 3, 0, 99).status_code == 404
     assert tile(api, "no_such_table", 0, 0, 0).status_code == 404
-    assert api.get(f"/api/features/collections/{table}/tiles/WorldCRS84Quad/0/0/0").status_code == 404
+    assert (
+        api.get(f"/api/features/collections/{table}/tiles/WorldCRS84Quad/0/0/0").status_code == 404
+    )
 
 
 def test_tiles_take_the_features_filters(api, table):
@@ -179,19 +223,28 @@ def test_tiles_take_the_features_filters(api, table):
     by_value = decode(tile(api, table, 0, 0, 0, category="c").content, table)
     assert [f["properties"]["name"] for f in by_value] == ["late"]
     assert tile(api, table, 0, 0, 0, filter="count >").status_code == 400
-    assert tile(api, table, 0, 0, 0, limit="3").status_code == 400            # not a tile parameter
+    assert tile(api, table, 0, 0, 0, limit="3").status_code == 400  # not a tile parameter
 
 
 def test_tilejson_and_tilesets(api, table):
     document = api.get(f"/api/features/collections/{table}/tilejson.json").json()
     assert document["tilejson"] == "3.0.0"
-    assert document["tiles"][0].endswith(f"/api/features/collections/{table}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}")
+    assert document["tiles"][0].endswith(
+        f"/api/features/collections/{table}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}"
+    )
     assert document["vector_layers"][0]["id"] == f"geo.{table}"
     assert document["vector_layers"][0]["fields"]["count"] == "Number"
     assert document["bounds"] == [-60.0, -20.0, 41.0, 31.0]
-    filtered = api.get(f"/api/features/collections/{table}/tilejson.json", params={"filter": "count = 1"}).json()
+    filtered = api.get(
+        f"/api/features/collections/{table}/tilejson.json", params={"filter": "count = 1"}
+    ).json()
     assert filtered["tiles"][0].endswith("?filter=count+%3D+1")
-    assert api.get(f"/api/features/collections/{table}/tilejson.json", params={"filter": "nope ="}).status_code == 400
+    assert (
+        api.get(
+            f"/api/features/collections/{table}/tilejson.json", params={"filter": "nope ="}
+        ).status_code
+        == 400
+    )
     tilesets = api.get(f"/api/features/collections/{table}/tiles").json()["tilesets"]
     assert tilesets[0]["tileMatrixSetURI"].endswith("/WebMercatorQuad")
     tileset = api.get(f"/api/features/collections/{table}/tiles/WebMercatorQuad").json()
@@ -205,12 +258,14 @@ def test_a_pyramid_serves_the_same_tiles_as_the_table(engine_platform, table):
     with db.connection() as conn:
         meta = catalog.get_vector_metadata(conn, table)
     pyramids = Pyramids(db, min_features=1)
-    direct = vector.tile(db, TileCache(0), Pyramids(db, min_features=10**9), meta, Tile(1, 1, 0), FeatureQuery(), "")
+    direct = vector.tile(
+        db, TileCache(0), Pyramids(db, min_features=10**9), meta, Tile(1, 1, 0), FeatureQuery(), ""
+    )
     assert pyramids.build_now(meta)
     with db.connection() as conn:
         assert tile_pyramids.registered(conn, meta)
         assert tile_pyramids.tile(conn, meta, Tile(1, 1, 0)) == direct
-        assert tile_pyramids.tile(conn, meta, Tile(2, 0, 0)) == b""      # nothing there: no row
+        assert tile_pyramids.tile(conn, meta, Tile(2, 0, 0)) == b""  # nothing there: no row
     served = vector.tile(db, TileCache(0), pyramids, meta, Tile(1, 1, 0), FeatureQuery(), "")
     assert served == direct and decode(served, table)
 
@@ -223,10 +278,14 @@ def test_gdal_reads_a_filtered_collection_and_a_tile(engine_platform, table, tmp
     from tests.support import served_app
 
     with served_app(engine_platform.settings, LOCAL_WORKERS="0") as url:
-        frame = pyogrio.read_dataframe(f"OAPIF:{url}/api/features", layer=table, where="category = 'a'")
-        data = httpx.get(f"{url}/api/features/collections/{table}/tiles/WebMercatorQuad/0/0/0", timeout=30).content
+        frame = pyogrio.read_dataframe(
+            f"OAPIF:{url}/api/features", layer=table, where="category = 'a'"
+        )
+        data = httpx.get(
+            f"{url}/api/features/collections/{table}/tiles/WebMercatorQuad/0/0/0", timeout=30
+        ).content
     assert sorted(frame["name"]) == ["big", "medium"]
-    path = tmp_path / "0" / "0" / "0.pbf"           # the z/x/y.pbf layout GDAL's MVT driver reads
+    path = tmp_path / "0" / "0" / "0.pbf"  # the z/x/y.pbf layout GDAL's MVT driver reads
     path.parent.mkdir(parents=True)
     path.write_bytes(data)
     layers = [name for name, _ in pyogrio.list_layers(Path(path))]
@@ -237,7 +296,12 @@ def test_gdal_reads_a_filtered_collection_and_a_tile(engine_platform, table, tmp
 
 def _column_row(lon: float, lat: float, z: int) -> tuple[int, int]:
     import math
+
     side = 1 << z
     x = int((lon + 180) / 360 * side)
-    y = int((1 - math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat))) / math.pi) / 2 * side)
+    y = int(
+        (1 - math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat))) / math.pi)
+        / 2
+        * side
+    )
     return x, y

@@ -17,7 +17,9 @@ class Racing(PgstacWriter):
 
 def contents(platform, collection_id: str) -> dict:
     with psycopg.connect(platform.settings.dsn) as conn:
-        rows = conn.execute("SELECT id, content FROM pgstac.items WHERE collection = %s", (collection_id,)).fetchall()
+        rows = conn.execute(
+            "SELECT id, content FROM pgstac.items WHERE collection = %s", (collection_id,)
+        ).fetchall()
     return dict(rows)
 
 
@@ -32,11 +34,16 @@ def test_new_items_are_inserted_and_known_ones_upserted(platform, tag):
     stored = contents(platform, collection_id)
     assert len(stored) == 6 and stored[items[2]["id"]]["properties"]["platform"] == "sentinel-2c"
 
-    with platform.db.connection() as conn:     # the race: the check saw nothing, the insert meets a row
+    with (
+        platform.db.connection() as conn
+    ):  # the race: the check saw nothing, the insert meets a row
         conn.autocommit = True
         conn.execute("SET search_path TO pgstac, public")
         try:
-            assert Racing(conn).load_items(collection_id, items[5:] + [s2_item(collection_id, 6)]) == "upsert"
+            assert (
+                Racing(conn).load_items(collection_id, items[5:] + [s2_item(collection_id, 6)])
+                == "upsert"
+            )
         finally:
             conn.execute("RESET search_path")
             conn.autocommit = False

@@ -1,6 +1,5 @@
 """Schema deployment against a real PostgreSQL with PostGIS and pgSTAC."""
 
-
 import psycopg
 import pytest
 
@@ -53,12 +52,16 @@ def test_two_concurrent_deploys_apply_once():
 
 def test_a_failing_migration_leaves_nothing_half_applied(tmp_path):
     (tmp_path / "0001_good.sql").write_text("CREATE TABLE app.good_one (id int);")
-    (tmp_path / "0002_bad.sql").write_text("CREATE TABLE app.bad_one (id int); SELECT no_such_function();")
+    (tmp_path / "0002_bad.sql").write_text(
+        "CREATE TABLE app.bad_one (id int); SELECT no_such_function();"
+    )
     with fresh_database() as dsn:
         with pytest.raises(MigrationError, match="0002_bad failed"):
             migrations.deploy(dsn, directory=tmp_path)
         with psycopg.connect(dsn) as conn:
-            tables = conn.execute("SELECT to_regclass('app.good_one'), to_regclass('app.bad_one')").fetchone()
+            tables = conn.execute(
+                "SELECT to_regclass('app.good_one'), to_regclass('app.bad_one')"
+            ).fetchone()
             ledger = conn.execute("SELECT to_regclass('app.schema_migrations')").fetchone()[0]
         assert tables == (None, None)
         assert ledger is None
@@ -72,8 +75,10 @@ def test_status_flags_an_applied_migration_whose_file_changed(settings):
         assert applied[1].modified and not applied[2].modified
     finally:
         with psycopg.connect(settings.dsn) as conn:
-            conn.execute("UPDATE app.schema_migrations SET checksum = %s WHERE version = 1",
-                         (migrations.discover()[0].checksum,))
+            conn.execute(
+                "UPDATE app.schema_migrations SET checksum = %s WHERE version = 1",
+                (migrations.discover()[0].checksum,),
+            )
 
 
 def test_ensure_database_creates_a_missing_database_once():
@@ -91,4 +96,6 @@ def test_ensure_database_creates_a_missing_database_once():
         assert migrations.ensure_database(make_conninfo(base, dbname=name)) is False
     finally:
         with psycopg.connect(make_conninfo(base, dbname="postgres"), autocommit=True) as conn:
-            conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
+            conn.execute(
+                pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name))
+            )

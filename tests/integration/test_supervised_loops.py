@@ -12,7 +12,9 @@ from tests.support import wait_for_status
 from triggers.http.app import create_app
 
 
-def test_a_heartbeat_that_raises_keeps_the_leases_alive_and_no_task_runs_twice(engine_platform, workers, tag, monkeypatch):
+def test_a_heartbeat_that_raises_keeps_the_leases_alive_and_no_task_runs_twice(
+    engine_platform, workers, tag, monkeypatch
+):
     engine = engine_platform.engine
     real, beats = engine.heartbeat, []
 
@@ -24,16 +26,24 @@ def test_a_heartbeat_that_raises_keeps_the_leases_alive_and_no_task_runs_twice(e
 
     monkeypatch.setattr(engine, "heartbeat", flaky)
     # each task sleeps 3 s, longer than the 2 s lease: only heartbeats keep them
-    job_id = engine.submit("test_spans", {"n": 3, "sleep_ms": 3000, "tag": tag}, principal=OPERATOR).job["job_id"]
+    job_id = engine.submit(
+        "test_spans", {"n": 3, "sleep_ms": 3000, "tag": tag}, principal=OPERATOR
+    ).job["job_id"]
     pool = workers(threads=3)
-    job = wait_for_status(engine_platform, job_id, {"completed", "failed"}, timeout=60, reconcile=True)
+    job = wait_for_status(
+        engine_platform, job_id, {"completed", "failed"}, timeout=60, reconcile=True
+    )
     assert job["status"] == "completed"
     assert len(beats) > 5 and pool.monitor.running
     with psycopg.connect(engine_platform.settings.dsn) as conn:
-        runs = conn.execute("SELECT count(*) FROM public.test_spans WHERE tag = %s", (tag,)).fetchone()[0]
-        tries = conn.execute("SELECT array_agg(tries) FROM app.tasks WHERE job_id = %s", (job_id,)).fetchone()[0]
+        runs = conn.execute(
+            "SELECT count(*) FROM public.test_spans WHERE tag = %s", (tag,)
+        ).fetchone()[0]
+        tries = conn.execute(
+            "SELECT array_agg(tries) FROM app.tasks WHERE job_id = %s", (job_id,)
+        ).fetchone()[0]
     assert runs == 3 and tries == [1, 1, 1]
 
     with TestClient(create_app(engine_platform), headers=ADMIN_HEADERS) as client:
         health = client.get("/api/health").json()
-    assert health["loops"]["heartbeat"]["status"] == "ok"     # recovered: the last beats succeeded
+    assert health["loops"]["heartbeat"]["status"] == "ok"  # recovered: the last beats succeeded

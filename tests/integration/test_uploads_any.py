@@ -32,7 +32,9 @@ def refused(api, name: str, data: bytes) -> str:
 
 
 def run(api, platform, uploaded: dict, **extra) -> dict:
-    response = api.post(f"/api/jobs/submit/{uploaded['job_type']}", json=uploaded["parameters"] | extra)
+    response = api.post(
+        f"/api/jobs/submit/{uploaded['job_type']}", json=uploaded["parameters"] | extra
+    )
     assert response.status_code in (200, 202), response.text
     job = wait_for_status(platform, response.json()["job_id"], {"completed", "failed"}, timeout=120)
     assert job["status"] == "completed", job["error"]
@@ -41,7 +43,11 @@ def run(api, platform, uploaded: dict, **extra) -> dict:
 
 def written_as(driver: str, suffix: str, sample: bytes | None = None, **options) -> bytes:
     """A sample (the rgb one by default) rewritten by GDAL in another format."""
-    with tempfile.TemporaryDirectory() as tmp, MemoryFile(sample or rgb(64)) as memory, memory.open() as source:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        MemoryFile(sample or rgb(64)) as memory,
+        memory.open() as source,
+    ):
         target = Path(tmp) / f"sample{suffix}"
         rasterio.shutil.copy(source, str(target), driver=driver, **options)
         return target.read_bytes()
@@ -55,28 +61,45 @@ def zipped(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def test_rasters_of_each_format_are_recognised_and_stored_for_process_raster(api, engine_platform, workers):
+def test_rasters_of_each_format_are_recognised_and_stored_for_process_raster(
+    api, engine_platform, workers
+):
     workers(threads=2)
     tif = upload(api, "scene.tif", rgb(64)).json()
     assert (tif["kind"], tif["format"], tif["job_type"]) == ("raster", "geotiff", "process_raster")
-    assert tif["parameters"] == {"blob_name": tif["blob_name"]} and tif["blob_name"].endswith("/scene.tif")
+    assert tif["parameters"] == {"blob_name": tif["blob_name"]} and tif["blob_name"].endswith(
+        "/scene.tif"
+    )
     assert run(api, engine_platform, tif)["result"]["raster_type"] == "rgb"
 
-    for name, data, fmt in [("scene.jp2", written_as("JP2OpenJPEG", ".jp2"), "jpeg2000"),
-                            ("scene.img", written_as("HFA", ".img"), "erdas-img")]:
+    for name, data, fmt in [
+        ("scene.jp2", written_as("JP2OpenJPEG", ".jp2"), "jpeg2000"),
+        ("scene.img", written_as("HFA", ".img"), "erdas-img"),
+    ]:
         stored = upload(api, name, data).json()
         assert stored.get("format") == fmt, stored
         assert stored["kind"] == "raster" and stored["blob_name"].endswith(name), stored
 
     netcdf = upload(api, "scene.nc", written_as("netCDF", ".nc", dem_float(64))).json()
-    assert netcdf["format"] == "netcdf" and netcdf["blob_name"].endswith("/scene.tif")   # made a GeoTIFF
+    assert netcdf["format"] == "netcdf" and netcdf["blob_name"].endswith(
+        "/scene.tif"
+    )  # made a GeoTIFF
     assert "lossless GeoTIFF" in netcdf["format_reason"]
     assert run(api, engine_platform, netcdf)["result"]["raster_type"] == "dem"
-    three = refused(api, "bands.nc", written_as("netCDF", ".nc"))      # three variables: which one?
+    three = refused(api, "bands.nc", written_as("netCDF", ".nc"))  # three variables: which one?
     assert "holds 3 variables (Band1, Band2, Band3)" in three
 
-    zipped_set = upload(api, "scene.zip", zipped({"data/scene.tif": rgb(64), "data/scene.tfw": b"30\n0\n0\n-30\n0\n0\n",
-                                                 "README.txt": b"a scene"})).json()
+    zipped_set = upload(
+        api,
+        "scene.zip",
+        zipped(
+            {
+                "data/scene.tif": rgb(64),
+                "data/scene.tfw": b"30\n0\n0\n-30\n0\n0\n",
+                "README.txt": b"a scene",
+            }
+        ),
+    ).json()
     assert zipped_set["format"] == "raster-set" and zipped_set["blob_name"].endswith("/scene.tif")
     assert "1 sidecar file" in zipped_set["format_reason"]
 
@@ -97,16 +120,22 @@ def stac_zip(collection_id: str, count: int = 2) -> bytes:
     for index in range(count):
         members[f"{collection_id}/assets/scene-{index}.tif"] = tiny_cog(index)
         members[f"{collection_id}/items/item-{index}.json"] = json.dumps(
-            item_document(collection_id, index, f"../assets/scene-{index}.tif")).encode()
-    members[f"{collection_id}/collection.json"] = json.dumps(collection_document(
-        collection_id, [f"./items/item-{index}.json" for index in range(count)])).encode()
+            item_document(collection_id, index, f"../assets/scene-{index}.tif")
+        ).encode()
+    members[f"{collection_id}/collection.json"] = json.dumps(
+        collection_document(collection_id, [f"./items/item-{index}.json" for index in range(count)])
+    ).encode()
     return zipped(members)
 
 
 def test_a_stac_collection_zip_uploads_and_ingests(api, engine_platform, workers, tag):
     workers(threads=2)
     stored = upload(api, "sentinel.zip", stac_zip(f"uploaded-{tag}")).json()
-    assert (stored["kind"], stored["job_type"], stored["format"]) == ("stac", "ingest_collection", "stac-collection-zip")
+    assert (stored["kind"], stored["job_type"], stored["format"]) == (
+        "stac",
+        "ingest_collection",
+        "stac-collection-zip",
+    )
     assert stored["blob_name"].endswith("/collection.json") and stored["files"] == 5
     assert stored["parameters"] == {"collection_json_path": stored["blob_name"]}
     run(api, engine_platform, stored)
@@ -116,12 +145,23 @@ def test_a_stac_collection_zip_uploads_and_ingests(api, engine_platform, workers
 
 def test_stac_items_as_ndjson_get_a_collection(api, engine_platform, workers, tag):
     collection_id = f"ndjson-{tag}"
-    items = [item_document(collection_id, index, f"https://example.com/scene-{index}.tif") for index in range(3)]
+    items = [
+        item_document(collection_id, index, f"https://example.com/scene-{index}.tif")
+        for index in range(3)
+    ]
     stored = upload(api, "items.ndjson", b"\n".join(json.dumps(i).encode() for i in items)).json()
     assert (stored["kind"], stored["format"]) == ("stac", "stac-items") and stored["files"] == 4
-    collection = json.loads(engine_platform.blobs.client.get_blob_client(
-        engine_platform.settings.bronze_container, stored["blob_name"]).download_blob().readall())
-    assert collection["id"] == collection_id and len([l for l in collection["links"] if l["rel"] == "item"]) == 3
+    collection = json.loads(
+        engine_platform.blobs.client.get_blob_client(
+            engine_platform.settings.bronze_container, stored["blob_name"]
+        )
+        .download_blob()
+        .readall()
+    )
+    assert (
+        collection["id"] == collection_id
+        and len([l for l in collection["links"] if l["rel"] == "item"]) == 3
+    )
     assert collection["extent"]["spatial"]["bbox"] == [[0.0, 9.968, 2.032, 10.0]]
 
 
@@ -133,23 +173,40 @@ def test_broken_stac_is_refused(api, tag):
     invalid = item_document("c", 0, "https://example.com/a.tif")
     del invalid["bbox"]
     assert "not a valid STAC Item" in refused(api, "item.json", json.dumps(invalid).encode())
-    missing = zipped({"collection.json": json.dumps(collection_document("c", ["./items/gone.json"])).encode()})
+    missing = zipped(
+        {"collection.json": json.dumps(collection_document("c", ["./items/gone.json"])).encode()}
+    )
     assert "not in the zip" in refused(api, "set.zip", missing)
-    orphan_asset = zipped({"collection.json": json.dumps(collection_document("c", ["./a.json"])).encode(),
-                           "a.json": json.dumps(item_document("c", 0, "./nowhere.tif")).encode()})
+    orphan_asset = zipped(
+        {
+            "collection.json": json.dumps(collection_document("c", ["./a.json"])).encode(),
+            "a.json": json.dumps(item_document("c", 0, "./nowhere.tif")).encode(),
+        }
+    )
     assert "is not in the zip" in refused(api, "set.zip", orphan_asset)
 
 
 def test_vectors_still_upload_as_before(api):
     stored = upload(api, "parks.geojson", written(geodataframe(3), "GeoJSON", ".geojson")).json()
-    assert (stored["kind"], stored["format"], stored["job_type"]) == ("vector", "geojson", "process_vector")
+    assert (stored["kind"], stored["format"], stored["job_type"]) == (
+        "vector",
+        "geojson",
+        "process_vector",
+    )
 
 
 def test_a_georeferenced_tif_in_epsg4326_is_not_mistaken(api):
     data = np.full((1, 16, 16), 7, dtype="uint8")
     with MemoryFile() as memory:
-        with memory.open(driver="GTiff", width=16, height=16, count=1, dtype="uint8", crs="EPSG:4326",
-                         transform=Affine(0.1, 0, 10, 0, -0.1, 50)) as dataset:
+        with memory.open(
+            driver="GTiff",
+            width=16,
+            height=16,
+            count=1,
+            dtype="uint8",
+            crs="EPSG:4326",
+            transform=Affine(0.1, 0, 10, 0, -0.1, 50),
+        ) as dataset:
             dataset.write(data)
         stored = upload(api, "tiny.tiff", memory.read()).json()
     assert stored["kind"] == "raster"

@@ -9,8 +9,19 @@ def test_features_and_stac_apis(api, engine_platform, workers, tag):
     workers(threads=2)
     tables = []
     for n in (25, 3):
-        job = finish(engine_platform, submit(api, put_blob(engine_platform, written(geodataframe(n), "GeoJSON", ".geojson"),
-                                                           f"api{n}.geojson"), f"api{n}_{tag}", title=f"API {n}"))
+        job = finish(
+            engine_platform,
+            submit(
+                api,
+                put_blob(
+                    engine_platform,
+                    written(geodataframe(n), "GeoJSON", ".geojson"),
+                    f"api{n}.geojson",
+                ),
+                f"api{n}_{tag}",
+                title=f"API {n}",
+            ),
+        )
         assert job["status"] == "completed", job["error"]
         tables.append(f"api{n}_{tag}")
     table = tables[0]
@@ -29,18 +40,35 @@ def test_features_and_stac_apis(api, engine_platform, workers, tag):
     body = page.json()
     assert body["numberMatched"] == 25 and body["numberReturned"] == 10
     assert [f["id"] for f in body["features"]] == list(range(11, 21))
-    assert body["features"][0]["properties"] == {"name": "feature 10", "count": 10, "observed_date": "2020-01-11"}
+    assert body["features"][0]["properties"] == {
+        "name": "feature 10",
+        "count": 10,
+        "observed_date": "2020-01-11",
+    }
     links = {link["rel"]: link["href"] for link in body["links"]}
-    assert links["next"].endswith("limit=10&offset=20") and links["prev"].endswith("limit=10&offset=0")
-    last = api.get(f"/api/features/collections/{table}/items", params={"limit": 10, "offset": 20}).json()
+    assert links["next"].endswith("limit=10&offset=20") and links["prev"].endswith(
+        "limit=10&offset=0"
+    )
+    last = api.get(
+        f"/api/features/collections/{table}/items", params={"limit": 10, "offset": 20}
+    ).json()
     assert last["numberReturned"] == 5 and "next" not in {link["rel"] for link in last["links"]}
 
-    boxed = api.get(f"/api/features/collections/{table}/items", params={"bbox": "2.2,2.2,4.2,4.2"}).json()
+    boxed = api.get(
+        f"/api/features/collections/{table}/items", params={"bbox": "2.2,2.2,4.2,4.2"}
+    ).json()
     assert boxed["numberMatched"] == 3 and [f["id"] for f in boxed["features"]] == [3, 4, 5]
-    across = api.get(f"/api/features/collections/{table}/items", params={"bbox": "170,0,0.9,0.9"}).json()
+    across = api.get(
+        f"/api/features/collections/{table}/items", params={"bbox": "170,0,0.9,0.9"}
+    ).json()
     assert [f["id"] for f in across["features"]] == [1]  # a box across the antimeridian
-    assert api.get(f"/api/features/collections/{table}/items", params={"bbox": "1,2,3"}).status_code == 400
-    assert api.get(f"/api/features/collections/{table}/items", params={"limit": 0}).status_code == 422
+    assert (
+        api.get(f"/api/features/collections/{table}/items", params={"bbox": "1,2,3"}).status_code
+        == 400
+    )
+    assert (
+        api.get(f"/api/features/collections/{table}/items", params={"limit": 0}).status_code == 422
+    )
 
     feature = api.get(f"/api/features/collections/{table}/items/7").json()
     assert feature["type"] == "Feature" and feature["properties"]["count"] == 6
@@ -76,12 +104,22 @@ def test_gdal_ogc_api_client_reads_a_published_layer(api, engine_platform, worke
 
     workers(threads=1)
     table = f"oapif_{tag}"
-    job = finish(engine_platform, submit(api, put_blob(engine_platform, written(geodataframe(12), "GeoJSON", ".geojson"),
-                                                       "oapif.geojson"), table))
+    job = finish(
+        engine_platform,
+        submit(
+            api,
+            put_blob(
+                engine_platform, written(geodataframe(12), "GeoJSON", ".geojson"), "oapif.geojson"
+            ),
+            table,
+        ),
+    )
     assert job["status"] == "completed", job["error"]
     with served_app(engine_platform.settings, LOCAL_WORKERS="0") as url:
         layers = [name for name, _ in pyogrio.list_layers(f"OAPIF:{url}/api/features")]
         assert table in layers
         frame = pyogrio.read_dataframe(f"OAPIF:{url}/api/features", layer=table, PAGE_SIZE="5")
     assert len(frame) == 12 and sorted(frame["count"]) == list(range(12))
-    assert frame.crs.to_string() == "OGC:CRS84" and set(frame.geometry.geom_type) == {"MultiPolygon"}
+    assert frame.crs.to_string() == "OGC:CRS84" and set(frame.geometry.geom_type) == {
+        "MultiPolygon"
+    }

@@ -12,8 +12,8 @@ from shapely.geometry import mapping, shape
 
 from tests.integration.vector_support import finish, put_blob, query, submit
 
-X, Y = 10.001, 50.001       # everything within one z14 tile
-E = 3e-10                   # under half the served grid step (1e-9)
+X, Y = 10.001, 50.001  # everything within one z14 tile
+E = 3e-10  # under half the served grid step (1e-9)
 
 
 def feature(name: str, geometry) -> dict:
@@ -31,54 +31,85 @@ def sources() -> dict[str, shapely.Geometry]:
     sliver = shapely.Polygon([(X + 0.002, Y), (X + 0.002 + 4 * E, Y), (X + 0.002 + 2 * E, Y + E)])
     return {
         "country with a sliver": shapely.MultiPolygon([square, sliver]),
-        "islands a hair apart": shapely.MultiPolygon([shapely.box(X, Y + 0.002, X + 0.001, Y + 0.003),
-                                                      shapely.box(X + 0.001 + E, Y + 0.002, X + 0.002, Y + 0.003)]),
-        "lake grazing its shore": shapely.Polygon(shapely.box(X, Y + 0.004, X + 0.001, Y + 0.005).exterior.coords,
-                                                  [shapely.box(X + E, Y + 0.0042, X + 0.0005, Y + 0.0045).exterior.coords]),
+        "islands a hair apart": shapely.MultiPolygon(
+            [
+                shapely.box(X, Y + 0.002, X + 0.001, Y + 0.003),
+                shapely.box(X + 0.001 + E, Y + 0.002, X + 0.002, Y + 0.003),
+            ]
+        ),
+        "lake grazing its shore": shapely.Polygon(
+            shapely.box(X, Y + 0.004, X + 0.001, Y + 0.005).exterior.coords,
+            [shapely.box(X + E, Y + 0.0042, X + 0.0005, Y + 0.0045).exterior.coords],
+        ),
         "plain field": shapely.box(X + 0.003, Y + 0.003, X + 0.004, Y + 0.004),
         "stub road": shapely.LineString([(X, Y + 0.006), (X + E, Y + 0.006 + E)]),
     }
 
 
 def tile(z: int, lon: float, lat: float) -> tuple[int, int]:
-    n = 2 ** z
-    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    n = 2**z
+    return int((lon + 180) / 360 * n), int(
+        (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
+    )
 
 
 def test_what_the_features_endpoint_serves_is_valid(api, engine_platform, workers, tag):
     geometries = sources()
-    assert all(g.is_valid for g in geometries.values())                                   # valid in PostGIS...
-    assert sum(not served(g).is_valid for g in geometries.values()) == 4                  # ...not as served
-    data = json.dumps({"type": "FeatureCollection", "features": [feature(n, g) for n, g in geometries.items()]})
+    assert all(g.is_valid for g in geometries.values())  # valid in PostGIS...
+    assert sum(not served(g).is_valid for g in geometries.values()) == 4  # ...not as served
+    data = json.dumps(
+        {"type": "FeatureCollection", "features": [feature(n, g) for n, g in geometries.items()]}
+    )
     workers(threads=1)
-    job = finish(engine_platform, submit(api, put_blob(engine_platform, data.encode(), "borders.geojson"), f"ne_{tag}"))
+    job = finish(
+        engine_platform,
+        submit(api, put_blob(engine_platform, data.encode(), "borders.geojson"), f"ne_{tag}"),
+    )
     assert job["status"] == "completed", job["error"]
     report = job["result"]["report"]
-    assert report["dropped"] == {"collapsed": 1} and report["dropped_samples"]["collapsed"] == [4]   # the stub road
+    assert report["dropped"] == {"collapsed": 1} and report["dropped_samples"]["collapsed"] == [
+        4
+    ]  # the stub road
     assert report["validity"]["served_decimals"] == 9 and report["validity"]["invalid_after"] == 0
 
-    table = f"ne_{tag}"   # the road collapsed: polygons only, one table
-    items = api.get(f"/api/features/collections/{table}/items", params={"limit": 100}).json()["features"]
+    table = f"ne_{tag}"  # the road collapsed: polygons only, one table
+    items = api.get(f"/api/features/collections/{table}/items", params={"limit": 100}).json()[
+        "features"
+    ]
     assert len(items) == 4
     for item in items:
         geometry = shape(item["geometry"])
         assert geometry.is_valid, (item["properties"]["name"], shapely.is_valid_reason(geometry))
-        assert all(len(ring.coords) >= 4 for polygon in geometry.geoms for ring in [polygon.exterior, *polygon.interiors])
+        assert all(
+            len(ring.coords) >= 4
+            for polygon in geometry.geoms
+            for ring in [polygon.exterior, *polygon.interiors]
+        )
     names = {item["properties"]["name"]: shape(item["geometry"]) for item in items}
-    assert len(names["country with a sliver"].geoms) == 1                # the sliver, collapsed at the grid, is gone
-    assert abs(names["islands a hair apart"].area - 2e-6) < 1e-12         # the two islands, now touching, one part
+    assert (
+        len(names["country with a sliver"].geoms) == 1
+    )  # the sliver, collapsed at the grid, is gone
+    assert (
+        abs(names["islands a hair apart"].area - 2e-6) < 1e-12
+    )  # the two islands, now touching, one part
 
     # Repaired geometries are stored on the served grid: serving them changes nothing.
-    unchanged = query(engine_platform, f"""
+    unchanged = query(
+        engine_platform,
+        f"""
         SELECT name, ST_AsBinary(ST_GeomFromGeoJSON(ST_AsGeoJSON(geom, 9))) = ST_AsBinary(geom)
-        FROM geo."{table}" WHERE name <> 'plain field' ORDER BY name""")
+        FROM geo."{table}" WHERE name <> 'plain field' ORDER BY name""",
+    )
     assert [ok for _, ok in unchanged] == [True, True, True]
 
     # Vector tiles at z14 and z20 (PostGIS's own MVT encoding) of every feature are valid.
     for z in (14, 20):
         x, y = tile(z, X + 0.0005, Y + 0.0005)
-        cut = query(engine_platform, f"""
+        cut = query(
+            engine_platform,
+            f"""
             SELECT count(*) FILTER (WHERE g IS NOT NULL), bool_and(ST_IsValid(g))
             FROM (SELECT ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope({z}, {x}, {y})) AS g
-                  FROM geo."{table}") t""")
+                  FROM geo."{table}") t""",
+        )
         assert cut[0][0] >= 1 and cut[0][1] is True, (z, cut)

@@ -21,7 +21,12 @@ def cases() -> dict[str, tuple[bytes, str, str, dict]]:
         "sequence": (wild.GEOJSON_SEQUENCE, "stream.geojsonl", "geojsonseq", {}),
         "csv_wkt": (wild.CSV_UPPER_WKT, "export.csv", "csv", {}),
         "shp_upper": (wild.shapefile_zip_upper_case(), "POLYGONS.ZIP", "shapefile", {}),
-        "shx_misnamed": (wild.shapefile_zip_upper_case(misnamed_shx=True), "p.zip", "shapefile", {}),
+        "shx_misnamed": (
+            wild.shapefile_zip_upper_case(misnamed_shx=True),
+            "p.zip",
+            "shapefile",
+            {},
+        ),
         "shx_missing": (wild.shapefile_zip_upper_case(without_shx=True), "p.zip", "shapefile", {}),
         "osm": (wild.OSM_XML, "map.osm", "osm", {"all_layers": True}),
         "osm_pbf": (wild.osm_pbf(), "extract.osm.pbf", "osm_pbf", {"all_layers": True}),
@@ -45,12 +50,22 @@ EXPECTED_TABLES = {
     "esri": {"": 1},
     "sequence": {"": 4},
     "csv_wkt": {"_points": 1, "_polygons": 2},
-    "shp_upper": {"": 4}, "shx_misnamed": {"": 4}, "shx_missing": {"": 4},
+    "shp_upper": {"": 4},
+    "shx_misnamed": {"": 4},
+    "shx_missing": {"": 4},
     "osm": {"_points": 1, "_lines": 1, "_multipolygons": 1},
     "osm_pbf": {"_points": 1, "_lines": 1},
-    "gml": {"": 3}, "mapinfo_tab": {"": 3}, "mapinfo_mif": {"": 3}, "dxf": {"": 2},
+    "gml": {"": 3},
+    "mapinfo_tab": {"": 3},
+    "mapinfo_mif": {"": 3},
+    "dxf": {"": 2},
     "kml_folders": {"_wells": 2, "_fields_plots_polygons": 1, "_fields_plots_lines": 1},
-    "nested": {"_survey_wells": 2, "_survey_fields_plots_polygons": 1, "_survey_fields_plots_lines": 1, "_lots": 2},
+    "nested": {
+        "_survey_wells": 2,
+        "_survey_fields_plots_polygons": 1,
+        "_survey_fields_plots_lines": 1,
+        "_lots": 2,
+    },
     "curves": {"": 3},
     "kml_rings": {"_polygons": 4, "_lines": 1},
 }
@@ -69,10 +84,16 @@ def test_files_from_the_wild_load_into_valid_tables(api, engine_platform, worker
         job = finish(engine_platform, job_id, timeout=180)
         assert job["status"] == "completed", (name, job["error"])
         base = f"wild_{name}_{tag}"
-        published = {t["table_name"][len(base):]: t["feature_count"] for t in job["result"]["report"]["tables"]}
+        published = {
+            t["table_name"][len(base) :]: t["feature_count"]
+            for t in job["result"]["report"]["tables"]
+        }
         assert published == EXPECTED_TABLES[name], name
         for suffix in published:
-            valid = query(engine_platform, f'SELECT bool_and(ST_IsValid(geom)), count(*) FROM geo."{base}{suffix}"')
+            valid = query(
+                engine_platform,
+                f'SELECT bool_and(ST_IsValid(geom)), count(*) FROM geo."{base}{suffix}"',
+            )
             assert valid == [(True, published[suffix])], (name, suffix)
         reports[name] = job["result"]["report"]
         assert reports[name]["accounted"], name
@@ -81,35 +102,57 @@ def test_files_from_the_wild_load_into_valid_tables(api, engine_platform, worker
     assert "INDEX.SHX" in " ".join(reports["shx_misnamed"]["warnings"])
     curves = reports["curves"]
     assert curves["repairs"]["curves_linearized"] == 3 and curves["dropped"] == {}
-    area = query(engine_platform, f"SELECT ST_Area(geom) FROM geo.wild_curves_{tag} WHERE name = 'disc'")[0][0]
-    assert abs(area - 3.14159) < 2e-3          # the unit circle, within the documented tolerance
+    area = query(
+        engine_platform, f"SELECT ST_Area(geom) FROM geo.wild_curves_{tag} WHERE name = 'disc'"
+    )[0][0]
+    assert abs(area - 3.14159) < 2e-3  # the unit circle, within the documented tolerance
     rings = reports["kml_rings"]
-    assert rings["repairs"]["bare_rings_salvaged"] == 3 and rings["repairs"]["empty_parts_removed"] == 1
+    assert (
+        rings["repairs"]["bare_rings_salvaged"] == 3
+        and rings["repairs"]["empty_parts_removed"] == 1
+    )
     assert rings["features_read"] == 5 and rings["dropped"] == {}
-    two_parts = query(engine_platform, f"SELECT ST_NumGeometries(geom) FROM geo.wild_kml_rings_{tag}_polygons "
-                                       "WHERE name = 'ring and polygon'")
-    assert two_parts == [(2,)]                  # the bare ring kept beside the polygon
+    two_parts = query(
+        engine_platform,
+        f"SELECT ST_NumGeometries(geom) FROM geo.wild_kml_rings_{tag}_polygons "
+        "WHERE name = 'ring and polygon'",
+    )
+    assert two_parts == [(2,)]  # the bare ring kept beside the polygon
     nested = reports["nested"]["source"]["layers"]
     assert {layer["name"] for layer in nested} == {"survey/Wells", "survey/Fields & Plots", "lots"}
     assert reports["gpx"]["tables"][0]["layers"] == ["waypoints"]
 
 
-def test_several_layers_without_all_layers_name_them_and_suggest_it(api, engine_platform, workers, tag):
+def test_several_layers_without_all_layers_name_them_and_suggest_it(
+    api, engine_platform, workers, tag
+):
     workers(threads=1)
     uploaded = upload(api, wild.KML_FOLDERS, "survey.kml").json()
     job = finish(engine_platform, submit(api, uploaded["blob_name"], f"folders_{tag}"))
     assert job["status"] == "failed"
     assert "Wells (Unknown, 2 features)" in job["error"] and "`all_layers: true`" in job["error"]
-    chosen = finish(engine_platform, submit(api, uploaded["blob_name"], f"folders_{tag}", layer="Fields & Plots"))
+    chosen = finish(
+        engine_platform,
+        submit(api, uploaded["blob_name"], f"folders_{tag}", layer="Fields & Plots"),
+    )
     assert chosen["status"] == "completed", chosen["error"]
     assert sorted(chosen["result"]["tables"]) == [f"folders_{tag}_lines", f"folders_{tag}_polygons"]
 
 
-@pytest.mark.parametrize("members, message", [
-    ({"a.zip": zip_of({"b.zip": zip_of({"c.zip": zip_of({"d.zip": zip_of({"x.geojson": b"{}"})})})})},
-     "nested more than 3 deep"),
-    ({"notes.txt": b"hello"}, "holds no supported data"),
-])
+@pytest.mark.parametrize(
+    "members, message",
+    [
+        (
+            {
+                "a.zip": zip_of(
+                    {"b.zip": zip_of({"c.zip": zip_of({"d.zip": zip_of({"x.geojson": b"{}"})})})}
+                )
+            },
+            "nested more than 3 deep",
+        ),
+        ({"notes.txt": b"hello"}, "holds no supported data"),
+    ],
+)
 def test_archives_that_cannot_load_are_refused_at_upload(api, members, message):
     refused = upload(api, zip_of(members), "delivery.zip")
     assert refused.status_code == 422 and message in refused.json()["detail"]

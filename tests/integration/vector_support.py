@@ -12,7 +12,9 @@ DONE = {"completed", "completed_with_errors", "failed", "cancelled"}
 def put_blob(platform, data: bytes, name: str) -> str:
     """Straight into bronze (no upload checks): for inputs only the job can judge."""
     blob_name = f"tests/{uuid.uuid4().hex}/{name}"
-    platform.blobs.client.get_blob_client(platform.settings.bronze_container, blob_name).upload_blob(data)
+    platform.blobs.client.get_blob_client(
+        platform.settings.bronze_container, blob_name
+    ).upload_blob(data)
     return blob_name
 
 
@@ -21,7 +23,10 @@ def upload(api, data: bytes, filename: str):
 
 
 def submit(api, blob_name: str, table_name: str, **extra) -> str:
-    response = api.post("/api/jobs/submit/process_vector", json={"blob_name": blob_name, "table_name": table_name, **extra})
+    response = api.post(
+        "/api/jobs/submit/process_vector",
+        json={"blob_name": blob_name, "table_name": table_name, **extra},
+    )
     assert response.status_code in (200, 202), response.text
     return response.json()["job_id"]
 

@@ -18,11 +18,19 @@ from triggers.http.app import create_app
 def platform_with(settings, platform):  # `platform` creates the test's blob containers
     """Call with setting overrides; returns a TestClient whose app runs on those settings."""
     with ExitStack() as stack:
+
         def build(**overrides) -> TestClient:
             built = Platform.build(settings.model_copy(update=overrides))
             stack.callback(built.close)
-            pool = WorkerPool(built.engine, built.engine.jobs.handlers, built, threads=2, heartbeat_seconds=0.3,
-                              batch_size=10, poll_seconds=0.05)
+            pool = WorkerPool(
+                built.engine,
+                built.engine.jobs.handlers,
+                built,
+                threads=2,
+                heartbeat_seconds=0.3,
+                batch_size=10,
+                poll_seconds=0.05,
+            )
             pool.start()
             stack.callback(pool.stop)
             return stack.enter_context(TestClient(create_app(built), headers=ADMIN_HEADERS))
@@ -33,9 +41,13 @@ def platform_with(settings, platform):  # `platform` creates the test's blob con
 @pytest.fixture()
 def key_for(platform):
     """Creates a key of `role` (a fresh name each time); returns headers carrying it."""
+
     def make(role: str, name: str | None = None) -> dict[str, str]:
-        created = keys.create_key(platform.db, keys.KeyCreate(name=name or f"{role}-{secrets.token_hex(4)}", role=role),
-                                  created_by="test")
+        created = keys.create_key(
+            platform.db,
+            keys.KeyCreate(name=name or f"{role}-{secrets.token_hex(4)}", role=role),
+            created_by="test",
+        )
         return {"x-functions-key": created.key}
 
     return make

@@ -18,16 +18,28 @@ def stored_uploads(platform, prefix: str) -> int:
     return sum(1 for _ in container.list_blobs(name_starts_with=prefix))
 
 
-@pytest.mark.parametrize("route, prefix", [("/api/uploads", "uploads/"),
-                                           ("/api/curated/datasets/admin0/upload", "curated/admin0/uploads/")])
-def test_two_thousand_one_mib_members_are_refused_at_upload(client, platform, admin_headers, route, prefix):
-    bomb = repeated_member_zip(2000, MiB)   # 2 GiB unpacked from about 2.2 MB
+@pytest.mark.parametrize(
+    "route, prefix",
+    [
+        ("/api/uploads", "uploads/"),
+        ("/api/curated/datasets/admin0/upload", "curated/admin0/uploads/"),
+    ],
+)
+def test_two_thousand_one_mib_members_are_refused_at_upload(
+    client, platform, admin_headers, route, prefix
+):
+    bomb = repeated_member_zip(2000, MiB)  # 2 GiB unpacked from about 2.2 MB
     before = stored_uploads(platform, prefix)
-    refused = client.post(route, files={"file": ("countries.zip", bomb, "application/zip")}, headers=admin_headers)
+    refused = client.post(
+        route, files={"file": ("countries.zip", bomb, "application/zip")}, headers=admin_headers
+    )
     assert refused.status_code == 422, refused.text
     problem = refused.json()
     assert refused.headers["content-type"].startswith("application/problem+json")
-    assert "expansion ratio limit (ARCHIVE_MAX_RATIO) is 200" in problem["detail"] and "likely zip bomb" in problem["detail"]
+    assert (
+        "expansion ratio limit (ARCHIVE_MAX_RATIO) is 200" in problem["detail"]
+        and "likely zip bomb" in problem["detail"]
+    )
     assert stored_uploads(platform, prefix) == before
 
 

@@ -13,7 +13,10 @@ from hypothesis.errors import Unsatisfiable
 from hypothesis import settings as hypothesis_settings
 from schemathesis import GenerationMode
 from schemathesis.checks import (
-    content_type_conformance, not_a_server_error, response_schema_conformance, status_code_conformance,
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
 )
 
 from config import Settings
@@ -22,14 +25,21 @@ from triggers.composition import Platform
 from triggers.http.app import create_app
 
 EXAMPLES = 10
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance, status_code_conformance]
+CHECKS = [
+    not_a_server_error,
+    response_schema_conformance,
+    content_type_conformance,
+    status_code_conformance,
+]
 # Deploying the schema is exercised by its own tests; fuzzing it only re-runs migrations.
 SKIPPED = {"POST /api/admin/db/deploy"}
 
 
 def operation_labels() -> list[str]:
     """Read from an app built without I/O (connections open on first use)."""
-    schema = schemathesis.openapi.from_asgi("/api/openapi.json", create_app(Platform.build(Settings())))
+    schema = schemathesis.openapi.from_asgi(
+        "/api/openapi.json", create_app(Platform.build(Settings()))
+    )
     return sorted(result.ok().label for result in schema.get_all_operations())
 
 
@@ -49,11 +59,13 @@ def test_no_input_reaches_a_5xx_and_every_answer_matches_its_schema(fuzz_schema,
     operation = fuzz_schema.find_operation_by_label(label)
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @hypothesis_settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @hypothesis_settings(
+        max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     def exercise(case):
         case.call_and_validate(headers=ADMIN_HEADERS, checks=CHECKS)
 
     try:
         exercise()
-    except Unsatisfiable:   # e.g. negative inputs for an operation whose every input is valid
+    except Unsatisfiable:  # e.g. negative inputs for an operation whose every input is valid
         pytest.skip(f"no {mode.value} input exists for {label}")

@@ -23,14 +23,22 @@ def is_problem(response, status: int) -> dict:
 
 
 def test_a_nul_character_in_job_parameters_is_a_422_naming_the_field(client):
-    body = is_problem(client.post("/api/jobs/submit/hello_world", json={"n": 1, "message": "a\u0000b"}), 422)
+    body = is_problem(
+        client.post("/api/jobs/submit/hello_world", json={"n": 1, "message": "a\u0000b"}), 422
+    )
     assert body["errors"][0]["field"] == "message"
     body = is_problem(client.post("/api/jobs/submit/hello_world", json={"n": 1, "k\u0000": 1}), 422)
 
 
-@pytest.mark.parametrize("path", ["/api/jobs?offset=9223372036854775808", "/api/jobs?limit=99999999999999999999",
-                                  "/api/features/collections?offset=9223372036854775808",
-                                  "/api/jobs/some/tasks?offset=-1"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/jobs?offset=9223372036854775808",
+        "/api/jobs?limit=99999999999999999999",
+        "/api/features/collections?offset=9223372036854775808",
+        "/api/jobs/some/tasks?offset=-1",
+    ],
+)
 def test_huge_or_negative_paging_numbers_are_422(client, path):
     is_problem(client.get(path), 422)
 
@@ -44,12 +52,24 @@ def published_table(client, platform):
     from services.engine.worker import WorkerPool
     from tests.support import wait_for_status
 
-    job = client.post("/api/jobs/submit/process_vector", json={"blob_name": blob, "table_name": table}).json()
-    pool = WorkerPool(platform.engine, platform.engine.jobs.handlers, platform, threads=1, heartbeat_seconds=0.3,
-                      batch_size=10, poll_seconds=0.05)
+    job = client.post(
+        "/api/jobs/submit/process_vector", json={"blob_name": blob, "table_name": table}
+    ).json()
+    pool = WorkerPool(
+        platform.engine,
+        platform.engine.jobs.handlers,
+        platform,
+        threads=1,
+        heartbeat_seconds=0.3,
+        batch_size=10,
+        poll_seconds=0.05,
+    )
     pool.start()
     try:
-        assert wait_for_status(platform, job["job_id"], {"completed", "failed"})["status"] == "completed"
+        assert (
+            wait_for_status(platform, job["job_id"], {"completed", "failed"})["status"]
+            == "completed"
+        )
     finally:
         pool.stop()
     return table
@@ -60,15 +80,21 @@ def test_feature_ids_that_are_not_ascii_digits_are_404(client, published_table, 
     is_problem(client.get(f"/api/features/collections/{published_table}/items/{feature_id}"), 404)
 
 
-@pytest.mark.parametrize("token", ["garbage", "next:", "prev:%%%", "next:" + "9" * 500, "next:1:2:3"])
+@pytest.mark.parametrize(
+    "token", ["garbage", "next:", "prev:%%%", "next:" + "9" * 500, "next:1:2:3"]
+)
 def test_malformed_stac_paging_tokens_are_400(client, published_table, token):
-    body = is_problem(client.get("/api/stac/collections/vectors/items", params={"token": token}), 400)
+    body = is_problem(
+        client.get("/api/stac/collections/vectors/items", params={"token": token}), 400
+    )
     assert body["detail"].startswith("invalid paging token")
 
 
 @pytest.mark.parametrize("bbox", ["nan,0,1,1", "0,0,inf,1", "a,b,c,d", "1,2,3", "0,5,1,1"])
 def test_malformed_bboxes_are_400(client, published_table, bbox):
-    is_problem(client.get(f"/api/features/collections/{published_table}/items", params={"bbox": bbox}), 400)
+    is_problem(
+        client.get(f"/api/features/collections/{published_table}/items", params={"bbox": bbox}), 400
+    )
 
 
 def test_an_unexpected_error_is_a_500_with_a_correlation_id_and_no_internals(client, monkeypatch):
@@ -85,8 +111,12 @@ def test_an_unexpected_error_is_a_500_with_a_correlation_id_and_no_internals(cli
 
 
 def test_a_database_outage_is_503_problem_json_with_retry_after(settings):
-    down = settings.model_copy(update={"database_url": SecretStr("postgresql://nobody@127.0.0.1:9/none"),
-                                       "db_connect_timeout_seconds": 1.0})
+    down = settings.model_copy(
+        update={
+            "database_url": SecretStr("postgresql://nobody@127.0.0.1:9/none"),
+            "db_connect_timeout_seconds": 1.0,
+        }
+    )
     platform = Platform.build(down)
     try:
         with TestClient(create_app(platform), headers=ADMIN_HEADERS) as client:
@@ -94,7 +124,9 @@ def test_a_database_outage_is_503_problem_json_with_retry_after(settings):
             is_problem(response, 503)
             assert int(response.headers["retry-after"]) > 0
             is_problem(client.get("/api/features/collections"), 503)
-            keyed = client.get("/api/jobs", headers={"x-functions-key": "geoetl_" + "k" * 43})   # key lookup needs the DB
+            keyed = client.get(
+                "/api/jobs", headers={"x-functions-key": "geoetl_" + "k" * 43}
+            )  # key lookup needs the DB
             is_problem(keyed, 503)
     finally:
         platform.close()

@@ -31,14 +31,14 @@ ROUTES = [
     ("GET", "/api/stac/collections/nothing/tiles/WebMercatorQuad/0/0/0", "anonymous"),
     ("GET", "/api/stac/collections/nothing/tilejson.json", "anonymous"),
     ("GET", "/api/maps/layers", "anonymous"),
-    ("GET", "/api/interface/map", "anonymous"),                # the map page's shell
+    ("GET", "/api/interface/map", "anonymous"),  # the map page's shell
     ("GET", "/api/docs", "anonymous"),
     ("GET", "/api/openapi.json", "anonymous"),
-    ("GET", "/api/interface/metrics", "anonymous"),            # the page's shell: no data in it
+    ("GET", "/api/interface/metrics", "anonymous"),  # the page's shell: no data in it
     ("GET", "/api/interface/metrics/jobs", "reader"),
     ("GET", f"/api/interface/metrics/jobs/{NOWHERE}", "reader"),
     ("GET", "/api/interface/curated/datasets", "reader"),
-    ("GET", "/api/interface/pipelines", "anonymous"),          # the builder's shell: no data in it
+    ("GET", "/api/interface/pipelines", "anonymous"),  # the builder's shell: no data in it
     ("GET", f"/api/interface/pipelines/runs/{NOWHERE}", "anonymous"),
     ("GET", f"/api/interface/pipelines/runs/{NOWHERE}/flow", "reader"),
     ("GET", f"/api/interface/pipelines/runs/{NOWHERE}/stages/1", "reader"),
@@ -95,7 +95,9 @@ def test_each_route_answers_each_role_as_declared(client, key_for, method, path,
         if ORDER.index(role) >= ORDER.index(least):
             assert status not in (401, 403), f"{role} refused ({status}) on {method} {path}"
         else:
-            assert status == (401 if role == "anonymous" else 403), f"{role} got {status} on {method} {path}"
+            assert status == (401 if role == "anonymous" else 403), (
+                f"{role} got {status} on {method} {path}"
+            )
 
 
 def test_a_revoked_or_unknown_key_is_401_even_on_public_data(client, key_for, admin_headers):
@@ -104,11 +106,18 @@ def test_a_revoked_or_unknown_key_is_401_even_on_public_data(client, key_for, ad
     assert client.delete("/api/admin/keys/soon-revoked", headers=admin_headers).status_code == 200
     assert client.get("/api/jobs", headers=headers).status_code == 401
     assert client.get("/api/features/collections", headers=headers).status_code == 401
-    assert client.get("/api/features/collections", headers={"x-functions-key": "geoetl_forged"}).status_code == 401
+    assert (
+        client.get(
+            "/api/features/collections", headers={"x-functions-key": "geoetl_forged"}
+        ).status_code
+        == 401
+    )
 
 
 def test_keys_are_stored_as_digests_and_listed_without_the_key(client, platform, admin_headers):
-    created = client.post("/api/admin/keys", json={"name": "listed-one", "role": "submitter"}, headers=admin_headers)
+    created = client.post(
+        "/api/admin/keys", json={"name": "listed-one", "role": "submitter"}, headers=admin_headers
+    )
     assert created.status_code == 201
     key = created.json()["key"]
     with platform.db.connection() as conn:
@@ -116,22 +125,42 @@ def test_keys_are_stored_as_digests_and_listed_without_the_key(client, platform,
     assert key not in str(stored) and stored["key_hash"] != key and stored["key_hint"] == key[:11]
     listed = client.get("/api/admin/keys", headers=admin_headers)
     assert key not in listed.text and "listed-one" in listed.text
-    assert client.post("/api/admin/keys", json={"name": "listed-one", "role": "reader"}, headers=admin_headers).status_code == 409
-    assert client.post("/api/admin/keys", json={"name": "Bad Name", "role": "reader"}, headers=admin_headers).status_code == 422
-    assert client.post("/api/admin/keys", json={"name": "x", "role": "anonymous"}, headers=admin_headers).status_code == 422
+    assert (
+        client.post(
+            "/api/admin/keys", json={"name": "listed-one", "role": "reader"}, headers=admin_headers
+        ).status_code
+        == 409
+    )
+    assert (
+        client.post(
+            "/api/admin/keys", json={"name": "Bad Name", "role": "reader"}, headers=admin_headers
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            "/api/admin/keys", json={"name": "x", "role": "anonymous"}, headers=admin_headers
+        ).status_code
+        == 422
+    )
 
 
 def test_last_used_is_kept(client, platform, key_for):
     headers = key_for("reader", name="used-once")
     client.get("/api/jobs", headers=headers)
     with platform.db.connection() as conn:
-        used = conn.execute("SELECT last_used_at FROM app.api_keys WHERE name = 'used-once'").fetchone()["last_used_at"]
+        used = conn.execute(
+            "SELECT last_used_at FROM app.api_keys WHERE name = 'used-once'"
+        ).fetchone()["last_used_at"]
     assert used is not None
 
 
 def test_bearer_tokens_work_like_the_functions_key_header(client, key_for):
     key = key_for("reader")["x-functions-key"]
-    assert client.get("/api/jobs", headers=ANONYMOUS | {"authorization": f"Bearer {key}"}).status_code == 200
+    assert (
+        client.get("/api/jobs", headers=ANONYMOUS | {"authorization": f"Bearer {key}"}).status_code
+        == 200
+    )
 
 
 def test_public_data_can_be_made_private(settings, platform, key_for):
@@ -145,7 +174,10 @@ def test_public_data_can_be_made_private(settings, platform, key_for):
         with TestClient(create_app(private)) as client:
             assert client.get("/api/features/collections").status_code == 401
             assert client.get("/api/stac/collections").status_code == 401
-            assert client.get("/api/health").status_code in (200, 503)   # probes stay open
-            assert client.get("/api/features/collections", headers=key_for("reader")).status_code == 200
+            assert client.get("/api/health").status_code in (200, 503)  # probes stay open
+            assert (
+                client.get("/api/features/collections", headers=key_for("reader")).status_code
+                == 200
+            )
     finally:
         private.close()

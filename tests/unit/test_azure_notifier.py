@@ -18,7 +18,9 @@ class FakeClient:
 
     async def raise_event(self, instance_id, event_name, event_data=None):
         if instance_id in self.fail_for:
-            raise Exception(f"No instance with ID {instance_id} found.")  # what the SDK raises on 404
+            raise Exception(
+                f"No instance with ID {instance_id} found."
+            )  # what the SDK raises on 404
         self.events.append((instance_id, event_name, event_data))
 
     async def start_new(self, orchestration_function_name, instance_id=None, client_input=None):
@@ -41,7 +43,10 @@ def test_run_raises_one_event_per_finished_stage_after_the_work_returns():
         return "done"
 
     assert asyncio.run(notifier.run(client, work, "job-a")) == "done"
-    assert client.events == [("job-a", STAGE_FINISHED_EVENT, {"stage": 1}), ("job-a", STAGE_FINISHED_EVENT, {"stage": 2})]
+    assert client.events == [
+        ("job-a", STAGE_FINISHED_EVENT, {"stage": 1}),
+        ("job-a", STAGE_FINISHED_EVENT, {"stage": 2}),
+    ]
     assert seen_threads[0] is not threading.main_thread()  # the event loop stays free
 
 
@@ -62,7 +67,9 @@ def test_concurrent_invocations_raise_only_their_own_events_on_their_own_clients
         notifier.stage_finished(job_id, 1)
 
     async def main():
-        await asyncio.gather(*(notifier.run(client, work, job_id) for job_id, client in clients.items()))
+        await asyncio.gather(
+            *(notifier.run(client, work, job_id) for job_id, client in clients.items())
+        )
 
     asyncio.run(main())
     assert clients["job-a"].events == [("job-a", STAGE_FINISHED_EVENT, {"stage": 1})]
@@ -70,7 +77,10 @@ def test_concurrent_invocations_raise_only_their_own_events_on_their_own_clients
 
 
 def test_an_undeliverable_event_is_logged_and_the_others_still_go(caplog):
-    notifier, client = DurableJobNotifier(OrchestratorStarter(enabled=True)), FakeClient(fail_for={"job-gone"})
+    notifier, client = (
+        DurableJobNotifier(OrchestratorStarter(enabled=True)),
+        FakeClient(fail_for={"job-gone"}),
+    )
 
     def work():
         notifier.stage_finished("job-gone", 1)

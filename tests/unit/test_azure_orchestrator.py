@@ -69,7 +69,12 @@ def test_event_wins_cancels_the_timer_and_reads_the_job_again_until_terminal():
     _, orchestration = start()
     race = orchestration.send(RUNNING)
     event, timer = race.children
-    assert (race.kind, event.kind, event.name, timer.kind) == ("any", "event", STAGE_FINISHED_EVENT, "timer")
+    assert (race.kind, event.kind, event.name, timer.kind) == (
+        "any",
+        "event",
+        STAGE_FINISHED_EVENT,
+        "timer",
+    )
     assert timer.fire_at == NOW + WAIT
 
     assert_activity(orchestration.send(event), ADVANCE_ACTIVITY)
@@ -111,7 +116,12 @@ def test_continues_as_new_after_its_rounds_so_history_stays_short():
 # -- the SDK's own replay ----------------------------------------------------------
 
 TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
-CALL_ACTIVITY_WITH_RETRY, CONTINUE_AS_NEW, CREATE_TIMER, WAIT_FOR_EXTERNAL_EVENT = 1, 4, 5, 6  # ActionType
+CALL_ACTIVITY_WITH_RETRY, CONTINUE_AS_NEW, CREATE_TIMER, WAIT_FOR_EXTERNAL_EVENT = (
+    1,
+    4,
+    5,
+    6,
+)  # ActionType
 
 
 class History:
@@ -126,12 +136,25 @@ class History:
         self.events: list[dict] = []
         self._add(self.ORCHESTRATOR_STARTED)
         self.episode_started = self.now  # what the orchestrator sees as current_utc_datetime
-        self._add(self.EXECUTION_STARTED, Name="job_orchestrator", Input=json.dumps(JOB), Version="", IsPlayed=True)
+        self._add(
+            self.EXECUTION_STARTED,
+            Name="job_orchestrator",
+            Input=json.dumps(JOB),
+            Version="",
+            IsPlayed=True,
+        )
 
     def _add(self, event_type: int, event_id: int = -1, **fields) -> None:
         self.now += timedelta(seconds=1)
-        self.events.append({"EventType": event_type, "EventId": event_id, "IsPlayed": False,
-                            "Timestamp": self.now.strftime(TIMESTAMP)} | fields)
+        self.events.append(
+            {
+                "EventType": event_type,
+                "EventId": event_id,
+                "IsPlayed": False,
+                "Timestamp": self.now.strftime(TIMESTAMP),
+            }
+            | fields
+        )
 
     def episode(self) -> None:
         """Ends one orchestrator run; what follows arrives in the next one."""
@@ -158,15 +181,25 @@ class History:
         self._add(self.EVENT_RAISED, Name=STAGE_FINISHED_EVENT, Input=json.dumps({"stage": stage}))
 
     def context_json(self) -> str:
-        return json.dumps({"history": self.events, "instanceId": JOB, "isReplaying": False, "parentInstanceId": None,
-                           "input": json.dumps(JOB), "upperSchemaVersion": 0})
+        return json.dumps(
+            {
+                "history": self.events,
+                "instanceId": JOB,
+                "isReplaying": False,
+                "parentInstanceId": None,
+                "input": json.dumps(JOB),
+                "upperSchemaVersion": 0,
+            }
+        )
 
 
 def replay(history: History, rounds: int = 20) -> dict:
     """The SDK's executor runs the generator against the history: the state JSON it returns
     is what the Durable extension acts on."""
     orchestrator = Orchestrator(lambda context: job_orchestrator(context, WAIT, rounds))
-    return json.loads(orchestrator.handle(DurableOrchestrationContext.from_json(history.context_json())))
+    return json.loads(
+        orchestrator.handle(DurableOrchestrationContext.from_json(history.context_json()))
+    )
 
 
 def actions(state: dict) -> list[tuple]:
@@ -194,7 +227,10 @@ def test_sdk_replay_first_episode_schedules_advance_job_with_retries():
     state = replay(History())
     assert state["isDone"] is False
     assert actions(state) == [ADVANCE]
-    assert state["actions"][0][0]["retryOptions"] == {"firstRetryIntervalInMilliseconds": 5000, "maxNumberOfAttempts": 5}
+    assert state["actions"][0][0]["retryOptions"] == {
+        "firstRetryIntervalInMilliseconds": 5000,
+        "maxNumberOfAttempts": 5,
+    }
 
 
 def test_sdk_replay_races_the_event_against_a_timer_at_the_wait():
@@ -235,4 +271,9 @@ def test_sdk_replay_continues_as_new_with_the_job_id():
     history.stage_finished(1)
     state = replay(history, rounds=1)
     assert state["isDone"] is True and "output" not in state
-    assert actions(state) == [ADVANCE, WAIT_EVENT, (CREATE_TIMER, fire_at, True), (CONTINUE_AS_NEW, json.dumps(JOB))]
+    assert actions(state) == [
+        ADVANCE,
+        WAIT_EVENT,
+        (CREATE_TIMER, fire_at, True),
+        (CONTINUE_AS_NEW, json.dumps(JOB)),
+    ]

@@ -17,10 +17,22 @@ from triggers.azure.starter import OrchestratorStarter
 from triggers.azure.task_runner import TaskRunner
 
 
-def claimed(task_id: int, task_type: str = "hello.greet", parameters: dict | None = None) -> ClaimedTask:
-    return ClaimedTask(task_id=task_id, job_id="job-1", job_type="hello_world", attempt=1, stage=1, task_index=0,
-                       task_type=task_type, parameters=parameters or {"index": 0, "message": "hi"},
-                       tries=1, max_tries=3, timeout_seconds=60)
+def claimed(
+    task_id: int, task_type: str = "hello.greet", parameters: dict | None = None
+) -> ClaimedTask:
+    return ClaimedTask(
+        task_id=task_id,
+        job_id="job-1",
+        job_type="hello_world",
+        attempt=1,
+        stage=1,
+        task_index=0,
+        task_type=task_type,
+        parameters=parameters or {"index": 0, "message": "hi"},
+        tries=1,
+        max_tries=3,
+        timeout_seconds=60,
+    )
 
 
 class FakeEngine:
@@ -87,14 +99,19 @@ def test_duplicate_or_late_message_is_ignored():
 
 def test_normal_message_claims_runs_and_records_the_outcome():
     engine, runner = FakeEngine(claimed(9)), FakeRunner()
-    assert task_worker.handle_task_message(engine, runner, json.dumps({"task_id": 9}).encode()) == "recorded"
+    assert (
+        task_worker.handle_task_message(engine, runner, json.dumps({"task_id": 9}).encode())
+        == "recorded"
+    )
     (outcome,) = engine.recorded
     assert (outcome.task.task_id, outcome.kind, outcome.result) == (9, "completed", {"ok": True})
 
 
 def test_task_runner_runs_the_handler_through_worker_execute_with_one_heartbeat_monitor():
     engine = FakeEngine()
-    runner = TaskRunner(SimpleNamespace(engine=engine, settings=SimpleNamespace(heartbeat_interval=30.0)))
+    runner = TaskRunner(
+        SimpleNamespace(engine=engine, settings=SimpleNamespace(heartbeat_interval=30.0))
+    )
     try:
         ok = runner.run(claimed(1, parameters={"index": 3, "message": "hello"}))
         bad = runner.run(claimed(2, parameters={"index": "not a number"}))
@@ -102,7 +119,7 @@ def test_task_runner_runs_the_handler_through_worker_execute_with_one_heartbeat_
         assert runner.monitor.running
         first_loop = runner.monitor._loop._thread
         runner.run(claimed(4))
-        assert runner.monitor._loop._thread is first_loop   # one heartbeat thread per process
+        assert runner.monitor._loop._thread is first_loop  # one heartbeat thread per process
     finally:
         runner.monitor.stop()
     assert (ok.kind, ok.result) == ("completed", {"index": 3, "greeting": "hello #3"})
@@ -126,7 +143,9 @@ def registered_task_worker(engine, runner, notifier):
     app = DFApp()
     task_worker.register(app, engine, runner, notifier, "geoetl-tasks")
     (function,) = app.get_functions()
-    return function.get_user_function().client_function  # the function body, before the SDK wraps the client
+    return (
+        function.get_user_function().client_function
+    )  # the function body, before the SDK wraps the client
 
 
 def test_registered_function_raises_stage_finished_on_the_invocations_client():
@@ -135,6 +154,8 @@ def test_registered_function_raises_stage_finished_on_the_invocations_client():
     function = registered_task_worker(engine, runner, notifier)
     asyncio.run(function(msg=FakeMessage(b'{"task_id": 5}'), client=client))
     assert client.events == [("job-1", STAGE_FINISHED_EVENT, {"stage": 1})]
-    asyncio.run(function(msg=FakeMessage(b'{"task_id": 5}'), client=client))  # duplicate: nothing more
+    asyncio.run(
+        function(msg=FakeMessage(b'{"task_id": 5}'), client=client)
+    )  # duplicate: nothing more
     asyncio.run(function(msg=FakeMessage(b"garbage"), client=client))
     assert len(client.events) == 1 and len(engine.recorded) == 1

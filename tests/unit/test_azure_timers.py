@@ -25,7 +25,9 @@ def no_scheduled_pipelines(monkeypatch):
 
 
 class FakeEngine:
-    def __init__(self, jobs: dict | None = None, notifier=None, finishes: tuple[str, int] | None = None):
+    def __init__(
+        self, jobs: dict | None = None, notifier=None, finishes: tuple[str, int] | None = None
+    ):
         self.jobs = jobs or {}
         self.notifier = notifier
         self.finishes = finishes  # a stage the next sweep finishes (announced as the engine does)
@@ -42,7 +44,9 @@ class FakeEngine:
     def _sweep(self) -> ReconcileReport:
         if self.finishes:
             self.notifier.stage_finished(*self.finishes)
-        return ReconcileReport(advanced=1 if self.finishes else 0, details=["a long list of what the sweep did"])
+        return ReconcileReport(
+            advanced=1 if self.finishes else 0, details=["a long list of what the sweep did"]
+        )
 
     def job(self, job_id: str) -> dict:
         self.calls.append("job")
@@ -55,7 +59,7 @@ class FakeEngine:
             raise InvalidInput("bad parameters")
         job_id = f"{job_type}:{parameters['day']}"
         created = not parameters.get("seen", False)
-        if created and self.notifier is not None:   # as the engine announces a job it opened
+        if created and self.notifier is not None:  # as the engine announces a job it opened
             self.notifier.job_opened(job_id)
         return Submission(job={"job_id": job_id, "status": "queued"}, created=created)
 
@@ -72,19 +76,44 @@ class FakeClient:
 
 
 def test_advance_job_sweeps_its_own_job_then_reports_its_status():
-    engine = FakeEngine({"j1": {"status": "processing", "current_stage": 2}, "j2": {"status": "completed_with_errors", "current_stage": 3}})
-    assert activities.advance_job(engine, "j1") == {"status": "processing", "current_stage": 2, "terminal": False}
-    assert activities.advance_job(engine, "j2") == {"status": "completed_with_errors", "current_stage": 3, "terminal": True}
-    assert engine.calls == ["reconcile j1", "job", "reconcile j2", "job"]    # never the whole world
+    engine = FakeEngine(
+        {
+            "j1": {"status": "processing", "current_stage": 2},
+            "j2": {"status": "completed_with_errors", "current_stage": 3},
+        }
+    )
+    assert activities.advance_job(engine, "j1") == {
+        "status": "processing",
+        "current_stage": 2,
+        "terminal": False,
+    }
+    assert activities.advance_job(engine, "j2") == {
+        "status": "completed_with_errors",
+        "current_stage": 3,
+        "terminal": True,
+    }
+    assert engine.calls == ["reconcile j1", "job", "reconcile j2", "job"]  # never the whole world
 
 
 def test_advance_job_on_an_unknown_job_ends_its_orchestrator():
-    assert activities.advance_job(FakeEngine(), "nope") == {"status": "not_found", "current_stage": None, "terminal": True}
+    assert activities.advance_job(FakeEngine(), "nope") == {
+        "status": "not_found",
+        "current_stage": None,
+        "terminal": True,
+    }
 
 
 def test_reconcile_job_returns_the_counters_without_the_details():
     report = activities.reconcile_job(FakeEngine(), "j1")
-    assert report == {"acted": True, "requeued": 0, "failed": 0, "cancelled": 0, "advanced": 0, "republished": 0, "metrics_pruned": 0}
+    assert report == {
+        "acted": True,
+        "requeued": 0,
+        "failed": 0,
+        "cancelled": 0,
+        "advanced": 0,
+        "republished": 0,
+        "metrics_pruned": 0,
+    }
 
 
 def test_reconciler_timer_raises_events_for_the_stages_its_sweep_finished():
@@ -98,20 +127,36 @@ def test_reconciler_timer_raises_events_for_the_stages_its_sweep_finished():
 
 def submissions(*pairs):
     """Engine Submissions as the curated scheduler returns them: (job_id, created)."""
-    return [Submission(job={"job_id": job_id, "status": "processing"}, created=created) for job_id, created in pairs]
+    return [
+        Submission(job={"job_id": job_id, "status": "processing"}, created=created)
+        for job_id, created in pairs
+    ]
 
 
 def test_run_scheduled_work_reports_the_curated_schedulers_submissions(monkeypatch):
-    monkeypatch.setattr(scheduling, "submit_due_updates", lambda platform, now: submissions(("job-a", True), ("job-b", False)))
+    monkeypatch.setattr(
+        scheduling,
+        "submit_due_updates",
+        lambda platform, now: submissions(("job-a", True), ("job-b", False)),
+    )
     submitted = run_scheduled_work(SimpleNamespace(), NIGHT)
     assert [(s.job_id, s.created, s.status_url) for s in submitted] == [
-        ("job-a", True, "/api/jobs/status/job-a"), ("job-b", False, "/api/jobs/status/job-b")]
+        ("job-a", True, "/api/jobs/status/job-a"),
+        ("job-b", False, "/api/jobs/status/job-b"),
+    ]
 
 
 def test_run_scheduled_work_reports_scheduled_pipelines_after_curated_updates(monkeypatch):
-    monkeypatch.setattr(scheduling, "submit_due_updates", lambda platform, now: submissions(("curated", True)))
-    monkeypatch.setattr(scheduling, "submit_due_pipelines", lambda platform, now: submissions(("pipeline", True)))
-    assert [s.job_id for s in run_scheduled_work(SimpleNamespace(), NIGHT)] == ["curated", "pipeline"]
+    monkeypatch.setattr(
+        scheduling, "submit_due_updates", lambda platform, now: submissions(("curated", True))
+    )
+    monkeypatch.setattr(
+        scheduling, "submit_due_pipelines", lambda platform, now: submissions(("pipeline", True))
+    )
+    assert [s.job_id for s in run_scheduled_work(SimpleNamespace(), NIGHT)] == [
+        "curated",
+        "pipeline",
+    ]
 
 
 def test_run_scheduled_work_submits_nothing_while_another_scheduler_acts(monkeypatch):
@@ -122,14 +167,20 @@ def test_run_scheduled_work_submits_nothing_while_another_scheduler_acts(monkeyp
 
 def scheduled_through(engine: FakeEngine, *days: tuple[str, bool]):
     """A stand-in for the curated scheduler that submits through the (fake) engine."""
-    return lambda platform, now: [engine.submit("refresh", {"day": day, "seen": seen}, principal=None) for day, seen in days]
+    return lambda platform, now: [
+        engine.submit("refresh", {"day": day, "seen": seen}, principal=None) for day, seen in days
+    ]
 
 
 def test_nightly_starts_orchestrators_for_new_jobs_only(monkeypatch):
     notifier, client = DurableJobNotifier(OrchestratorStarter(enabled=True)), FakeClient()
     engine = FakeEngine(notifier=notifier)
-    monkeypatch.setattr(scheduling, "submit_due_updates", scheduled_through(engine, ("d1", False), ("d0", True)))
-    created = asyncio.run(timers.run_nightly(SimpleNamespace(engine=engine), notifier, client, NIGHT))
+    monkeypatch.setattr(
+        scheduling, "submit_due_updates", scheduled_through(engine, ("d1", False), ("d0", True))
+    )
+    created = asyncio.run(
+        timers.run_nightly(SimpleNamespace(engine=engine), notifier, client, NIGHT)
+    )
     assert created == ["refresh:d1"]
     assert client.started == [(ORCHESTRATOR, "refresh:d1", "refresh:d1")]
 
@@ -137,5 +188,9 @@ def test_nightly_starts_orchestrators_for_new_jobs_only(monkeypatch):
 def test_nightly_with_nothing_scheduled_starts_nothing(monkeypatch):
     notifier, client = DurableJobNotifier(OrchestratorStarter(enabled=True)), FakeClient()
     monkeypatch.setattr(scheduling, "submit_due_updates", lambda platform, now: [])
-    created = asyncio.run(timers.run_nightly(SimpleNamespace(engine=FakeEngine(notifier=notifier)), notifier, client, NIGHT))
+    created = asyncio.run(
+        timers.run_nightly(
+            SimpleNamespace(engine=FakeEngine(notifier=notifier)), notifier, client, NIGHT
+        )
+    )
     assert created == [] and client.started == []

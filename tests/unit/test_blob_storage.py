@@ -31,7 +31,9 @@ def azurite_reachable() -> bool:
     parts = dict(p.split("=", 1) for p in secret.get_secret_value().split(";") if "=" in p)
     endpoint = urlsplit(parts.get("BlobEndpoint", "http://127.0.0.1:10000"))
     try:
-        with socket.create_connection((endpoint.hostname or "127.0.0.1", endpoint.port or 443), timeout=0.5):
+        with socket.create_connection(
+            (endpoint.hostname or "127.0.0.1", endpoint.port or 443), timeout=0.5
+        ):
             return True
     except OSError:
         return False
@@ -47,7 +49,7 @@ def store(request) -> Iterator[tuple[BlobStorage, str]]:
     if not azurite_reachable():
         pytest.skip("blob storage (Azurite) is not reachable")
     real = BlobStore(base_settings())
-    real.client.create_container(container)   # fixtures may use the SDK: only handlers may not
+    real.client.create_container(container)  # fixtures may use the SDK: only handlers may not
     try:
         yield real, container
     finally:
@@ -57,14 +59,24 @@ def store(request) -> Iterator[tuple[BlobStorage, str]]:
 
 def test_a_write_is_read_back_with_its_properties(store):
     blobs, container = store
-    blobs.write(container, "a/doc.json", b'{"x": 1}', overwrite=False, content_type="application/json",
-                metadata={"origin": "test"})
+    blobs.write(
+        container,
+        "a/doc.json",
+        b'{"x": 1}',
+        overwrite=False,
+        content_type="application/json",
+        metadata={"origin": "test"},
+    )
     info = blobs.info(container, "a/doc.json")
     assert blobs.read(container, "a/doc.json") == b'{"x": 1}'
-    assert (info.name, info.size, info.content_type, dict(info.metadata)) == ("a/doc.json", 8, "application/json",
-                                                                               {"origin": "test"})
-    assert info.etag.startswith('"') and info.etag.endswith('"')     # as the service sends it
-    assert info.content_md5 == hashlib.md5(b'{"x": 1}').digest()       # a single-shot write keeps it
+    assert (info.name, info.size, info.content_type, dict(info.metadata)) == (
+        "a/doc.json",
+        8,
+        "application/json",
+        {"origin": "test"},
+    )
+    assert info.etag.startswith('"') and info.etag.endswith('"')  # as the service sends it
+    assert info.content_md5 == hashlib.md5(b'{"x": 1}').digest()  # a single-shot write keeps it
     assert info.copy_status is None and info.last_modified is not None
 
 
@@ -125,7 +137,7 @@ def test_ranges_read_part_of_a_blob_and_may_be_pinned_to_a_version(store):
     blobs.write(container, "r.bin", bytes(range(100)), overwrite=False)
     etag = blobs.info(container, "r.bin").etag
     assert blobs.read_range(container, "r.bin", 10, 5) == bytes(range(10, 15))
-    assert blobs.read_range(container, "r.bin", 95, 50) == bytes(range(95, 100))   # fewer at the end
+    assert blobs.read_range(container, "r.bin", 95, 50) == bytes(range(95, 100))  # fewer at the end
     assert blobs.read_range(container, "r.bin", 0, 0) == b""
     assert blobs.read_range(container, "r.bin", 0, 3, etag=etag) == bytes(range(3))
     blobs.write(container, "r.bin", b"new version", overwrite=True)
@@ -147,10 +159,16 @@ def test_staged_blocks_appear_only_when_committed_in_the_order_named(store):
     blobs.stage_block(container, "composed.bin", "QUFB", b"first-")
     blobs.stage_block(container, "composed.bin", "QkJC", io.BytesIO(b"second"), length=6)
     assert blobs.info(container, "composed.bin") is None
-    blobs.commit_blocks(container, "composed.bin", ["QkJC", "QUFB"], content_type="image/tiff", metadata={"k": "v"})
+    blobs.commit_blocks(
+        container, "composed.bin", ["QkJC", "QUFB"], content_type="image/tiff", metadata={"k": "v"}
+    )
     info = blobs.info(container, "composed.bin")
     assert blobs.read(container, "composed.bin") == b"secondfirst-"
-    assert (info.content_type, dict(info.metadata), info.content_md5) == ("image/tiff", {"k": "v"}, None)
+    assert (info.content_type, dict(info.metadata), info.content_md5) == (
+        "image/tiff",
+        {"k": "v"},
+        None,
+    )
 
 
 def test_a_commit_naming_a_block_never_staged_fails_and_changes_nothing(store):
@@ -165,7 +183,13 @@ def test_a_commit_naming_a_block_never_staged_fails_and_changes_nothing(store):
 def test_listing_by_prefix_in_name_order_with_metadata(store):
     blobs, container = store
     for name in ("p/b.txt", "p/a.txt", "p2/c.txt", "q/d.txt"):
-        blobs.write(container, name, name.encode(), overwrite=False, metadata={"name": name.replace("/", "_")})
+        blobs.write(
+            container,
+            name,
+            name.encode(),
+            overwrite=False,
+            metadata={"name": name.replace("/", "_")},
+        )
     listed = list(blobs.list(container, "p/"))
     assert [b.name for b in listed] == ["p/a.txt", "p/b.txt"]
     assert [dict(b.metadata) for b in listed] == [{"name": "p_a.txt"}, {"name": "p_b.txt"}]
@@ -176,15 +200,28 @@ def test_deleting_while_listing_removes_each_blob_once(store):
     blobs, container = store
     for number in range(3):
         blobs.write(container, f"s/{number}", b"x", overwrite=False)
-    assert [blobs.delete(container, b.name) for b in blobs.list(container, "s/")] == [True, True, True]
+    assert [blobs.delete(container, b.name) for b in blobs.list(container, "s/")] == [
+        True,
+        True,
+        True,
+    ]
     assert list(blobs.list(container, "s/")) == []
 
 
 def test_a_server_side_copy_takes_content_and_metadata(store):
     blobs, container = store
-    blobs.write(container, "src.bin", b"content", overwrite=False, content_type="text/plain", metadata={"a": "1"})
+    blobs.write(
+        container,
+        "src.bin",
+        b"content",
+        overwrite=False,
+        content_type="text/plain",
+        metadata={"a": "1"},
+    )
     assert blobs.copy(container, "src.bin", container, "same.bin") == "success"
-    assert blobs.copy(container, "src.bin", container, "marked.bin", metadata={"b": "2"}) == "success"
+    assert (
+        blobs.copy(container, "src.bin", container, "marked.bin", metadata={"b": "2"}) == "success"
+    )
     same, marked = blobs.info(container, "same.bin"), blobs.info(container, "marked.bin")
     assert blobs.read(container, "marked.bin") == b"content"
     assert dict(same.metadata) == {"a": "1"} and dict(marked.metadata) == {"b": "2"}
@@ -206,5 +243,8 @@ def test_copying_a_missing_source_names_it_and_writes_nothing(store):
 def test_urls_name_the_account_the_container_and_the_encoded_blob(store):
     blobs, container = store
     assert blobs.container_url(container) == f"{blobs.account_url()}/{container}"
-    assert blobs.blob_url(container, "dir/a b#c.tif") == f"{blobs.container_url(container)}/dir/a%20b%23c.tif"
+    assert (
+        blobs.blob_url(container, "dir/a b#c.tif")
+        == f"{blobs.container_url(container)}/dir/a%20b%23c.tif"
+    )
     assert not blobs.account_url().endswith("/")

@@ -8,8 +8,24 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = {"core": 0, "config": 1, "infrastructure": 2, "services": 3, "jobs": 4, "web_interfaces": 4, "triggers": 5}
-PACKAGE_DEPTH = {"core": 2, "config": 1, "infrastructure": 2, "services": 2, "jobs": 1, "web_interfaces": 1, "triggers": 2}
+LAYERS = {
+    "core": 0,
+    "config": 1,
+    "infrastructure": 2,
+    "services": 3,
+    "jobs": 4,
+    "web_interfaces": 4,
+    "triggers": 5,
+}
+PACKAGE_DEPTH = {
+    "core": 2,
+    "config": 1,
+    "infrastructure": 2,
+    "services": 2,
+    "jobs": 1,
+    "web_interfaces": 1,
+    "triggers": 2,
+}
 
 
 def modules() -> dict[str, Path]:
@@ -33,7 +49,7 @@ def imports_of(path: Path) -> set[str]:
 
 def package_of(module: str) -> str:
     parts = module.split(".")
-    return ".".join(parts[:PACKAGE_DEPTH[parts[0]]])
+    return ".".join(parts[: PACKAGE_DEPTH[parts[0]]])
 
 
 def test_imports_only_go_down_the_layers():
@@ -46,8 +62,13 @@ def test_imports_only_go_down_the_layers():
 
 
 def test_core_imports_nothing_of_the_other_layers():
-    leaks = [f"{name} imports {imported}" for name, path in modules().items() if name.startswith("core")
-             for imported in imports_of(path) if not imported.startswith("core")]
+    leaks = [
+        f"{name} imports {imported}"
+        for name, path in modules().items()
+        if name.startswith("core")
+        for imported in imports_of(path)
+        if not imported.startswith("core")
+    ]
     assert leaks == []
 
 
@@ -105,14 +126,26 @@ def test_only_infrastructure_storage_reaches_the_storage_sdk():
             continue
         tree = ast.parse(path.read_text(), str(path))
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(STORAGE_SDK):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.startswith(STORAGE_SDK)
+            ):
                 leaks.append(f"{name} imports {node.module}")
             elif isinstance(node, ast.Import):
-                leaks += [f"{name} imports {a.name}" for a in node.names if a.name.startswith(STORAGE_SDK)]
-            elif isinstance(node, ast.Attribute) and node.attr == "client" and _names_blobs(node.value):
+                leaks += [
+                    f"{name} imports {a.name}" for a in node.names if a.name.startswith(STORAGE_SDK)
+                ]
+            elif (
+                isinstance(node, ast.Attribute)
+                and node.attr == "client"
+                and _names_blobs(node.value)
+            ):
                 leaks.append(f"{name} line {node.lineno} uses blobs.client")
     assert leaks == []
 
 
 def _names_blobs(node: ast.expr) -> bool:
-    return (isinstance(node, ast.Attribute) and node.attr == "blobs") or (isinstance(node, ast.Name) and node.id == "blobs")
+    return (isinstance(node, ast.Attribute) and node.attr == "blobs") or (
+        isinstance(node, ast.Name) and node.id == "blobs"
+    )

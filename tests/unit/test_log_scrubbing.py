@@ -21,7 +21,13 @@ def scrubbed_logging(caplog):
     """configure_logging as the hosts call it; the process's logging restored afterwards."""
     factory = logging.getLogRecordFactory()
     levels = {name: logging.getLogger(name).level for name in ("httpx", "httpcore")}
-    configure_logging(Settings(ibat_auth_key=SecretStr(KEY), acled_password=SecretStr(PASSWORD), admin_api_key=SecretStr("abc")))
+    configure_logging(
+        Settings(
+            ibat_auth_key=SecretStr(KEY),
+            acled_password=SecretStr(PASSWORD),
+            admin_api_key=SecretStr("abc"),
+        )
+    )
     caplog.set_level(logging.DEBUG)
     yield caplog
     logging.setLogRecordFactory(factory)
@@ -29,27 +35,42 @@ def scrubbed_logging(caplog):
         logging.getLogger(name).setLevel(level)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("GET https://api.test/v1/data-downloads?auth_key=abc&auth_token=def&dataset=wdpa",
-     "GET https://api.test/v1/data-downloads?auth_key=***&auth_token=***&dataset=wdpa"),
-    ("https://acct.blob.core.windows.net/c/b.zip?sv=2024&sig=Zm9vYmFy%3D&se=2030", "https://acct.blob.core.windows.net/c/b.zip?sv=2024&sig=***&se=2030"),
-    ("AccountName=dev;AccountKey=Eby8vdM02x==;BlobEndpoint=x", "AccountName=dev;AccountKey=***;BlobEndpoint=x"),
-    ("login with password=hunter2 failed", "login with password=*** failed"),
-    ("Authorization: Bearer eyJhbGciOi.J9.abc", "Authorization: Bearer ***"),
-    ("monkey=banana keyboard=qwerty", "monkey=banana keyboard=qwerty"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "GET https://api.test/v1/data-downloads?auth_key=abc&auth_token=def&dataset=wdpa",
+            "GET https://api.test/v1/data-downloads?auth_key=***&auth_token=***&dataset=wdpa",
+        ),
+        (
+            "https://acct.blob.core.windows.net/c/b.zip?sv=2024&sig=Zm9vYmFy%3D&se=2030",
+            "https://acct.blob.core.windows.net/c/b.zip?sv=2024&sig=***&se=2030",
+        ),
+        (
+            "AccountName=dev;AccountKey=Eby8vdM02x==;BlobEndpoint=x",
+            "AccountName=dev;AccountKey=***;BlobEndpoint=x",
+        ),
+        ("login with password=hunter2 failed", "login with password=*** failed"),
+        ("Authorization: Bearer eyJhbGciOi.J9.abc", "Authorization: Bearer ***"),
+        ("monkey=banana keyboard=qwerty", "monkey=banana keyboard=qwerty"),
+    ],
+)
 def test_secret_parameters_are_masked(text, expected):
     assert scrub_secret_parameters(text) == expected
 
 
 def test_query_strings_are_dropped_from_urls_in_text():
-    assert without_queries("GET https://h.test/p/q?auth_key=abc failed; see http://x.test/a") == \
-        "GET https://h.test/p/q?… failed; see http://x.test/a"
+    assert (
+        without_queries("GET https://h.test/p/q?auth_key=abc failed; see http://x.test/a")
+        == "GET https://h.test/p/q?… failed; see http://x.test/a"
+    )
 
 
 def test_records_lose_secret_parameters_and_secret_setting_values(scrubbed_logging):
     log = logging.getLogger("geoetl.test")
-    log.warning("fetching %s", "https://api.test/v1/data-downloads?auth_key=abc&auth_token=def&dataset=wdpa")
+    log.warning(
+        "fetching %s", "https://api.test/v1/data-downloads?auth_key=abc&auth_token=def&dataset=wdpa"
+    )
     log.info("the key is %s and the password %s", KEY, PASSWORD)
     try:
         raise RuntimeError(f"upstream said no to {KEY}")
@@ -78,8 +99,14 @@ def test_a_transport_error_message_carries_no_query_string():
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError(f"cannot connect to {request.url}", request=request)
 
-    with httpx.Client(transport=httpx.MockTransport(refuse)) as http, pytest.raises(DependencyUnavailable) as info:
-        send_with_retries(lambda: http.get("https://api.test/v1/data-downloads", params={"auth_key": KEY}),
-                          what="IBAT data-downloads", max_retries=0)
+    with (
+        httpx.Client(transport=httpx.MockTransport(refuse)) as http,
+        pytest.raises(DependencyUnavailable) as info,
+    ):
+        send_with_retries(
+            lambda: http.get("https://api.test/v1/data-downloads", params={"auth_key": KEY}),
+            what="IBAT data-downloads",
+            max_retries=0,
+        )
     assert "IBAT data-downloads: ConnectError" in info.value.detail
     assert KEY not in info.value.detail and "auth_key" not in info.value.detail

@@ -32,7 +32,10 @@ def resolver(names: dict[str, list[str] | list[list[str]]]):
             if answer and isinstance(answer[0], list):
                 answer = answer[min(calls.setdefault(host, 0), len(answer) - 1)]
                 calls[host] += 1
-        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in answer]
+        return [
+            (socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port))
+            for a in answer
+        ]
 
     return resolve
 
@@ -43,18 +46,31 @@ def policy(entries: str, names: dict | None = None) -> OutboundPolicy:
 
 def client(entries: str, names: dict, handler) -> httpx.Client:
     settings = Settings(source_allowed_hosts=entries)
-    return guarded_client(settings, policy=policy(entries, names), inner=httpx.MockTransport(handler))
+    return guarded_client(
+        settings, policy=policy(entries, names), inner=httpx.MockTransport(handler)
+    )
 
 
 # -- the allow-list --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("url", ["https://api.example.org/v1", "http://api.example.org/x", "https://API.Example.org./v1"])
+
+@pytest.mark.parametrize(
+    "url", ["https://api.example.org/v1", "http://api.example.org/x", "https://API.Example.org./v1"]
+)
 def test_an_exact_host_is_allowed_on_the_default_ports(url):
     assert policy("api.example.org").check_url(url)[0] == "api.example.org"
 
 
-@pytest.mark.parametrize("url", ["https://api.example.org:8443/v1", "https://other.example.org/", "https://example.org/",
-                                 "https://api.example.org.evil.test/", "https://evil.test/?next=api.example.org"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.example.org:8443/v1",
+        "https://other.example.org/",
+        "https://example.org/",
+        "https://api.example.org.evil.test/",
+        "https://evil.test/?next=api.example.org",
+    ],
+)
 def test_other_hosts_and_ports_are_refused(url):
     with pytest.raises(OutboundRefused, match="not in SOURCE_ALLOWED_HOSTS"):
         policy("api.example.org").check_url(url)
@@ -76,7 +92,9 @@ def test_a_suffix_allows_subdomains_but_not_the_domain_itself():
             allowed.check_url(url)
 
 
-@pytest.mark.parametrize("url", ["ftp://api.example.org/x", "file:///etc/passwd", "gopher://api.example.org/"])
+@pytest.mark.parametrize(
+    "url", ["ftp://api.example.org/x", "file:///etc/passwd", "gopher://api.example.org/"]
+)
 def test_only_http_and_https(url):
     with pytest.raises(OutboundRefused, match="http and https only"):
         policy("api.example.org").check_url(url)
@@ -84,18 +102,36 @@ def test_only_http_and_https(url):
 
 def test_a_refusal_names_the_host_never_the_query():
     with pytest.raises(OutboundRefused) as info:
-        policy("api.example.org").check_url("https://evil.test/steal?auth_key=SECRET&auth_token=TOKEN")
+        policy("api.example.org").check_url(
+            "https://evil.test/steal?auth_key=SECRET&auth_token=TOKEN"
+        )
     assert "evil.test:443" in info.value.detail
-    assert "SECRET" not in info.value.detail and "TOKEN" not in info.value.detail and "steal" not in info.value.detail
+    assert (
+        "SECRET" not in info.value.detail
+        and "TOKEN" not in info.value.detail
+        and "steal" not in info.value.detail
+    )
     assert info.value.status == 422 and info.value.retryable is False
 
 
 # -- addresses -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("address, kind", [("127.0.0.1", "loopback"), ("10.0.0.7", "private"), ("192.168.1.1", "private"),
-                                           ("169.254.169.254", "link-local"), ("224.0.0.1", "multicast"),
-                                           ("0.0.0.0", "unspecified"), ("::1", "loopback"), ("fd00::1", "private"),
-                                           ("::ffff:127.0.0.1", "loopback"), ("100.64.0.1", "non-global")])
+
+@pytest.mark.parametrize(
+    "address, kind",
+    [
+        ("127.0.0.1", "loopback"),
+        ("10.0.0.7", "private"),
+        ("192.168.1.1", "private"),
+        ("169.254.169.254", "link-local"),
+        ("224.0.0.1", "multicast"),
+        ("0.0.0.0", "unspecified"),
+        ("::1", "loopback"),
+        ("fd00::1", "private"),
+        ("::ffff:127.0.0.1", "loopback"),
+        ("100.64.0.1", "non-global"),
+    ],
+)
 def test_internal_addresses_are_named(address, kind):
     assert non_public_kind(ipaddress.ip_address(address)) == kind
 
@@ -106,19 +142,32 @@ def test_public_addresses_pass():
 
 
 def test_a_suffix_never_unlocks_a_private_address():
-    allowed = policy(".example.com", {"cdn.example.com": [PUBLIC], "intranet.example.com": ["10.1.2.3"],
-                                      "mixed.example.com": [PUBLIC, "127.0.0.1"]})
+    allowed = policy(
+        ".example.com",
+        {
+            "cdn.example.com": [PUBLIC],
+            "intranet.example.com": ["10.1.2.3"],
+            "mixed.example.com": [PUBLIC, "127.0.0.1"],
+        },
+    )
     assert allowed.addresses("cdn.example.com", 443) == [PUBLIC]
     with pytest.raises(OutboundRefused, match="resolves to a private address"):
         allowed.addresses("intranet.example.com", 443)
-    with pytest.raises(OutboundRefused, match="loopback"):   # one bad address among good ones is enough
+    with pytest.raises(
+        OutboundRefused, match="loopback"
+    ):  # one bad address among good ones is enough
         allowed.addresses("mixed.example.com", 443)
 
 
 def test_a_host_or_address_listed_exactly_may_be_private():
-    assert policy("geoserver.internal", {"geoserver.internal": ["10.1.2.3"]}).addresses("geoserver.internal", 80) == ["10.1.2.3"]
+    assert policy("geoserver.internal", {"geoserver.internal": ["10.1.2.3"]}).addresses(
+        "geoserver.internal", 80
+    ) == ["10.1.2.3"]
     assert policy("127.0.0.1:8080").addresses("127.0.0.1", 8080) == ["127.0.0.1"]
-    by_address = policy(".corp.example,10.1.2.3", {"gis.corp.example": ["10.1.2.3"], "db.corp.example": ["10.1.2.4"]})
+    by_address = policy(
+        ".corp.example,10.1.2.3",
+        {"gis.corp.example": ["10.1.2.3"], "db.corp.example": ["10.1.2.4"]},
+    )
     assert by_address.addresses("gis.corp.example", 443) == ["10.1.2.3"]
     with pytest.raises(OutboundRefused):
         by_address.addresses("db.corp.example", 443)
@@ -131,24 +180,41 @@ def test_loopback_is_refused_when_not_listed():
 
 # -- every hop ---------------------------------------------------------------------------------
 
+
 def test_a_redirect_to_a_host_not_allowed_is_refused_and_never_sent():
     sent = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         sent.append(str(request.url))
-        return httpx.Response(302, headers={"location": "https://evil.test/collect?auth_key=SECRET"})
+        return httpx.Response(
+            302, headers={"location": "https://evil.test/collect?auth_key=SECRET"}
+        )
 
     with client("api.example.org", {"api.example.org": [PUBLIC]}, handler) as http:
-        with pytest.raises(OutboundRefused, match="evil.test:443 refused: not in SOURCE_ALLOWED_HOSTS") as info:
+        with pytest.raises(
+            OutboundRefused, match="evil.test:443 refused: not in SOURCE_ALLOWED_HOSTS"
+        ) as info:
             http.get("https://api.example.org/v1/data-downloads", params={"auth_key": "SECRET"})
     assert sent == ["https://api.example.org/v1/data-downloads?auth_key=SECRET"]
     assert "SECRET" not in info.value.detail
 
 
-@pytest.mark.parametrize("location", ["http://127.0.0.1:8080/admin", "http://localhost/", "http://[::1]/",
-                                      "http://internal.example.com/latest", "http://169.254.169.254/metadata"])
+@pytest.mark.parametrize(
+    "location",
+    [
+        "http://127.0.0.1:8080/admin",
+        "http://localhost/",
+        "http://[::1]/",
+        "http://internal.example.com/latest",
+        "http://169.254.169.254/metadata",
+    ],
+)
 def test_a_redirect_to_loopback_or_an_internal_address_is_refused(location):
-    names = {"api.example.com": [PUBLIC], "internal.example.com": ["127.0.0.1"], "localhost": ["127.0.0.1", "::1"]}
+    names = {
+        "api.example.com": [PUBLIC],
+        "internal.example.com": ["127.0.0.1"],
+        "localhost": ["127.0.0.1", "::1"],
+    }
     sent = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -173,21 +239,29 @@ def test_redirects_within_the_allow_list_are_followed():
 
 
 def test_an_unresolvable_host_is_a_connection_error_worth_retrying():
-    with client(".example.com", {}, lambda request: httpx.Response(200)) as http, pytest.raises(httpx.ConnectError):
+    with (
+        client(".example.com", {}, lambda request: httpx.Response(200)) as http,
+        pytest.raises(httpx.ConnectError),
+    ):
         http.get("https://gone.example.com/")
 
 
 # -- real connections: the pool connects only to vetted addresses -------------------------------
 
+
 def test_a_listed_local_server_is_reached_by_name_and_an_unlisted_port_is_not():
     with recording_server() as server:
         entries = f"svc.local.test:{server.port}"
         settings = Settings(source_allowed_hosts=entries)
-        with guarded_client(settings, policy=policy(entries, {"svc.local.test": ["127.0.0.1"]})) as http:
+        with guarded_client(
+            settings, policy=policy(entries, {"svc.local.test": ["127.0.0.1"]})
+        ) as http:
             assert http.get(f"http://svc.local.test:{server.port}/ping?x=1").text == "ok"
             with pytest.raises(OutboundRefused):
                 http.get(f"http://svc.local.test:{server.port + 1}/ping")
-    assert server.requests == ["GET /ping?x=1"] and server.hosts == [f"svc.local.test:{server.port}"]
+    assert server.requests == ["GET /ping?x=1"] and server.hosts == [
+        f"svc.local.test:{server.port}"
+    ]
 
 
 def test_a_name_that_rebinds_to_loopback_after_the_check_is_not_connected_to():
@@ -202,7 +276,10 @@ def test_a_name_that_rebinds_to_loopback_after_the_check_is_not_connected_to():
 
 
 def test_the_default_guarded_client_refuses_loopback():
-    with recording_server() as server, guarded_client(Settings(source_allowed_hosts="api.ibat-alliance.org")) as http:
+    with (
+        recording_server() as server,
+        guarded_client(Settings(source_allowed_hosts="api.ibat-alliance.org")) as http,
+    ):
         with pytest.raises(OutboundRefused):
             http.get(f"{server.base_url}/")
     assert server.requests == []
@@ -221,15 +298,28 @@ def test_tls_is_verified_with_one_context_per_process():
 
 # -- the setting -------------------------------------------------------------------------------
 
+
 def test_the_setting_accepts_hosts_ports_suffixes_and_ip_literals():
-    settings = Settings(source_allowed_hosts=" api.ibat-alliance.org, 127.0.0.1:8080,.Example.com,[::1]:9000,")
-    assert settings.allowed_source_hosts == ["api.ibat-alliance.org", "127.0.0.1:8080", ".example.com", "[::1]:9000"]
+    settings = Settings(
+        source_allowed_hosts=" api.ibat-alliance.org, 127.0.0.1:8080,.Example.com,[::1]:9000,"
+    )
+    assert settings.allowed_source_hosts == [
+        "api.ibat-alliance.org",
+        "127.0.0.1:8080",
+        ".example.com",
+        "[::1]:9000",
+    ]
     assert [HostRule.parse(e) for e in settings.allowed_source_hosts] == [
-        HostRule("api.ibat-alliance.org", None), HostRule("127.0.0.1", 8080), HostRule("example.com", None, suffix=True),
-        HostRule("::1", 9000)]
+        HostRule("api.ibat-alliance.org", None),
+        HostRule("127.0.0.1", 8080),
+        HostRule("example.com", None, suffix=True),
+        HostRule("::1", 9000),
+    ]
 
 
-@pytest.mark.parametrize("value", ["https://api.ibat-alliance.org", "api.ibat-alliance.org/v1", "user@host", "host:port"])
+@pytest.mark.parametrize(
+    "value", ["https://api.ibat-alliance.org", "api.ibat-alliance.org/v1", "user@host", "host:port"]
+)
 def test_the_setting_refuses_urls_and_paths(value):
     with pytest.raises(ValueError, match="host, host:port or .suffix"):
         Settings(source_allowed_hosts=value)

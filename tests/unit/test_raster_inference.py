@@ -19,8 +19,16 @@ def facts_of(content: bytes):
 
 def geotiff(data: np.ndarray, description: str | None = None, **profile) -> bytes:
     with MemoryFile() as memory:
-        with memory.open(driver="GTiff", width=data.shape[2], height=data.shape[1], count=data.shape[0],
-                         dtype=data.dtype.name, crs="EPSG:32633", transform=Affine(30, 0, 0, 0, -30, 0), **profile) as dataset:
+        with memory.open(
+            driver="GTiff",
+            width=data.shape[2],
+            height=data.shape[1],
+            count=data.shape[0],
+            dtype=data.dtype.name,
+            crs="EPSG:32633",
+            transform=Affine(30, 0, 0, 0, -30, 0),
+            **profile,
+        ) as dataset:
             dataset.write(data)
             if description:
                 dataset.set_band_description(1, description)
@@ -44,7 +52,10 @@ def test_each_sample_gets_its_class_and_profile(name):
 
 def test_the_public_form_names_the_class():
     assert infer(facts_of(raster_samples.rgb())).public() == {
-        "class": "rgb", "confidence": 0.95, "reasons": ["3 band(s) of uint8", "colour interpretation red, green, blue"]}
+        "class": "rgb",
+        "confidence": 0.95,
+        "reasons": ["3 band(s) of uint8", "colour interpretation red, green, blue"],
+    }
 
 
 def test_a_smooth_float_with_a_narrow_span_and_no_metadata_is_continuous():
@@ -68,14 +79,19 @@ def test_elevation_metadata_decides_for_a_narrow_span():
 
 def test_four_bands_without_alpha_are_multispectral_and_an_unlabelled_alpha_is_recognised():
     bands = np.stack([raster_samples.surface(64, 0, 250, seed=s) for s in range(4)]).astype("uint8")
-    labelled = infer(facts_of(geotiff(bands)))       # GDAL labels a 4-band uint8 GeoTIFF RGBA by default
-    assert labelled.raster_class == "multispectral" and "labelled alpha but only" in labelled.reasons[-1]
+    labelled = infer(facts_of(geotiff(bands)))  # GDAL labels a 4-band uint8 GeoTIFF RGBA by default
+    assert (
+        labelled.raster_class == "multispectral"
+        and "labelled alpha but only" in labelled.reasons[-1]
+    )
     assert infer(facts_of(geotiff(bands, photometric="MINISBLACK"))).raster_class == "multispectral"
     bands[3] = np.where(bands[3] > 100, 255, 0)
     facts = facts_of(geotiff(bands, photometric="MINISBLACK"))
     inferred = infer(facts)
     assert inferred.raster_class == "rgba" and inferred.confidence == 0.7
-    assert profile_for(facts, "rgba").name == "deflate-p2"      # JPEG's mask needs a labelled alpha band
+    assert (
+        profile_for(facts, "rgba").name == "deflate-p2"
+    )  # JPEG's mask needs a labelled alpha band
 
 
 def test_a_constant_band_is_unknown():
@@ -84,11 +100,22 @@ def test_a_constant_band_is_unknown():
 
 
 def test_rgb_with_a_nodata_value_is_never_lossy():
-    facts = facts_of(geotiff(np.stack([raster_samples.surface(64, 1, 250, seed=s) for s in range(3)]).astype("uint8"),
-                             nodata=0, photometric="RGB"))
+    facts = facts_of(
+        geotiff(
+            np.stack([raster_samples.surface(64, 1, 250, seed=s) for s in range(3)]).astype(
+                "uint8"
+            ),
+            nodata=0,
+            photometric="RGB",
+        )
+    )
     assert infer(facts).raster_class == "rgb"
     profile = profile_for(facts, "rgb")
-    assert profile.name == "deflate-p2" and profile.lossless and "nodata value must stay exact" in profile.reasons[0]
+    assert (
+        profile.name == "deflate-p2"
+        and profile.lossless
+        and "nodata value must stay exact" in profile.reasons[0]
+    )
 
 
 def test_profiles_by_type():
@@ -105,5 +132,15 @@ def test_contradictions():
     assert "raster_type 'dem' contradicts the data, inferred as 'rgb'" in contradiction("dem", rgb)
     dem = InferredType(raster_class="dem", confidence=0.8, reasons=["smooth"])
     assert contradiction("continuous", dem) is None
-    assert contradiction("categorical", InferredType(raster_class="unknown", confidence=0.2, reasons=["?"])) is None
-    assert contradiction("categorical", InferredType(raster_class="continuous", confidence=0.45, reasons=["?"])) is None
+    assert (
+        contradiction(
+            "categorical", InferredType(raster_class="unknown", confidence=0.2, reasons=["?"])
+        )
+        is None
+    )
+    assert (
+        contradiction(
+            "categorical", InferredType(raster_class="continuous", confidence=0.45, reasons=["?"])
+        )
+        is None
+    )

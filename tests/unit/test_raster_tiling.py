@@ -29,14 +29,20 @@ def test_parts_start_where_every_level_has_whole_tiles():
     alignment = BLOCK_SIZE * 4
     assert plan.rows_per_part % alignment == 0
     assert [p.row_start for p in plan.parts] == list(range(0, 20_003, plan.rows_per_part))
-    assert plan.parts[-1].row_stop == 20_003 and all(a.row_stop == b.row_start for a, b in pairwise(plan.parts))
+    assert plan.parts[-1].row_stop == 20_003 and all(
+        a.row_stop == b.row_start for a, b in pairwise(plan.parts)
+    )
 
 
 def test_small_or_masked_rasters_stay_in_one_task_and_say_why():
     assert choose_cog_tasks(1000, 1000, 2_000_000, 1_000_000) == (
-        None, "one task: 1,000,000 pixels, below the 2,000,000 at which the COG is split across tasks")
-    assert choose_cog_tasks(9000, 9000, 1, 1_000_000, "the COG carries an internal mask")[1] == \
-        "one task: the COG carries an internal mask"
+        None,
+        "one task: 1,000,000 pixels, below the 2,000,000 at which the COG is split across tasks",
+    )
+    assert (
+        choose_cog_tasks(9000, 9000, 1, 1_000_000, "the COG carries an internal mask")[1]
+        == "one task: the COG carries an internal mask"
+    )
     plan, reason = choose_cog_tasks(9000, 9000, 1, 16_000_000)
     assert len(plan.parts) == 5 and reason.startswith("5 tasks of 2048 rows each")
 
@@ -63,16 +69,28 @@ def tiled_cog(source_path: Path, work: Path, kind: str, part_pixels: int) -> tup
     return work / "tiled.tif", work / "whole.tif"
 
 
-@pytest.mark.parametrize("kind, make, shape", [
-    ("dem", dem_float, (2304, 2304)),            # float, nodata, predictor 3; three levels, one from the top
-    ("categorical", palette, (2600, 2304)),      # colour table, mode overviews
-    ("rgb", rgb, (2304, 2304)),                  # JPEG (YCbCr)
-    ("continuous", temperature, (2304, 2999)),   # odd size, description and unit
-])
+@pytest.mark.parametrize(
+    "kind, make, shape",
+    [
+        (
+            "dem",
+            dem_float,
+            (2304, 2304),
+        ),  # float, nodata, predictor 3; three levels, one from the top
+        ("categorical", palette, (2600, 2304)),  # colour table, mode overviews
+        ("rgb", rgb, (2304, 2304)),  # JPEG (YCbCr)
+        ("continuous", temperature, (2304, 2999)),  # odd size, description and unit
+    ],
+)
 def test_a_cog_assembled_from_parts_is_valid_and_matches_rio_cogeo(tmp_path, kind, make, shape):
     source_path = tmp_path / "source.tif"
     with MemoryFile(make(max(shape))) as memory, memory.open() as full:
-        profile = {**full.profile, "width": shape[1], "height": shape[0], "transform": full.transform}
+        profile = {
+            **full.profile,
+            "width": shape[1],
+            "height": shape[0],
+            "transform": full.transform,
+        }
         with rasterio.open(source_path, "w", **profile) as cropped:
             cropped.write(full.read(window=((0, shape[0]), (0, shape[1]))))
             cropped.descriptions, cropped.units = full.descriptions, full.units
@@ -81,26 +99,40 @@ def test_a_cog_assembled_from_parts_is_valid_and_matches_rio_cogeo(tmp_path, kin
 
     tiled, whole = tiled_cog(source_path, tmp_path, kind, part_pixels=shape[1] * 2048)
     assert validate(tiled) == (True, [], [])
-    with rasterio.open(tiled) as ours, rasterio.open(whole) as theirs, rasterio.open(source_path) as source:
+    with (
+        rasterio.open(tiled) as ours,
+        rasterio.open(whole) as theirs,
+        rasterio.open(source_path) as source,
+    ):
         assert ours.profile == theirs.profile
         assert ours.overviews(1) == theirs.overviews(1) == overview_factors(*reversed(shape))
-        assert ours.tags() == theirs.tags() and ours.descriptions == theirs.descriptions and ours.units == source.units
+        assert (
+            ours.tags() == theirs.tags()
+            and ours.descriptions == theirs.descriptions
+            and ours.units == source.units
+        )
         assert ours.tags(ns="IMAGE_STRUCTURE") == theirs.tags(ns="IMAGE_STRUCTURE")
-        assert np.array_equal(ours.read(), theirs.read())      # full resolution: the same tiles
+        assert np.array_equal(ours.read(), theirs.read())  # full resolution: the same tiles
         if kind != "rgb":
-            assert np.array_equal(ours.read(), source.read())   # lossless
+            assert np.array_equal(ours.read(), source.read())  # lossless
         if kind == "categorical":
             assert ours.colormap(1) == source.colormap(1)
             classes = set(np.unique(source.read()))
     for level in range(len(overview_factors(*reversed(shape)))):
-        with rasterio.open(tiled, overview_level=level) as ours, rasterio.open(whole, overview_level=level) as theirs:
-            a, b = ours.read(masked=True).astype("float64"), theirs.read(masked=True).astype("float64")
+        with (
+            rasterio.open(tiled, overview_level=level) as ours,
+            rasterio.open(whole, overview_level=level) as theirs,
+        ):
+            a, b = (
+                ours.read(masked=True).astype("float64"),
+                theirs.read(masked=True).astype("float64"),
+            )
             assert a.shape == b.shape
             if kind == "categorical":
-                assert set(np.unique(a.compressed())) <= classes       # mode invents no class
+                assert set(np.unique(a.compressed())) <= classes  # mode invents no class
             elif shape[0] % 8 == 0 and kind != "rgb":
-                assert np.array_equal(a, b), level                     # exact halving: identical overviews
-            else:   # odd sizes: GDAL averages over fractional windows; the parts use exact ones
+                assert np.array_equal(a, b), level  # exact halving: identical overviews
+            else:  # odd sizes: GDAL averages over fractional windows; the parts use exact ones
                 assert np.abs(a - b).mean() < 0.01 * (np.abs(b).mean() + 1), level
 
 
@@ -109,20 +141,34 @@ def test_the_writer_makes_bigtiff_when_classic_offsets_would_not_do(tmp_path, mo
     source_path = tmp_path / "source.tif"
     source_path.write_bytes(dem_float(2304))
     tiled, _ = tiled_cog(source_path, tmp_path, "dem", part_pixels=2304 * 2048)
-    assert tiled.read_bytes()[2:4] == b"\x2b\x00"     # BigTIFF magic
+    assert tiled.read_bytes()[2:4] == b"\x2b\x00"  # BigTIFF magic
     assert validate(tiled) == (True, [], [])
     with rasterio.open(tiled) as ours, rasterio.open(source_path) as source:
         assert np.array_equal(ours.read(), source.read())
 
 
 def test_masked_or_rotated_rasters_are_not_split():
-    header = Header(width=9000, height=9000, band_count=3, dtypes=["uint8"] * 3, nodata=None, crs="EPSG:32633",
-                    colorinterp=["red", "green", "blue"], descriptions=[None] * 3)
+    header = Header(
+        width=9000,
+        height=9000,
+        band_count=3,
+        dtypes=["uint8"] * 3,
+        nodata=None,
+        crs="EPSG:32633",
+        colorinterp=["red", "green", "blue"],
+        descriptions=[None] * 3,
+    )
     jpeg = choose_profile("rgb", ("uint8",) * 3, None, 3)
     assert why_not_split(header, jpeg) is None
-    assert why_not_split(header.model_copy(update={"has_mask": True}), jpeg) == \
-        "the COG carries an internal mask, which parts do not write"
-    with_alpha = header.model_copy(update={"band_count": 4, "colorinterp": ["red", "green", "blue", "alpha"]})
-    assert why_not_split(with_alpha, jpeg) is not None      # alpha becomes a mask under JPEG
-    assert why_not_split(header.model_copy(update={"rotated": True}), jpeg) == \
-        "the raster is rotated (its geotransform would differ per part)"
+    assert (
+        why_not_split(header.model_copy(update={"has_mask": True}), jpeg)
+        == "the COG carries an internal mask, which parts do not write"
+    )
+    with_alpha = header.model_copy(
+        update={"band_count": 4, "colorinterp": ["red", "green", "blue", "alpha"]}
+    )
+    assert why_not_split(with_alpha, jpeg) is not None  # alpha becomes a mask under JPEG
+    assert (
+        why_not_split(header.model_copy(update={"rotated": True}), jpeg)
+        == "the raster is rotated (its geotransform would differ per part)"
+    )

@@ -57,7 +57,9 @@ class FakeClient:
 def dispatcher_with(*senders: FakeSender):
     clients = [FakeClient(s) for s in senders]
     made = iter(clients)
-    dispatcher = ServiceBusDispatcher(Settings(servicebus_task_queue="geoetl-test-tasks"), client_factory=lambda _: next(made))
+    dispatcher = ServiceBusDispatcher(
+        Settings(servicebus_task_queue="geoetl-test-tasks"), client_factory=lambda _: next(made)
+    )
     return dispatcher, clients
 
 
@@ -101,15 +103,28 @@ def test_tracks_dispatch_so_the_reconciler_republishes():
     assert ServiceBusDispatcher.tracks_dispatch is True
 
 
-@pytest.mark.parametrize("body", [b'{"task_id": 42}', '{"task_id": 42}', json.dumps({"task_id": 42, "extra": "ignored"})])
+@pytest.mark.parametrize(
+    "body", [b'{"task_id": 42}', '{"task_id": 42}', json.dumps({"task_id": 42, "extra": "ignored"})]
+)
 def test_task_id_of_reads_good_bodies(body):
     assert task_id_of(body) == 42
 
 
-@pytest.mark.parametrize("body", [
-    b"", b"not json", b"\xff\xfe\x00", b"[42]", b"null", b'{"id": 42}', b'{"task_id": "42"}',
-    b'{"task_id": 4.2}', b'{"task_id": true}', b'{"task_id": null}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"not json",
+        b"\xff\xfe\x00",
+        b"[42]",
+        b"null",
+        b'{"id": 42}',
+        b'{"task_id": "42"}',
+        b'{"task_id": 4.2}',
+        b'{"task_id": true}',
+        b'{"task_id": null}',
+    ],
+)
 def test_task_id_of_rejects_malformed_bodies_with_value_error(body):
     with pytest.raises(ValueError):
         task_id_of(body)
@@ -124,7 +139,11 @@ def test_a_retry_is_published_as_a_message_scheduled_after_its_backoff():
     dispatcher.publish([5], delay_seconds=30)
     dispatcher.publish([6])
     (retry,), (fresh,) = sender.sent
-    assert before + timedelta(seconds=30) <= retry.scheduled_enqueue_time_utc <= datetime.now(timezone.utc) + timedelta(seconds=30)
+    assert (
+        before + timedelta(seconds=30)
+        <= retry.scheduled_enqueue_time_utc
+        <= datetime.now(timezone.utc) + timedelta(seconds=30)
+    )
     assert fresh.scheduled_enqueue_time_utc is None
 
 

@@ -11,7 +11,9 @@ from tests.support import ROOT
 
 def test_example_file_lists_every_setting_with_its_default():
     committed = json.loads((ROOT / "local.settings.example.json").read_text())
-    assert committed == example_document(), "regenerate: python -m config.example > local.settings.example.json"
+    assert committed == example_document(), (
+        "regenerate: python -m config.example > local.settings.example.json"
+    )
     names = {name.upper() for name in Settings.model_fields}
     assert names <= set(committed["Values"])
 
@@ -26,7 +28,17 @@ def test_environment_overrides_defaults(monkeypatch):
 
 def test_local_settings_json_values_are_read_below_the_environment(tmp_path, monkeypatch):
     path = tmp_path / "local.settings.json"
-    path.write_text(json.dumps({"Values": {"API_PORT": "7100", "LOG_LEVEL": "DEBUG", "FUNCTIONS_WORKER_RUNTIME": "python"}}))
+    path.write_text(
+        json.dumps(
+            {
+                "Values": {
+                    "API_PORT": "7100",
+                    "LOG_LEVEL": "DEBUG",
+                    "FUNCTIONS_WORKER_RUNTIME": "python",
+                }
+            }
+        )
+    )
     monkeypatch.setattr(settings_module, "LOCAL_SETTINGS_FILE", path)
     monkeypatch.setenv("LOG_LEVEL", "WARNING")
     settings = Settings()

@@ -11,20 +11,57 @@ from core.stac.item_schema import passes_fast
 from core.stac.validation import Item
 from tests.stac_samples import item_document
 
-ODD_VALUES = [None, "", "x", 0, -1, 1.5, 1e9, -200, 95, True, [], [1, 2], [[1, 2]], {}, {"a": 1},
-              "2024-01-01", "2024-01-01T00:00:00", "2024-01-01T00:00:00Z", "2024-13-01T00:00:00Z",
-              "2024-01-01T00:00:00+02:00", "Point", "GeometryCollection", "Feature", "x" * 256]
+ODD_VALUES = [
+    None,
+    "",
+    "x",
+    0,
+    -1,
+    1.5,
+    1e9,
+    -200,
+    95,
+    True,
+    [],
+    [1, 2],
+    [[1, 2]],
+    {},
+    {"a": 1},
+    "2024-01-01",
+    "2024-01-01T00:00:00",
+    "2024-01-01T00:00:00Z",
+    "2024-13-01T00:00:00Z",
+    "2024-01-01T00:00:00+02:00",
+    "Point",
+    "GeometryCollection",
+    "Feature",
+    "x" * 256,
+]
 
 
 def samples() -> list[dict]:
     polygon = item_document("c", 3, "./s.tif")
-    point = item_document("c", 4, "./s.tif") | {"geometry": {"type": "Point", "coordinates": [1, 2, 3]}, "bbox": [1, 2, 0, 1, 2, 5]}
+    point = item_document("c", 4, "./s.tif") | {
+        "geometry": {"type": "Point", "coordinates": [1, 2, 3]},
+        "bbox": [1, 2, 0, 1, 2, 5],
+    }
     ranged = item_document("c", 5, "./s.tif")
-    ranged["properties"] = {"datetime": None, "start_datetime": "2024-01-01T00:00:00Z", "end_datetime": "2024-02-01T00:00:00Z"}
+    ranged["properties"] = {
+        "datetime": None,
+        "start_datetime": "2024-01-01T00:00:00Z",
+        "end_datetime": "2024-02-01T00:00:00Z",
+    }
     nothing = item_document("c", 6, "./s.tif") | {"geometry": None}
     nothing.pop("bbox")
-    collection = item_document("c", 7, "./s.tif") | {"geometry": {"type": "GeometryCollection", "geometries": [
-        {"type": "Point", "coordinates": [1, 2]}, {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}]}}
+    collection = item_document("c", 7, "./s.tif") | {
+        "geometry": {
+            "type": "GeometryCollection",
+            "geometries": [
+                {"type": "Point", "coordinates": [1, 2]},
+                {"type": "LineString", "coordinates": [[0, 0], [1, 1]]},
+            ],
+        }
+    }
     return [polygon, point, ranged, nothing, collection]
 
 
@@ -85,7 +122,7 @@ def test_the_fast_path_never_accepts_what_the_models_refuse(index):
 
 def test_what_only_python_can_check_is_checked_after_the_schema():
     item = samples()[0]
-    assert not passes_fast(item | {"bbox": [0, 10, 1, 9]})                          # south above north
+    assert not passes_fast(item | {"bbox": [0, 10, 1, 9]})  # south above north
     ranged = samples()[2]
-    ranged["properties"]["start_datetime"] = "2024-03-01T00:00:00Z"                 # start after end
+    ranged["properties"]["start_datetime"] = "2024-03-01T00:00:00Z"  # start after end
     assert not passes_fast(ranged)

@@ -24,7 +24,7 @@ def test_an_unexpected_exception_is_logged_and_the_loop_goes_on(caplog):
         assert loop.alive and loop.health().consecutive_failures == 0
     finally:
         loop.stop()
-    assert "unexpected error" in caplog.text and "TypeError" in caplog.text   # with its traceback
+    assert "unexpected error" in caplog.text and "TypeError" in caplog.text  # with its traceback
     assert not loop.alive and "unit-flaky" not in [h.name for h in loop_health()]
 
 
@@ -40,25 +40,29 @@ def test_a_failing_loop_reports_its_failures_and_backs_off():
     try:
         time.sleep(0.8)
         health = next(h for h in loop_health() if h.name == "unit-broken")
-        assert health.consecutive_failures >= 3 and health.last_error == "RuntimeError: still broken"
+        assert (
+            health.consecutive_failures >= 3 and health.last_error == "RuntimeError: still broken"
+        )
     finally:
         loop.stop()
     gaps = [b - a for a, b in pairwise(attempts)]
-    assert gaps[-1] >= 0.15          # backed off towards max_backoff, not hammering every 50 ms
+    assert gaps[-1] >= 0.15  # backed off towards max_backoff, not hammering every 50 ms
 
 
 def test_a_loop_without_success_for_three_periods_is_stale():
     loop = SupervisedLoop("unit-stale", lambda: None, 0.1)
     loop.run_step()
     assert not loop.health().stale
-    loop._last_success -= 0.5     # as if its steps had hung for five periods
+    loop._last_success -= 0.5  # as if its steps had hung for five periods
     assert loop.health().stale
 
 
 def test_health_reports_a_failing_loop_by_the_kind_of_error_only():
     from triggers.http.health import loop_status
 
-    loop = SupervisedLoop("unit-health", lambda: (_ for _ in ()).throw(ValueError("secret at /tmp/x")), 1.0)
+    loop = SupervisedLoop(
+        "unit-health", lambda: (_ for _ in ()).throw(ValueError("secret at /tmp/x")), 1.0
+    )
     loop.run_step()
     status = loop_status(loop.health())
     assert status.status == "failing" and status.consecutive_failures == 1

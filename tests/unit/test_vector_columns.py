@@ -2,12 +2,32 @@
 
 import pyarrow as pa
 
-from services.vector.columns import ColumnPlan, column_kind, plan_columns, sanitize_names, time_candidates
+from services.vector.columns import (
+    ColumnPlan,
+    column_kind,
+    plan_columns,
+    sanitize_names,
+    time_candidates,
+)
 
 
 def test_names_are_safe_identifiers():
-    names = sanitize_names(["Name", "name", "NAME", "id", "geom", "ctid", "1st place", "Évaluation (%)", "", "a" * 80,
-                            "a" * 80, "x\"; DROP TABLE t; --"])
+    names = sanitize_names(
+        [
+            "Name",
+            "name",
+            "NAME",
+            "id",
+            "geom",
+            "ctid",
+            "1st place",
+            "Évaluation (%)",
+            "",
+            "a" * 80,
+            "a" * 80,
+            'x"; DROP TABLE t; --',
+        ]
+    )
     assert names[:3] == ["name", "name_1", "name_2"]
     assert names[3:6] == ["id_1", "geom_1", "ctid_1"]
     assert names[6] == "c_1st_place"
@@ -32,12 +52,22 @@ def test_types():
 
 
 def test_plan_skips_fid_and_geometry_and_finds_time_columns():
-    schema = pa.schema([("OGC_FID", pa.int64()), ("Survey Date", pa.date32()), ("updated_at", pa.string()),
-                        ("label", pa.string()), ("wkb_geometry", pa.binary())])
+    schema = pa.schema(
+        [
+            ("OGC_FID", pa.int64()),
+            ("Survey Date", pa.date32()),
+            ("updated_at", pa.string()),
+            ("label", pa.string()),
+            ("wkb_geometry", pa.binary()),
+        ]
+    )
     plans = plan_columns(schema, skip={"OGC_FID", "wkb_geometry"})
     assert [p.name for p in plans] == ["survey_date", "updated_at", "label"]
     assert time_candidates(plans) == [
         {"column": "survey_date", "reason": "typed date column"},
-        {"column": "updated_at", "reason": "text column named like a date or time (values not typed)"},
+        {
+            "column": "updated_at",
+            "reason": "text column named like a date or time (values not typed)",
+        },
     ]
     assert isinstance(plans[0], ColumnPlan)

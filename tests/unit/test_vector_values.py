@@ -29,7 +29,9 @@ def cleaned(array: pa.Array, kind: str, pg_type: str):
 
 
 def test_timestamps_outside_years_1_to_9999_become_null():
-    ms = pa.array([-62167132800000, 1_600_000_000_000, 300_000_000_000_000], type=pa.timestamp("ms"))
+    ms = pa.array(
+        [-62167132800000, 1_600_000_000_000, 300_000_000_000_000], type=pa.timestamp("ms")
+    )
     values, log = cleaned(ms, "timestamp", "timestamptz")
     assert values[0] is None and values[2] is None
     assert values[1] == datetime(2020, 9, 13, 12, 26, 40, tzinfo=timezone.utc)
@@ -37,7 +39,9 @@ def test_timestamps_outside_years_1_to_9999_become_null():
 
 
 def test_dates_outside_the_range_become_null():
-    values, log = cleaned(pa.array([-800_000, 0, 3_000_000], type=pa.int32()).view(pa.date32()), "date", "date")
+    values, log = cleaned(
+        pa.array([-800_000, 0, 3_000_000], type=pa.int32()).view(pa.date32()), "date", "date"
+    )
     assert values[0] is None and values[1].year == 1970 and values[2] is None
     assert log.repairs["dates_nulled"] == 2
 
@@ -50,18 +54,36 @@ def test_text_nul_characters_and_invalid_utf8():
 
 
 def test_temporal_range():
-    array = pa.array([datetime(2020, 1, 1, tzinfo=timezone.utc), None, datetime(2021, 6, 1, tzinfo=timezone.utc)],
-                     type=pa.timestamp("us", tz="UTC"))
-    assert temporal_range(array, np.array([0, 1, 2])) == ("2020-01-01T00:00:00+00:00", "2021-06-01T00:00:00+00:00")
+    array = pa.array(
+        [
+            datetime(2020, 1, 1, tzinfo=timezone.utc),
+            None,
+            datetime(2021, 6, 1, tzinfo=timezone.utc),
+        ],
+        type=pa.timestamp("us", tz="UTC"),
+    )
+    assert temporal_range(array, np.array([0, 1, 2])) == (
+        "2020-01-01T00:00:00+00:00",
+        "2021-06-01T00:00:00+00:00",
+    )
     assert temporal_range(array, np.array([], dtype=np.int64)) == (None, None)
 
 
-@pytest.mark.parametrize(("text", "options"), [
-    ("id,Longitude,Latitude\n1,10.5,20.1\n2,11,21\n", {"X_POSSIBLE_NAMES": "Longitude", "Y_POSSIBLE_NAMES": "Latitude"}),
-    ("name;x;y\na;1;2\n", {"X_POSSIBLE_NAMES": "x", "Y_POSSIBLE_NAMES": "y"}),
-    ("name,wkt\na,POINT (1 2)\nb,\"LINESTRING (0 0, 1 1)\"\n", {"GEOM_POSSIBLE_NAMES": "wkt"}),
-    ("name\tfootprint\na\tSRID=4326;POLYGON ((0 0, 1 0, 1 1, 0 0))\n", {"GEOM_POSSIBLE_NAMES": "footprint"}),
-])
+@pytest.mark.parametrize(
+    ("text", "options"),
+    [
+        (
+            "id,Longitude,Latitude\n1,10.5,20.1\n2,11,21\n",
+            {"X_POSSIBLE_NAMES": "Longitude", "Y_POSSIBLE_NAMES": "Latitude"},
+        ),
+        ("name;x;y\na;1;2\n", {"X_POSSIBLE_NAMES": "x", "Y_POSSIBLE_NAMES": "y"}),
+        ('name,wkt\na,POINT (1 2)\nb,"LINESTRING (0 0, 1 1)"\n', {"GEOM_POSSIBLE_NAMES": "wkt"}),
+        (
+            "name\tfootprint\na\tSRID=4326;POLYGON ((0 0, 1 0, 1 1, 0 0))\n",
+            {"GEOM_POSSIBLE_NAMES": "footprint"},
+        ),
+    ],
+)
 def test_csv_geometry_by_name_and_content(tmp_path, text, options):
     path = tmp_path / "a.csv"
     path.write_text(text)
@@ -77,8 +99,12 @@ def test_csv_with_non_numeric_coordinates_has_no_geometry(tmp_path):
 
 
 def test_encodings(tmp_path):
-    cases = {"utf8": ("Café".encode(), "utf-8", False), "bom": (b"\xef\xbb\xbfCaf\xc3\xa9", "utf-8", True),
-             "cp1252": ("Café – €".encode("cp1252"), "cp1252", True), "latin": (b"\x81\x8d", "latin-1", True)}
+    cases = {
+        "utf8": ("Café".encode(), "utf-8", False),
+        "bom": (b"\xef\xbb\xbfCaf\xc3\xa9", "utf-8", True),
+        "cp1252": ("Café – €".encode("cp1252"), "cp1252", True),
+        "latin": (b"\x81\x8d", "latin-1", True),
+    }
     for name, (data, encoding, transcode) in cases.items():
         path = tmp_path / name
         path.write_bytes(data)
@@ -99,20 +125,44 @@ def test_small_helpers():
     assert parse_bbox("1,2,3,4") == [(1, 2, 3, 4)]
     assert parse_bbox("170,-10,-170,10") == [(170, -10, 180, 10), (-180, -10, -170, 10)]
     assert parse_bbox("1,2,0,3,4,9") == [(1, 2, 3, 4)]
-    assert table_name_for(DDHRefs(dataset_id="0042-Roads", resource_id="R 1", version_id="v2")) == "ddh_0042_roads_r_1_v2"
+    assert (
+        table_name_for(DDHRefs(dataset_id="0042-Roads", resource_id="R 1", version_id="v2"))
+        == "ddh_0042_roads_r_1_v2"
+    )
     long_name = table_name_for(DDHRefs(dataset_id="x" * 100, resource_id="r", version_id="v"))
     assert len(long_name) == 63
-    assert safe_filename("../../etc/passwd") == "passwd" and safe_filename("my file (1).zip") == "my_file_1_.zip"
+    assert (
+        safe_filename("../../etc/passwd") == "passwd"
+        and safe_filename("my file (1).zip") == "my_file_1_.zip"
+    )
     assert safe_filename(None) == "upload"
-    assert final_index_name("t" * 63, "geom_idx").endswith("_geom_idx") and len(final_index_name("t" * 63, "geom_idx")) <= 63
+    assert (
+        final_index_name("t" * 63, "geom_idx").endswith("_geom_idx")
+        and len(final_index_name("t" * 63, "geom_idx")) <= 63
+    )
 
 
 def test_chunk_reports_merge():
-    a = ChunkReport(chunk=1, features_read=3, features_kept=2, rows={"points": 2}, dropped={"null_geometry": 1},
-                    dropped_samples={"null_geometry": [7]}, bbox={"points": [0, 0, 1, 1]}, temporal_min="2020-01-01",
-                    temporal_max="2020-02-01")
-    b = ChunkReport(chunk=0, features_read=2, features_kept=2, rows={"points": 1, "lines": 1},
-                    dropped_samples={"null_geometry": [1, 2]}, bbox={"points": [-1, 0, 0.5, 2]}, temporal_min="2019-01-01")
+    a = ChunkReport(
+        chunk=1,
+        features_read=3,
+        features_kept=2,
+        rows={"points": 2},
+        dropped={"null_geometry": 1},
+        dropped_samples={"null_geometry": [7]},
+        bbox={"points": [0, 0, 1, 1]},
+        temporal_min="2020-01-01",
+        temporal_max="2020-02-01",
+    )
+    b = ChunkReport(
+        chunk=0,
+        features_read=2,
+        features_kept=2,
+        rows={"points": 1, "lines": 1},
+        dropped_samples={"null_geometry": [1, 2]},
+        bbox={"points": [-1, 0, 0.5, 2]},
+        temporal_min="2019-01-01",
+    )
     total = merge_chunks([a, b], sample_size=2)
     assert total.features_read == 5 and total.rows == {"points": 3, "lines": 1}
     assert total.dropped_samples == {"null_geometry": [1, 2]}  # chunk order, capped

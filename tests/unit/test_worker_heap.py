@@ -21,10 +21,12 @@ class IdleEngine:
 def test_starting_a_worker_pool_freezes_the_heap_it_started_with():
     gc.unfreeze()
     assert gc.get_freeze_count() == 0
-    pool = WorkerPool(IdleEngine(), HandlerRegistry([]), None, threads=1, heartbeat_seconds=0.1, poll_seconds=0.01)
+    pool = WorkerPool(
+        IdleEngine(), HandlerRegistry([]), None, threads=1, heartbeat_seconds=0.1, poll_seconds=0.01
+    )
     pool.start()
     try:
-        assert gc.get_freeze_count() > 1000       # the interpreter's and the test's modules, at least
+        assert gc.get_freeze_count() > 1000  # the interpreter's and the test's modules, at least
     finally:
         pool.stop(timeout=5)
         gc.unfreeze()

@@ -13,11 +13,15 @@ from triggers.azure.task_runner import TaskRunner
 from triggers.composition import Platform
 
 
-def register_azure_functions(app: DFApp, platform: Platform, asgi: func.AsgiMiddleware, notifier: DurableJobNotifier) -> None:
+def register_azure_functions(
+    app: DFApp, platform: Platform, asgi: func.AsgiMiddleware, notifier: DurableJobNotifier
+) -> None:
     """`notifier` must be the one the platform's engine announces to."""
     settings = platform.settings
     http.register(app, asgi, notifier)
     orchestrator.register(app, settings.orchestrator_wait_seconds)
     activities.register(app, platform.engine)
-    task_worker.register(app, platform.engine, TaskRunner(platform), notifier, settings.servicebus_task_queue)
+    task_worker.register(
+        app, platform.engine, TaskRunner(platform), notifier, settings.servicebus_task_queue
+    )
     timers.register(app, platform, notifier)

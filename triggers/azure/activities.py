@@ -22,14 +22,18 @@ def advance_job(engine: Engine, job_id: str) -> dict:
         job = engine.job(job_id)
     except NotFound:
         return {"status": "not_found", "current_stage": None, "terminal": True}
-    return {"status": job["status"], "current_stage": job["current_stage"], "terminal": job["status"] in TERMINAL_JOB_STATUSES}
+    return {
+        "status": job["status"],
+        "current_stage": job["current_stage"],
+        "terminal": job["status"] in TERMINAL_JOB_STATUSES,
+    }
 
 
 def reconcile_job(engine: Engine, job_id: str) -> dict:
     """A sweep of the job's rows; its counters (not the details) go into the orchestration history."""
     report = asdict(engine.reconcile_job(job_id))
     report.pop("details")
-    report.pop("chores")      # world-wide housekeeping: the timer's sweep runs it, never a job's
+    report.pop("chores")  # world-wide housekeeping: the timer's sweep runs it, never a job's
     return report
 
 

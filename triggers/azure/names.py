@@ -11,6 +11,6 @@ STAGE_FINISHED_EVENT = "stage_finished"
 # Python code publishes through SERVICEBUS_CONNECTION / SERVICEBUS_NAMESPACE instead.
 SERVICE_BUS_CONNECTION = "ServiceBusConnection"
 
-RECONCILER_SCHEDULE = "0 */5 * * * *"   # every 5 minutes
-NIGHTLY_SCHEDULE = "0 0 2 * * *"        # 02:00 UTC daily
-METRICS_SCHEDULE = "*/30 * * * * *"     # job metrics samples for the dashboard
+RECONCILER_SCHEDULE = "0 */5 * * * *"  # every 5 minutes
+NIGHTLY_SCHEDULE = "0 0 2 * * *"  # 02:00 UTC daily
+METRICS_SCHEDULE = "*/30 * * * * *"  # job metrics samples for the dashboard

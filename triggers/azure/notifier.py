@@ -50,7 +50,10 @@ class DurableJobNotifier:
         self._record(lambda a: a.opened.append(job_id), f"job {job_id[:12]} opened")
 
     def stage_finished(self, job_id: str, stage: int) -> None:
-        self._record(lambda a: a.finished.append((job_id, stage)), f"stage {stage} of job {job_id[:12]} finished")
+        self._record(
+            lambda a: a.finished.append((job_id, stage)),
+            f"stage {stage} of job {job_id[:12]} finished",
+        )
 
     @staticmethod
     def _record(add: Callable[[Announced], None], what: str) -> None:
@@ -74,10 +77,12 @@ class DurableJobNotifier:
     async def run(self, client: Any, work: Callable[..., T], *args: Any) -> T:
         """`work(*args)` in a worker thread (keeping the event loop free), then act."""
         async with self.collecting(client):
-            return await asyncio.to_thread(work, *args)  # copies the context: the thread sees the record
+            return await asyncio.to_thread(
+                work, *args
+            )  # copies the context: the thread sees the record
 
     async def _act(self, client: Any, announced: Announced) -> None:
-        for job_id in dict.fromkeys(announced.opened):      # unique, in order; before their events
+        for job_id in dict.fromkeys(announced.opened):  # unique, in order; before their events
             await self.starter.start(client, job_id)
         await raise_stage_events(client, announced.finished)
 
@@ -87,4 +92,9 @@ async def raise_stage_events(client: Any, finished: list[tuple[str, int]]) -> No
         try:
             await client.raise_event(job_id, STAGE_FINISHED_EVENT, {"stage": stage})
         except Exception as exc:  # the SDK raises bare Exception (404/410: no running orchestrator); a lost hint only delays
-            log.warning("stage_finished event for job %s (stage %d) not delivered: %s", job_id[:12], stage, exc)
+            log.warning(
+                "stage_finished event for job %s (stage %d) not delivered: %s",
+                job_id[:12],
+                stage,
+                exc,
+            )

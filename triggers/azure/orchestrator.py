@@ -12,7 +12,12 @@ from typing import Any, Generator
 
 from azure.durable_functions import DFApp, DurableOrchestrationContext, RetryOptions
 
-from triggers.azure.names import ADVANCE_ACTIVITY, ORCHESTRATOR, RECONCILE_ACTIVITY, STAGE_FINISHED_EVENT
+from triggers.azure.names import (
+    ADVANCE_ACTIVITY,
+    ORCHESTRATOR,
+    RECONCILE_ACTIVITY,
+    STAGE_FINISHED_EVENT,
+)
 
 # Rounds (one read + one wait each) per orchestration generation; then continue_as_new
 # starts a fresh history, so replay stays short however long the job runs.
@@ -22,8 +27,9 @@ ROUNDS_PER_GENERATION = 20
 ACTIVITY_RETRY = RetryOptions(first_retry_interval_in_milliseconds=5_000, max_number_of_attempts=5)
 
 
-def job_orchestrator(context: DurableOrchestrationContext, wait: timedelta,
-                     rounds: int = ROUNDS_PER_GENERATION) -> Generator[Any, Any, dict | None]:
+def job_orchestrator(
+    context: DurableOrchestrationContext, wait: timedelta, rounds: int = ROUNDS_PER_GENERATION
+) -> Generator[Any, Any, dict | None]:
     """Returns the job's final status dict, or None when it continued as new."""
     job_id = context.get_input()
     for _ in range(rounds):
@@ -35,7 +41,9 @@ def job_orchestrator(context: DurableOrchestrationContext, wait: timedelta,
     return None
 
 
-def wait_for_progress(context: DurableOrchestrationContext, job_id: str, wait: timedelta) -> Generator[Any, Any, None]:
+def wait_for_progress(
+    context: DurableOrchestrationContext, job_id: str, wait: timedelta
+) -> Generator[Any, Any, None]:
     """A stage_finished event, or after `wait` a reconciler sweep (events are hints too)."""
     event = context.wait_for_external_event(STAGE_FINISHED_EVENT)
     timer = context.create_timer(context.current_utc_datetime + wait)

@@ -38,9 +38,13 @@ def handle_task_message(engine: Engine, runner: TaskRunner, body: bytes | str) -
     return "recorded"
 
 
-def register(app: DFApp, engine: Engine, runner: TaskRunner, notifier: DurableJobNotifier, queue_name: str) -> None:
+def register(
+    app: DFApp, engine: Engine, runner: TaskRunner, notifier: DurableJobNotifier, queue_name: str
+) -> None:
     @app.function_name("task_worker")
-    @app.service_bus_queue_trigger(arg_name="msg", queue_name=queue_name, connection=SERVICE_BUS_CONNECTION)
+    @app.service_bus_queue_trigger(
+        arg_name="msg", queue_name=queue_name, connection=SERVICE_BUS_CONNECTION
+    )
     @app.durable_client_input(client_name="client")
     async def task_worker(msg: func.ServiceBusMessage, client) -> None:
         result = await notifier.run(client, handle_task_message, engine, runner, msg.get_body())

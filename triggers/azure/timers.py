@@ -18,13 +18,21 @@ log = logging.getLogger(__name__)
 
 async def reconcile(platform: Platform, notifier: DurableJobNotifier, client) -> ReconcileReport:
     report = await notifier.run(client, platform.engine.reconcile)
-    if report.requeued or report.failed or report.cancelled or report.advanced or report.republished \
-            or any(report.chores.values()):
+    if (
+        report.requeued
+        or report.failed
+        or report.cancelled
+        or report.advanced
+        or report.republished
+        or any(report.chores.values())
+    ):
         log.info("reconciler: %s", report)
     return report
 
 
-async def run_nightly(platform: Platform, notifier: DurableJobNotifier, client, now: datetime) -> list[str]:
+async def run_nightly(
+    platform: Platform, notifier: DurableJobNotifier, client, now: datetime
+) -> list[str]:
     """Submits the scheduled jobs (the notifier starts an orchestrator for each new one);
     returns the new jobs' ids."""
     submitted = await notifier.run(client, run_scheduled_work, platform, now)

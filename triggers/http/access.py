@@ -25,7 +25,11 @@ RouteRole = Literal["anyone", "public", "reader", "submitter", "admin"]
 BodyKind = Literal["json", "upload"]
 EASY_AUTH_HEADER = "x-ms-client-principal"
 # App roles of the Entra ID app registration, as Easy Auth passes them (docs/security.md).
-ENTRA_APP_ROLES: dict[str, Role] = {"GeoETL.Reader": "reader", "GeoETL.Submitter": "submitter", "GeoETL.Admin": "admin"}
+ENTRA_APP_ROLES: dict[str, Role] = {
+    "GeoETL.Reader": "reader",
+    "GeoETL.Submitter": "submitter",
+    "GeoETL.Admin": "admin",
+}
 
 
 @dataclass(frozen=True)
@@ -64,8 +68,12 @@ def check_role(principal: Principal, required: Role) -> None:
     if principal.may(required):
         return
     if principal.role == "anonymous":
-        raise Unauthorized(f"this route needs a {required} key: send it as x-functions-key or Authorization: Bearer")
-    raise Forbidden(f"this route needs the {required} role; {principal.owner_id} is a {principal.role}")
+        raise Unauthorized(
+            f"this route needs a {required} key: send it as x-functions-key or Authorization: Bearer"
+        )
+    raise Forbidden(
+        f"this route needs the {required} role; {principal.owner_id} is a {principal.role}"
+    )
 
 
 def presented_key(headers: Headers) -> str | None:
@@ -78,7 +86,9 @@ def presented_key(headers: Headers) -> str | None:
 
 def presents_credentials(platform, headers: Headers) -> bool:
     """Whether authenticating needs a look-up (a key, or a trusted Easy Auth principal)."""
-    return presented_key(headers) is not None or bool(platform.settings.trust_easy_auth and headers.get(EASY_AUTH_HEADER))
+    return presented_key(headers) is not None or bool(
+        platform.settings.trust_easy_auth and headers.get(EASY_AUTH_HEADER)
+    )
 
 
 def authenticate(platform, headers: Headers) -> Principal:
@@ -100,10 +110,18 @@ def easy_auth_principal(encoded: str) -> Principal:
         claims = {(c["typ"], c["val"]) for c in document.get("claims", [])}
     except (binascii.Error, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise Unauthorized("malformed X-MS-CLIENT-PRINCIPAL") from exc
-    object_id = next((val for typ, val in claims if typ.endswith("/objectidentifier") or typ == "oid"), None)
-    roles = [ENTRA_APP_ROLES[val] for typ, val in claims if typ in ("roles", document.get("role_typ")) and val in ENTRA_APP_ROLES]
+    object_id = next(
+        (val for typ, val in claims if typ.endswith("/objectidentifier") or typ == "oid"), None
+    )
+    roles = [
+        ENTRA_APP_ROLES[val]
+        for typ, val in claims
+        if typ in ("roles", document.get("role_typ")) and val in ENTRA_APP_ROLES
+    ]
     if not object_id or not roles:
-        raise Forbidden("the signed-in identity has no GeoETL app role (GeoETL.Reader, .Submitter or .Admin)")
+        raise Forbidden(
+            "the signed-in identity has no GeoETL app role (GeoETL.Reader, .Submitter or .Admin)"
+        )
     return Principal(name=object_id, role=max(roles, key=rank), kind="entra")
 
 

@@ -24,7 +24,9 @@ def db_deploy(request: Request) -> DeployView:
 @router.post("/keys", status_code=201, response_model=NewKey)
 def create_key(payload: KeyCreate, request: Request) -> NewKey:
     """A new key for `name` with `role`; the key is in this answer only (stored as a digest)."""
-    return keys.create_key(request.app.state.platform.db, payload, created_by=principal_of(request).owner_id)
+    return keys.create_key(
+        request.app.state.platform.db, payload, created_by=principal_of(request).owner_id
+    )
 
 
 @router.get("/keys", response_model=list[KeyView])

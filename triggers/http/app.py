@@ -34,15 +34,36 @@ from services.tiles.pyramids import Pyramids
 from triggers.http.problems import PROBLEM_RESPONSES, install_problem_handlers
 from web_interfaces import STATIC_DIR
 
-ROUTERS = (health, admin, jobs, metrics, dashboard, map_page, raster, raster_tiles, curated, curated_page, uploads,
-           vector, vector_tiles, features, stac, platform_requests, h3_features, h3_tiles, pipelines, pipelines_page, docs)
+ROUTERS = (
+    health,
+    admin,
+    jobs,
+    metrics,
+    dashboard,
+    map_page,
+    raster,
+    raster_tiles,
+    curated,
+    curated_page,
+    uploads,
+    vector,
+    vector_tiles,
+    features,
+    stac,
+    platform_requests,
+    h3_features,
+    h3_tiles,
+    pipelines,
+    pipelines_page,
+    docs,
+)
 
 
 def create_app(platform: Platform) -> FastAPI:
     app = FastAPI(
         title="GeoETL",
         description="Geospatial pipeline platform: jobs, stages, tasks; PostGIS, pgSTAC and metrics. "
-                    "Keys travel as `x-functions-key` or `Authorization: Bearer`; each route names its role.",
+        "Keys travel as `x-functions-key` or `Authorization: Bearer`; each route names its role.",
         version="0.1.0",
         openapi_url="/api/openapi.json",
         docs_url=None,

@@ -19,7 +19,9 @@ register_filters(templates.env)
 @router.get("", response_class=HTMLResponse, dependencies=[requires("anyone")])
 def page(request: Request) -> HTMLResponse:
     settings = request.app.state.platform.settings
-    return templates.TemplateResponse(request, "curated/page.html", {"refresh_seconds": settings.dashboard_refresh_seconds})
+    return templates.TemplateResponse(
+        request, "curated/page.html", {"refresh_seconds": settings.dashboard_refresh_seconds}
+    )
 
 
 @router.get("/datasets", response_class=HTMLResponse, dependencies=[requires("reader")])

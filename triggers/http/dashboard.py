@@ -26,19 +26,27 @@ def page(request: Request) -> HTMLResponse:
     """The page's shell holds no data (job types are code): its fragments, fetched with
     the key the user enters, need the reader role."""
     platform = request.app.state.platform
-    return templates.TemplateResponse(request, "metrics/page.html", {
-        "statuses": STATUSES,
-        "job_types": platform.engine.jobs.job_types(),
-        "refresh_seconds": platform.settings.dashboard_refresh_seconds,
-    })
+    return templates.TemplateResponse(
+        request,
+        "metrics/page.html",
+        {
+            "statuses": STATUSES,
+            "job_types": platform.engine.jobs.job_types(),
+            "refresh_seconds": platform.settings.dashboard_refresh_seconds,
+        },
+    )
 
 
 @router.get("/jobs", response_class=HTMLResponse, dependencies=[requires("reader")])
-def job_list(request: Request, status: str = "", job_type: str = "", limit: int = Query(50, ge=1, le=500)) -> HTMLResponse:
+def job_list(
+    request: Request, status: str = "", job_type: str = "", limit: int = Query(50, ge=1, le=500)
+) -> HTMLResponse:
     """The filter form sends empty strings for "all"."""
     if status and status not in STATUSES:
         raise InvalidInput(f"unknown status {status!r}; one of: {', '.join(STATUSES)}")
-    jobs = job_progress_list(request.app.state.platform.db, status=status or None, job_type=job_type or None, limit=limit)
+    jobs = job_progress_list(
+        request.app.state.platform.db, status=status or None, job_type=job_type or None, limit=limit
+    )
     jobs = [visible_to(principal_of(request), job) for job in jobs]
     return templates.TemplateResponse(request, "metrics/job_list.html", {"jobs": jobs})
 
@@ -47,7 +55,13 @@ def job_list(request: Request, status: str = "", job_type: str = "", limit: int 
 def job_detail(job_id: str, request: Request) -> HTMLResponse:
     platform = request.app.state.platform
     detail = visible_to(principal_of(request), job_metrics_detail(platform.db, job_id))
-    outputs = job_outputs(detail.progress.job_type, platform.engine.job(job_id).get("result")) \
-        if detail.progress.status in ("completed", "completed_with_errors") else []
-    return templates.TemplateResponse(request, "metrics/job_detail.html",
-                                      {"detail": detail, "job": detail.progress, "outputs": outputs})
+    outputs = (
+        job_outputs(detail.progress.job_type, platform.engine.job(job_id).get("result"))
+        if detail.progress.status in ("completed", "completed_with_errors")
+        else []
+    )
+    return templates.TemplateResponse(
+        request,
+        "metrics/job_detail.html",
+        {"detail": detail, "job": detail.progress, "outputs": outputs},
+    )

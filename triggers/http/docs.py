@@ -13,4 +13,6 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 @router.get("/api/docs", response_class=HTMLResponse)
 def swagger_ui(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "docs/swagger.html", {"openapi_url": request.app.openapi_url})
+    return templates.TemplateResponse(
+        request, "docs/swagger.html", {"openapi_url": request.app.openapi_url}
+    )

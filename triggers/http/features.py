@@ -16,7 +16,13 @@ from fastapi.responses import JSONResponse
 from core.errors import BadRequest, NotFound
 from core.features.cql import parse_filter
 from core.features.query import (
-    RESERVED, FeatureQuery, check_crs, parse_datetime, parse_equalities, parse_properties, parse_sortby,
+    RESERVED,
+    FeatureQuery,
+    check_crs,
+    parse_datetime,
+    parse_equalities,
+    parse_properties,
+    parse_sortby,
 )
 from core.models.metadata import VectorMetadata
 from infrastructure.db import catalog, features
@@ -71,13 +77,30 @@ def landing(request: Request) -> dict[str, Any]:
         "description": "Vector tables published by GeoETL (OGC API – Features)",
         "links": [
             {"href": root, "rel": "self", "type": "application/json", "title": "this document"},
-            {"href": f"{base_url(request)}/api/openapi.json", "rel": "service-desc",
-             "type": "application/vnd.oai.openapi+json;version=3.0", "title": "the API definition"},
-            {"href": f"{root}/conformance", "rel": "conformance", "type": "application/json",
-             "title": "conformance classes"},
-            {"href": f"{root}/collections", "rel": "data", "type": "application/json", "title": "collections"},
-            {"href": f"{base_url(request)}/api/interface/map", "rel": "alternate", "type": "text/html",
-             "title": "every collection on a map"},
+            {
+                "href": f"{base_url(request)}/api/openapi.json",
+                "rel": "service-desc",
+                "type": "application/vnd.oai.openapi+json;version=3.0",
+                "title": "the API definition",
+            },
+            {
+                "href": f"{root}/conformance",
+                "rel": "conformance",
+                "type": "application/json",
+                "title": "conformance classes",
+            },
+            {
+                "href": f"{root}/collections",
+                "rel": "data",
+                "type": "application/json",
+                "title": "collections",
+            },
+            {
+                "href": f"{base_url(request)}/api/interface/map",
+                "rel": "alternate",
+                "type": "text/html",
+                "title": "every collection on a map",
+            },
         ],
     }
 
@@ -88,13 +111,18 @@ def conformance() -> dict[str, Any]:
 
 
 @router.get("/collections")
-def collections(request: Request, limit: int = Query(1000, ge=1, le=MAX_LIMIT),
-                offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict[str, Any]:
+def collections(
+    request: Request,
+    limit: int = Query(1000, ge=1, le=MAX_LIMIT),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+) -> dict[str, Any]:
     with request.app.state.platform.db.connection() as conn:
         metas, _ = catalog.list_vector_metadata(conn, limit=limit, offset=offset)
     base = base_url(request)
     return {
-        "links": [{"href": f"{base}/api/features/collections", "rel": "self", "type": "application/json"}],
+        "links": [
+            {"href": f"{base}/api/features/collections", "rel": "self", "type": "application/json"}
+        ],
         "collections": [m.to_ogc_collection(base) for m in metas],
     }
 
@@ -106,32 +134,52 @@ def collection(collection_id: str, request: Request) -> dict[str, Any]:
 
 @router.get("/collections/{collection_id}/queryables")
 def queryables(collection_id: str, request: Request) -> JSONResponse:
-    return JSONResponse(_meta(request, collection_id).queryables(base_url(request)), media_type="application/schema+json")
+    return JSONResponse(
+        _meta(request, collection_id).queryables(base_url(request)),
+        media_type="application/schema+json",
+    )
 
 
 @router.get("/collections/{collection_id}/items")
-def items(collection_id: str, request: Request,
-          bbox: str | None = Query(None, description="west,south,east,north (CRS84)"),
-          limit: int = Query(10, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0, le=MAX_OFFSET),
-          datetime_: str | None = Query(None, alias="datetime", max_length=200,
-                                        description="an RFC 3339 instant (a date: that day) or an interval "
-                                                    "start/end, `..` for an open end; on the detected time column"),
-          filter_: str | None = Query(None, alias="filter", description="a CQL2 filter (docs/maps.md)"),
-          filter_lang: str | None = Query(None, alias="filter-lang", description="cql2-text (default) or cql2-json"),
-          filter_crs: str | None = Query(None, alias="filter-crs", description="CRS84 only"),
-          bbox_crs: str | None = Query(None, alias="bbox-crs", description="CRS84 only"),
-          sortby: str | None = Query(None, max_length=2000, description="[+|-]queryable,... (then by id)"),
-          properties: str | None = Query(None, max_length=20000, description="queryables to return, comma-separated"),
-          ) -> JSONResponse:
+def items(
+    collection_id: str,
+    request: Request,
+    bbox: str | None = Query(None, description="west,south,east,north (CRS84)"),
+    limit: int = Query(10, ge=1, le=MAX_LIMIT),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    datetime_: str | None = Query(
+        None,
+        alias="datetime",
+        max_length=200,
+        description="an RFC 3339 instant (a date: that day) or an interval "
+        "start/end, `..` for an open end; on the detected time column",
+    ),
+    filter_: str | None = Query(None, alias="filter", description="a CQL2 filter (docs/maps.md)"),
+    filter_lang: str | None = Query(
+        None, alias="filter-lang", description="cql2-text (default) or cql2-json"
+    ),
+    filter_crs: str | None = Query(None, alias="filter-crs", description="CRS84 only"),
+    bbox_crs: str | None = Query(None, alias="bbox-crs", description="CRS84 only"),
+    sortby: str | None = Query(
+        None, max_length=2000, description="[+|-]queryable,... (then by id)"
+    ),
+    properties: str | None = Query(
+        None, max_length=20000, description="queryables to return, comma-separated"
+    ),
+) -> JSONResponse:
     """Features of a collection. Any other parameter must be a queryable: `name=value` keeps
     features whose `name` equals the value. Malformed parameters are a 400."""
     meta = _meta(request, collection_id)
     boxes = parse_bbox(bbox)
-    feature_query = read_query(meta, dict(request.query_params), datetime_, filter_, filter_lang, sortby, properties)
+    feature_query = read_query(
+        meta, dict(request.query_params), datetime_, filter_, filter_lang, sortby, properties
+    )
     check_crs(filter_crs, "filter-crs")
     check_crs(bbox_crs, "bbox-crs")
     with request.app.state.platform.db.connection() as conn:
-        found, matched = features.items(conn, meta, bboxes=boxes, query=feature_query, limit=limit, offset=offset)
+        found, matched = features.items(
+            conn, meta, bboxes=boxes, query=feature_query, limit=limit, offset=offset
+        )
     url = f"{base_url(request)}/api/features/collections/{collection_id}"
     body = {
         "type": "FeatureCollection",
@@ -139,21 +187,39 @@ def items(collection_id: str, request: Request,
         "numberMatched": matched,
         "numberReturned": len(found),
         "timeStamp": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
-        "links": page_links(f"{url}/items", dict(request.query_params), limit, offset, len(found), matched)
-                 + [{"href": url, "rel": "collection", "type": "application/json", "title": meta.title or meta.id}],
+        "links": page_links(
+            f"{url}/items", dict(request.query_params), limit, offset, len(found), matched
+        )
+        + [
+            {
+                "href": url,
+                "rel": "collection",
+                "type": "application/json",
+                "title": meta.title or meta.id,
+            }
+        ],
     }
     return JSONResponse(body, media_type=GEOJSON)
 
 
-def read_query(meta: VectorMetadata, params: dict[str, str], datetime_text: str | None, filter_text: str | None,
-               filter_lang: str | None, sortby: str | None, properties: str | None,
-               reserved: set[str] = RESERVED) -> FeatureQuery:
+def read_query(
+    meta: VectorMetadata,
+    params: dict[str, str],
+    datetime_text: str | None,
+    filter_text: str | None,
+    filter_lang: str | None,
+    sortby: str | None,
+    properties: str | None,
+    reserved: set[str] = RESERVED,
+) -> FeatureQuery:
     """The filters, order and properties a request asks for, checked against the collection;
     `params` names that are not `reserved` (the route's own) must be queryables."""
     query = FeatureQuery(equalities=parse_equalities(params, meta, reserved))
     if datetime_text is not None:
         if meta.temporal_property is None:
-            raise BadRequest(f"datetime: {meta.id} has no time column (its temporal extent is not known)")
+            raise BadRequest(
+                f"datetime: {meta.id} has no time column (its temporal extent is not known)"
+            )
         query.time_column, query.window = meta.temporal_property, parse_datetime(datetime_text)
     if filter_text is not None:
         query.cql2 = parse_filter(filter_text, filter_lang)
@@ -169,15 +235,17 @@ def read_query(meta: VectorMetadata, params: dict[str, str], datetime_text: str 
 @router.get("/collections/{collection_id}/items/{feature_id}")
 def item(collection_id: str, feature_id: str, request: Request) -> JSONResponse:
     meta = _meta(request, collection_id)
-    if not FEATURE_ID.fullmatch(feature_id):   # ASCII digits only: '²' or '１２' are not ids
+    if not FEATURE_ID.fullmatch(feature_id):  # ASCII digits only: '²' or '１２' are not ids
         raise NotFound(f"no feature {feature_id!r} in {collection_id!r}")
     with request.app.state.platform.db.connection() as conn:
         feature = features.item(conn, meta, int(feature_id))
     if feature is None:
         raise NotFound(f"no feature {feature_id!r} in {collection_id!r}")
     url = f"{base_url(request)}/api/features/collections/{collection_id}"
-    feature["links"] = [{"href": f"{url}/items/{feature_id}", "rel": "self", "type": GEOJSON},
-                        {"href": url, "rel": "collection", "type": "application/json"}]
+    feature["links"] = [
+        {"href": f"{url}/items/{feature_id}", "rel": "self", "type": GEOJSON},
+        {"href": url, "rel": "collection", "type": "application/json"},
+    ]
     return JSONResponse(feature, media_type=GEOJSON)
 
 
@@ -188,7 +256,9 @@ def parse_bbox(text: str | None) -> list[tuple[float, float, float, float]]:
     try:
         values = [float(v) for v in text.split(",")]
     except ValueError as exc:
-        raise BadRequest(f"bbox must be four numbers: west,south,east,north (got {text!r})") from exc
+        raise BadRequest(
+            f"bbox must be four numbers: west,south,east,north (got {text!r})"
+        ) from exc
     if len(values) == 6:  # with heights: west,south,min,east,north,max
         values = [values[0], values[1], values[3], values[4]]
     if len(values) != 4 or not all(math.isfinite(v) for v in values):
@@ -201,7 +271,9 @@ def parse_bbox(text: str | None) -> list[tuple[float, float, float, float]]:
     return [(west, south, east, north)]
 
 
-def page_links(url: str, params: dict[str, str], limit: int, offset: int, returned: int, matched: int) -> list[dict]:
+def page_links(
+    url: str, params: dict[str, str], limit: int, offset: int, returned: int, matched: int
+) -> list[dict]:
     """self/next/prev with the request's own filters, so a client paging on keeps them."""
     kept = {k: v for k, v in params.items() if k not in ("limit", "offset")}
 
@@ -210,7 +282,16 @@ def page_links(url: str, params: dict[str, str], limit: int, offset: int, return
 
     links = [{"href": href(offset), "rel": "self", "type": GEOJSON, "title": "this page"}]
     if offset + returned < matched:
-        links.append({"href": href(offset + limit), "rel": "next", "type": GEOJSON, "title": "next page"})
+        links.append(
+            {"href": href(offset + limit), "rel": "next", "type": GEOJSON, "title": "next page"}
+        )
     if offset > 0:
-        links.append({"href": href(max(0, offset - limit)), "rel": "prev", "type": GEOJSON, "title": "previous page"})
+        links.append(
+            {
+                "href": href(max(0, offset - limit)),
+                "rel": "prev",
+                "type": GEOJSON,
+                "title": "previous page",
+            }
+        )
     return links

@@ -24,12 +24,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.errors import BadRequest, GeoETLError, PayloadTooLarge, TooManyRequests
 from core.access import ANONYMOUS
-from triggers.http.access import Requires, authenticate, check_role, effective_role, presents_credentials
+from triggers.http.access import (
+    Requires,
+    authenticate,
+    check_role,
+    effective_role,
+    presents_credentials,
+)
 from triggers.http.problems import problem_response
 
 log = logging.getLogger(__name__)
 
-MULTIPART_OVERHEAD = 1024 * 1024        # form boundaries and headers around an uploaded file
+MULTIPART_OVERHEAD = 1024 * 1024  # form boundaries and headers around an uploaded file
 SLOW_BODY_GRACE_SECONDS = 10.0
 ROLE_ORDER = ("anyone", "public", "reader", "submitter", "admin")
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -48,13 +54,16 @@ class RouteRule:
 class AccessGate:
     def __init__(self, app: ASGIApp, *, api, platform):
         self.app = app
-        self._api = api                  # the FastAPI app: its routes say who may call them
+        self._api = api  # the FastAPI app: its routes say who may call them
         self._platform = platform
         self._rules: dict[int, RouteRule] = {}
         self._flat: list | None = None
         settings = platform.settings
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
-        self._limits = {"read": parse(settings.rate_limit_reads), "write": parse(settings.rate_limit_writes)}
+        self._limits = {
+            "read": parse(settings.rate_limit_reads),
+            "write": parse(settings.rate_limit_writes),
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -64,7 +73,9 @@ class AccessGate:
             rule = self._rule_for(scope)
             headers = Headers(scope=scope)
             principal = await self._principal(headers)
-            check_role(principal, effective_role(rule.role, self._platform.settings.public_data_anonymous))
+            check_role(
+                principal, effective_role(rule.role, self._platform.settings.public_data_anonymous)
+            )
             if rule.role != "anyone":
                 self._check_rate(scope, principal)
             limit = self._body_limit(rule)
@@ -88,7 +99,7 @@ class AccessGate:
 
         async def guarded_send(message: Message) -> None:
             nonlocal started
-            if guard.rejected is not None:    # the app answered a body we cut off: answer for it
+            if guard.rejected is not None:  # the app answered a body we cut off: answer for it
                 if message["type"] == "http.response.start" and not started:
                     started = True
                     await problem_response(guard.rejected)(scope, guard.receive, send)
@@ -107,7 +118,7 @@ class AccessGate:
             match, _ = route.matches(scope)
             if match == Match.FULL:
                 return self._rule_of(route)
-        return RouteRule("anyone", "json")    # no such route: the app answers 404/405
+        return RouteRule("anyone", "json")  # no such route: the app answers 404/405
 
     def _routes(self) -> list:
         if self._flat is None:
@@ -122,16 +133,26 @@ class AccessGate:
 
     def _check_rate(self, scope: Scope, principal) -> None:
         kind = "read" if scope["method"] in READ_METHODS else "write"
-        who = principal.owner_id if principal.role != "anonymous" else f"ip:{(scope.get('client') or ('?',))[0]}"
+        who = (
+            principal.owner_id
+            if principal.role != "anonymous"
+            else f"ip:{(scope.get('client') or ('?',))[0]}"
+        )
         limit = self._limits[kind]
         if not self._limiter.hit(limit, kind, who):
             reset_at, _ = self._limiter.get_window_stats(limit, kind, who)
-            raise TooManyRequests(f"rate limit of {limit} {kind}s reached for {who}",
-                                  retry_after_seconds=int(reset_at - time.time()) + 1)
+            raise TooManyRequests(
+                f"rate limit of {limit} {kind}s reached for {who}",
+                retry_after_seconds=int(reset_at - time.time()) + 1,
+            )
 
     def _body_limit(self, rule: RouteRule) -> int:
         settings = self._platform.settings
-        return settings.upload_max_bytes + MULTIPART_OVERHEAD if rule.body == "upload" else settings.api_max_body_bytes
+        return (
+            settings.upload_max_bytes + MULTIPART_OVERHEAD
+            if rule.body == "upload"
+            else settings.api_max_body_bytes
+        )
 
 
 def flat_routes(api) -> list:
@@ -150,7 +171,7 @@ def route_rule(route) -> RouteRule:
     """The strictest `requires(...)` among the route's dependencies. A FastAPI route with
     none is a programming error: it is closed to everyone but admins (and a test fails)."""
     if not isinstance(route, APIRoute):
-        return RouteRule("anyone", "json")     # the OpenAPI document, the docs, static files
+        return RouteRule("anyone", "json")  # the OpenAPI document, the docs, static files
     marks = [d.call for d in route.dependant.dependencies if isinstance(d.call, Requires)]
     if not marks:
         log.error("route %s declares no role: admins only", route.path)
@@ -166,7 +187,9 @@ def _check_declared_length(headers: Headers, limit: int) -> None:
     if not declared.isdigit():
         raise BadRequest("Content-Length must be a number")
     if int(declared) > limit:
-        raise PayloadTooLarge(f"the body of {int(declared):,} bytes is over this route's limit of {limit:,} bytes")
+        raise PayloadTooLarge(
+            f"the body of {int(declared):,} bytes is over this route's limit of {limit:,} bytes"
+        )
 
 
 class BodyRejected(Exception):
@@ -201,11 +224,21 @@ class BodyGuard:
         self._received += len(message.get("body", b""))
         self._complete = not message.get("more_body", False)
         if self._received > self._limit:
-            self._reject(PayloadTooLarge(f"the body is over this route's limit of {self._limit:,} bytes"))
+            self._reject(
+                PayloadTooLarge(f"the body is over this route's limit of {self._limit:,} bytes")
+            )
         elapsed = time.monotonic() - self._started
-        if not self._complete and elapsed > SLOW_BODY_GRACE_SECONDS and self._received / elapsed < self._min_rate:
-            self._reject(RequestTimeout(f"the request body arrives at {self._received / elapsed:,.0f} bytes/s, "
-                                        f"under the minimum of {self._min_rate:,}"))
+        if (
+            not self._complete
+            and elapsed > SLOW_BODY_GRACE_SECONDS
+            and self._received / elapsed < self._min_rate
+        ):
+            self._reject(
+                RequestTimeout(
+                    f"the request body arrives at {self._received / elapsed:,.0f} bytes/s, "
+                    f"under the minimum of {self._min_rate:,}"
+                )
+            )
 
     def _reject(self, error: GeoETLError) -> None:
         self.rejected = error

@@ -30,7 +30,11 @@ def published(request: Request, collection_id: str) -> dict[str, Any]:
 
 
 @router.get("/aggregations")
-def aggregations(request: Request, limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict:
+def aggregations(
+    request: Request,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+) -> dict:
     with request.app.state.platform.db.connection() as conn:
         rows = zonal_stats.list_aggregations(conn, limit=limit, offset=offset)
     return {"aggregations": [_summary(row, base_url(request)) for row in rows]}
@@ -38,9 +42,15 @@ def aggregations(request: Request, limit: int = Query(100, ge=1, le=1000), offse
 
 def _summary(row: dict[str, Any], base: str) -> dict[str, Any]:
     return {
-        "collection_id": row["collection_id"], "title": row["title"], "source": row["source"],
-        "resolution": row["resolution"], "statistics": row["statistics"], "categorical": row["categorical"],
-        "cells": row["cell_count"], "area": row["area"], "job_id": row["job_id"],
+        "collection_id": row["collection_id"],
+        "title": row["title"],
+        "source": row["source"],
+        "resolution": row["resolution"],
+        "statistics": row["statistics"],
+        "categorical": row["categorical"],
+        "cells": row["cell_count"],
+        "area": row["area"],
+        "job_id": row["job_id"],
         "computed_at": row["computed_at"].isoformat(),
         "bbox": [row["bbox_west"], row["bbox_south"], row["bbox_east"], row["bbox_north"]],
         "features_url": f"{base}/api/h3/features/collections/{row['collection_id']}/items",
@@ -56,11 +66,24 @@ def landing(request: Request) -> dict[str, Any]:
         "description": "Rasters summarised on H3 cells (OGC API – Features)",
         "links": [
             {"href": root, "rel": "self", "type": "application/json", "title": "this document"},
-            {"href": f"{base_url(request)}/api/openapi.json", "rel": "service-desc",
-             "type": "application/vnd.oai.openapi+json;version=3.0", "title": "the API definition"},
-            {"href": f"{root}/conformance", "rel": "conformance", "type": "application/json",
-             "title": "conformance classes"},
-            {"href": f"{root}/collections", "rel": "data", "type": "application/json", "title": "collections"},
+            {
+                "href": f"{base_url(request)}/api/openapi.json",
+                "rel": "service-desc",
+                "type": "application/vnd.oai.openapi+json;version=3.0",
+                "title": "the API definition",
+            },
+            {
+                "href": f"{root}/conformance",
+                "rel": "conformance",
+                "type": "application/json",
+                "title": "conformance classes",
+            },
+            {
+                "href": f"{root}/collections",
+                "rel": "data",
+                "type": "application/json",
+                "title": "collections",
+            },
         ],
     }
 
@@ -71,12 +94,24 @@ def conformance() -> dict[str, Any]:
 
 
 @router.get("/features/collections")
-def collections(request: Request, limit: int = Query(1000, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict:
+def collections(
+    request: Request,
+    limit: int = Query(1000, ge=1, le=MAX_LIMIT),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+) -> dict:
     with request.app.state.platform.db.connection() as conn:
         rows = zonal_stats.list_aggregations(conn, limit=limit, offset=offset)
     base = base_url(request)
-    return {"links": [{"href": f"{base}/api/h3/features/collections", "rel": "self", "type": "application/json"}],
-            "collections": [_collection(row, base) for row in rows]}
+    return {
+        "links": [
+            {
+                "href": f"{base}/api/h3/features/collections",
+                "rel": "self",
+                "type": "application/json",
+            }
+        ],
+        "collections": [_collection(row, base) for row in rows],
+    }
 
 
 @router.get("/features/collections/{collection_id}")
@@ -87,29 +122,56 @@ def collection(collection_id: str, request: Request) -> dict[str, Any]:
 def _collection(row: dict[str, Any], base: str) -> dict[str, Any]:
     url = f"{base}/api/h3/features/collections/{row['collection_id']}"
     return {
-        "id": row["collection_id"], "title": row["title"],
+        "id": row["collection_id"],
+        "title": row["title"],
         "description": f"{row['cell_count']:,} H3 cells at resolution {row['resolution']}: "
-                       f"{', '.join(row['statistics'])} of {row['source']['id']}",
+        f"{', '.join(row['statistics'])} of {row['source']['id']}",
         "itemType": "feature",
-        "extent": {"spatial": {"bbox": [[row["bbox_west"], row["bbox_south"], row["bbox_east"], row["bbox_north"]]],
-                               "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}},
+        "extent": {
+            "spatial": {
+                "bbox": [
+                    [row["bbox_west"], row["bbox_south"], row["bbox_east"], row["bbox_north"]]
+                ],
+                "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+            }
+        },
         "links": [
             {"href": url, "rel": "self", "type": "application/json", "title": "this collection"},
-            {"href": f"{url}/items", "rel": "items", "type": GEOJSON, "title": "the cells as GeoJSON"},
-            {"href": f"{url}/tiles", "rel": "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
-             "type": "application/json", "title": "the cells as vector tiles"},
-            {"href": f"{url}/style", "rel": "stylesheet", "type": "application/vnd.mapbox.style+json",
-             "title": "a MapLibre style (?statistic=...)"},
+            {
+                "href": f"{url}/items",
+                "rel": "items",
+                "type": GEOJSON,
+                "title": "the cells as GeoJSON",
+            },
+            {
+                "href": f"{url}/tiles",
+                "rel": "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+                "type": "application/json",
+                "title": "the cells as vector tiles",
+            },
+            {
+                "href": f"{url}/style",
+                "rel": "stylesheet",
+                "type": "application/vnd.mapbox.style+json",
+                "title": "a MapLibre style (?statistic=...)",
+            },
         ],
     }
 
 
 @router.get("/features/collections/{collection_id}/items")
-def items(collection_id: str, request: Request, bbox: str | None = Query(None, description="west,south,east,north (CRS84)"),
-          limit: int = Query(10, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> JSONResponse:
+def items(
+    collection_id: str,
+    request: Request,
+    bbox: str | None = Query(None, description="west,south,east,north (CRS84)"),
+    limit: int = Query(10, ge=1, le=MAX_LIMIT),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+) -> JSONResponse:
     row = published(request, collection_id)
     with request.app.state.platform.db.connection() as conn:
-        found, matched = zonal_stats.cells_page(conn, row, bboxes=parse_bbox(bbox), limit=limit, offset=offset)
+        found, matched = zonal_stats.cells_page(
+            conn, row, bboxes=parse_bbox(bbox), limit=limit, offset=offset
+        )
     url = f"{base_url(request)}/api/h3/features/collections/{collection_id}"
     body = {
         "type": "FeatureCollection",
@@ -117,8 +179,10 @@ def items(collection_id: str, request: Request, bbox: str | None = Query(None, d
         "numberMatched": matched,
         "numberReturned": len(found),
         "timeStamp": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
-        "links": page_links(f"{url}/items", {"bbox": bbox} if bbox else {}, limit, offset, len(found), matched)
-                 + [{"href": url, "rel": "collection", "type": "application/json", "title": row["title"]}],
+        "links": page_links(
+            f"{url}/items", {"bbox": bbox} if bbox else {}, limit, offset, len(found), matched
+        )
+        + [{"href": url, "rel": "collection", "type": "application/json", "title": row["title"]}],
     }
     return JSONResponse(body, media_type=GEOJSON)
 
@@ -132,8 +196,12 @@ def item(collection_id: str, cell_id: str, request: Request) -> JSONResponse:
     if not found:
         raise NotFound(f"no cell {cell_id!r} in {collection_id!r}")
     url = f"{base_url(request)}/api/h3/features/collections/{collection_id}"
-    feature = _feature(found[0]) | {"links": [{"href": f"{url}/items/{cell_id}", "rel": "self", "type": GEOJSON},
-                                              {"href": url, "rel": "collection", "type": "application/json"}]}
+    feature = _feature(found[0]) | {
+        "links": [
+            {"href": f"{url}/items/{cell_id}", "rel": "self", "type": GEOJSON},
+            {"href": url, "rel": "collection", "type": "application/json"},
+        ]
+    }
     return JSONResponse(feature, media_type=GEOJSON)
 
 
@@ -150,6 +218,14 @@ def _cell(cell_id: str) -> int:
 
 def _feature(row: dict[str, Any]) -> dict[str, Any]:
     cell_id = h3.int_to_str(row["cell"])
-    properties = {"cell": cell_id, **{name: row[name] for name in STATISTICS if row[name] is not None},
-                  "computed_at": row["computed_at"].isoformat()}
-    return {"type": "Feature", "id": cell_id, "geometry": h3cells.geojson(row["cell"]), "properties": properties}
+    properties = {
+        "cell": cell_id,
+        **{name: row[name] for name in STATISTICS if row[name] is not None},
+        "computed_at": row["computed_at"].isoformat(),
+    }
+    return {
+        "type": "Feature",
+        "id": cell_id,
+        "geometry": h3cells.geojson(row["cell"]),
+        "properties": properties,
+    }

@@ -16,19 +16,41 @@ from triggers.http.h3_features import published
 from triggers.http.links import base_url
 from triggers.http.vector_tiles import CACHE_CONTROL, TILE_RESPONSES
 
-router = APIRouter(prefix="/api/h3/features/collections/{collection_id}", tags=["h3"],
-                   dependencies=[requires("public")])
+router = APIRouter(
+    prefix="/api/h3/features/collections/{collection_id}",
+    tags=["h3"],
+    dependencies=[requires("public")],
+)
 
 
 @router.get("/tiles")
 def tilesets(collection_id: str, request: Request) -> dict[str, Any]:
     row = published(request, collection_id)
     base = base_url(request)
-    return {"tilesets": [{"title": row["title"], "dataType": "vector", "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
-                          "tileMatrixSetURI": TILE_MATRIX_SET_URI,
-                          "links": [{"href": h3tiles.tiles_url(base, row), "rel": "self", "type": "application/json"}]}],
-            "links": [{"href": f"{base}/api/h3/features/collections/{collection_id}", "rel": "collection",
-                       "type": "application/json"}]}
+    return {
+        "tilesets": [
+            {
+                "title": row["title"],
+                "dataType": "vector",
+                "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
+                "tileMatrixSetURI": TILE_MATRIX_SET_URI,
+                "links": [
+                    {
+                        "href": h3tiles.tiles_url(base, row),
+                        "rel": "self",
+                        "type": "application/json",
+                    }
+                ],
+            }
+        ],
+        "links": [
+            {
+                "href": f"{base}/api/h3/features/collections/{collection_id}",
+                "rel": "collection",
+                "type": "application/json",
+            }
+        ],
+    }
 
 
 @router.get(f"/tiles/{TILE_MATRIX_SET}")
@@ -38,18 +60,32 @@ def tileset(collection_id: str, request: Request) -> dict[str, Any]:
     url = h3tiles.tiles_url(base, row)
     west, south, east, north = h3tiles.bbox(row)
     return {
-        "title": row["title"], "dataType": "vector", "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
+        "title": row["title"],
+        "dataType": "vector",
+        "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
         "tileMatrixSetURI": TILE_MATRIX_SET_URI,
         "links": [
             {"href": url, "rel": "self", "type": "application/json", "title": "this tileset"},
-            {"href": f"{url}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}", "rel": "item", "type": MVT, "templated": True,
-             "title": "Mapbox vector tiles"},
-            {"href": f"{base}/api/h3/features/collections/{collection_id}/tilejson.json", "rel": "describedby",
-             "type": "application/json", "title": "TileJSON"},
+            {
+                "href": f"{url}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}",
+                "rel": "item",
+                "type": MVT,
+                "templated": True,
+                "title": "Mapbox vector tiles",
+            },
+            {
+                "href": f"{base}/api/h3/features/collections/{collection_id}/tilejson.json",
+                "rel": "describedby",
+                "type": "application/json",
+                "title": "TileJSON",
+            },
         ],
         "layers": [{"id": h3tiles.layer_name(row), "dataType": "vector", "geometryDimension": 2}],
-        "boundingBox": {"lowerLeft": [west, south], "upperRight": [east, north],
-                        "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"},
+        "boundingBox": {
+            "lowerLeft": [west, south],
+            "upperRight": [east, north],
+            "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+        },
     }
 
 
@@ -58,11 +94,16 @@ def tilejson(collection_id: str, request: Request) -> dict[str, Any]:
     return h3tiles.tilejson(published(request, collection_id), base_url(request))
 
 
-@router.get(f"/tiles/{TILE_MATRIX_SET}/{{z}}/{{y}}/{{x}}", response_class=Response, responses=TILE_RESPONSES)
-def tile(collection_id: str, request: Request,
-         z: int = Path(ge=0, le=MAX_ZOOM, description="tile matrix (zoom)"),
-         y: int = Path(ge=0, le=2**MAX_ZOOM - 1, description="tile row"),
-         x: int = Path(ge=0, le=2**MAX_ZOOM - 1, description="tile column")) -> Response:
+@router.get(
+    f"/tiles/{TILE_MATRIX_SET}/{{z}}/{{y}}/{{x}}", response_class=Response, responses=TILE_RESPONSES
+)
+def tile(
+    collection_id: str,
+    request: Request,
+    z: int = Path(ge=0, le=MAX_ZOOM, description="tile matrix (zoom)"),
+    y: int = Path(ge=0, le=2**MAX_ZOOM - 1, description="tile row"),
+    x: int = Path(ge=0, le=2**MAX_ZOOM - 1, description="tile column"),
+) -> Response:
     where = Tile.checked(z, x, y)
     row = published(request, collection_id)
     state = request.app.state
@@ -74,9 +115,15 @@ def tile(collection_id: str, request: Request,
 
 
 @router.get("/style")
-def style(collection_id: str, request: Request,
-          statistic: str | None = Query(None, max_length=40, description="the statistic to colour by (default: "
-                                        "mean, else majority, else count)")) -> dict[str, Any]:
+def style(
+    collection_id: str,
+    request: Request,
+    statistic: str | None = Query(
+        None,
+        max_length=40,
+        description="the statistic to colour by (default: mean, else majority, else count)",
+    ),
+) -> dict[str, Any]:
     row = published(request, collection_id)
     chosen = styles.checked_statistic(row, statistic)
     return styles.style(request.app.state.platform.db, row, chosen, base_url(request))

@@ -15,7 +15,12 @@ router = APIRouter(tags=["maps"])
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 
-@router.get("/api/interface/map", response_class=HTMLResponse, include_in_schema=False, dependencies=[requires("anyone")])
+@router.get(
+    "/api/interface/map",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+    dependencies=[requires("anyone")],
+)
 def page(request: Request) -> HTMLResponse:
     """`?layer=vector:<table>`, `raster:<id>`, `collection:<id>` or `h3:<collection id>` opens that layer."""
     return templates.TemplateResponse(request, "map/page.html", {})

@@ -40,15 +40,36 @@ class Problem(BaseModel):
     correlation_id: str | None = None
 
 
-_PROBLEM = {"model": Problem, "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+_PROBLEM = {
+    "model": Problem,
+    "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
 # Every route may answer these (the gate's 401/403/408/413/429, validation's 422, 5xx).
-PROBLEM_RESPONSES = {"4XX": {**_PROBLEM, "description": "the request cannot be served (problem+json)"},
-                     "5XX": {**_PROBLEM, "description": "the platform failed or a dependency is down (problem+json)"}}
+PROBLEM_RESPONSES = {
+    "4XX": {**_PROBLEM, "description": "the request cannot be served (problem+json)"},
+    "5XX": {
+        **_PROBLEM,
+        "description": "the platform failed or a dependency is down (problem+json)",
+    },
+}
 
 
-def problem(status: int, title: str, detail: str, slug: str, errors: list | None = None,
-            headers: dict[str, str] | None = None, **extra) -> JSONResponse:
-    body = {"type": PROBLEM_TYPE_BASE + slug, "title": title, "status": status, "detail": detail, **extra}
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    slug: str,
+    errors: list | None = None,
+    headers: dict[str, str] | None = None,
+    **extra,
+) -> JSONResponse:
+    body = {
+        "type": PROBLEM_TYPE_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
     if errors:
         body["errors"] = errors
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
@@ -83,14 +104,27 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(PoolTimeout)
     async def _database_down(_: Request, exc: Exception) -> JSONResponse:
         log.warning("database unavailable: %s", type(exc).__name__)
-        return problem_response(DependencyUnavailable("the database is unavailable; try again shortly"))
+        return problem_response(
+            DependencyUnavailable("the database is unavailable; try again shortly")
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         correlation_id = uuid.uuid4().hex
-        log.error("unhandled error %s on %s %s", correlation_id, request.method, request.url.path, exc_info=exc)
-        return problem(500, "Internal error", f"an unexpected error occurred; quote {correlation_id} to the "
-                       "operators", "internal-error", correlation_id=correlation_id)
+        log.error(
+            "unhandled error %s on %s %s",
+            correlation_id,
+            request.method,
+            request.url.path,
+            exc_info=exc,
+        )
+        return problem(
+            500,
+            "Internal error",
+            f"an unexpected error occurred; quote {correlation_id} to the operators",
+            "internal-error",
+            correlation_id=correlation_id,
+        )
 
 
 def _reason(status: int) -> str:

@@ -27,5 +27,10 @@ def raster_info(raster_id: str, request: Request) -> RasterInfo:
     if meta is None:
         raise NotFound(f"no raster {raster_id!r}: process it with the process_raster job first")
     base_url = platform.blobs.account_url()
-    return RasterInfo(id=meta.id, metadata=meta, cog_url=meta.asset_href(base_url),
-                      stac_collection_id=meta.stac_collection_id, stac_item=meta.to_stac_item(base_url))
+    return RasterInfo(
+        id=meta.id,
+        metadata=meta,
+        cog_url=meta.asset_href(base_url),
+        stac_collection_id=meta.stac_collection_id,
+        stac_item=meta.to_stac_item(base_url),
+    )

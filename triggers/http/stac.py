@@ -27,7 +27,9 @@ def collections(request: Request) -> dict[str, Any]:
     base = base_url(request)
     return {
         "collections": [_collection_links(c, base) for c in found],
-        "links": [{"href": f"{base}/api/stac/collections", "rel": "self", "type": "application/json"}],
+        "links": [
+            {"href": f"{base}/api/stac/collections", "rel": "self", "type": "application/json"}
+        ],
     }
 
 
@@ -41,8 +43,12 @@ def collection(collection_id: str, request: Request) -> dict[str, Any]:
 
 
 @router.get("/collections/{collection_id}/items")
-def items(collection_id: str, request: Request, limit: int = Query(10, ge=1, le=1000),
-          token: str | None = Query(None, max_length=2000)) -> JSONResponse:
+def items(
+    collection_id: str,
+    request: Request,
+    limit: int = Query(10, ge=1, le=1000),
+    token: str | None = Query(None, max_length=2000),
+) -> JSONResponse:
     base = base_url(request)
     search = {"collections": [collection_id], "limit": limit} | ({"token": token} if token else {})
     with request.app.state.platform.db.connection() as conn:
@@ -50,14 +56,29 @@ def items(collection_id: str, request: Request, limit: int = Query(10, ge=1, le=
             raise NotFound(f"no STAC collection {collection_id!r}")
         result = _search(conn, search)
     url = f"{base}/api/stac/collections/{collection_id}/items"
-    links = [{"href": url, "rel": "self", "type": GEOJSON},
-             {"href": f"{base}/api/stac/collections/{collection_id}", "rel": "collection", "type": "application/json"}]
+    links = [
+        {"href": url, "rel": "self", "type": GEOJSON},
+        {
+            "href": f"{base}/api/stac/collections/{collection_id}",
+            "rel": "collection",
+            "type": "application/json",
+        },
+    ]
     for link in result.get("links", []):
         if link.get("rel") in ("next", "prev") and (page := _token(link.get("href", ""))):
-            links.append({"href": f"{url}?{urlencode({'limit': limit, 'token': page})}", "rel": link["rel"],
-                          "type": GEOJSON})
-    body = {"type": "FeatureCollection", "features": [_item_links(i, base) for i in result.get("features") or []],
-            "numberReturned": result.get("numberReturned", 0), "links": links}
+            links.append(
+                {
+                    "href": f"{url}?{urlencode({'limit': limit, 'token': page})}",
+                    "rel": link["rel"],
+                    "type": GEOJSON,
+                }
+            )
+    body = {
+        "type": "FeatureCollection",
+        "features": [_item_links(i, base) for i in result.get("features") or []],
+        "numberReturned": result.get("numberReturned", 0),
+        "links": links,
+    }
     return JSONResponse(body, media_type=GEOJSON)
 
 
@@ -77,7 +98,9 @@ def _search(conn, search: dict[str, Any]) -> dict[str, Any]:
     except psycopg.Error as exc:
         if "token" not in search:
             raise
-        raise BadRequest("invalid paging token: use the token of a next/prev link as given") from exc
+        raise BadRequest(
+            "invalid paging token: use the token of a next/prev link as given"
+        ) from exc
 
 
 def _token(href: str) -> str | None:
@@ -87,23 +110,43 @@ def _token(href: str) -> str | None:
 
 def _collection_links(collection: dict[str, Any], base: str) -> dict[str, Any]:
     url = f"{base}/api/stac/collections/{collection['id']}"
-    kept = [link for link in collection.get("links", []) if link.get("rel") not in ("self", "items", "root", "parent")]
-    return {**collection, "links": kept + [
-        {"href": url, "rel": "self", "type": "application/json"},
-        {"href": f"{url}/items", "rel": "items", "type": GEOJSON},
-        {"href": f"{base}/api/stac/collections", "rel": "parent", "type": "application/json"},
-    ]}
+    kept = [
+        link
+        for link in collection.get("links", [])
+        if link.get("rel") not in ("self", "items", "root", "parent")
+    ]
+    return {
+        **collection,
+        "links": kept
+        + [
+            {"href": url, "rel": "self", "type": "application/json"},
+            {"href": f"{url}/items", "rel": "items", "type": GEOJSON},
+            {"href": f"{base}/api/stac/collections", "rel": "parent", "type": "application/json"},
+        ],
+    }
 
 
 def _item_links(item: dict[str, Any], base: str) -> dict[str, Any]:
     collection_url = f"{base}/api/stac/collections/{item['collection']}"
-    assets = {key: {**asset, "href": _absolute(asset.get("href", ""), base)} for key, asset in item.get("assets", {}).items()}
-    kept = [link for link in item.get("links", []) if link.get("rel") not in ("self", "collection", "parent", "root")]
-    return {**item, "assets": assets, "links": kept + [
-        {"href": f"{collection_url}/items/{item['id']}", "rel": "self", "type": GEOJSON},
-        {"href": collection_url, "rel": "collection", "type": "application/json"},
-        {"href": collection_url, "rel": "parent", "type": "application/json"},
-    ]}
+    assets = {
+        key: {**asset, "href": _absolute(asset.get("href", ""), base)}
+        for key, asset in item.get("assets", {}).items()
+    }
+    kept = [
+        link
+        for link in item.get("links", [])
+        if link.get("rel") not in ("self", "collection", "parent", "root")
+    ]
+    return {
+        **item,
+        "assets": assets,
+        "links": kept
+        + [
+            {"href": f"{collection_url}/items/{item['id']}", "rel": "self", "type": GEOJSON},
+            {"href": collection_url, "rel": "collection", "type": "application/json"},
+            {"href": collection_url, "rel": "parent", "type": "application/json"},
+        ],
+    }
 
 
 def _absolute(href: str, base: str) -> str:

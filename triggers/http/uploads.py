@@ -10,10 +10,22 @@ from triggers.http.access import requires
 router = APIRouter(prefix="/api/uploads", tags=["uploads"])
 
 
-@router.post("", status_code=201, response_model=UploadResult, dependencies=[requires("submitter", body="upload")])
-def upload(request: Request, file: UploadFile = File(..., description="the data file (multipart field `file`)")) -> UploadResult:
+@router.post(
+    "",
+    status_code=201,
+    response_model=UploadResult,
+    dependencies=[requires("submitter", body="upload")],
+)
+def upload(
+    request: Request,
+    file: UploadFile = File(..., description="the data file (multipart field `file`)"),
+) -> UploadResult:
     platform = request.app.state.platform
-    declared = file.size if file.size is not None else int(request.headers.get("content-length") or 0)
+    declared = (
+        file.size if file.size is not None else int(request.headers.get("content-length") or 0)
+    )
     if declared > platform.settings.upload_max_bytes:
-        raise PayloadTooLarge(f"the file is larger than the {platform.settings.upload_max_bytes:,}-byte upload limit")
+        raise PayloadTooLarge(
+            f"the file is larger than the {platform.settings.upload_max_bytes:,}-byte upload limit"
+        )
     return store_any_upload(platform, file.file, file.filename)

@@ -15,11 +15,18 @@ from triggers.http.access import requires
 from triggers.http.features import read_query
 from triggers.http.links import base_url
 
-router = APIRouter(prefix="/api/features/collections/{collection_id}", tags=["ogc-tiles"],
-                   dependencies=[requires("public")])
-TILE_RESPONSES = {200: {"content": {vector.MVT: {"schema": {"type": "string", "format": "binary"}}},
-                        "description": "a Mapbox vector tile (one layer, `schema.table`)"},
-                  204: {"description": "no feature in this tile"}}
+router = APIRouter(
+    prefix="/api/features/collections/{collection_id}",
+    tags=["ogc-tiles"],
+    dependencies=[requires("public")],
+)
+TILE_RESPONSES = {
+    200: {
+        "content": {vector.MVT: {"schema": {"type": "string", "format": "binary"}}},
+        "description": "a Mapbox vector tile (one layer, `schema.table`)",
+    },
+    204: {"description": "no feature in this tile"},
+}
 CACHE_CONTROL = "public, max-age=60"
 TILE_PARAMETERS = {"datetime", "filter", "filter-lang", "properties"}
 
@@ -29,47 +36,97 @@ def tilesets(collection_id: str, request: Request) -> dict[str, Any]:
     meta = vector.metadata(request.app.state.platform.db, collection_id)
     base = base_url(request)
     url = vector.tiles_url(base, meta)
-    return {"tilesets": [{"title": meta.title or meta.id, "dataType": "vector", "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
-                          "tileMatrixSetURI": vector.TILE_MATRIX_SET_URI,
-                          "links": [{"href": url, "rel": "self", "type": "application/json"}]}],
-            "links": [{"href": f"{base}/api/features/collections/{meta.id}", "rel": "collection",
-                       "type": "application/json"}]}
+    return {
+        "tilesets": [
+            {
+                "title": meta.title or meta.id,
+                "dataType": "vector",
+                "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
+                "tileMatrixSetURI": vector.TILE_MATRIX_SET_URI,
+                "links": [{"href": url, "rel": "self", "type": "application/json"}],
+            }
+        ],
+        "links": [
+            {
+                "href": f"{base}/api/features/collections/{meta.id}",
+                "rel": "collection",
+                "type": "application/json",
+            }
+        ],
+    }
 
 
 @router.get(f"/tiles/{TILE_MATRIX_SET}")
 def tileset(collection_id: str, request: Request) -> dict[str, Any]:
-    return vector.tileset(vector.metadata(request.app.state.platform.db, collection_id), base_url(request))
+    return vector.tileset(
+        vector.metadata(request.app.state.platform.db, collection_id), base_url(request)
+    )
 
 
 @router.get("/tilejson.json")
-def tilejson(collection_id: str, request: Request,
-             datetime_: str | None = Query(None, alias="datetime", max_length=200, description="as for items"),
-             filter_: str | None = Query(None, alias="filter", description="as for items (CQL2)"),
-             filter_lang: str | None = Query(None, alias="filter-lang", description="cql2-text or cql2-json")
-             ) -> dict[str, Any]:
+def tilejson(
+    collection_id: str,
+    request: Request,
+    datetime_: str | None = Query(
+        None, alias="datetime", max_length=200, description="as for items"
+    ),
+    filter_: str | None = Query(None, alias="filter", description="as for items (CQL2)"),
+    filter_lang: str | None = Query(
+        None, alias="filter-lang", description="cql2-text or cql2-json"
+    ),
+) -> dict[str, Any]:
     """TileJSON; filters given here are checked, then carried into the tile URL."""
     meta = vector.metadata(request.app.state.platform.db, collection_id)
-    read_query(meta, dict(request.query_params), datetime_, filter_, filter_lang, None, None, TILE_PARAMETERS)
+    read_query(
+        meta,
+        dict(request.query_params),
+        datetime_,
+        filter_,
+        filter_lang,
+        None,
+        None,
+        TILE_PARAMETERS,
+    )
     return vector.tilejson(meta, base_url(request), _filters(request))
 
 
-@router.get(f"/tiles/{TILE_MATRIX_SET}/{{z}}/{{y}}/{{x}}", response_class=Response, responses=TILE_RESPONSES)
-def tile(collection_id: str, request: Request,
-         z: int = Path(ge=0, le=MAX_ZOOM, description="tile matrix (zoom)"),
-         y: int = Path(ge=0, le=2**MAX_ZOOM - 1, description="tile row"),
-         x: int = Path(ge=0, le=2**MAX_ZOOM - 1, description="tile column"),
-         datetime_: str | None = Query(None, alias="datetime", max_length=200, description="as for items"),
-         filter_: str | None = Query(None, alias="filter", description="as for items (CQL2)"),
-         filter_lang: str | None = Query(None, alias="filter-lang", description="cql2-text or cql2-json"),
-         properties: str | None = Query(None, max_length=20000, description="attributes to keep, comma-separated"),
-         ) -> Response:
+@router.get(
+    f"/tiles/{TILE_MATRIX_SET}/{{z}}/{{y}}/{{x}}", response_class=Response, responses=TILE_RESPONSES
+)
+def tile(
+    collection_id: str,
+    request: Request,
+    z: int = Path(ge=0, le=MAX_ZOOM, description="tile matrix (zoom)"),
+    y: int = Path(ge=0, le=2**MAX_ZOOM - 1, description="tile row"),
+    x: int = Path(ge=0, le=2**MAX_ZOOM - 1, description="tile column"),
+    datetime_: str | None = Query(
+        None, alias="datetime", max_length=200, description="as for items"
+    ),
+    filter_: str | None = Query(None, alias="filter", description="as for items (CQL2)"),
+    filter_lang: str | None = Query(
+        None, alias="filter-lang", description="cql2-text or cql2-json"
+    ),
+    properties: str | None = Query(
+        None, max_length=20000, description="attributes to keep, comma-separated"
+    ),
+) -> Response:
     where = Tile.checked(z, x, y)
     platform = request.app.state.platform
     meta = vector.metadata(platform.db, collection_id)
-    query = read_query(meta, dict(request.query_params), datetime_, filter_, filter_lang, None, properties,
-                       TILE_PARAMETERS)
+    query = read_query(
+        meta,
+        dict(request.query_params),
+        datetime_,
+        filter_,
+        filter_lang,
+        None,
+        properties,
+        TILE_PARAMETERS,
+    )
     state = request.app.state
-    data = vector.tile(platform.db, state.tile_cache, state.tile_pyramids, meta, where, query, _filters(request))
+    data = vector.tile(
+        platform.db, state.tile_cache, state.tile_pyramids, meta, where, query, _filters(request)
+    )
     headers = {"Cache-Control": CACHE_CONTROL}
     if not data:
         return Response(status_code=204, headers=headers)

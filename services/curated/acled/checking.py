@@ -22,7 +22,12 @@ from core.models.curated import CuratedDataset, DatasetFields
 from infrastructure.http.acled import PAGE_LIMIT
 from infrastructure.http.outbound import guarded_client
 from services.curated.acled.models import EventsPlan, FetchItem
-from services.curated.acled.session import ACCOUNT_SETTINGS, AcledSession, open_session, purge_tokens
+from services.curated.acled.session import (
+    ACCOUNT_SETTINGS,
+    AcledSession,
+    open_session,
+    purge_tokens,
+)
 from services.curated.acled.staging import DELETED, EVENTS, create_staging
 from services.curated.acled.version import Held, Scope
 from services.engine.context import TaskContext
@@ -34,7 +39,7 @@ REREAD_SECONDS = 24 * 3600
 
 @dataclass(frozen=True)
 class EventsCheck:
-    version: str                 # what is held now (the new version is known after the merge)
+    version: str  # what is held now (the new version is known after the merge)
     proceed: bool
     reason: str
     plan: EventsPlan | None
@@ -51,10 +56,17 @@ def entry_problems(fields: DatasetFields) -> list[tuple[str, str]]:
     if fields.source_type != "api":
         problems.append(("source_type", "an ACLED dataset is an api source"))
     if fields.update_strategy != "upsert" or fields.key_columns != ["event_id_cnty"]:
-        problems.append(("key_columns", 'an ACLED dataset is kept by event_id_cnty: update_strategy "upsert", '
-                                        'key_columns ["event_id_cnty"]'))
+        problems.append(
+            (
+                "key_columns",
+                'an ACLED dataset is kept by event_id_cnty: update_strategy "upsert", '
+                'key_columns ["event_id_cnty"]',
+            )
+        )
     if sorted(fields.credential_settings) != sorted(ACCOUNT_SETTINGS):
-        problems.append(("credential_settings", "an ACLED dataset names ACLED_EMAIL and ACLED_PASSWORD"))
+        problems.append(
+            ("credential_settings", "an ACLED dataset names ACLED_EMAIL and ACLED_PASSWORD")
+        )
     try:
         Scope.of("the entry", fields.source_config)
         _page_size("the entry", fields.source_config)
@@ -63,8 +75,9 @@ def entry_problems(fields: DatasetFields) -> list[tuple[str, str]]:
     return problems
 
 
-def check_events(dataset: CuratedDataset, ctx: TaskContext, *, force: bool, dry_run: bool,
-                 target_exists: bool) -> EventsCheck:
+def check_events(
+    dataset: CuratedDataset, ctx: TaskContext, *, force: bool, dry_run: bool, target_exists: bool
+) -> EventsCheck:
     scope = Scope.of(dataset.dataset_id, dataset.source_config)
     page_size = _page_size(dataset.dataset_id, dataset.source_config)
     held = Held.parse(dataset.source_version) if target_exists else None
@@ -74,7 +87,9 @@ def check_events(dataset: CuratedDataset, ctx: TaskContext, *, force: bool, dry_
     with ctx.adapters.db.connection() as conn:
         purge_tokens(conn)
     with guarded_client(settings) as http:
-        session = open_session(settings, ctx.adapters.db, ctx.job_id, base_url, dataset.credential_settings, http)
+        session = open_session(
+            settings, ctx.adapters.db, ctx.job_id, base_url, dataset.credential_settings, http
+        )
         # Signing in first: rejected credentials fail the check before anything is staged.
         session.sign_in()
         reason = full_reason or _changes(session, held)
@@ -83,11 +98,15 @@ def check_events(dataset: CuratedDataset, ctx: TaskContext, *, force: bool, dry_
         return EventsCheck(version, False, "unchanged since the last update", None)
     if dry_run:
         return EventsCheck(version, False, f"dry run: {reason}", None)
-    plan = _plan(ctx, dataset, scope, held if full_reason is None else None, reason, base_url, page_size)
+    plan = _plan(
+        ctx, dataset, scope, held if full_reason is None else None, reason, base_url, page_size
+    )
     return EventsCheck(version, True, reason, plan)
 
 
-def _full_load_reason(held: Held | None, scope: Scope, force: bool, target_exists: bool) -> str | None:
+def _full_load_reason(
+    held: Held | None, scope: Scope, force: bool, target_exists: bool
+) -> str | None:
     if not target_exists:
         return f"first load: every event from {scope.start_date}"
     if held is None:
@@ -101,30 +120,66 @@ def _full_load_reason(held: Held | None, scope: Scope, force: bool, target_exist
 
 def _changes(session: AcledSession, held: Held) -> str | None:
     """What the source has beyond the version held, asked with one-row reads."""
-    changed = session.read("events", {"timestamp": str(held.timestamp), "timestamp_where": ">"}, page=1, limit=1)
-    deleted = session.read("deleted", {"deleted_timestamp": str(held.deleted_timestamp),
-                                       "deleted_timestamp_where": ">"}, page=1, limit=1)
-    found = [text for text, present in ((f"events stamped after {held.timestamp}", changed),
-                                        (f"deletions stamped after {held.deleted_timestamp}", deleted)) if present]
+    changed = session.read(
+        "events", {"timestamp": str(held.timestamp), "timestamp_where": ">"}, page=1, limit=1
+    )
+    deleted = session.read(
+        "deleted",
+        {"deleted_timestamp": str(held.deleted_timestamp), "deleted_timestamp_where": ">"},
+        page=1,
+        limit=1,
+    )
+    found = [
+        text
+        for text, present in (
+            (f"events stamped after {held.timestamp}", changed),
+            (f"deletions stamped after {held.deleted_timestamp}", deleted),
+        )
+        if present
+    ]
     return " and ".join(found) + ": increment" if found else None
 
 
-def _plan(ctx: TaskContext, dataset: CuratedDataset, scope: Scope, held: Held | None, reason: str, base_url: str,
-          page_size: int) -> EventsPlan:
+def _plan(
+    ctx: TaskContext,
+    dataset: CuratedDataset,
+    scope: Scope,
+    held: Held | None,
+    reason: str,
+    base_url: str,
+    page_size: int,
+) -> EventsPlan:
     settings = ctx.adapters.settings
     with ctx.adapters.db.connection() as conn:
-        tables = create_staging(conn, ctx.job_id, ctx.job_attempt, settings.vector_staging_retention_hours)
-    common = dict(reason=reason, base_url=base_url, credential_settings=dataset.credential_settings,
-                  start_date=scope.start_date, countries=list(scope.countries), scope=scope.fingerprint,
-                  staging_events=tables[EVENTS], staging_deleted=tables[DELETED], page_size=page_size,
-                  checked_at=int(time.time()))
+        tables = create_staging(
+            conn, ctx.job_id, ctx.job_attempt, settings.vector_staging_retention_hours
+        )
+    common = dict(
+        reason=reason,
+        base_url=base_url,
+        credential_settings=dataset.credential_settings,
+        start_date=scope.start_date,
+        countries=list(scope.countries),
+        scope=scope.fingerprint,
+        staging_events=tables[EVENTS],
+        staging_deleted=tables[DELETED],
+        page_size=page_size,
+        checked_at=int(time.time()),
+    )
     if held is None:
-        return EventsPlan(mode="full", items=months(scope.start_date, _today() + timedelta(days=1)), **common)
+        return EventsPlan(
+            mode="full", items=months(scope.start_date, _today() + timedelta(days=1)), **common
+        )
     pages = [FetchItem(kind="pages", offset=n, stride=PAGE_TASKS) for n in range(PAGE_TASKS)]
-    return EventsPlan(mode="increment", held_timestamp=held.timestamp, held_deleted_timestamp=held.deleted_timestamp,
-                      events_since=max(0, held.timestamp - REREAD_SECONDS),
-                      deleted_since=max(0, held.deleted_timestamp - REREAD_SECONDS),
-                      items=[*pages, FetchItem(kind="deletions")], **common)
+    return EventsPlan(
+        mode="increment",
+        held_timestamp=held.timestamp,
+        held_deleted_timestamp=held.deleted_timestamp,
+        events_since=max(0, held.timestamp - REREAD_SECONDS),
+        deleted_since=max(0, held.deleted_timestamp - REREAD_SECONDS),
+        items=[*pages, FetchItem(kind="deletions")],
+        **common,
+    )
 
 
 def months(start: date, until: date) -> list[FetchItem]:

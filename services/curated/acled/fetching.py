@@ -15,7 +15,13 @@ from core.errors import ContractViolation
 from infrastructure.http.outbound import guarded_client
 from services.curated.acled.models import EventsPlan, Fetched, FetchItem
 from services.curated.acled.session import open_session
-from services.curated.acled.staging import DELETED, EVENTS, as_copy_text, copy_statement, value_error
+from services.curated.acled.staging import (
+    DELETED,
+    EVENTS,
+    as_copy_text,
+    copy_statement,
+    value_error,
+)
 from services.engine.context import TaskContext
 from services.engine.handlers import handler
 from core.engine.results import one_result
@@ -25,13 +31,29 @@ from services.curated.handlers import VersionCheck
 @handler("curated.fetch_events")
 def fetch_events(item: FetchItem, ctx: TaskContext) -> Fetched:
     plan = plan_of(ctx)
-    kind, table = (DELETED, plan.staging_deleted) if item.kind == "deletions" else (EVENTS, plan.staging_events)
+    kind, table = (
+        (DELETED, plan.staging_deleted)
+        if item.kind == "deletions"
+        else (EVENTS, plan.staging_events)
+    )
     what = "deleted" if item.kind == "deletions" else "events"
     with guarded_client(ctx.adapters.settings) as http:
-        session = open_session(ctx.adapters.settings, ctx.adapters.db, ctx.job_id, plan.base_url,
-                               plan.credential_settings, http)
-        rows, pages = _stage(ctx, item, kind, table,
-                             lambda page: session.read(what, filters(item, plan), page, plan.page_size), plan.page_size)
+        session = open_session(
+            ctx.adapters.settings,
+            ctx.adapters.db,
+            ctx.job_id,
+            plan.base_url,
+            plan.credential_settings,
+            http,
+        )
+        rows, pages = _stage(
+            ctx,
+            item,
+            kind,
+            table,
+            lambda page: session.read(what, filters(item, plan), page, plan.page_size),
+            plan.page_size,
+        )
     return Fetched(kind=item.kind, label=item.label, rows=rows, pages=pages)
 
 
@@ -58,7 +80,9 @@ def page_numbers(item: FetchItem) -> Iterator[int]:
     return count(item.offset + 1, item.stride) if item.kind == "pages" else count(1)
 
 
-def _stage(ctx: TaskContext, item: FetchItem, kind: str, table: str, read, page_size: int) -> tuple[int, int]:
+def _stage(
+    ctx: TaskContext, item: FetchItem, kind: str, table: str, read, page_size: int
+) -> tuple[int, int]:
     """Reads pages until one is short (the last), COPYing each as it arrives: PostgreSQL
     parses a page while the next one is fetched."""
     rows = pages = 0

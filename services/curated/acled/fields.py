@@ -9,9 +9,17 @@ EVENT_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("event_date", "date", "day the event took place"),
     ("year", "integer", "year of the event"),
     ("time_precision", "integer", "precision of event_date: 1 day, 2 week, 3 month"),
-    ("disorder_type", "text", "Political violence, Demonstrations, Strategic developments (values as ACLED spells them)"),
-    ("event_type", "text", "Battles, Violence against civilians, Explosions/Remote violence, Riots, Protests, "
-                           "Strategic developments"),
+    (
+        "disorder_type",
+        "text",
+        "Political violence, Demonstrations, Strategic developments (values as ACLED spells them)",
+    ),
+    (
+        "event_type",
+        "text",
+        "Battles, Violence against civilians, Explosions/Remote violence, Riots, Protests, "
+        "Strategic developments",
+    ),
     ("sub_event_type", "text", "the event type's subdivision, e.g. Armed clash, Peaceful protest"),
     ("actor1", "text", "first named actor"),
     ("assoc_actor_1", "text", "actors associated with actor1"),
@@ -36,7 +44,11 @@ EVENT_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("notes", "text", "description of the event"),
     ("fatalities", "integer", "reported fatalities"),
     ("tags", "text", "structured tags (e.g. crowd size)"),
-    ("timestamp", "bigint", "when ACLED last changed the event (Unix seconds): the version rule's field"),
+    (
+        "timestamp",
+        "bigint",
+        "when ACLED last changed the event (Unix seconds): the version rule's field",
+    ),
 )
 FIELD_NAMES: tuple[str, ...] = tuple(name for name, _type, _description in EVENT_FIELDS)
 # Not from the source: derived by the table itself (create_events.sql).
@@ -46,6 +58,11 @@ DELETION_FIELDS: tuple[str, ...] = ("event_id_cnty", "deleted_timestamp")
 
 def column_definitions() -> list[ColumnDefinition]:
     """The attribute columns as the catalog lists them (id and geom are implied)."""
-    from_source = [ColumnDefinition(name=name, type=pg_type, source_name=name, description=text)
-                   for name, pg_type, text in EVENT_FIELDS]
-    return from_source + [ColumnDefinition(name=name, type=pg_type, description=text) for name, pg_type, text in DERIVED]
+    from_source = [
+        ColumnDefinition(name=name, type=pg_type, source_name=name, description=text)
+        for name, pg_type, text in EVENT_FIELDS
+    ]
+    return from_source + [
+        ColumnDefinition(name=name, type=pg_type, description=text)
+        for name, pg_type, text in DERIVED
+    ]

@@ -34,14 +34,22 @@ class EventsPlan(BaseModel):
     start_date: date
     countries: list[str]
     scope: str = Field(description="fingerprint of start_date and countries, part of the version")
-    staging_events: str = Field(description="geo_staging table the fetch tasks fill with typed events")
+    staging_events: str = Field(
+        description="geo_staging table the fetch tasks fill with typed events"
+    )
     staging_deleted: str = Field(description="geo_staging table of the deletions read")
     held_timestamp: int = 0
     held_deleted_timestamp: int = 0
     events_since: int = Field(0, description="increments read events with timestamp > this")
-    deleted_since: int = Field(0, description="increments read deletions with deleted_timestamp > this")
-    page_size: int = Field(5000, ge=1, le=5000, description="limit= of each read (ACLED's maximum: 5000)")
-    checked_at: int = Field(description="Unix seconds of the check: the version of a full load that found nothing")
+    deleted_since: int = Field(
+        0, description="increments read deletions with deleted_timestamp > this"
+    )
+    page_size: int = Field(
+        5000, ge=1, le=5000, description="limit= of each read (ACLED's maximum: 5000)"
+    )
+    checked_at: int = Field(
+        description="Unix seconds of the check: the version of a full load that found nothing"
+    )
     items: list[FetchItem] = []
 
 

@@ -27,7 +27,9 @@ ACCOUNT_SETTINGS = {"ACLED_EMAIL", "ACLED_PASSWORD"}
 # Renew this long before the expiry ACLED announced: a page must not be read with a token
 # that runs out on the way.
 RENEW_BEFORE_SECONDS = 60
-MAX_RENEWALS = 4       # tokens other tasks stored, each possibly run out too, before one fresh from ACLED
+MAX_RENEWALS = (
+    4  # tokens other tasks stored, each possibly run out too, before one fresh from ACLED
+)
 
 Clock = Callable[[], datetime]
 
@@ -36,22 +38,34 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def open_session(settings: Settings, db: Database, job_id: str, base_url: str, credential_settings: list[str],
-                 http) -> "AcledSession":
+def open_session(
+    settings: Settings,
+    db: Database,
+    job_id: str,
+    base_url: str,
+    credential_settings: list[str],
+    http,
+) -> "AcledSession":
     """The job's session: its stored token, and the account named by the dataset's settings."""
     client = AcledClient(base_url, http, max_retries=settings.http_max_retries)
-    return AcledSession(client, TokenStore(db, job_id), lambda: account(settings, credential_settings))
+    return AcledSession(
+        client, TokenStore(db, job_id), lambda: account(settings, credential_settings)
+    )
 
 
 def account(settings: Settings, credential_settings: list[str]) -> tuple[str, str]:
     """(e-mail, password) from the settings the dataset names."""
     if set(credential_settings) != ACCOUNT_SETTINGS or len(credential_settings) != 2:
-        raise InvalidInput("an ACLED dataset names ACLED_EMAIL and ACLED_PASSWORD in credential_settings "
-                           f"(declared source credentials: {', '.join(SOURCE_CREDENTIAL_SETTINGS)})")
+        raise InvalidInput(
+            "an ACLED dataset names ACLED_EMAIL and ACLED_PASSWORD in credential_settings "
+            f"(declared source credentials: {', '.join(SOURCE_CREDENTIAL_SETTINGS)})"
+        )
     email, password = _value(settings.acled_email), _value(settings.acled_password)
     if not (email and password) and _value(settings.acled_api_key):
-        raise SourceRejected("ACLED_API_KEY is set, but ACLED retired its key + email API in 2025: set ACLED_EMAIL "
-                             "and ACLED_PASSWORD (the ACLED account's login) instead")
+        raise SourceRejected(
+            "ACLED_API_KEY is set, but ACLED retired its key + email API in 2025: set ACLED_EMAIL "
+            "and ACLED_PASSWORD (the ACLED account's login) instead"
+        )
     for name, value in (("ACLED_EMAIL", email), ("ACLED_PASSWORD", password)):
         if not value:
             raise SourceRejected(f"credential setting {name} is not set")
@@ -106,21 +120,34 @@ def purge_tokens(conn) -> None:
 def _token(row: dict | None) -> Token | None:
     if row is None:
         return None
-    return Token(access_token=row["access_token"], refresh_token=row["refresh_token"], expires_at=row["expires_at"])
+    return Token(
+        access_token=row["access_token"],
+        refresh_token=row["refresh_token"],
+        expires_at=row["expires_at"],
+    )
 
 
 def _values(token: Token) -> dict:
-    return {"access_token": token.access_token, "refresh_token": token.refresh_token, "expires_at": token.expires_at}
+    return {
+        "access_token": token.access_token,
+        "refresh_token": token.refresh_token,
+        "expires_at": token.expires_at,
+    }
 
 
 class AcledSession:
     """Reads from ACLED with the job's token, renewing it when it runs out."""
 
-    def __init__(self, client: AcledClient, store: TokenStore, sign_in: Callable[[], tuple[str, str]],
-                 clock: Clock = _utc_now):
+    def __init__(
+        self,
+        client: AcledClient,
+        store: TokenStore,
+        sign_in: Callable[[], tuple[str, str]],
+        clock: Clock = _utc_now,
+    ):
         self._client = client
         self._store = store
-        self._sign_in = sign_in        # the account, read only when a password grant is needed
+        self._sign_in = sign_in  # the account, read only when a password grant is needed
         self._clock = clock
         self._token: Token | None = None
 

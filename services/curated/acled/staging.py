@@ -31,7 +31,9 @@ _ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
 _FIELD, _ROW = "\x1f", "\x1e"
 
 
-def create_staging(conn: psycopg.Connection, job_id: str, attempt: int, retention_hours: float) -> dict[str, str]:
+def create_staging(
+    conn: psycopg.Connection, job_id: str, attempt: int, retention_hours: float
+) -> dict[str, str]:
     """Empty staging tables for this job attempt ({kind: name}); a check that runs again
     starts them afresh. Other jobs' leftovers past their retention go first."""
     drop_stale_staging(conn, job_id, attempt, retention_hours)
@@ -40,8 +42,16 @@ def create_staging(conn: psycopg.Connection, job_id: str, attempt: int, retentio
         name = staging_name(job_id, attempt, kind)
         conn.execute(query("vector/drop_table", table=staged(name)))
         conn.execute(query(ddl, table=staged(name)))
-        conn.execute(sql("vector/register_staging"), {"job_id": job_id, "attempt": attempt, "layer_group": 0, "kind": kind,
-                                                      "staging_table": name})
+        conn.execute(
+            sql("vector/register_staging"),
+            {
+                "job_id": job_id,
+                "attempt": attempt,
+                "layer_group": 0,
+                "kind": kind,
+                "staging_table": name,
+            },
+        )
         tables[kind] = name
     return tables
 
@@ -65,15 +75,17 @@ def as_copy_text(kind: str, data: list) -> str:
     except KeyError as exc:
         raise ContractViolation(f"an ACLED record lacks the field {exc.args[0]!r}") from exc
     except TypeError as exc:
-        raise ContractViolation("ACLED's data list holds something other than records (JSON objects)") from exc
+        raise ContractViolation(
+            "ACLED's data list holds something other than records (JSON objects)"
+        ) from exc
     if not rows:
         return ""
     try:
         text = _ROW.join(map(_FIELD.join, rows))
-    except TypeError:          # a value that is not a string (a number, null): value by value
+    except TypeError:  # a value that is not a string (a number, null): value by value
         return _value_by_value(rows)
     if text.count(_FIELD) != (len(columns) - 1) * len(rows) or text.count(_ROW) != len(rows) - 1:
-        return _value_by_value(rows)   # a value holds a stand-in itself
+        return _value_by_value(rows)  # a value holds a stand-in itself
     for raw, escaped in _ESCAPES:
         if raw in text:
             text = text.replace(raw, escaped)
@@ -104,4 +116,6 @@ def value_error(label: str, exc: psycopg.Error) -> ContractViolation:
     """A COPY refusal as the source's fault, naming the column (never the whole row)."""
     column = _COLUMN_IN_CONTEXT.search(exc.diag.context or "")
     where = f" (column {column[1]})" if column else ""
-    return ContractViolation(f"{label}: a value does not fit the table{where}: {exc.diag.message_primary or exc}")
+    return ContractViolation(
+        f"{label}: a value does not fit the table{where}: {exc.diag.message_primary or exc}"
+    )

@@ -21,31 +21,38 @@ VERSION = re.compile(r"^timestamp=(\d+);deleted_timestamp=(\d+);scope=([0-9a-f]{
 @dataclass(frozen=True)
 class Scope:
     start_date: date
-    countries: tuple[str, ...]      # empty: every country
+    countries: tuple[str, ...]  # empty: every country
 
     @classmethod
     def of(cls, dataset_id: str, config: dict) -> "Scope":
         try:
             start = date.fromisoformat(str(config.get("start_date", "")))
         except ValueError as exc:
-            raise InvalidInput(f"dataset {dataset_id}: source_config.start_date must be a date (YYYY-MM-DD)") from exc
+            raise InvalidInput(
+                f"dataset {dataset_id}: source_config.start_date must be a date (YYYY-MM-DD)"
+            ) from exc
         countries = config.get("countries") or []
-        if not isinstance(countries, list) or not all(isinstance(c, str) and c.strip() and "|" not in c
-                                                       for c in countries):
-            raise InvalidInput(f"dataset {dataset_id}: source_config.countries must be a list of country names")
+        if not isinstance(countries, list) or not all(
+            isinstance(c, str) and c.strip() and "|" not in c for c in countries
+        ):
+            raise InvalidInput(
+                f"dataset {dataset_id}: source_config.countries must be a list of country names"
+            )
         return cls(start_date=start, countries=tuple(sorted(c.strip() for c in countries)))
 
     @property
     def fingerprint(self) -> str:
-        canonical = json.dumps({"start_date": self.start_date.isoformat(), "countries": list(self.countries)})
+        canonical = json.dumps(
+            {"start_date": self.start_date.isoformat(), "countries": list(self.countries)}
+        )
         return hashlib.sha1(canonical.encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
 class Held:
-    timestamp: int              # newest event timestamp held
-    deleted_timestamp: int      # newest deletion applied
-    scope: str                  # the fingerprint of the scope it was loaded for
+    timestamp: int  # newest event timestamp held
+    deleted_timestamp: int  # newest deletion applied
+    scope: str  # the fingerprint of the scope it was loaded for
 
     @classmethod
     def parse(cls, version: str | None) -> "Held | None":
