@@ -91,9 +91,29 @@ def tilejson(meta: VectorMetadata, base: str, query_string: str = "") -> dict[st
 
 def tileset(meta: VectorMetadata, base: str) -> dict[str, Any]:
     """The OGC API – Tiles tileset document of a collection's vector tiles."""
-    url = tiles_url(base, meta)
+    layer = {
+        "id": tiles.layer_name(meta),
+        "dataType": "vector",
+        "geometryDimension": _dimension(meta),
+        "propertiesSchema": meta.queryables(base),
+    }
+    document = tileset_document(
+        meta.title or meta.id,
+        tiles_url(base, meta),
+        f"{base}/api/features/collections/{meta.id}",
+        layer,
+        clamp_bbox(meta.bbox),
+    )
+    return document | {"extent": EXTENT}
+
+
+def tileset_document(
+    title: str, url: str, collection_url: str, layer: dict[str, Any], bbox: list[float]
+) -> dict[str, Any]:
+    """A WebMercatorQuad vector tileset: its tiles (`url`), TileJSON, tiling scheme, one
+    layer and its lon/lat bounding box. Shared by tables and H3 aggregations."""
     return {
-        "title": meta.title or meta.id,
+        "title": title,
         "dataType": "vector",
         "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
         "tileMatrixSetURI": TILE_MATRIX_SET_URI,
@@ -107,7 +127,7 @@ def tileset(meta: VectorMetadata, base: str) -> dict[str, Any]:
                 "title": "Mapbox vector tiles",
             },
             {
-                "href": f"{base}/api/features/collections/{meta.id}/tilejson.json",
+                "href": f"{collection_url}/tilejson.json",
                 "rel": "describedby",
                 "type": "application/json",
                 "title": "TileJSON",
@@ -119,20 +139,28 @@ def tileset(meta: VectorMetadata, base: str) -> dict[str, Any]:
                 "title": TILE_MATRIX_SET,
             },
         ],
-        "layers": [
-            {
-                "id": tiles.layer_name(meta),
-                "dataType": "vector",
-                "geometryDimension": _dimension(meta),
-                "propertiesSchema": meta.queryables(base),
-            }
-        ],
+        "layers": [layer],
         "boundingBox": {
-            "lowerLeft": clamp_bbox(meta.bbox)[:2],
-            "upperRight": clamp_bbox(meta.bbox)[2:],
+            "lowerLeft": list(bbox[:2]),
+            "upperRight": list(bbox[2:]),
             "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
         },
-        "extent": EXTENT,
+    }
+
+
+def tilesets_document(title: str, url: str, collection_url: str) -> dict[str, Any]:
+    """The list of a collection's tilesets: its one WebMercatorQuad vector tileset."""
+    return {
+        "tilesets": [
+            {
+                "title": title,
+                "dataType": "vector",
+                "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
+                "tileMatrixSetURI": TILE_MATRIX_SET_URI,
+                "links": [{"href": url, "rel": "self", "type": "application/json"}],
+            }
+        ],
+        "links": [{"href": collection_url, "rel": "collection", "type": "application/json"}],
     }
 
 

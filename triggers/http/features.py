@@ -28,7 +28,7 @@ from core.models.metadata import VectorMetadata
 from infrastructure.db import catalog, features
 from triggers.http.access import requires
 from triggers.http.limits import MAX_OFFSET
-from triggers.http.links import base_url
+from triggers.http.links import base_url, ogc_landing
 
 router = APIRouter(prefix="/api/features", tags=["ogc-features"], dependencies=[requires("public")])
 
@@ -71,38 +71,21 @@ def _meta(request: Request, collection_id: str) -> VectorMetadata:
 
 @router.get("")
 def landing(request: Request) -> dict[str, Any]:
-    root = f"{base_url(request)}/api/features"
-    return {
-        "title": "GeoETL features",
-        "description": "Vector tables published by GeoETL (OGC API – Features)",
-        "links": [
-            {"href": root, "rel": "self", "type": "application/json", "title": "this document"},
-            {
-                "href": f"{base_url(request)}/api/openapi.json",
-                "rel": "service-desc",
-                "type": "application/vnd.oai.openapi+json;version=3.0",
-                "title": "the API definition",
-            },
-            {
-                "href": f"{root}/conformance",
-                "rel": "conformance",
-                "type": "application/json",
-                "title": "conformance classes",
-            },
-            {
-                "href": f"{root}/collections",
-                "rel": "data",
-                "type": "application/json",
-                "title": "collections",
-            },
-            {
-                "href": f"{base_url(request)}/api/interface/map",
-                "rel": "alternate",
-                "type": "text/html",
-                "title": "every collection on a map",
-            },
-        ],
-    }
+    page = ogc_landing(
+        request,
+        "/api/features",
+        "GeoETL features",
+        "Vector tables published by GeoETL (OGC API – Features)",
+    )
+    page["links"].append(
+        {
+            "href": f"{base_url(request)}/api/interface/map",
+            "rel": "alternate",
+            "type": "text/html",
+            "title": "every collection on a map",
+        }
+    )
+    return page
 
 
 @router.get("/conformance")

@@ -15,7 +15,7 @@ from infrastructure.db import zonal_stats
 from triggers.http.access import requires
 from triggers.http.features import CONFORMANCE, GEOJSON, MAX_LIMIT, page_links, parse_bbox
 from triggers.http.limits import MAX_OFFSET
-from triggers.http.links import base_url
+from triggers.http.links import base_url, ogc_landing
 
 router = APIRouter(prefix="/api/h3", tags=["h3"], dependencies=[requires("public")])
 STATISTICS = ("count", "sum", "mean", "min", "max", "stddev", "majority", "fractions", "coverage")
@@ -60,32 +60,12 @@ def _summary(row: dict[str, Any], base: str) -> dict[str, Any]:
 
 @router.get("/features")
 def landing(request: Request) -> dict[str, Any]:
-    root = f"{base_url(request)}/api/h3/features"
-    return {
-        "title": "GeoETL H3 aggregations",
-        "description": "Rasters summarised on H3 cells (OGC API – Features)",
-        "links": [
-            {"href": root, "rel": "self", "type": "application/json", "title": "this document"},
-            {
-                "href": f"{base_url(request)}/api/openapi.json",
-                "rel": "service-desc",
-                "type": "application/vnd.oai.openapi+json;version=3.0",
-                "title": "the API definition",
-            },
-            {
-                "href": f"{root}/conformance",
-                "rel": "conformance",
-                "type": "application/json",
-                "title": "conformance classes",
-            },
-            {
-                "href": f"{root}/collections",
-                "rel": "data",
-                "type": "application/json",
-                "title": "collections",
-            },
-        ],
-    }
+    return ogc_landing(
+        request,
+        "/api/h3/features",
+        "GeoETL H3 aggregations",
+        "Rasters summarised on H3 cells (OGC API – Features)",
+    )
 
 
 @router.get("/features/conformance")

@@ -7,10 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from core.tiles import MAX_ZOOM, TILE_MATRIX_SET, TILE_MATRIX_SET_URI, Tile
+from core.tiles import MAX_ZOOM, TILE_MATRIX_SET, Tile
 from services.h3 import styles
 from services.h3 import tiles as h3tiles
-from services.tiles.vector import MVT
+from services.tiles.vector import MVT, tilesets_document, tileset_document
 from triggers.http.access import requires
 from triggers.http.h3_features import published
 from triggers.http.links import base_url
@@ -27,66 +27,25 @@ router = APIRouter(
 def tilesets(collection_id: str, request: Request) -> dict[str, Any]:
     row = published(request, collection_id)
     base = base_url(request)
-    return {
-        "tilesets": [
-            {
-                "title": row["title"],
-                "dataType": "vector",
-                "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
-                "tileMatrixSetURI": TILE_MATRIX_SET_URI,
-                "links": [
-                    {
-                        "href": h3tiles.tiles_url(base, row),
-                        "rel": "self",
-                        "type": "application/json",
-                    }
-                ],
-            }
-        ],
-        "links": [
-            {
-                "href": f"{base}/api/h3/features/collections/{collection_id}",
-                "rel": "collection",
-                "type": "application/json",
-            }
-        ],
-    }
+    return tilesets_document(row["title"], h3tiles.tiles_url(base, row), _collection_url(base, row))
 
 
 @router.get(f"/tiles/{TILE_MATRIX_SET}")
 def tileset(collection_id: str, request: Request) -> dict[str, Any]:
     row = published(request, collection_id)
     base = base_url(request)
-    url = h3tiles.tiles_url(base, row)
-    west, south, east, north = h3tiles.bbox(row)
-    return {
-        "title": row["title"],
-        "dataType": "vector",
-        "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
-        "tileMatrixSetURI": TILE_MATRIX_SET_URI,
-        "links": [
-            {"href": url, "rel": "self", "type": "application/json", "title": "this tileset"},
-            {
-                "href": f"{url}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}",
-                "rel": "item",
-                "type": MVT,
-                "templated": True,
-                "title": "Mapbox vector tiles",
-            },
-            {
-                "href": f"{base}/api/h3/features/collections/{collection_id}/tilejson.json",
-                "rel": "describedby",
-                "type": "application/json",
-                "title": "TileJSON",
-            },
-        ],
-        "layers": [{"id": h3tiles.layer_name(row), "dataType": "vector", "geometryDimension": 2}],
-        "boundingBox": {
-            "lowerLeft": [west, south],
-            "upperRight": [east, north],
-            "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
-        },
-    }
+    layer = {"id": h3tiles.layer_name(row), "dataType": "vector", "geometryDimension": 2}
+    return tileset_document(
+        row["title"],
+        h3tiles.tiles_url(base, row),
+        _collection_url(base, row),
+        layer,
+        list(h3tiles.bbox(row)),
+    )
+
+
+def _collection_url(base: str, row: dict[str, Any]) -> str:
+    return f"{base}/api/h3/features/collections/{row['collection_id']}"
 
 
 @router.get("/tilejson.json")

@@ -35,25 +35,11 @@ TILE_PARAMETERS = {"datetime", "filter", "filter-lang", "properties"}
 def tilesets(collection_id: str, request: Request) -> dict[str, Any]:
     meta = vector.metadata(request.app.state.platform.db, collection_id)
     base = base_url(request)
-    url = vector.tiles_url(base, meta)
-    return {
-        "tilesets": [
-            {
-                "title": meta.title or meta.id,
-                "dataType": "vector",
-                "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
-                "tileMatrixSetURI": vector.TILE_MATRIX_SET_URI,
-                "links": [{"href": url, "rel": "self", "type": "application/json"}],
-            }
-        ],
-        "links": [
-            {
-                "href": f"{base}/api/features/collections/{meta.id}",
-                "rel": "collection",
-                "type": "application/json",
-            }
-        ],
-    }
+    return vector.tilesets_document(
+        meta.title or meta.id,
+        vector.tiles_url(base, meta),
+        f"{base}/api/features/collections/{meta.id}",
+    )
 
 
 @router.get(f"/tiles/{TILE_MATRIX_SET}")
