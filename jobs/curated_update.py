@@ -16,7 +16,7 @@ source runs fetch_events and finalize; a file source the stages in between.
 from core.engine.definitions import JobDefinition, RetryPolicy, StageDefinition
 from core.ownership import curated_owner
 from services.curated.handlers import CuratedUpdateParams, Downloaded, VersionCheck
-from services.vector.handlers import plan_chunks, plan_indexes
+from jobs.process_vector import load_and_index
 from services.vector.models import ProcessVectorParams
 from core.engine.results import one_result
 
@@ -123,26 +123,7 @@ CURATED_UPDATE = JobDefinition(
             timeout_seconds=1800,
             retry=RetryPolicy(max_tries=3, backoff_base_seconds=2),
         ),
-        StageDefinition(
-            name="load",
-            task_type="vector.load_chunk",
-            fan_out="per_item",
-            planner=plan_chunks,
-            when=_proceed_with_file,
-            when_description=WHEN_FILE,
-            max_concurrency=64,
-            timeout_seconds=1800,
-            retry=RetryPolicy(max_tries=3, backoff_base_seconds=2),
-        ),
-        StageDefinition(
-            name="index",
-            task_type="vector.build_index",
-            fan_out="per_item",
-            planner=plan_indexes,
-            when=_proceed_with_file,
-            when_description=WHEN_FILE,
-            timeout_seconds=3600,
-        ),
+        *load_and_index(when=_proceed_with_file, when_description=WHEN_FILE),
         StageDefinition(
             name="publish",
             task_type="vector.publish",

@@ -14,6 +14,30 @@ from services.vector.models import ProcessVectorParams
 from services.vector.publishing import candidate_tables
 
 
+def load_and_index(**condition) -> tuple[StageDefinition, StageDefinition]:
+    """The chunk load and index stages, shared with curated_update, whose `condition`
+    (when, when_description) runs them only when a file was downloaded."""
+    load = StageDefinition(
+        name="load",
+        task_type="vector.load_chunk",
+        fan_out="per_item",
+        planner=plan_chunks,
+        max_concurrency=64,
+        timeout_seconds=1800,
+        retry=RetryPolicy(max_tries=3, backoff_base_seconds=2),
+        **condition,
+    )
+    index = StageDefinition(
+        name="index",
+        task_type="vector.build_index",
+        fan_out="per_item",
+        planner=plan_indexes,
+        timeout_seconds=3600,
+        **condition,
+    )
+    return load, index
+
+
 def _job_parameters(_source, ctx) -> dict:
     return ctx.parameters.model_dump(mode="json")
 
@@ -40,22 +64,7 @@ PROCESS_VECTOR = JobDefinition(
             timeout_seconds=1800,
             retry=RetryPolicy(max_tries=3, backoff_base_seconds=2),
         ),
-        StageDefinition(
-            name="load",
-            task_type="vector.load_chunk",
-            fan_out="per_item",
-            planner=plan_chunks,
-            max_concurrency=64,
-            timeout_seconds=1800,
-            retry=RetryPolicy(max_tries=3, backoff_base_seconds=2),
-        ),
-        StageDefinition(
-            name="index",
-            task_type="vector.build_index",
-            fan_out="per_item",
-            planner=plan_indexes,
-            timeout_seconds=3600,
-        ),
+        *load_and_index(),
         StageDefinition(
             name="publish",
             task_type="vector.publish",
