@@ -69,18 +69,26 @@ def create_staging_tables(
                 columns=attribute_columns,
             )
         )
-        conn.execute(
-            sql("vector/register_staging"),
-            {
-                "job_id": job_id,
-                "attempt": attempt,
-                "layer_group": group,
-                "kind": kind,
-                "staging_table": name,
-            },
-        )
+        register_staging(conn, job_id, attempt, kind, name, group)
         tables[kind] = name
     return tables
+
+
+def register_staging(
+    conn: psycopg.Connection, job_id: str, attempt: int, kind: str, table: str, group: int = 0
+) -> None:
+    """Records a staging table under its job attempt, layer group and kind, so the stale
+    sweep (drop_stale_staging) finds it whoever created it."""
+    conn.execute(
+        sql("vector/register_staging"),
+        {
+            "job_id": job_id,
+            "attempt": attempt,
+            "layer_group": group,
+            "kind": kind,
+            "staging_table": table,
+        },
+    )
 
 
 def drop_stale_staging(

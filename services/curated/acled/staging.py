@@ -18,7 +18,13 @@ from psycopg import sql as pgsql
 from core.errors import ContractViolation
 from infrastructure.db.queries import sql
 from services.curated.acled.fields import DELETION_FIELDS, FIELD_NAMES
-from services.vector.staging import drop_stale_staging, query, staged, staging_name
+from services.vector.staging import (
+    drop_stale_staging,
+    query,
+    register_staging,
+    staged,
+    staging_name,
+)
 
 EVENTS, DELETED = "acled_events", "acled_deleted"
 _DDL = {EVENTS: "acled/create_events", DELETED: "acled/create_deleted"}
@@ -42,16 +48,7 @@ def create_staging(
         name = staging_name(job_id, attempt, kind)
         conn.execute(query("vector/drop_table", table=staged(name)))
         conn.execute(query(ddl, table=staged(name)))
-        conn.execute(
-            sql("vector/register_staging"),
-            {
-                "job_id": job_id,
-                "attempt": attempt,
-                "layer_group": 0,
-                "kind": kind,
-                "staging_table": name,
-            },
-        )
+        register_staging(conn, job_id, attempt, kind, name)
         tables[kind] = name
     return tables
 
