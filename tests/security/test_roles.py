@@ -174,6 +174,8 @@ def test_public_data_can_be_made_private(settings, platform, key_for):
         with TestClient(create_app(private)) as client:
             assert client.get("/api/features/collections").status_code == 401
             assert client.get("/api/stac/collections").status_code == 401
+            for _, path, _ in [r for r in ROUTES if "/tiles" in r[1] or r[1].endswith("/style")]:
+                assert client.get(path).status_code == 401, path  # tiles and styles are data too
             assert client.get("/api/health").status_code in (200, 503)  # probes stay open
             assert (
                 client.get("/api/features/collections", headers=key_for("reader")).status_code
