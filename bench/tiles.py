@@ -236,7 +236,9 @@ def main() -> None:
     parser.add_argument("--features", type=int, default=250_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--zooms", type=int, nargs="+", default=[3, 6, 9, 12])
+    parser.add_argument(
+        "--zooms", type=int, nargs="*", default=[3, 6, 9, 12], help="none: rasters only"
+    )
     parser.add_argument("--raster-side", type=int, default=8000)
     parser.add_argument("--database", help="reuse (and keep) this database between runs")
     args = parser.parse_args()

@@ -245,6 +245,12 @@ class Settings(BaseSettings, MetricsSettings):
     raster_cog_part_pixels: int = Field(
         16 * 1024**2, ge=512 * 512, description="pixels per COG part task, about"
     )
+    raster_tile_threads: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="threads per API process drawing raster tiles and previews (0: one per core)",
+    )
     raster_gdal_threads: str = Field(
         "ALL_CPUS",
         pattern=r"^(ALL_CPUS|[1-9][0-9]{0,2})$",

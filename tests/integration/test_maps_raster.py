@@ -4,12 +4,18 @@ mosaic tiles of a pgSTAC collection, read from blob storage (Azurite) by rio-til
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from rasterio.enums import Resampling
 from rasterio.io import MemoryFile
+from rasterio.transform import Affine
+from rasterio.warp import transform_bounds
 
+from core.raster.rendering import RasterFacts, default_rendering
 from core.tiles import tiles_covering
+from infrastructure.storage.gdal import gdal_env
+from services.tiles import raster
 from services.engine.worker import WorkerPool
 from tests.conftest import ADMIN_HEADERS
-from tests.raster_samples import dem_float, landcover, palette, rgb
+from tests.raster_samples import UTM_33N, dem_float, landcover, palette, rgb, surface
 from tests.support import wait_for_status
 from triggers.http.app import create_app
 
@@ -168,3 +174,58 @@ def test_collection_mosaic_tiles(api, rasters):
     empty = image(api.get("/api/stac/collections/maps-raster/tiles/WebMercatorQuad/3/0/0"))
     assert empty[-1].max() == 0
     assert api.get("/api/stac/collections/nope/tiles/WebMercatorQuad/0/0/0").status_code == 404
+
+
+def test_tiles_read_at_the_chosen_level_match_the_file_as_stored(platform, settings):
+    """Tiles of a COG in another CRS (UTM) with overviews, read at the level the tile needs
+    (services/tiles/raster._tile_reader), are pixel for pixel what rio-tiler draws from the
+    file with all its overviews, at every zoom from coarsest to overzoomed."""
+    side = 2048
+    data = surface(side, 100.0, 2500.0).astype("float32")[np.newaxis]
+    profile = {
+        "driver": "GTiff",
+        "width": side,
+        "height": side,
+        "count": 1,
+        "dtype": "float32",
+        "crs": UTM_33N,
+        "transform": Affine(10.0, 0, 500_000, 0, -10.0, 5_000_000),
+        "nodata": -9999.0,
+        "tiled": True,
+        "blockxsize": 256,
+        "blockysize": 256,
+        "compress": "deflate",
+    }
+    with MemoryFile() as memory:
+        with memory.open(**profile) as dataset:
+            dataset.write(data)
+            dataset.build_overviews([2, 4, 8], Resampling.average)
+        platform.blobs.write(
+            settings.silver_container, "levels/dem.tif", memory.read(), overwrite=True
+        )
+    source = raster.Source(
+        settings.silver_container,
+        "levels/dem.tif",
+        RasterFacts("dem", 1, "float32", ("gray",), ({"min": 100.0, "max": 2500.0},)),
+    )
+    rendering = default_rendering(source.facts)
+    west, south, east, north = transform_bounds(
+        UTM_33N, "EPSG:4326", 500_000, 4_979_520, 520_480, 5_000_000
+    )
+    inner = 0.3 * (east - west)
+    bbox = (west + inner, south + inner, east - inner, north - inner)  # tiles inside the raster
+    chosen_levels = set()
+    with gdal_env(settings, **raster.READ_OPTIONS):
+        for z in range(9, 16):
+            covering = tiles_covering(bbox, z)
+            for where in (covering[len(covering) // 2], covering[0]):
+                with raster._reader(source) as stored:
+                    expected = raster._read_tile(stored, rendering, where)
+                with raster._tile_reader(source, where) as reader:
+                    chosen_levels.add(reader.dataset.width)
+                    got = raster._read_tile(reader, rendering, where)
+                assert np.array_equal(expected.array.mask, got.array.mask), where
+                assert np.array_equal(expected.array.data, got.array.data), where
+    assert len(chosen_levels) >= 3  # full resolution and at least two overviews were read
+    drawn = raster.tile_png(settings, source, rendering, covering[len(covering) // 2])
+    assert drawn.startswith(b"\x89PNG")
