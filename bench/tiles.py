@@ -222,6 +222,20 @@ def raster_paths(platform: Platform, raster_id: str, count: int) -> list[str]:
     return [f"/api/raster/{raster_id}/tiles/WebMercatorQuad/{t.z}/{t.y}/{t.x}" for t in sample]
 
 
+def cpu_jiffies() -> tuple[int, int]:
+    """(busy jiffies of the whole machine, of the storage emulator when it runs here)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    machine = sum(fields) - fields[3] - fields[4]  # all but idle and iowait
+    emulator = 0
+    pid_file = ROOT / ".local" / "azurite" / "azurite.pid"
+    try:
+        stat = Path(f"/proc/{pid_file.read_text().strip()}/stat").read_text().split()
+        emulator = int(stat[13]) + int(stat[14])
+    except (OSError, IndexError, ValueError):
+        pass
+    return machine, emulator
+
+
 def summary(latencies: list[float]) -> str:
     return (
         f"p50 {percentile(latencies, 0.5):7.1f}  p95 {percentile(latencies, 0.95):7.1f}  "
@@ -303,10 +317,16 @@ def measure(
             )
         raster_rows = []
         for kind, raster_id in rasters.items():
+            before = cpu_jiffies()
             latencies, wall, _ = http_tiles(
                 url, raster_paths(platform, raster_id, args.requests), args.clients
             )
-            raster_rows.append((kind, latencies, wall))
+            after = cpu_jiffies()
+            tick = os.sysconf("SC_CLK_TCK")
+            busy = [
+                (a - b) * 1000 / tick / len(latencies) for a, b in zip(after, before, strict=True)
+            ]
+            raster_rows.append((kind, latencies, wall, busy))
     report(args, floor, rows, raster_rows)
 
 
@@ -329,8 +349,12 @@ def report(args, floor, rows, raster_rows) -> None:
     print(
         f"\nraster tiles: 256 x 256 PNG of {args.raster_side} x {args.raster_side} COGs, z12-z14, {args.clients} clients (ms)\n"
     )
-    for kind, latencies, wall in raster_rows:
+    for kind, latencies, wall, (machine, emulator) in raster_rows:
         print(f"{kind:<5} {summary(latencies)}   wall {wall:6.1f} s   (goal: p95 < 200 ms)")
+        print(
+            f"      CPU per tile, all cores: {machine:5.1f} ms (of it the storage emulator "
+            f"{emulator:5.1f} ms); cores busy {machine * len(latencies) / 1000 / wall:.1f} of {os.cpu_count()}"
+        )
 
 
 if __name__ == "__main__":
