@@ -45,7 +45,7 @@ READ_OPTIONS = {
     "CPL_VSIL_CURL_CHUNK_SIZE": str(512 * 1024),
     "GDAL_INGESTED_BYTES_AT_OPEN": str(64 * 1024),
 }
-OPEN_PER_THREAD = 8
+OPEN_PER_THREAD = 24  # readers kept per drawing thread: a raster takes one per level it is read at
 _open = threading.local()
 T = TypeVar("T")
 # Which of a COG's resolutions a reader is opened at (GDAL's OVERVIEW_LEVEL open option):
