@@ -29,14 +29,18 @@ _JSON_TYPES = {
 
 def metadata(db, collection_id: str) -> VectorMetadata:
     with db.connection() as conn:
-        meta = catalog.get_vector_metadata(conn, collection_id)
+        return metadata_in(conn, collection_id)
+
+
+def metadata_in(conn, collection_id: str) -> VectorMetadata:
+    meta = catalog.get_vector_metadata(conn, collection_id)
     if meta is None:
         raise NotFound(f"no collection {collection_id!r}")
     return meta
 
 
 def tile(
-    db,
+    conn,
     cache: TileCache,
     pyramids: Pyramids,
     meta: VectorMetadata,
@@ -45,14 +49,14 @@ def tile(
     signature: str,
 ) -> bytes:
     """`signature` names the request's filters (its query string), part of the cache key.
-    Unfiltered low zooms of large tables come from their pyramid once it is made."""
+    Unfiltered low zooms of large tables come from their pyramid once it is made. `conn` is
+    the connection the request read `meta` on: a tile costs one pool checkout, not two."""
     key = ("mvt", meta.id, meta.updated_at.isoformat(), where.z, where.x, where.y, signature)
 
     def make() -> bytes:
-        with db.connection() as conn:
-            if pyramids.wanted(meta, where.z, bool(signature)) and pyramids.ready(conn, meta):
-                return tile_pyramids.tile(conn, meta, where)
-            return tiles.mvt(conn, meta, where, query)
+        if pyramids.wanted(meta, where.z, bool(signature)) and pyramids.ready(conn, meta):
+            return tile_pyramids.tile(conn, meta, where)
+        return tiles.mvt(conn, meta, where, query)
 
     return cache.get_or_make(key, make)
 

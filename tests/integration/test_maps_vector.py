@@ -258,15 +258,23 @@ def test_a_pyramid_serves_the_same_tiles_as_the_table(engine_platform, table):
     with db.connection() as conn:
         meta = catalog.get_vector_metadata(conn, table)
     pyramids = Pyramids(db, min_features=1)
-    direct = vector.tile(
-        db, TileCache(0), Pyramids(db, min_features=10**9), meta, Tile(1, 1, 0), FeatureQuery(), ""
-    )
+    with db.connection() as conn:
+        direct = vector.tile(
+            conn,
+            TileCache(0),
+            Pyramids(db, min_features=10**9),
+            meta,
+            Tile(1, 1, 0),
+            FeatureQuery(),
+            "",
+        )
     assert pyramids.build_now(meta)
     with db.connection() as conn:
         assert tile_pyramids.registered(conn, meta)
         assert tile_pyramids.tile(conn, meta, Tile(1, 1, 0)) == direct
         assert tile_pyramids.tile(conn, meta, Tile(2, 0, 0)) == b""  # nothing there: no row
-    served = vector.tile(db, TileCache(0), pyramids, meta, Tile(1, 1, 0), FeatureQuery(), "")
+    with db.connection() as conn:
+        served = vector.tile(conn, TileCache(0), pyramids, meta, Tile(1, 1, 0), FeatureQuery(), "")
     assert served == direct and decode(served, table)
 
 

@@ -97,22 +97,22 @@ def tile(
     ),
 ) -> Response:
     where = Tile.checked(z, x, y)
-    platform = request.app.state.platform
-    meta = vector.metadata(platform.db, collection_id)
-    query = read_query(
-        meta,
-        dict(request.query_params),
-        datetime_,
-        filter_,
-        filter_lang,
-        None,
-        properties,
-        TILE_PARAMETERS,
-    )
     state = request.app.state
-    data = vector.tile(
-        platform.db, state.tile_cache, state.tile_pyramids, meta, where, query, _filters(request)
-    )
+    with state.platform.db.connection() as conn:
+        meta = vector.metadata_in(conn, collection_id)
+        query = read_query(
+            meta,
+            dict(request.query_params),
+            datetime_,
+            filter_,
+            filter_lang,
+            None,
+            properties,
+            TILE_PARAMETERS,
+        )
+        data = vector.tile(
+            conn, state.tile_cache, state.tile_pyramids, meta, where, query, _filters(request)
+        )
     headers = {"Cache-Control": CACHE_CONTROL}
     if not data:
         return Response(status_code=204, headers=headers)
