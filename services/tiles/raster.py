@@ -151,7 +151,10 @@ def _tile_reader(source: Source, where: Tile) -> Iterator[Reader]:
         if level == AS_STORED:
             yield stored
             return
+        colormap = stored.colormap
     with _reader(source, level) as reader:
+        # GDAL does not give an overview level the file's colour table: drawn as stored.
+        reader.colormap = colormap
         yield reader
 
 

@@ -176,49 +176,59 @@ def test_collection_mosaic_tiles(api, rasters):
     assert api.get("/api/stac/collections/nope/tiles/WebMercatorQuad/0/0/0").status_code == 404
 
 
+LEVELS_BOUNDS = (500_000, 4_979_520, 520_480, 5_000_000)  # 2,048 px of 10 m in UTM 33N
+
+
+def cog_with_overviews(platform, settings, name: str, data: np.ndarray, **profile) -> str:
+    """A tiled GeoTIFF of 10 m UTM pixels with overviews (2, 4, 8) in the silver container."""
+    count, height, width = data.shape
+    with MemoryFile() as memory:
+        with memory.open(
+            driver="GTiff",
+            width=width,
+            height=height,
+            count=count,
+            dtype=data.dtype,
+            crs=UTM_33N,
+            transform=Affine(10.0, 0, LEVELS_BOUNDS[0], 0, -10.0, LEVELS_BOUNDS[3]),
+            tiled=True,
+            blockxsize=256,
+            blockysize=256,
+            compress="deflate",
+            **profile,
+        ) as dataset:
+            dataset.write(data)
+            if count == 1 and data.dtype == np.uint8:
+                dataset.write_colormap(1, {i: (*c, 255) for i, c in enumerate(sorted(PALETTE))})
+            dataset.build_overviews([2, 4, 8], Resampling.nearest)
+        platform.blobs.write(settings.silver_container, name, memory.read(), overwrite=True)
+    return name
+
+
+def inner_tiles(z: int) -> list:
+    """Tiles well inside the 2,048 px raster at zoom z."""
+    west, south, east, north = transform_bounds(UTM_33N, "EPSG:4326", *LEVELS_BOUNDS)
+    inner = 0.3 * (east - west)
+    covering = tiles_covering((west + inner, south + inner, east - inner, north - inner), z)
+    return [covering[len(covering) // 2], covering[0]]
+
+
 def test_tiles_read_at_the_chosen_level_match_the_file_as_stored(platform, settings):
     """Tiles of a COG in another CRS (UTM) with overviews, read at the level the tile needs
     (services/tiles/raster._tile_reader), are pixel for pixel what rio-tiler draws from the
     file with all its overviews, at every zoom from coarsest to overzoomed."""
-    side = 2048
-    data = surface(side, 100.0, 2500.0).astype("float32")[np.newaxis]
-    profile = {
-        "driver": "GTiff",
-        "width": side,
-        "height": side,
-        "count": 1,
-        "dtype": "float32",
-        "crs": UTM_33N,
-        "transform": Affine(10.0, 0, 500_000, 0, -10.0, 5_000_000),
-        "nodata": -9999.0,
-        "tiled": True,
-        "blockxsize": 256,
-        "blockysize": 256,
-        "compress": "deflate",
-    }
-    with MemoryFile() as memory:
-        with memory.open(**profile) as dataset:
-            dataset.write(data)
-            dataset.build_overviews([2, 4, 8], Resampling.average)
-        platform.blobs.write(
-            settings.silver_container, "levels/dem.tif", memory.read(), overwrite=True
-        )
+    data = surface(2048, 100.0, 2500.0).astype("float32")[np.newaxis]
+    blob = cog_with_overviews(platform, settings, "levels/dem.tif", data, nodata=-9999.0)
     source = raster.Source(
         settings.silver_container,
-        "levels/dem.tif",
+        blob,
         RasterFacts("dem", 1, "float32", ("gray",), ({"min": 100.0, "max": 2500.0},)),
     )
     rendering = default_rendering(source.facts)
-    west, south, east, north = transform_bounds(
-        UTM_33N, "EPSG:4326", 500_000, 4_979_520, 520_480, 5_000_000
-    )
-    inner = 0.3 * (east - west)
-    bbox = (west + inner, south + inner, east - inner, north - inner)  # tiles inside the raster
     chosen_levels = set()
     with gdal_env(settings, **raster.READ_OPTIONS):
         for z in range(9, 16):
-            covering = tiles_covering(bbox, z)
-            for where in (covering[len(covering) // 2], covering[0]):
+            for where in inner_tiles(z):
                 with raster._reader(source) as stored:
                     expected = raster._read_tile(stored, rendering, where)
                 with raster._tile_reader(source, where) as reader:
@@ -227,5 +237,20 @@ def test_tiles_read_at_the_chosen_level_match_the_file_as_stored(platform, setti
                 assert np.array_equal(expected.array.mask, got.array.mask), where
                 assert np.array_equal(expected.array.data, got.array.data), where
     assert len(chosen_levels) >= 3  # full resolution and at least two overviews were read
-    drawn = raster.tile_png(settings, source, rendering, covering[len(covering) // 2])
+    drawn = raster.tile_png(settings, source, rendering, inner_tiles(12)[0])
     assert drawn.startswith(b"\x89PNG")
+
+
+def test_a_paletted_cog_keeps_its_colours_at_overview_zooms(platform, settings):
+    """GDAL gives an overview level no colour table; tiles read there still draw the file's."""
+    data = (np.add.outer(np.arange(2048) // 128, np.arange(2048) // 256) % 5).astype("uint8")
+    blob = cog_with_overviews(platform, settings, "levels/classes.tif", data[np.newaxis])
+    source = raster.Source(
+        settings.silver_container, blob, RasterFacts("categorical", 1, "uint8", ("palette",), ())
+    )
+    rendering = default_rendering(source.facts)
+    for z in (10, 11, 12, 14):  # overviews 8, 4, 2 and full resolution
+        with MemoryFile(raster.tile_png(settings, source, rendering, inner_tiles(z)[0])) as png:
+            with png.open() as tile:
+                pixels = tile.read()
+        assert colours(pixels) and colours(pixels) <= PALETTE, z
