@@ -2,6 +2,7 @@
 asked), for the raster tests and the COG benchmark."""
 
 import numpy as np
+from rasterio.enums import Resampling
 from rasterio.io import MemoryFile
 from rasterio.transform import Affine
 
@@ -34,6 +35,7 @@ def _geotiff(
     colormap=None,
     descriptions=None,
     units=None,
+    overviews=(),
     **creation_options,
 ) -> bytes:
     count, height, width = data.shape
@@ -57,7 +59,24 @@ def _geotiff(
                 dataset.set_band_description(index, text)
             for index, unit in enumerate(units or [], start=1):
                 dataset.set_band_unit(index, unit)
+            if overviews:
+                dataset.build_overviews(list(overviews), Resampling.nearest)
         return memory.read()
+
+
+def overviewed(data: np.ndarray, *, pixel: float = 10.0, **options) -> bytes:
+    """A tiled raster of `pixel` m UTM pixels with internal overviews 2, 4 and 8 (the tests
+    of tiles read at a COG level); `options` as for the other samples (nodata, colormap)."""
+    return _geotiff(
+        data,
+        transform=Affine(pixel, 0, 500_000, 0, -pixel, 5_000_000),
+        tiled=True,
+        blockxsize=256,
+        blockysize=256,
+        compress="deflate",
+        overviews=(2, 4, 8),
+        **options,
+    )
 
 
 def rgb(side: int = SIDE) -> bytes:

@@ -4,9 +4,7 @@ mosaic tiles of a pgSTAC collection, read from blob storage (Azurite) by rio-til
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from rasterio.enums import Resampling
 from rasterio.io import MemoryFile
-from rasterio.transform import Affine
 from rasterio.warp import transform_bounds
 
 from core.raster.rendering import RasterFacts, default_rendering
@@ -15,7 +13,15 @@ from infrastructure.storage.gdal import gdal_env
 from services.tiles import raster
 from services.engine.worker import WorkerPool
 from tests.conftest import ADMIN_HEADERS
-from tests.raster_samples import UTM_33N, dem_float, landcover, palette, rgb, surface
+from tests.raster_samples import (
+    UTM_33N,
+    dem_float,
+    landcover,
+    overviewed,
+    palette,
+    rgb,
+    surface,
+)
 from tests.support import wait_for_status
 from triggers.http.app import create_app
 
@@ -179,29 +185,11 @@ def test_collection_mosaic_tiles(api, rasters):
 LEVELS_BOUNDS = (500_000, 4_979_520, 520_480, 5_000_000)  # 2,048 px of 10 m in UTM 33N
 
 
-def cog_with_overviews(platform, settings, name: str, data: np.ndarray, **profile) -> str:
-    """A tiled GeoTIFF of 10 m UTM pixels with overviews (2, 4, 8) in the silver container."""
-    count, height, width = data.shape
-    with MemoryFile() as memory:
-        with memory.open(
-            driver="GTiff",
-            width=width,
-            height=height,
-            count=count,
-            dtype=data.dtype,
-            crs=UTM_33N,
-            transform=Affine(10.0, 0, LEVELS_BOUNDS[0], 0, -10.0, LEVELS_BOUNDS[3]),
-            tiled=True,
-            blockxsize=256,
-            blockysize=256,
-            compress="deflate",
-            **profile,
-        ) as dataset:
-            dataset.write(data)
-            if count == 1 and data.dtype == np.uint8:
-                dataset.write_colormap(1, {i: (*c, 255) for i, c in enumerate(sorted(PALETTE))})
-            dataset.build_overviews([2, 4, 8], Resampling.nearest)
-        platform.blobs.write(settings.silver_container, name, memory.read(), overwrite=True)
+def cog_with_overviews(platform, settings, name: str, data: np.ndarray, **options) -> str:
+    """tests.raster_samples.overviewed in the silver container."""
+    platform.blobs.write(
+        settings.silver_container, name, overviewed(data, **options), overwrite=True
+    )
     return name
 
 
@@ -244,7 +232,10 @@ def test_tiles_read_at_the_chosen_level_match_the_file_as_stored(platform, setti
 def test_a_paletted_cog_keeps_its_colours_at_overview_zooms(platform, settings):
     """GDAL gives an overview level no colour table; tiles read there still draw the file's."""
     data = (np.add.outer(np.arange(2048) // 128, np.arange(2048) // 256) % 5).astype("uint8")
-    blob = cog_with_overviews(platform, settings, "levels/classes.tif", data[np.newaxis])
+    palette = {i: (*colour, 255) for i, colour in enumerate(sorted(PALETTE))}
+    blob = cog_with_overviews(
+        platform, settings, "levels/classes.tif", data[np.newaxis], colormap=palette
+    )
     source = raster.Source(
         settings.silver_container, blob, RasterFacts("categorical", 1, "uint8", ("palette",), ())
     )
