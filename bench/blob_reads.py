@@ -62,9 +62,10 @@ def sdk_threads(store: BlobStore, container: str, names: list[str], threads: int
     return read_all
 
 
-def sdk_async(connection_string: str, container: str, names: list[str], concurrency: int):
+def sdk_async(store: BlobStore, container: str, names: list[str], concurrency: int):
     async def run():
-        async with AsyncBlobServiceClient.from_connection_string(connection_string) as service:
+        credential = store.client.credential  # the sync client's account key, shared
+        async with AsyncBlobServiceClient(store.account_url(), credential=credential) as service:
             client = service.get_container_client(container)
             gate = asyncio.Semaphore(concurrency)
 
@@ -95,12 +96,12 @@ def raw_http(base_url: str, sas: str, names: list[str], concurrency: int):
     return lambda: asyncio.run(run())
 
 
-def container_sas(connection_string: str, container: str) -> str:
-    parts = dict(part.split("=", 1) for part in connection_string.split(";") if "=" in part)
+def container_sas(store: BlobStore, container: str) -> str:
+    credential = store.client.credential
     return generate_container_sas(
-        parts["AccountName"],
+        credential.account_name,
         container,
-        account_key=parts["AccountKey"],
+        account_key=credential.account_key,
         permission=ContainerSasPermissions(read=True),
         expiry=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1),
     )
@@ -115,11 +116,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     args = parser.parse_args()
 
-    settings = Settings()
-    if settings.storage_connection_string is None:
-        raise SystemExit("needs STORAGE_CONNECTION_STRING (Azurite's by default)")
-    connection_string = settings.storage_connection_string.get_secret_value()
-    store = BlobStore(settings)
+    store = BlobStore(Settings())
+    if not hasattr(store.client.credential, "account_key"):
+        raise SystemExit("needs an account key (STORAGE_CONNECTION_STRING, Azurite's by default)")
     container = f"bench-reads-{uuid.uuid4().hex[:6]}"
     store.client.create_container(container)
     names = [f"items/{index}.json" for index in range(args.blobs)]
@@ -142,14 +141,12 @@ def main() -> None:
             ),
             timed(
                 "SDK async (aiohttp)",
-                sdk_async(connection_string, container, names, args.concurrency),
+                sdk_async(store, container, names, args.concurrency),
                 args.blobs,
             ),
             timed(
                 "raw HTTP (aiohttp, SAS)",
-                raw_http(
-                    base_url, container_sas(connection_string, container), names, args.concurrency
-                ),
+                raw_http(base_url, container_sas(store, container), names, args.concurrency),
                 args.blobs,
             ),
         ]
