@@ -60,9 +60,10 @@ def display_resolution(resolution: int, z: int) -> int:
     return 0
 
 
-def tile(db, cache, aggregation: dict[str, Any], where: Tile) -> bytes:
+def tile(conn, cache, aggregation: dict[str, Any], where: Tile) -> bytes:
     """The tile's MVT bytes, b"" when no cell reaches into it. `cache`: the app's
-    services.tiles.cache.TileCache (not imported: services.tiles lists h3 layers)."""
+    services.tiles.cache.TileCache (not imported: services.tiles lists h3 layers). `conn`:
+    the connection the request read the aggregation on (one pool checkout per tile)."""
     key = (
         "h3",
         aggregation["collection_id"],
@@ -74,18 +75,17 @@ def tile(db, cache, aggregation: dict[str, Any], where: Tile) -> bytes:
 
     def make() -> bytes:
         shown = display_resolution(aggregation["resolution"], where.z)
-        with db.connection() as conn:
-            rows = zonal_stats.tile_cells(
-                conn, aggregation, search_boxes(where, shown, aggregation["resolution"])
-            )
-            cells = (
-                rows
-                if shown == aggregation["resolution"]
-                else merged(rows, shown, aggregation["resolution"])
-            )
-            if not cells:
-                return b""
-            return zonal_stats.tile_mvt(conn, mvt_values(cells, where, layer_name(aggregation)))
+        rows = zonal_stats.tile_cells(
+            conn, aggregation, search_boxes(where, shown, aggregation["resolution"])
+        )
+        cells = (
+            rows
+            if shown == aggregation["resolution"]
+            else merged(rows, shown, aggregation["resolution"])
+        )
+        if not cells:
+            return b""
+        return zonal_stats.tile_mvt(conn, mvt_values(cells, where, layer_name(aggregation)))
 
     return cache.get_or_make(key, make)
 

@@ -23,7 +23,11 @@ STATISTICS = ("count", "sum", "mean", "min", "max", "stddev", "majority", "fract
 
 def published(request: Request, collection_id: str) -> dict[str, Any]:
     with request.app.state.platform.db.connection() as conn:
-        row = zonal_stats.aggregation_by_collection(conn, collection_id)
+        return published_in(conn, collection_id)
+
+
+def published_in(conn, collection_id: str) -> dict[str, Any]:
+    row = zonal_stats.aggregation_by_collection(conn, collection_id)
     if row is None:
         raise NotFound(f"no H3 aggregation {collection_id!r}")
     return row

@@ -12,7 +12,7 @@ from services.h3 import styles
 from services.h3 import tiles as h3tiles
 from services.tiles.vector import MVT, tilesets_document, tileset_document
 from triggers.http.access import requires
-from triggers.http.h3_features import published
+from triggers.http.h3_features import published, published_in
 from triggers.http.links import base_url
 from triggers.http.vector_tiles import CACHE_CONTROL, TILE_RESPONSES
 
@@ -64,9 +64,10 @@ def tile(
     x: int = Path(ge=0, le=2**MAX_ZOOM - 1, description="tile column"),
 ) -> Response:
     where = Tile.checked(z, x, y)
-    row = published(request, collection_id)
     state = request.app.state
-    data = h3tiles.tile(state.platform.db, state.tile_cache, row, where)
+    with state.platform.db.connection() as conn:
+        row = published_in(conn, collection_id)
+        data = h3tiles.tile(conn, state.tile_cache, row, where)
     headers = {"Cache-Control": CACHE_CONTROL}
     if not data:
         return Response(status_code=204, headers=headers)
